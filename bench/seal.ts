@@ -1,0 +1,119 @@
+/**
+ * Sealing benchmarks: frames/s from closed journal segments to verified zstd Parquet (raw table;
+ * the frames belong to an exchange without a normalizer, so this is the storage path alone), and
+ * bytes per frame on disk against gzip'd NDJSON of the same frames.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { TapeRecord } from '../schemas/record.js';
+import { openJournalWriter } from '../store/journal/index.js';
+import { listPartitionFiles } from '../store/partitions.js';
+import { compactAll } from '../store/seal/compact.js';
+import { sealClosedSegments } from '../store/seal/sealer.js';
+import type { BenchResult } from './types.js';
+
+export const BENCH_FRAMES = Number(process.env.TICKTAPE_BENCH_FRAMES ?? 1_000_000);
+/** 2026-01-15T10:00:00Z. */
+const T0 = 1_768_471_200_000_000_000n;
+
+/**
+ * Market-like frames (~150–250 bytes): depth updates and trades of a few symbols on two
+ * connections, prices on a random walk, 100 µs apart — compressible the way real feeds are.
+ */
+export function benchRecords(n: number): TapeRecord[] {
+  let x = 0x2545f491;
+  const rnd = (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT'];
+  const mid = [64000, 3400, 150, 0.6];
+  const out: TapeRecord[] = new Array(n);
+  const seqs = [0, 0];
+  for (let i = 0; i < n; i++) {
+    const s = i % symbols.length;
+    mid[s] *= 1 + (rnd() - 0.5) * 1e-4;
+    const px = (d: number) => (mid[s] * (1 + d)).toFixed(mid[s] > 100 ? 2 : 5);
+    const trade = i % 3 === 0;
+    const conn = trade ? 0 : 1;
+    const payload = trade
+      ? `{"T":"trade","s":"${symbols[s]}","t":${1768471200000 + Math.floor(i / 10)},"i":${5_000_000 + i},"p":"${px(0)}","q":"${(rnd() * 2).toFixed(4)}","m":${rnd() < 0.5}}`
+      : `{"T":"depth","s":"${symbols[s]}","E":${1768471200000 + Math.floor(i / 10)},"U":${9_000_000 + i},"b":[["${px(-1e-4)}","${(rnd() * 3).toFixed(4)}"],["${px(-2e-4)}","${(rnd() * 3).toFixed(4)}"]],"a":[["${px(1e-4)}","${(rnd() * 3).toFixed(4)}"],["${px(2e-4)}","${(rnd() * 3).toFixed(4)}"]]}`;
+    out[i] = {
+      exchange: 'benchex',
+      connId: `bench-k-${conn}`,
+      seq: ++seqs[conn],
+      recvNs: T0 + BigInt(i) * 100_000n,
+      direction: 'in',
+      kind: 'text',
+      stream: `${symbols[s].toLowerCase()}@${trade ? 'trade' : 'depth'}`,
+      endpoint: 'wss://sim/ws',
+      payload: Buffer.from(payload),
+      flags: 0,
+    };
+  }
+  return out;
+}
+
+/** The same frames as gzip'd NDJSON, the usual capture format (one JSON line per frame with its metadata). */
+export function ndjsonGzipBytes(records: readonly TapeRecord[]): number {
+  const CHUNK = 100_000;
+  let total = 0;
+  for (let i = 0; i < records.length; i += CHUNK) {
+    const lines = records
+      .slice(i, i + CHUNK)
+      .map((r) => `{"ts":"${r.recvNs}","conn":"${r.connId}","seq":${r.seq},"stream":"${r.stream}","msg":${Buffer.from(r.payload).toString('utf8')}}\n`)
+      .join('');
+    total += gzipSync(lines).length; // default level (6), as `gzip` does
+  }
+  return total;
+}
+
+/** Writes the records as journal segments of about `perSegment` records each. */
+export async function writeBenchJournal(dataDir: string, records: readonly TapeRecord[], perSegment = 250_000): Promise<void> {
+  const w = openJournalWriter({ dataDir, instance: 'bench' });
+  for (let i = 0; i < records.length; i++) {
+    w.append(records[i]);
+    if (i % 1000 === 999) w.flush();
+    if (i % perSegment === perSegment - 1 && i < records.length - 1) w.rotate();
+  }
+  await w.close();
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticktape-bench-seal-'));
+  try {
+    const records = benchRecords(BENCH_FRAMES);
+    const payloadBytes = records.reduce((a, r) => a + r.payload.byteLength, 0);
+    await writeBenchJournal(dataDir, records);
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    const report = await sealClosedSegments(dataDir);
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(c0);
+    const cpuSecs = (cpu.user + cpu.system) / 1e6;
+    if (report.records !== records.length) throw new Error(`sealed ${report.records} of ${records.length}`);
+    const rawBytes = listPartitionFiles(dataDir, ['raw']).reduce((a, f) => a + f.bytes, 0);
+    const t1 = process.hrtime.bigint();
+    await compactAll(dataDir);
+    const compactSecs = Number(process.hrtime.bigint() - t1) / 1e9;
+    const dayBytes = listPartitionFiles(dataDir, ['raw']).reduce((a, f) => a + f.bytes, 0);
+    const gz = ndjsonGzipBytes(records);
+    const n = records.length;
+    return [
+      { name: 'seal rate (raw, verified, fsynced)', value: Math.round(n / secs), unit: 'frames/s', note: `${n} frames, avg payload ${(payloadBytes / n).toFixed(0)} B, ${report.segments.length} segments` },
+      { name: 'seal rate per CPU-second', value: Math.round(n / cpuSecs), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' },
+      { name: 'compaction rate', value: Math.round(n / compactSecs), unit: 'frames/s', note: 'segment files → one day file, zstd level 9, verified' },
+      { name: 'raw Parquet on disk, sealed segments', value: rawBytes / n, unit: 'bytes/frame', note: 'zstd 3, every column (ids, times, stream, payload)' },
+      { name: 'raw Parquet on disk, compacted day', value: dayBytes / n, unit: 'bytes/frame', note: 'zstd 9' },
+      { name: 'gzip NDJSON of the same frames', value: gz / n, unit: 'bytes/frame', note: 'gzip -6, one JSON line per frame' },
+      { name: 'compacted Parquet / gzip NDJSON', value: dayBytes / gz, unit: 'ratio', note: 'goal ≤ 0.5' },
+    ];
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

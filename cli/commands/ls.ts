@@ -1,0 +1,82 @@
+/** `ticktape ls`: inventory of a data folder. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { inventory, type Inventory } from '../../store/duck/inventory.js';
+import { formatTable } from '../../store/duck/format-result.js';
+import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
+
+function iso(ns: bigint | null): string {
+  return ns === null ? '' : new Date(Number(ns / 1_000_000n)).toISOString();
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function renderInventory(inv: Inventory): string {
+  const parts: string[] = [];
+  if (inv.streams.length === 0) parts.push('No data.\n');
+  else {
+    parts.push(
+      formatTable(
+        ['exchange', 'stream', 'first', 'last', 'frames', 'records', 'gaps'],
+        inv.streams.map((s) => [s.exchange, s.stream || "''", iso(s.firstNs), iso(s.lastNs), String(s.frames), String(s.records), String(s.gaps)]),
+        [false, false, false, false, true, true, true],
+      ),
+    );
+  }
+  if (inv.exchanges.length) {
+    parts.push(
+      '\nSealed partitions:\n' +
+        formatTable(
+          ['exchange', 'files', 'bytes', 'raw bytes'],
+          inv.exchanges.map((e) => [e.exchange, String(e.files), bytes(e.bytes), bytes(e.rawBytes)]),
+          [false, true, true, true],
+        ),
+    );
+  }
+  if (inv.journals.length) {
+    parts.push(
+      '\nJournals pending seal:\n' +
+        formatTable(
+          ['instance', 'closed', 'open', 'bytes'],
+          inv.journals.map((j) => [j.instance, String(j.closedSegments), String(j.openSegments), bytes(j.bytes)]),
+          [false, true, true, true],
+        ),
+    );
+  }
+  return parts.join('');
+}
+
+export function registerLs(program: Command): void {
+  program
+    .command('ls')
+    .description('Inventory: exchanges, streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal')
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--format <format>', 'table | json', (v: string) => {
+      if (v !== 'table' && v !== 'json') throw new InvalidArgumentError('--format must be table or json');
+      return v;
+    }, 'table')
+    .addHelpText('after', '\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --format json | jq \'.streams[] | select(.gaps > 0)\'')
+    .action(async (opts: { data: string; format: 'table' | 'json' }) => {
+      const inv = await inventory(existingDataDir(opts.data));
+      if (opts.format === 'json') {
+        const json = JSON.stringify(
+          {
+            ...inv,
+            streams: inv.streams.map((s) => ({ ...s, firstNs: s.firstNs?.toString() ?? null, lastNs: s.lastNs?.toString() ?? null, first: iso(s.firstNs), last: iso(s.lastNs) })),
+          },
+          null,
+          2,
+        );
+        process.stdout.write(json + '\n');
+      } else process.stdout.write(renderInventory(inv));
+    });
+}

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { TicktapeError } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
+import { parseTimeArg } from '../../core/time-arg.js';
+import { routes } from '../../exchanges/host.js';
+import { parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
+import { startReplay } from '../../replay/server.js';
+import { intArg, existingDataDir, exposureWarning } from '../options.js';
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description("Serve recorded data back over each exchange's native WebSocket protocol (same paths as the simulator).")
+    .option('--data <dir>', 'data folder', './data')
+    .option('--port <n>', 'port to listen on', intArg('--port'), REPLAY_DEFAULTS.port)
+    .option('--host <addr>', 'address to bind (loopback unless told otherwise)', REPLAY_DEFAULTS.host)
+    .option('--speed <x>', 'replay speed: 1 (real time), N (N times faster) or max', '1')
+    .option('--from <time>', 'start of the range (ISO 8601 or epoch ms/ns); default: start of the recording')
+    .option('--to <time>', 'end of the range (exclusive); default: end of the recording')
+    .option('--loop', 'start over at the end of the range instead of closing with 1000', false)
+    .option('--grace-ms <ms>', 'wait after a session\'s first subscription before its clock starts', intArg('--grace-ms'), REPLAY_DEFAULTS.graceMs)
+    .option('--continue-on-gaps', 'do not reproduce recorded disconnects and sequence gaps', false)
+    .option('--max-connections <n>', 'connection limit', intArg('--max-connections'), REPLAY_DEFAULTS.maxConnections)
+    .option('--max-subscriptions <n>', 'subscriptions per connection', intArg('--max-subscriptions'), REPLAY_DEFAULTS.maxSubscriptionsPerConnection)
+    .option('--max-buffered-bytes <n>', 'a paced client with more unsent bytes than this is closed with 1008', intArg('--max-buffered-bytes'), REPLAY_DEFAULTS.maxBufferedBytes)
+    .option('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', intArg('--session-keep-ms'), REPLAY_DEFAULTS.sessionKeepMs)
+    .addHelpText(
+      'after',
+      `
+Per connection, override with query parameters: ?speed=10&from=2026-11-23T10:00:00Z&to=...&session=<id>
+(connections with the same session id share one clock; a reconnect with the same id goes on where it was,
+which is how a bot gets past a recorded disconnect). Control API on the same port:
+  GET /control/sessions, POST /control/sessions/<id>/pause|resume, POST /control/sessions/<id>/seek?to=T,
+  GET /control/stats, GET /control/catalog, GET /normalized?exchange=..&kinds=trade,book&from=..&to=..
+
+Examples:
+  ticktape replay --data ./data                         # real time on ws://127.0.0.1:8001/<exchange path>
+  ticktape replay --data ./data --speed 10 --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z
+  ticktape replay --data ./data --speed max --loop      # as fast as the client reads, forever
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --data.`,
+    )
+    .action(async (o: Record<string, unknown>) => {
+      const log = createLogger('replay');
+      const exposed = exposureWarning('the replay server (with its control API)', String(o.host));
+      if (exposed) log.warn(exposed);
+      const server = await startReplay(
+        {
+          dataDir: existingDataDir(o.data as string),
+          port: o.port as number,
+          host: o.host as string,
+          speed: parseSpeed(String(o.speed)),
+          fromNs: o.from ? parseTimeArg(String(o.from), '--from') : null,
+          toNs: o.to ? parseTimeArg(String(o.to), '--to') : null,
+          loop: Boolean(o.loop),
+          graceMs: o.graceMs as number,
+          continueOnGaps: Boolean(o.continueOnGaps),
+          maxConnections: o.maxConnections as number,
+          maxSubscriptionsPerConnection: o.maxSubscriptions as number,
+          maxBufferedBytes: o.maxBufferedBytes as number,
+          sessionKeepMs: o.sessionKeepMs as number,
+        },
+        log,
+      );
+      if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
+        // A typo in --data or an empty folder would otherwise serve silence to every client.
+        await server.close();
+        throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${existingDataDir(o.data as string)}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+      }
+      const lines = routes().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${server.url(r.exchange, r.endpoint)}`);
+      const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
+      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port} (${streams})\n${lines.join('\n')}\n`);
+      log.info({ port: server.port, speed: o.speed }, 'replay server started');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log.info({ stats: server.stats.toJSON() }, 'replay server stopping');
+      await server.close();
+    });
+}

@@ -1,0 +1,51 @@
+/** Option parsers shared by commands. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { TicktapeError } from '../core/errors.js';
+
+export const DEFAULT_DATA_DIR = './data';
+
+export function resolveDataDir(dir: string | undefined): string {
+  return path.resolve(dir ?? DEFAULT_DATA_DIR);
+}
+
+/**
+ * The data folder of a command that reads one: it must exist, or a mistyped --data would read as
+ * an empty recording without a word. Exit 4 (no data) with what to do.
+ */
+export function existingDataDir(dir: string | undefined): string {
+  const p = resolveDataDir(dir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+  } catch {
+    throw new TicktapeError('TT_NO_DATA', `No data folder at ${p}: point --data at the folder \`ticktape record\` writes into (default ${DEFAULT_DATA_DIR}), or record first.`, { dataDir: p });
+  }
+  if (!stat.isDirectory()) throw new TicktapeError('TT_DATA_DIR', `${p} is a file, not a data folder: point --data at the folder \`ticktape record\` writes into.`, { dataDir: p });
+  return p;
+}
+
+export function intArg(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function listArg(value: string, previous: string[] = []): string[] {
+  return previous.concat(value.split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** The warning logged when a server is told to listen beyond loopback: none of them authenticates. */
+export function exposureWarning(what: string, host: string): string | null {
+  if (isLoopbackHost(host)) return null;
+  return `${what} listens on ${host}, reachable from other machines, without authentication: allow only trusted addresses (firewall, reverse proxy or an SSH tunnel)`;
+}

@@ -1,0 +1,169 @@
+/**
+ * Nexus (SmartCrypto) realtime WebSocket protocol: message shapes and constants.
+ *
+ * Sources (copies in the shared protocol evidence):
+ *  - seed 003 "Websocket接口信息(2018-12-28)" = first version of nexusbroc/nexus api-cn/websocket.md
+ *  - nexusbroc/nexus api-en/websocket.md (2021-12-10), api-en/enum.md, demo/java/.../ws/WsDemo.java
+ *  - lw-bthub/api-demo api-cn/websocket.md (BTHub, the predecessor: plain-text commands)
+ *  - protocols.md §2 (what is certain, what is not, and the interpretation used here)
+ *
+ * The protocol has no acknowledgement, no pong, no error frame and no sequence numbers. Every
+ * message is a JSON text frame; pushes are `{"event":"<EVENT>","data":<object|array>}`.
+ */
+
+/** Client → server actions. */
+export type NexusAction = 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'PING';
+/** Events of the current protocol. */
+export type NexusEvent = 'API_MARKETDEPTH' | 'API_ORDER' | 'API_RISK_POSITION';
+/** Push events of the BTHub predecessor that a tolerant server still produces (protocols.md §2.5). */
+export type LegacyEvent = 'API_QUOTE' | 'API_AGGREGATED_QUOTE';
+
+/** `{"id":"1630055515109","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"BTCUSDT","depth":5}` */
+export interface NexusRequest {
+  id?: string;
+  action?: string;
+  event?: string;
+  symbol?: string;
+  depth?: number;
+  book?: string;
+}
+
+/** One level of the aggregated book: the counterparty (liquidity provider) that quotes it and its quote time. */
+export interface DepthLevel {
+  cp: string;
+  price: string;
+  /** ms since the epoch, as a string */
+  time: string;
+  volume: string;
+}
+
+export interface MarketDepthPush {
+  event: 'API_MARKETDEPTH';
+  data: { asks: DepthLevel[]; bids: DepthLevel[]; symbol: string };
+}
+
+/** An execution of a counterparty order. Note `cpOrderId` (capital I) here vs `cpOrderid` in orders: sic. */
+export interface Execution {
+  commissionCurrency: string;
+  cp: string;
+  cpOrderId: string;
+  executeAmount: string;
+  executeId: string;
+  executePrice: string;
+  executeTime: string;
+  executeVolume: string;
+  orderId: string;
+  orderType: string;
+  side: string;
+  symbol: string;
+}
+
+/** The child order the dealing engine routed to one counterparty. */
+export interface CpOrder {
+  commission: string;
+  cp: string;
+  cpOrderid: string;
+  executeAmount: string;
+  executeTime: string;
+  executeVolume: string;
+  executions: Execution[];
+  orderComment: string;
+  orderId: string;
+  orderResult: string;
+  orderTime: string;
+  orderType: string;
+  orderVolume: string;
+  pendingVolume: string;
+  side: string;
+  status: string;
+  symbol: string;
+  timeInForce: string;
+}
+
+/** The parent (client) order. */
+export interface ParentOrder {
+  clientOrderId: string;
+  cp: string;
+  cpOrderid: string;
+  cpOrders: CpOrder[];
+  executeAmount: string;
+  executeTime: string;
+  executeVolume: string;
+  orderId: string;
+  orderResult: string;
+  orderTime: string;
+  orderType: string;
+  orderVolume: string;
+  pendingVolume: string;
+  side: string;
+  status: string;
+  symbol: string;
+  timeInForce: string;
+}
+
+export interface OrderPush {
+  event: 'API_ORDER';
+  data: ParentOrder[];
+}
+
+export interface RiskPosition {
+  amount: string;
+  book: string;
+  broker: string;
+  dailyAmount: string;
+  dailyVolume: string;
+  grossAmount: string;
+  hedgePl: string;
+  hedgeVolume: string;
+  mtmAmount: string;
+  netPl: string;
+  netVolume: string;
+  symbol: string;
+  volume: string;
+}
+
+export interface RiskPositionPush {
+  event: 'API_RISK_POSITION';
+  data: RiskPosition[];
+}
+
+/** Enums from api-en/enum.md, spellings sic (EXCUTING, UKNOWN). */
+export const ORDER_STATUS = ['PENDING', 'EXCUTING', 'EXECUTED', 'EXPIRED', 'REJECTED', 'CANCELLING', 'CANCELLED', 'INTERRUPTED', 'UKNOWN'] as const;
+export const ORDER_RESULT = ['NONE', 'FILLED', 'PARTIAL'] as const;
+/** REST `result` values (restful-api.md); the error reply of the server side reuses them. */
+export const REST_RESULT = ['SUCCESS', 'INVALID_DATA', 'INVALID_REQUEST', 'REJECTED', 'STALE_VERSION', 'INTERNAL_ERROR'] as const;
+export type RestResult = (typeof REST_RESULT)[number];
+
+/**
+ * Error reply of the server side, shaped like the REST envelope `{"data":…,"result":…,"type":"API"}`.
+ * ASSUMPTION (protocols.md §2.4): Nexus documents no WebSocket error frame at all; `id` echoes the
+ * request id when the request had one, `message` says what was wrong.
+ */
+export interface ErrorReply {
+  id?: string;
+  data: null;
+  result: RestResult;
+  type: 'API';
+  message: string;
+}
+
+/** Name of the query parameter that carries the login token. */
+export const TOKEN_PARAM = 'X-API-TOKEN';
+
+/** Levels per side when a SUBSCRIBE for API_MARKETDEPTH carries no `depth` (the documents' example asks for 5). */
+export const DEFAULT_DEPTH_LEVELS = 5;
+/** Largest `depth` accepted. Nexus publishes no limit; 50 covers every aggregated book we have seen. */
+export const MAX_DEPTH_LEVELS = 50;
+/** `symbol` value of API_RISK_POSITION that asks for every symbol of a book (WsDemo.java). */
+export const ALL_SYMBOLS = 'ALL';
+/** The book (ledger) abbreviation of every document example. */
+export const DEMO_BOOK = 'A';
+
+/** The exchange's spelling of an instrument: BTCUSDT. */
+export function nexusSymbol(inst: { base: string; quote: string }): string {
+  return `${inst.base}${inst.quote}`.toUpperCase();
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,235 @@
+/**
+ * The one interface every exchange implements. The recorder uses `client`, the simulator and the
+ * replay server use `server`, the sealer and the query layer use `createNormalizer`. The registry
+ * (registry.ts) is typed `Record<ExchangeId, ExchangeModule>`, so a missing piece is a compile error.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NormalizedRow } from '../schemas/rows.js';
+import type { RecordKind } from '../schemas/record.js';
+import type { DemoAccount, Instrument, KlineEvent, MarketEvent, TradeEvent } from './market.js';
+
+export type ExchangeId = 'coinstore' | 'coinsuper' | 'nexus' | 'coinceres';
+export const EXCHANGE_IDS: readonly ExchangeId[] = ['coinstore', 'coinsuper', 'nexus', 'coinceres'];
+
+/** What a stream carries; decides how the simulator feeds it and how normalizers read it. */
+export type StreamKind =
+  | 'trade' // one message per trade (or per batch of trades)
+  | 'trade_window' // periodic window of the latest trades, repeating earlier ones (Coinsuper)
+  | 'book' // order-book snapshot (top N) or update
+  | 'depth_chart' // cumulative depth buckets (Coinsuper)
+  | 'kline'
+  | 'ticker'
+  | 'account' // balances (private)
+  | 'order' // order changes (private), possibly with fills
+  | 'fill' // executions (private)
+  | 'position' // positions (private)
+  | 'trading'; // request/response trading socket (no subscription: Coinceres biz_type)
+
+export interface StreamSpec {
+  /** Canonical stream key, stored in raw.stream. Same key on the client side, server side and in the data. */
+  key: string;
+  kind: StreamKind;
+  /** The exchange's own spelling of the symbol (BTCUSDT, BTC_USD, BTC/USDT), or null (account-wide streams). */
+  symbol: string | null;
+  /** Endpoint name (a key of `client.endpoints`). */
+  endpoint: string;
+  private: boolean;
+  /** Stream parameters: levels, intervalMs, interval name, step, upstream venue... */
+  params: Record<string, string | number>;
+  /** How long this stream normally stays silent (ms): the default threshold of the stale-stream detector. */
+  quietMs: number;
+}
+
+export type Credentials = Record<string, string>;
+
+/** A frame to send. `stored` is what goes to the journal when it differs (secrets redacted). */
+export interface OutFrame {
+  data: string | Uint8Array;
+  binary: boolean;
+  stored?: Uint8Array;
+  stream?: string;
+}
+
+/** What the client side reads out of one incoming frame. */
+export interface FrameInfo {
+  /** Canonical stream key, '' when the frame names none (acks, pongs, welcome). */
+  stream: string;
+  /** The frame could not be parsed: kept raw and flagged. */
+  malformed: boolean;
+  /** The frame is protocol control (welcome, ack, pong, CONNACK), not data. */
+  control: boolean;
+  /** Frames to send in answer (app-level pong, MQTT PUBACK/PUBREC, SUBSCRIBE after CONNACK, ...). */
+  replies?: OutFrame[];
+  /** Subscription acknowledgements or refusals this frame carries. */
+  acks?: Array<{ stream: string; ok: boolean; reason?: string }>;
+  /** Authentication result this frame carries (login reply, CONNACK). */
+  auth?: { ok: boolean; reason?: string };
+  /**
+   * Exchange sequence numbers for gap detection. `scope` 'session' = per connection (Coinstore S);
+   * otherwise a stream key (trade seq / ids per symbol). Consecutive values are expected.
+   */
+  sequences?: Array<{ scope: string; value: number }>;
+  /** Exchange timestamp of the frame, ms, where it carries one. */
+  exchangeTsMs?: number | null;
+  /** The exchange asked us to slow down (rate-limit reply). */
+  rateLimited?: boolean;
+}
+
+export interface ClientSessionOptions {
+  /** Base URL of the endpoint (default production URL, or the simulator's). */
+  endpointUrl: string;
+  endpoint: string;
+  streams: StreamSpec[];
+  credentials?: Credentials;
+  nowMs: () => number;
+}
+
+/** One client connection's protocol logic (no I/O: the recorder owns the socket). */
+export interface ClientSession {
+  /** URL to connect to, with authentication in the query where the exchange wants it. */
+  readonly url: string;
+  /** The same URL with secrets removed: what is stored in raw.endpoint. */
+  readonly safeUrl: string;
+  readonly protocols?: string[];
+  readonly headers?: Record<string, string>;
+  /** Frames to send as soon as the socket opens (login, subscribe, MQTT CONNECT). */
+  onOpen(): OutFrame[];
+  onFrame(data: Uint8Array, binary: boolean): FrameInfo;
+  /** Keep-alive in the exchange's form: a WebSocket ping frame or an application message. */
+  readonly heartbeat: { intervalMs: number; frame: () => OutFrame | 'ws-ping' } | null;
+  /** Messages that add / remove streams on the live connection. */
+  subscribe(streams: StreamSpec[]): OutFrame[];
+  unsubscribe(streams: StreamSpec[]): OutFrame[];
+}
+
+export interface EndpointInfo {
+  /** Production URL (the recorder's default). */
+  url: string;
+  /** Path under the simulator / replay server. */
+  simPath: string;
+  doc: string;
+}
+
+export interface ClientSide {
+  endpoints: Record<string, EndpointInfo>;
+  /** Parses a channel string as users write it (`btcusdt@trade`, `BTC_USD/orderBook/0.01`, ...). Throws TT_UNKNOWN_CHANNEL. */
+  parseChannel(channel: string): StreamSpec;
+  /** One line per channel pattern, for --help and the README. */
+  channelHelp: string[];
+  /** Credential fields for private streams, e.g. ['apiKey', 'secret']; env: TICKTAPE_<EXCHANGE>_<FIELD>. */
+  credentialFields: string[];
+  /** Groups streams into connections, honouring the exchange's limits (one group = one socket). */
+  planConnections(streams: StreamSpec[]): StreamSpec[][];
+  createSession(opts: ClientSessionOptions): ClientSession;
+  /** Lifetime cap of a connection, ms (Coinstore: 24 h), or null. The recorder rotates before it. */
+  maxConnectionLifeMs: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side (simulator and replay server)
+
+/** What the host gives a server session. */
+export interface SessionLink {
+  send(data: string | Uint8Array, binary?: boolean): void;
+  /** WebSocket ping frame. */
+  ping(): void;
+  close(code: number, reason: string): void;
+  /** Start delivering a stream to this session. Returns an error text when refused (unknown symbol, limit). */
+  subscribe(stream: StreamSpec): { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' };
+  unsubscribe(streamKey: string): void;
+  /** Query parameters and headers of the upgrade request. */
+  readonly url: URL;
+  /** Bytes queued on the socket and not yet sent (backpressure). */
+  bufferedAmount(): number;
+  /** Runs `fn` with the socket corked, so that the frames it sends leave in as few writes as possible. */
+  cork(fn: () => void): void;
+}
+
+/** A data item for a subscribed stream: a synthetic event (simulator) or a recorded frame (replay). */
+export type FeedItem =
+  | { type: 'event'; event: MarketEvent }
+  | { type: 'recorded'; payload: Uint8Array; binary: boolean; recvNs: bigint };
+
+export interface ServerTiming {
+  /** Server heartbeat interval (ms), where the exchange sends one. */
+  heartbeatMs: number;
+  /** Close a session that shows no sign of life for this long (ms). */
+  idleTimeoutMs: number;
+  /** Close every session after this long (ms), or 0 for no limit (Coinstore: 24 h). */
+  maxLifeMs: number;
+}
+
+export interface ServerContext {
+  instruments: Instrument[];
+  /** Credentials the server accepts: the demo set plus any given with --secret. */
+  credentials: Credentials[];
+  nowMs(): number;
+  timing: Partial<ServerTiming>;
+  /** History for request/response APIs (Coinstore REQ kline): recorded or synthetic candles, oldest first. */
+  klineHistory?(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number): KlineEvent[];
+  /** The latest trades of an instrument, oldest first (Coinstore `param.size`: a batch of recent trades on SUB). */
+  recentTrades?(inst: Instrument, limit: number): TradeEvent[];
+  /** The demo account (private streams and trading sockets), when the source has one. */
+  account?: DemoAccount;
+  /** Random source, seeded (ids like Coinstore's sid must be deterministic under a seed). */
+  random(): number;
+}
+
+export type UpgradeDecision = { ok: true; protocol?: string } | { ok: false; status: number; body: string };
+
+export interface ServerSession {
+  onMessage(data: Uint8Array, binary: boolean): void;
+  onPong?(): void;
+  onClose(): void;
+  /** One item of a subscribed stream, to be sent in the exchange's native form. */
+  deliver(stream: StreamSpec, item: FeedItem): void;
+  /**
+   * Replay only: the recording lost `lostFrames` frames of `stream` here (a sequence gap). A session
+   * with a session-level counter (Coinstore's S) skips that many numbers, as the exchange's did.
+   */
+  onGap?(stream: StreamSpec | null, lostFrames: number): void;
+}
+
+export interface ServerSide {
+  /** Endpoint name → default timings of its sessions. */
+  timing: Record<string, ServerTiming>;
+  /** Authentication and protocol checks on the upgrade request, before the WebSocket is accepted. */
+  checkUpgrade(endpoint: string, req: { url: URL; headers: IncomingHttpHeaders; protocols: string[] }, ctx: ServerContext): UpgradeDecision;
+  createSession(endpoint: string, link: SessionLink, ctx: ServerContext): ServerSession;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalization
+
+/** The part of a raw record a normalizer reads. */
+export interface RawFrame {
+  payload: Uint8Array;
+  kind: RecordKind;
+  stream: string;
+  endpoint: string;
+  recvNs: bigint;
+}
+
+/**
+ * A normalizer is pure apart from the state it carries between frames of one connection
+ * (Coinsuper's repeated trade windows). `state()` is JSON-serializable, so the sealer can carry it
+ * across seal runs.
+ */
+export interface Normalizer {
+  normalize(frame: RawFrame): NormalizedRow[];
+  state(): unknown;
+}
+
+export interface ExchangeModule {
+  id: ExchangeId;
+  displayName: string;
+  client: ClientSide;
+  server: ServerSide;
+  createNormalizer(state?: unknown): Normalizer;
+  /** Credentials documented by the exchange (demo values), accepted by the simulator. */
+  demoCredentials: Credentials;
+  /** Public channels the demo and the tests record by default, for the given instruments. */
+  defaultChannels(instruments: Instrument[]): string[];
+  /** Private channels for the demo account. */
+  privateChannels(instruments: Instrument[]): string[];
+}

@@ -1,0 +1,28 @@
+/** Alerts the operator must see: kept (bounded) for /health, counted for /metrics. */
+export interface Alert {
+  atMs: number;
+  exchange: string;
+  stream: string;
+  message: string;
+  connId: string | null;
+}
+
+/** Most recent alerts listed in /health. */
+export const MAX_ALERTS_KEPT = 100;
+
+export class AlertLog {
+  private readonly items: Alert[] = [];
+  total = 0;
+  readonly byExchange = new Map<string, number>();
+
+  add(a: Alert): void {
+    this.items.push(a);
+    if (this.items.length > MAX_ALERTS_KEPT) this.items.shift();
+    this.total += 1;
+    this.byExchange.set(a.exchange, (this.byExchange.get(a.exchange) ?? 0) + 1);
+  }
+
+  recent(): Alert[] {
+    return [...this.items];
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The recorder's configuration file (JSON or YAML), as a zod schema. Every default is here, in one
+ * place; `deploy/ticktape.sample.yaml` shows each option with a comment. Durations carry their
+ * unit in the name (`...Ms`), sizes theirs (`...Gb`).
+ */
+import { z } from 'zod';
+
+export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9100';
+export const DEFAULT_FSYNC_INTERVAL_MS = 200;
+/** Sealing cadence: closed journal segments are sealed into Parquet this often (and at shutdown). */
+export const DEFAULT_SEAL_INTERVAL_MS = 3_600_000;
+/** A stream is stale when silent for longer than its quietMs × this factor. */
+export const DEFAULT_STALE_FACTOR = 3;
+/** Floor of every stale threshold: never reconnect over a silence shorter than this. */
+export const DEFAULT_STALE_MIN_MS = 5_000;
+export const DEFAULT_BACKOFF_INITIAL_MS = 500;
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Minimum spacing of (re)connects to one exchange, so a restart with hundreds of streams stays under its limits. */
+export const DEFAULT_STAGGER_MS = 100;
+/** How often a `clock` event (wall vs monotonic drift, NTP state) is written on each connection. */
+export const DEFAULT_CLOCK_INTERVAL_MS = 60_000;
+/** After a rotation starts, the old connection is closed at the latest this long after the new one opened. */
+export const DEFAULT_HANDOFF_TIMEOUT_MS = 15_000;
+/** /health reports low disk below this many GB free. */
+export const DEFAULT_LOW_DISK_GB = 2;
+
+const positiveInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+export const exchangeConfigSchema = z
+  .object({
+    /** Exchange id: coinstore | coinsuper | nexus | coinceres. */
+    name: z.string(),
+    /** Channels as the exchange spells them (see `ticktape record --help`). */
+    channels: z.array(z.string()).min(1, 'list at least one channel'),
+    /** Base URL for every endpoint (a simulator or replay server): endpoint URL = baseUrl + its path. */
+    baseUrl: z.string().url().optional(),
+    /** URL of each endpoint by name; overrides the production default. */
+    urls: z.record(z.string(), z.string().url()).optional(),
+    /** Shortcut for `urls` when the exchange has one endpoint (or for its first one). */
+    url: z.string().url().optional(),
+    /** Credentials of private channels (also from env TICKTAPE_<EXCHANGE>_<FIELD>). */
+    credentials: z.record(z.string(), z.string()).optional(),
+    /** Rotate (make-before-break) each connection after this long; default: before the exchange's own cap. */
+    rotateAfterMs: positiveInt.optional(),
+    /** Per-stream stale thresholds (ms) by channel, overriding quietMs × staleFactor. */
+    staleMs: z.record(z.string(), positiveInt).optional(),
+  })
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    /** Recorder instance id ([a-z0-9-]{1,40}); default: host name + a random suffix kept in <data>/instance-id. */
+    instance: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, 'use 1-40 characters of a-z, 0-9 and -')
+      .optional(),
+    /** Data folder. Relative paths are relative to the config file. */
+    data: z
+      .string()
+      .min(1, 'give a folder')
+      .refine((s) => !s.includes('\0'), 'a path cannot contain a NUL byte')
+      .optional(),
+    /** HTTP listen address for /health and /metrics, "host:port", or "off". */
+    http: z.string().optional(),
+    fsyncIntervalMs: positiveInt.optional(),
+    seal: z.object({ intervalMs: positiveInt.optional(), atShutdown: z.boolean().optional() }).strict().optional(),
+    retention: z
+      .object({ days: positiveInt.optional(), maxGb: z.number().positive().optional() })
+      .strict()
+      .optional(),
+    stale: z.object({ factor: z.number().positive().optional(), minMs: nonNegInt.optional() }).strict().optional(),
+    backoff: z.object({ initialMs: positiveInt.optional(), maxMs: positiveInt.optional() }).strict().optional(),
+    staggerMs: nonNegInt.optional(),
+    clockIntervalMs: positiveInt.optional(),
+    handoffTimeoutMs: positiveInt.optional(),
+    lowDiskGb: z.number().nonnegative().optional(),
+    /** Start the built-in simulator in-process and record from it. */
+    simulate: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            port: nonNegInt.optional(),
+            seed: z.number().int().optional(),
+            rate: z.number().positive().optional(),
+            faults: z.record(z.string(), z.unknown()).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    /** Exchanges to record; with `simulate` and none listed, all four with their default channels. */
+    exchanges: z.array(exchangeConfigSchema).optional(),
+  })
+  .strict();
+
+export type ExchangeConfigFile = z.infer<typeof exchangeConfigSchema>;
+export type ConfigFile = z.infer<typeof configFileSchema>;

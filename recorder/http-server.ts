@@ -1,0 +1,67 @@
+/**
+ * The recorder's HTTP endpoint (loopback by default): GET /health (JSON), GET /metrics (Prometheus
+ * text), and POST /rotate[?exchange=X] which starts a make-before-break rotation of every
+ * connection (of one exchange) now — for tests and for operators who want to check the stitch.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TicktapeError } from '../core/errors.js';
+import type { HealthDoc } from './health.js';
+import type { Metrics } from './metrics.js';
+
+export interface HttpHandlers {
+  health(): HealthDoc;
+  metrics: Metrics;
+  rotate(exchange: string | null): number;
+}
+
+export interface RecorderHttp {
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function startHttp(host: string, port: number, h: HttpHandlers): Promise<RecorderHttp> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    try {
+      if (req.method === 'GET' && url.pathname === '/health') {
+        const doc = h.health();
+        return send(doc.status === 'failing' ? 503 : 200, 'application/json', `${JSON.stringify(doc, null, 1)}\n`);
+      }
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        h.metrics.render().then(
+          (text) => send(200, h.metrics.contentType, text),
+          (err: unknown) => send(500, 'text/plain', String((err as Error)?.message ?? err)),
+        );
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/rotate') {
+        const n = h.rotate(url.searchParams.get('exchange'));
+        return send(200, 'application/json', `${JSON.stringify({ rotating: n })}\n`);
+      }
+      send(404, 'application/json', `${JSON.stringify({ error: 'not found', paths: ['GET /health', 'GET /metrics', 'POST /rotate?exchange='] })}\n`);
+    } catch (err) {
+      send(500, 'text/plain', String((err as Error)?.message ?? err));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is in use (another recorder?)' : `cannot be used (${err.code ?? err.message})`;
+      reject(new TicktapeError('TT_CONFIG_INVALID', `http: ${host}:${port} ${why}. Pick another address with --http host:port (or http: in the config), or --http off.`, { host, port }, { cause: err }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    address: { host: addr.address, port: addr.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

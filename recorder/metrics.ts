@@ -1,0 +1,169 @@
+/**
+ * /metrics in Prometheus text format (prom-client, a private registry). Hot-path counters live as
+ * plain numbers on the recorder's objects; every metric is computed from them at scrape time
+ * (`collect`), so recording a frame never touches a label map.
+ */
+import client from 'prom-client';
+import type { HealthDoc } from './health.js';
+
+export interface Metrics {
+  registry: client.Registry;
+  contentType: string;
+  /** Prometheus text of one consistent snapshot. */
+  render(): Promise<string>;
+}
+
+export function createMetrics(snapshot: () => HealthDoc): Metrics {
+  const registry = new client.Registry();
+  const streamLabels = ['exchange', 'stream'] as const;
+  let doc: HealthDoc | null = null;
+  // One snapshot per scrape (render), shared by every collector.
+  const get = (): HealthDoc => (doc ??= snapshot());
+
+  new client.Counter({
+    name: 'ticktape_frames_total',
+    help: 'Data frames received per stream (rotation overlap not counted)',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.inc({ exchange: s.exchange, stream: s.stream }, s.frames);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_stream_last_frame_age_seconds',
+    help: 'Seconds since the last data frame of the stream (absent before the first)',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) if (s.last_frame_age_ms !== null) this.set({ exchange: s.exchange, stream: s.stream }, s.last_frame_age_ms / 1000);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_stream_frames_per_second',
+    help: 'Data frames per second of the stream over the last second',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.set({ exchange: s.exchange, stream: s.stream }, s.frames_per_s);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_stream_connected',
+    help: '1 when the stream has an open connection',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.set({ exchange: s.exchange, stream: s.stream }, s.connected ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_stream_open_gap',
+    help: '1 while the stream has an open gap (not being received)',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.set({ exchange: s.exchange, stream: s.stream }, s.open_gap ? 1 : 0);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_gaps_total',
+    help: 'Gap records written per stream',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.inc({ exchange: s.exchange, stream: s.stream }, s.gaps);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_reconnects_total',
+    help: 'Reconnects of the connection carrying the stream',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.inc({ exchange: s.exchange, stream: s.stream }, s.reconnects);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_malformed_frames_total',
+    help: 'Frames the exchange reader could not parse (kept raw, flagged)',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.inc({ exchange: s.exchange, stream: s.stream }, s.malformed);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_alerts_total',
+    help: 'Alerts raised (refused or silent subscriptions, rate limits, stale streams)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(get().alerts_total);
+    },
+  });
+  const journal: Array<[string, string, (j: NonNullable<HealthDoc['journal']>) => number]> = [
+    ['ticktape_journal_records_appended_total', 'Records handed to the journal', (j) => j.appended],
+    ['ticktape_journal_records_written_total', 'Records written to the OS', (j) => j.written],
+    ['ticktape_journal_bytes_written_total', 'Bytes written to journal segments', (j) => j.bytes_written],
+    ['ticktape_journal_records_lost_total', 'Records the journal could not keep (each covered by a gap)', (j) => j.lost_records],
+    ['ticktape_journal_syncs_total', 'fdatasync calls', (j) => j.syncs],
+  ];
+  for (const [name, help, pick] of journal) {
+    new client.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const j = get().journal;
+        if (j) this.inc(pick(j));
+      },
+    });
+  }
+  new client.Gauge({
+    name: 'ticktape_disk_free_bytes',
+    help: 'Free bytes on the file system of the data folder',
+    registers: [registry],
+    collect() {
+      const d = get().disk;
+      if (d) this.set(d.free_bytes);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_up',
+    help: '1 ok, 0.5 degraded, 0 failing',
+    registers: [registry],
+    collect() {
+      const s = get().status;
+      this.set(s === 'ok' ? 1 : s === 'degraded' ? 0.5 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_seal_runs',
+    help: 'Sealing runs since start',
+    registers: [registry],
+    collect() {
+      this.set(get().seal?.runs ?? 0);
+    },
+  });
+  return {
+    registry,
+    contentType: registry.contentType,
+    async render() {
+      doc = snapshot();
+      try {
+        return await registry.metrics();
+      } finally {
+        doc = null;
+      }
+    },
+  };
+}

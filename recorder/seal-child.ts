@@ -1,0 +1,43 @@
+/**
+ * Entry point of the sealing child process: `node seal-child.js <dataDir> <instance> [compact]`.
+ * Seals the instance's closed journal segments (and compacts its earlier days when asked), prints
+ * one JSON summary line on stdout, exits 0 (1 on failure). Run by seal-runner.ts.
+ */
+import { createLogger } from '../core/log.js';
+import { compactDay, sealClosedSegments } from '../store/seal/index.js';
+import { listPartitionFiles } from '../store/partitions.js';
+
+async function main(): Promise<void> {
+  const [dataDir, instance, mode] = process.argv.slice(2);
+  if (!dataDir || !instance) {
+    process.stderr.write('usage: seal-child <dataDir> <instance> [compact]\n');
+    process.exit(2);
+  }
+  const log = createLogger('ticktape-seal');
+  const report = await sealClosedSegments(dataDir, { instance, log });
+  let compacted = 0;
+  if (mode === 'compact') {
+    // Today's files still grow every hour: compact only finished days, so a day is rewritten once.
+    const today = new Date().toISOString().slice(0, 10);
+    const days = new Map<string, { table: Parameters<typeof compactDay>[1]; exchange: string; date: string; n: number }>();
+    for (const f of listPartitionFiles(dataDir)) {
+      if (f.instance !== instance || f.date >= today) continue;
+      const k = `${f.table}\t${f.exchange}\t${f.date}`;
+      const d = days.get(k) ?? { table: f.table, exchange: f.exchange, date: f.date, n: 0 };
+      d.n += 1;
+      days.set(k, d);
+    }
+    for (const d of days.values()) {
+      if (d.n < 2) continue;
+      compacted += (await compactDay(dataDir, d.table, d.exchange, d.date, { instance })).length;
+    }
+  }
+  process.stdout.write(
+    `${JSON.stringify({ segments: report.segments.length, records: report.records, files: report.files, failures: report.failures, busy: report.busyInstances, compacted })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 50, msg: 'seal failed', err: String((err as Error)?.stack ?? err) })}\n`);
+  process.exit(1);
+});

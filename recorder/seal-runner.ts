@@ -1,0 +1,114 @@
+/**
+ * Sealing on a schedule without blocking ingest. Sealing reads journal segments, normalizes every
+ * frame and writes zstd Parquet through DuckDB: seconds of CPU and hundreds of MB of memory per
+ * hour of data. It runs in a child process (seal-child.ts), so the recorder's event loop keeps
+ * receiving frames, its heap stays small, and a sealing failure cannot take ingest down. One run at
+ * a time; a request during a run queues exactly one more run.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../core/log.js';
+import { listSegments } from '../store/journal/index.js';
+
+export interface SealSummary {
+  segments: number;
+  records: number;
+  files: number;
+  failures: Array<{ instance: string; segment: string; error: string }>;
+  busy?: string[];
+  compacted: number;
+}
+
+export interface SealRunnerStats {
+  runs: number;
+  failedRuns: number;
+  lastRunAtMs: number | null;
+  lastDurationMs: number | null;
+  lastSummary: SealSummary | null;
+  lastError: string | null;
+  running: boolean;
+}
+
+const CHILD = fileURLToPath(new URL('./seal-child.js', import.meta.url));
+
+export class SealRunner {
+  private current: Promise<void> | null = null;
+  private again = false;
+  readonly stats: SealRunnerStats = { runs: 0, failedRuns: 0, lastRunAtMs: null, lastDurationMs: null, lastSummary: null, lastError: null, running: false };
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly instance: string,
+    private readonly log: Logger,
+    private readonly onDone?: (s: SealSummary | null) => void,
+  ) {}
+
+  /** Starts a run (or queues one after the current). Resolves when the run that covers this request ends. */
+  request(compact = false): Promise<void> {
+    if (this.current) {
+      this.again = true;
+      return this.current.then(() => this.current ?? undefined);
+    }
+    this.current = this.runLoop(compact).finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  private async runLoop(compact: boolean): Promise<void> {
+    do {
+      this.again = false;
+      await this.runOnce(compact);
+    } while (this.again);
+  }
+
+  private runOnce(compact: boolean): Promise<void> {
+    // Starting a process (and DuckDB) costs about a second of CPU: not worth it for nothing.
+    if (!compact && !listSegments(this.dataDir, this.instance).some((s) => !s.open)) return Promise.resolve();
+    const started = Date.now();
+    this.stats.running = true;
+    return new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [CHILD, this.dataDir, this.instance, ...(compact ? ['compact'] : [])], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => {
+        if (err.length < 64 * 1024) err += d.toString('utf8');
+      });
+      child.on('close', (code) => {
+        this.stats.running = false;
+        this.stats.runs += 1;
+        this.stats.lastRunAtMs = started;
+        this.stats.lastDurationMs = Date.now() - started;
+        let summary: SealSummary | null = null;
+        try {
+          summary = JSON.parse(out.trim().split('\n').pop() ?? '') as SealSummary;
+        } catch {
+          summary = null;
+        }
+        if (code === 0 && summary) {
+          this.stats.lastSummary = summary;
+          this.stats.lastError = summary.failures.length
+            ? summary.failures.map((f) => `${f.segment}: ${f.error}`).join('; ')
+            : summary.busy?.length
+              ? `another sealer holds the lock of ${summary.busy.join(', ')}`
+              : null;
+          this.log.info({ ...summary, durationMs: this.stats.lastDurationMs }, 'sealed closed journal segments');
+        } else {
+          this.stats.failedRuns += 1;
+          this.stats.lastError = `seal process exited ${code}: ${err.trim().slice(-2000)}`;
+          this.log.error({ code, stderr: err.trim().slice(-2000) }, 'sealing failed; the journal segments are kept and retried at the next run');
+        }
+        this.onDone?.(summary);
+        resolve();
+      });
+    });
+  }
+
+  /** Waits for the running seal, if any. */
+  async idle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * One replay connection's cursor: it is the connection's SessionFeed. It collects subscriptions
+ * (a short grace period after the first, so a client that subscribes in several messages gets all
+ * of them from the start), primes snapshot-like streams with their latest message before the start,
+ * then sends the recorded frames of exactly the subscribed streams, merged in recorded order and
+ * paced by the session clock: each turn corks the socket, sends everything due, uncorks, then waits
+ * for the next frame (a timer when it is far, polling once per event-loop turn when it is near, so
+ * the event loop is never blocked). At `max` speed it sends as fast as the client reads: above a
+ * soft buffer cap it waits for the socket to drain, so a slow client never makes the server buffer
+ * without bound.
+ *
+ * Recorded gaps: where the recording lost its connection (a disconnect gap) the cursor closes the
+ * client's connection with 1001 after the last frame before the loss; a session-sequence gap right
+ * after a frame makes the session skip that many numbers (Coinstore's S) before the frame goes out.
+ */
+import { FLAG_OVERLAP, type GapPayload, type TapeRecord } from '../schemas/record.js';
+import type { SessionFeed } from '../exchanges/host.js';
+import type { ExchangeId, FeedItem, ServerSession, SessionLink, StreamSpec } from '../exchanges/types.js';
+import type { DisconnectSpan, StreamInfo } from './catalog.js';
+import type { ReplayClock } from './clock.js';
+import { EVICTED, type Timeline } from './timeline.js';
+import type { ReplayStats } from './stats.js';
+
+/** Stream kinds whose latest message is a complete state (sent first when a replay starts mid-recording). */
+const PRIMED_KINDS = new Set(['book', 'depth_chart', 'ticker', 'kline']);
+/** Closer than this to the next due frame, poll once per event-loop turn instead of arming a timer (timers fire ≥ 1 ms late). */
+const POLL_BELOW_NS = 1_500_000n;
+/** How long a max-speed cursor waits before looking at a full socket buffer again. */
+const DRAIN_POLL_MS = 1;
+const NEVER = 1n << 62n;
+
+export interface CursorDeps {
+  exchange: ExchangeId;
+  graceMs: number;
+  continueOnGaps: boolean;
+  loop: boolean;
+  softBufferBytes: number;
+  /** A paced client whose send buffer passes this is closed with 1008 (it does not keep up). */
+  maxBufferedBytes: number;
+  /** Streams in the recording of this exchange. */
+  streams: ReadonlyMap<string, StreamInfo>;
+  /** Recorded connection losses of this exchange, by start. */
+  disconnects: readonly DisconnectSpan[];
+  /** The clock of this connection (shared by connections with the same session id); called once. */
+  clock(): ReplayClock;
+  /** Records from `fromNs` on: the shared timeline of that start (`shared`) or one of this cursor alone. */
+  timeline(fromNs: bigint, shared: boolean): Timeline;
+  /** Latest recorded message of each stream strictly before `beforeNs`, oldest first. */
+  primers(streams: string[], beforeNs: bigint): Promise<TapeRecord[]>;
+  stats: ReplayStats;
+  onEnd?(): void;
+}
+
+interface Sub {
+  spec: StreamSpec;
+  deliver: (item: FeedItem) => void;
+  /** A late subscription waits for its primer; frames that come meanwhile are held (the newest). */
+  waiting: boolean;
+  held: TapeRecord | null;
+}
+
+type SubscribeResult = { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' };
+
+export class ReplayCursor implements SessionFeed {
+  private readonly subs = new Map<string, Sub>();
+  private link: SessionLink | null = null;
+  private session: ServerSession | null = null;
+  private state: 'idle' | 'grace' | 'running' | 'closed' = 'idle';
+  private clock: ReplayClock | null = null;
+  private timeline: Timeline | null = null;
+  private batchNo = 0;
+  private batch: TapeRecord[] | null = null;
+  private idx = 0;
+  private pumping = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Where this cursor (re)started: recorded disconnects before it are history. */
+  private fromNs = 0n;
+  /** The last record taken from the timeline (any record, sent or not). */
+  private lastRec: TapeRecord | null = null;
+  private seekGeneration = 0;
+  private unlisten: (() => void) | null = null;
+  private closeAt: DisconnectSpan | null = null;
+  /** The stream of each recorded connection's last frame (which subscription a sequence gap follows). */
+  private readonly lastStreamOf = new Map<string, string>();
+  private gapApplied: TapeRecord | null = null;
+  /** Session-sequence gaps matter only to a session that numbers its messages (Coinstore's S). */
+  private tracksSequence = false;
+  /** Ends the current wait early (a seek, pause or resume of the clock). */
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly deps: CursorDeps) {}
+
+  bind(link: SessionLink, session: ServerSession): void {
+    this.link = link;
+    this.session = session;
+    this.tracksSequence = !this.deps.continueOnGaps && typeof session.onGap === 'function';
+  }
+
+  subscribe(spec: StreamSpec, deliver: (item: FeedItem) => void): SubscribeResult {
+    if (this.state === 'closed') return { ok: false, reason: 'the replay of this connection has ended', code: 'unknown' };
+    if (!this.deps.streams.has(spec.key)) {
+      return { ok: false, reason: `stream ${spec.key} is not in the recording`, code: 'unknown' };
+    }
+    const existing = this.subs.get(spec.key);
+    if (existing) {
+      existing.deliver = deliver;
+      return { ok: true };
+    }
+    const late = this.state === 'running' && PRIMED_KINDS.has(spec.kind);
+    const sub: Sub = { spec, deliver, waiting: late, held: null };
+    this.subs.set(spec.key, sub);
+    if (this.state === 'idle') {
+      this.state = 'grace';
+      this.timer = setTimeout(() => void this.start(), this.deps.graceMs);
+    } else if (late) {
+      // a later SUB joins at the current replay time, primed with the stream's latest state
+      void this.primeLate(sub, this.lastRec ? this.lastRec.recvNs + 1n : this.fromNs);
+    }
+    this.planDisconnect();
+    return { ok: true };
+  }
+
+  unsubscribe(key: string): void {
+    this.subs.delete(key);
+    this.planDisconnect();
+  }
+
+  close(): void {
+    if (this.state === 'running' && this.lastRec && this.clock?.speed === 'max') this.clock.advanceTo(this.lastRec.recvNs + 1n);
+    this.state = 'closed';
+    this.wake?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.unlisten?.();
+    this.timeline?.detach(this);
+    this.timeline = null;
+  }
+
+  private async start(): Promise<void> {
+    if (this.state !== 'grace') return;
+    this.state = 'running';
+    const clock = this.deps.clock();
+    this.clock = clock;
+    this.seekGeneration = clock.generation;
+    this.unlisten = clock.onChange(() => {
+      this.wake?.();
+      void this.pump();
+    });
+    const fromNs = clock.started ? clock.nowRecordedNs() : clock.startNs;
+    await this.prime(fromNs);
+    if (this.state !== 'running') return;
+    this.open(fromNs, true);
+    // the clock starts once the first frames are in memory, so the read does not make them late
+    // (held as a pump turn: a seek meanwhile waits for it)
+    this.pumping = true;
+    const first = await this.timeline!.batch(this, 0).finally(() => (this.pumping = false));
+    if (this.state !== 'running') return;
+    if (first !== EVICTED && first !== null) {
+      this.batch = first;
+      this.batchNo = 1;
+    }
+    clock.start();
+    void this.pump();
+  }
+
+  /** Re-positions at recorded time `at` (seek, loop): primed, on a timeline of its own. */
+  private async reposition(at: bigint): Promise<void> {
+    this.lastRec = null;
+    await this.prime(at);
+    this.open(at, false);
+  }
+
+  private open(fromNs: bigint, shared: boolean): void {
+    this.timeline?.detach(this);
+    this.timeline = this.deps.timeline(fromNs, shared);
+    this.timeline.attach(this);
+    this.fromNs = fromNs;
+    this.batchNo = 0;
+    this.batch = null;
+    this.idx = 0;
+    this.planDisconnect();
+  }
+
+  /** The first recorded disconnect at or after this cursor's start that touches a subscribed stream. */
+  private planDisconnect(): void {
+    this.closeAt = null;
+    if (this.deps.continueOnGaps) return;
+    for (const d of this.deps.disconnects) {
+      if (d.startNs < this.fromNs) continue;
+      if (d.stream === '' || this.subs.has(d.stream)) {
+        this.closeAt = d;
+        return;
+      }
+    }
+  }
+
+  private async prime(beforeNs: bigint): Promise<void> {
+    const wanted = [...this.subs.values()].filter((s) => PRIMED_KINDS.has(s.spec.kind) && this.recordedBefore(s.spec.key, beforeNs)).map((s) => s.spec.key);
+    if (wanted.length === 0) return;
+    const recs = await this.deps.primers(wanted, beforeNs);
+    if (this.state === 'closed') return;
+    this.link?.cork(() => {
+      for (const r of recs) this.deliver(r, null);
+    });
+  }
+
+  private async primeLate(sub: Sub, beforeNs: bigint): Promise<void> {
+    const recs = this.recordedBefore(sub.spec.key, beforeNs) ? await this.deps.primers([sub.spec.key], beforeNs) : [];
+    if (this.state === 'closed' || this.subs.get(sub.spec.key) !== sub) return;
+    sub.waiting = false;
+    const latest = sub.held ?? recs[recs.length - 1] ?? null;
+    sub.held = null;
+    if (latest) this.deliver(latest, null);
+  }
+
+  private recordedBefore(key: string, ns: bigint): boolean {
+    const info = this.deps.streams.get(key);
+    return info !== undefined && info.firstNs < ns;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.state !== 'running' || !this.timeline) return;
+    this.pumping = true;
+    try {
+      const clock = this.clock!;
+      while (this.state === 'running') {
+        if (clock.paused) return;
+        if (clock.generation !== this.seekGeneration) {
+          this.seekGeneration = clock.generation;
+          await this.reposition(clock.seekedToNs);
+          continue;
+        }
+        if (!this.batch || this.idx >= this.batch.length) {
+          const b = await this.timeline!.batch(this, this.batchNo);
+          if (this.state !== 'running') return;
+          if (b === EVICTED) {
+            // lagged too far behind the other clients of this range: re-read on our own from where we are
+            this.open(this.lastRec ? this.lastRec.recvNs : this.fromNs, false);
+            continue;
+          }
+          if (b === null) {
+            if (this.deps.loop) {
+              clock.seekTo(clock.startNs); // the next turn sees the new generation and starts over
+              continue;
+            }
+            this.finish();
+            return;
+          }
+          this.batchNo += 1;
+          this.batch = b;
+          this.idx = 0;
+          // after a re-read, skip what was already taken
+          const last = this.lastRec;
+          if (last) while (this.idx < b.length && compare(b[this.idx], last) <= 0) this.idx++;
+          continue;
+        }
+        const blocked = this.sendDue(clock);
+        if (this.state !== 'running') return;
+        if (blocked) {
+          this.deps.stats.backpressurePauses++;
+          await sleepMs(DRAIN_POLL_MS);
+        } else if (this.idx < this.batch.length) {
+          await this.waitUntil(clock.dueMono(this.batch[this.idx].recvNs));
+        } else {
+          // let other connections and the socket's I/O run between batches
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Sends every due frame of the current batch in one corked write. Returns true when the client's buffer is full. */
+  private sendDue(clock: ReplayClock): boolean {
+    const batch = this.batch!;
+    const link = this.link!;
+    const max = clock.speed === 'max';
+    const soft = this.deps.softBufferBytes;
+    const closeAfterNs = this.closeAt?.startNs ?? NEVER;
+    const now = max ? 0n : process.hrtime.bigint();
+    let blocked = false;
+    link.cork(() => {
+      while (this.idx < batch.length) {
+        const rec = batch[this.idx];
+        if (rec.recvNs > closeAfterNs) {
+          this.recordedDisconnect();
+          return;
+        }
+        let late: bigint | null = null;
+        if (max) {
+          if (link.bufferedAmount() > soft) {
+            blocked = true;
+            break;
+          }
+        } else {
+          const due = clock.dueMono(rec.recvNs);
+          if (due > now) break;
+          if (link.bufferedAmount() > this.deps.maxBufferedBytes) {
+            this.tooSlow();
+            return;
+          }
+          late = now - due;
+        }
+        this.idx++;
+        this.lastRec = rec;
+        if (rec.direction === 'in') {
+          if (this.tracksSequence) {
+            // a session-sequence gap recorded right after this frame: the exchange skipped numbers before it
+            this.lastStreamOf.set(rec.connId, rec.stream);
+            const next = batch[this.idx];
+            if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
+              this.sequenceGap(rec.stream, next);
+              this.gapApplied = next;
+            }
+          }
+          this.deliver(rec, late);
+        } else if (rec.kind === 'gap' && this.tracksSequence && rec !== this.gapApplied) {
+          // the gap record came after another connection's frame: skip now, one frame late
+          this.sequenceGap(this.lastStreamOf.get(rec.connId) ?? '', rec);
+        }
+        if (this.state !== 'running') return;
+      }
+    });
+    if (max && this.lastRec) clock.advanceTo(this.lastRec.recvNs);
+    return blocked;
+  }
+
+  /** Hands one recorded frame to the session when its stream is subscribed; `lateNs` when it was paced. */
+  private deliver(rec: TapeRecord, lateNs: bigint | null): void {
+    if ((rec.kind !== 'text' && rec.kind !== 'binary') || rec.flags & FLAG_OVERLAP) return;
+    const sub = this.subs.get(rec.stream);
+    if (!sub) return;
+    if (sub.waiting) {
+      sub.held = rec;
+      return;
+    }
+    sub.deliver({ type: 'recorded', payload: rec.payload, binary: rec.kind === 'binary', recvNs: rec.recvNs });
+    this.deps.stats.recordSend(rec.payload.byteLength, lateNs ?? 0n, lateNs !== null);
+  }
+
+  /** A gap record after a frame of `stream` on its connection: the session skips the numbers lost, if the client gets that stream. */
+  private sequenceGap(stream: string, gapRec: TapeRecord): void {
+    if (!this.subs.has(stream)) return;
+    let gap: GapPayload;
+    try {
+      gap = JSON.parse(Buffer.from(gapRec.payload).toString('utf8')) as GapPayload;
+    } catch {
+      return;
+    }
+    // only the session-wide counter (stream ''): a stream's own numbering is in the recorded bytes already
+    if (gap.cause !== 'sequence' || gap.stream !== '' || !gap.lost_frames) return;
+    this.deps.stats.gapsReplayed++;
+    this.session?.onGap?.(null, gap.lost_frames);
+  }
+
+  private recordedDisconnect(): void {
+    const d = this.closeAt!;
+    this.deps.stats.gapsReplayed++;
+    // a reconnect of the same session continues after the loss, as the bot would have
+    if (this.clock?.speed === 'max') this.clock.advanceTo(d.endNs);
+    this.state = 'closed';
+    this.link?.close(1001, 'recorded disconnect');
+  }
+
+  private tooSlow(): void {
+    this.deps.stats.slowClientCloses++;
+    this.state = 'closed';
+    this.link?.close(1008, 'client too slow: send buffer limit exceeded');
+  }
+
+  private async waitUntil(due: bigint): Promise<void> {
+    const wait = due - process.hrtime.bigint();
+    if (wait > POLL_BELOW_NS) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Number(wait - POLL_BELOW_NS) / 1e6);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    while (process.hrtime.bigint() < due && this.state === 'running' && !this.clock!.paused && this.clock!.generation === this.seekGeneration) {
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private finish(): void {
+    this.state = 'closed';
+    this.deps.onEnd?.();
+    this.link?.close(1000, 'end of replay range');
+  }
+}
+
+function compare(a: TapeRecord, b: TapeRecord): number {
+  if (a.recvNs !== b.recvNs) return a.recvNs < b.recvNs ? -1 : 1;
+  if (a.connId !== b.connId) return a.connId < b.connId ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,176 @@
+/**
+ * Normalized replay: `GET /normalized?exchange=a,b&kinds=trade,book&symbol=..&from=..&to=..` streams
+ * normalized rows as NDJSON, merged across exchanges and kinds in (recv_ns, conn_id, seq) order,
+ * each row with a `kind` field. The same stream is served over WebSocket on `/normalized` (one
+ * text message per row, closed with 1000 at the end).
+ */
+import type http from 'node:http';
+import type { WebSocket } from 'ws';
+import { TicktapeError } from '../core/errors.js';
+import { parseTimeArg } from '../core/time-arg.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Tape } from '../store/duck/index.js';
+import { sqlStr } from '../store/partitions.js';
+import type { NormalizedTable } from '../schemas/tables.js';
+
+const KIND_TABLES: Record<string, NormalizedTable> = {
+  trade: 'trades',
+  trades: 'trades',
+  book: 'book',
+  kline: 'klines',
+  klines: 'klines',
+  ticker: 'tickers',
+  tickers: 'tickers',
+  order: 'orders',
+  orders: 'orders',
+  fill: 'fills',
+  fills: 'fills',
+  balance: 'balances',
+  balances: 'balances',
+  position: 'positions',
+  positions: 'positions',
+};
+
+/** Above this many buffered bytes the WebSocket form waits for the client to read. */
+const NORMALIZED_BUFFER_HIGH_BYTES = 1 << 20;
+
+export interface NormalizedQuery {
+  exchanges: string[];
+  tables: NormalizedTable[];
+  symbols: string[];
+  fromNs: bigint | null;
+  toNs: bigint | null;
+}
+
+export function parseNormalizedQuery(url: URL): NormalizedQuery {
+  const list = (k: string) => (url.searchParams.get(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const kinds = list('kinds');
+  const tables = [...new Set((kinds.length ? kinds : ['trade', 'book']).map((k) => {
+    const t = KIND_TABLES[k];
+    if (!t) throw new TicktapeError('TT_CONFIG_INVALID', `unknown kind "${k}": use ${Object.keys(KIND_TABLES).filter((x) => !x.endsWith('s') || x === 'trades').join(', ')}`);
+    return t;
+  }))];
+  for (const ex of list('exchange')) if (!/^[a-z]+$/.test(ex)) throw new TicktapeError('TT_CONFIG_INVALID', `bad exchange "${ex}"`);
+  return {
+    exchanges: list('exchange'),
+    tables,
+    symbols: list('symbol'),
+    fromNs: url.searchParams.has('from') ? parseTimeArg(url.searchParams.get('from')!, 'from') : null,
+    toNs: url.searchParams.has('to') ? parseTimeArg(url.searchParams.get('to')!, 'to') : null,
+  };
+}
+
+export function normalizedSql(q: NormalizedQuery): string {
+  const conds: string[] = [];
+  if (q.exchanges.length) conds.push(`exchange IN (${q.exchanges.map(sqlStr).join(', ')})`);
+  if (q.symbols.length) conds.push(`symbol IN (${q.symbols.map(sqlStr).join(', ')})`);
+  if (q.fromNs !== null) conds.push(`recv_ns >= ${q.fromNs}`);
+  if (q.toNs !== null) conds.push(`recv_ns < ${q.toNs}`);
+  const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+  // Several rows come from one frame (book levels, trade batches): a tie-break keeps their order the
+  // same on every run (book levels best first; other rows by their content).
+  const tie = (t: NormalizedTable) => (t === 'book' ? `side || ':' || lpad(level::VARCHAR, 6, '0')` : 'to_json(x)::VARCHAR');
+  const parts = q.tables.map((t) => `SELECT '${t}' AS kind, * EXCLUDE (date), ${tie(t)} AS _tie FROM ${t} x ${where}`);
+  return `SELECT * EXCLUDE (_tie) FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY recv_ns, conn_id, seq, kind, _tie`;
+}
+
+/** Normalized streams running at once; more wait for a free connection. */
+export const NORMALIZED_CONNECTIONS = 4;
+
+/**
+ * Connections to the tape the replay opened at start (its views over the data folder). Kept open:
+ * opening and closing a DuckDB database per request would block the event loop, and with it every
+ * paced replay, for tens of milliseconds.
+ */
+export class NormalizedPool {
+  private readonly free: DuckDBConnection[] = [];
+  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
+  private opened = 0;
+
+  constructor(private readonly tape: Tape) {}
+
+  async acquire(): Promise<DuckDBConnection> {
+    const c = this.free.pop();
+    if (c) return c;
+    if (this.opened < NORMALIZED_CONNECTIONS) {
+      this.opened++;
+      return this.tape.session.connect();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.free.push(c);
+  }
+}
+
+/** Streams the rows; `write` may make us wait (a full consumer) and answers false when the consumer is gone. */
+async function streamRows(pool: NormalizedPool, q: NormalizedQuery, write: (line: string) => boolean | Promise<boolean>): Promise<number> {
+  const conn = await pool.acquire();
+  let n = 0;
+  try {
+    const result = await conn.stream(normalizedSql(q));
+    for await (const rows of result.yieldRowObjectJson()) {
+      for (const row of rows) {
+        // drop nulls: rows of different kinds share one wide schema
+        const compact: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(row)) if (v !== null) compact[k] = v;
+        const r = write(JSON.stringify(compact));
+        if (!(r instanceof Promise ? await r : r)) return n;
+        n++;
+      }
+    }
+  } finally {
+    pool.release(conn);
+  }
+  return n;
+}
+
+export async function handleNormalized(req: http.IncomingMessage, res: http.ServerResponse, pool: NormalizedPool): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== '/normalized' || req.method !== 'GET') return false;
+  let q: NormalizedQuery;
+  try {
+    q = parseNormalizedQuery(url);
+  } catch (err) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: (err as Error).message }));
+    return true;
+  }
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  let gone = false;
+  res.once('close', () => {
+    gone = true;
+    res.emit('drain');
+  });
+  await streamRows(pool, q, (line) => {
+    if (gone) return false;
+    if (res.write(`${line}\n`)) return true;
+    return new Promise<boolean>((resolve) => res.once('drain', () => resolve(!gone)));
+  });
+  if (!gone) res.end();
+  return true;
+}
+
+/** The same stream over WebSocket: one message per row, then close 1000. */
+export async function serveNormalizedSocket(ws: WebSocket, url: URL, pool: NormalizedPool): Promise<void> {
+  let q: NormalizedQuery;
+  try {
+    q = parseNormalizedQuery(url);
+  } catch (err) {
+    ws.close(1008, (err as Error).message.slice(0, 120));
+    return;
+  }
+  await streamRows(pool, q, (line) => {
+    if (ws.readyState !== ws.OPEN) return false;
+    ws.send(line);
+    if (ws.bufferedAmount < NORMALIZED_BUFFER_HIGH_BYTES) return true;
+    return new Promise<boolean>((resolve) => {
+      const poll = () => (ws.readyState !== ws.OPEN ? resolve(false) : ws.bufferedAmount < NORMALIZED_BUFFER_HIGH_BYTES / 2 ? resolve(true) : setTimeout(poll, 2));
+      poll();
+    });
+  });
+  if (ws.readyState === ws.OPEN) ws.close(1000, 'end of range');
+}

@@ -1,0 +1,79 @@
+/** Replay options: defaults in one place, CLI flags, and per-connection query-parameter overrides. */
+import { TicktapeError } from '../core/errors.js';
+import { parseTimeArg } from '../core/time-arg.js';
+
+export type Speed = number | 'max';
+
+export interface ReplayOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  speed: Speed;
+  fromNs: bigint | null;
+  toNs: bigint | null;
+  loop: boolean;
+  /** Wait this long after a session's first subscription before its clock starts (ms). */
+  graceMs: number;
+  /** Keep going at recorded disconnects and sequence gaps instead of reproducing them. */
+  continueOnGaps: boolean;
+  /** Above this many buffered bytes a max-speed session pauses until the client reads. */
+  softBufferBytes: number;
+  /** Past this many buffered bytes a client is closed with 1008 (at 1x it does not keep up). */
+  maxBufferedBytes: number;
+  /** A named session (`?session=`) keeps its clock this long after its last connection closed (ms). */
+  sessionKeepMs: number;
+  /** A client more than this many batches (~2048 records each) behind the fastest of its range re-reads on its own (bounds shared memory). */
+  readAheadBatches: number;
+  maxConnections: number;
+  maxSubscriptionsPerConnection: number;
+  maxFrameBytes: number;
+}
+
+export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
+  host: '127.0.0.1',
+  port: 8001,
+  speed: 1,
+  fromNs: null,
+  toNs: null,
+  loop: false,
+  graceMs: 250,
+  continueOnGaps: false,
+  softBufferBytes: 1 << 20,
+  maxBufferedBytes: 8 << 20,
+  sessionKeepMs: 60_000,
+  readAheadBatches: 4,
+  maxConnections: 256,
+  maxSubscriptionsPerConnection: 256,
+  maxFrameBytes: 64 << 10,
+};
+
+export function parseSpeed(v: string): Speed {
+  if (v === 'max') return 'max';
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new TicktapeError('TT_CONFIG_INVALID', `--speed must be a positive number or "max", got "${v}".`, { speed: v });
+  }
+  return n;
+}
+
+/** What one connection may override through its URL (`?speed=10&from=...&to=...&session=abc`). */
+export interface ConnectionOverrides {
+  speed: Speed;
+  fromNs: bigint | null;
+  toNs: bigint | null;
+  sessionId: string | null;
+}
+
+export function connectionOverrides(url: URL, base: ReplayOptions): ConnectionOverrides {
+  const q = url.searchParams;
+  const session = q.get('session');
+  if (session !== null && !/^[\w.-]{1,64}$/.test(session)) {
+    throw new TicktapeError('TT_CONFIG_INVALID', 'session must be 1-64 letters, digits, "_", "-" or "."', { session });
+  }
+  return {
+    speed: q.has('speed') ? parseSpeed(q.get('speed')!) : base.speed,
+    fromNs: q.has('from') ? parseTimeArg(q.get('from')!, 'from') : base.fromNs,
+    toNs: q.has('to') ? parseTimeArg(q.get('to')!, 'to') : base.toNs,
+    sessionId: session,
+  };
+}

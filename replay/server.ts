@@ -1,0 +1,245 @@
+/**
+ * The replay server: recorded data served back over each exchange's native protocol, on the same
+ * paths as the simulator, so a client switches between simulator, replay and exchange by its base
+ * URL alone. Also serves the control API and the normalized stream on the same port.
+ */
+import type http from 'node:http';
+import { startHost, type ExchangeHost, type Route, type SessionFeed } from '../exchanges/host.js';
+import { EXCHANGES } from '../exchanges/registry.js';
+import type { ExchangeId, ServerContext } from '../exchanges/types.js';
+import { readRecords, type ReadRecordsOptions } from '../store/reader/index.js';
+import { openDuckSession, type DuckSession } from '../store/duck/index.js';
+import { FLAG_OVERLAP, type TapeRecord } from '../schemas/record.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { instrumentsFromStreamKeys, readCatalog, type Catalog } from './catalog.js';
+import { loadKlineHistory, type KlineHistory } from './history.js';
+import { openTape } from '../store/duck/index.js';
+import { ReplayClock } from './clock.js';
+import { handleControl } from './control.js';
+import { ReplayCursor } from './cursor.js';
+import { connectionOverrides, REPLAY_DEFAULTS, type ReplayOptions } from './options.js';
+import { ReplayStats } from './stats.js';
+import { TimelineRegistry } from './timeline.js';
+import { handleNormalized, NormalizedPool, serveNormalizedSocket } from './normalized.js';
+import { seededRandom as seeded } from '../core/seeded-random.js';
+
+/**
+ * DuckDB sessions kept open between reads. Closing one is synchronous and takes tens of ms: done at
+ * the end of a read, it would stall every paced client of the server. Reads borrow a session and
+ * give it back; only sessions beyond this many idle ones are closed.
+ */
+export const IDLE_DUCK_SESSIONS = 2;
+
+/** How far back a replay starting mid-recording looks for each stream's latest state. */
+export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
+
+export interface ReplaySessionInfo {
+  id: string;
+  clock: ReplayClock;
+  connections: number;
+  expiry: NodeJS.Timeout | null;
+}
+
+export interface ReplayServer {
+  host: ExchangeHost;
+  port: number;
+  url(exchange: ExchangeId, endpoint: string): string;
+  stats: ReplayStats;
+  sessions: Map<string, ReplaySessionInfo>;
+  catalog: Catalog;
+  close(): Promise<void>;
+}
+
+
+export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: string }, log: Logger = silentLogger): Promise<ReplayServer> {
+  const opts: ReplayOptions = { ...REPLAY_DEFAULTS, ...partial };
+  // The tape stays open: its views serve /normalized for the server's lifetime (like the catalog,
+  // it sees the data as it was at start).
+  const tape = await openTape(opts.dataDir);
+  let catalog: Catalog;
+  let klines: KlineHistory;
+  try {
+    catalog = await readCatalog(tape.conn);
+    klines = await loadKlineHistory(tape.conn);
+  } catch (err) {
+    tape.close();
+    throw err;
+  }
+  const normalizedPool = new NormalizedPool(tape);
+  const globalFirst = Object.values(catalog).reduce<bigint | null>((m, c) => (c.firstNs !== null && (m === null || c.firstNs < m) ? c.firstNs : m), null);
+  const stats = new ReplayStats();
+  const sessions = new Map<string, ReplaySessionInfo>();
+  const timelines = new TimelineRegistry(opts.readAheadBatches);
+  let anonymous = 0;
+
+  const idle: DuckSession[] = [];
+  let closing = false;
+  async function* read(o: Omit<ReadRecordsOptions, 'dataDir' | 'session'>): AsyncGenerator<TapeRecord[]> {
+    const session = idle.pop() ?? (await openDuckSession());
+    try {
+      yield* readRecords({ ...o, dataDir: opts.dataDir, session });
+    } finally {
+      if (!closing && idle.length < IDLE_DUCK_SESSIONS) idle.push(session);
+      else setImmediate(() => session.close());
+    }
+  }
+
+  const primers = async (exchange: ExchangeId, streams: string[], beforeNs: bigint): Promise<TapeRecord[]> => {
+    const latest = new Map<string, TapeRecord>();
+    for await (const batch of read({ exchanges: [exchange], streams, directions: ['in'], fromNs: beforeNs - PRIMER_LOOKBACK_NS, toNs: beforeNs })) {
+      for (const r of batch) if ((r.kind === 'text' || r.kind === 'binary') && !(r.flags & FLAG_OVERLAP)) latest.set(r.stream, r);
+    }
+    return [...latest.values()].sort((a, b) => (a.recvNs < b.recvNs ? -1 : a.recvNs > b.recvNs ? 1 : 0));
+  };
+
+  // One context per connection: its "now" and its kline history follow the connection's replay clock.
+  const randoms = new Map<ExchangeId, () => number>();
+  const clockOf = new WeakMap<ServerContext, () => bigint>();
+  const contextFor = (exchange: ExchangeId): ServerContext => {
+    const c = catalog[exchange];
+    let random = randoms.get(exchange);
+    if (!random) randoms.set(exchange, (random = seeded(exchange.length * 7919)));
+    const recordedNow = (): bigint | null => {
+      const f = clockOf.get(ctx);
+      return f ? f() : null;
+    };
+    const ctx: ServerContext = {
+      instruments: c.instruments.length ? c.instruments : instrumentsFromStreamKeys(c.streams.keys()),
+      credentials: [EXCHANGES[exchange].demoCredentials],
+      // the replay's time, so that times a session writes (Coinstore lifeStartTime, pongs) match the frames
+      nowMs: () => {
+        const t = recordedNow();
+        return t === null ? Date.now() : Number(t / 1_000_000n);
+      },
+      timing: {},
+      klineHistory: (inst, intervalMs, endTimeMs, limit) => klines.query(inst, intervalMs, endTimeMs, limit, recordedNow() ?? (c.lastNs ?? 0n) + 1n),
+      random,
+    };
+    return ctx;
+  };
+
+  const feedFor = (route: Route, url: URL, ctx: ServerContext): SessionFeed => {
+    const exchange = route.exchange;
+    const c = catalog[exchange];
+    let overrides;
+    try {
+      overrides = connectionOverrides(url, opts);
+    } catch (err) {
+      return refusingFeed(`bad replay parameter: ${(err as Error).message}`);
+    }
+    const sessionId = overrides.sessionId ?? `c${++anonymous}`;
+    const toNs = overrides.toNs;
+    stats.sessionsOpened++;
+    let joined: ReplaySessionInfo | null = null;
+    const cursor = new ReplayCursor({
+      exchange,
+      graceMs: opts.graceMs,
+      continueOnGaps: opts.continueOnGaps,
+      loop: opts.loop,
+      softBufferBytes: opts.softBufferBytes,
+      maxBufferedBytes: opts.maxBufferedBytes,
+      streams: c.streams,
+      disconnects: c.disconnects,
+      stats,
+      clock: () => {
+        let s = sessions.get(sessionId);
+        if (!s) {
+          // a named session may span exchanges: its clock starts at the earliest recording of all
+          const start = overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
+          s = { id: sessionId, clock: new ReplayClock(start, overrides.speed), connections: 0, expiry: null };
+          sessions.set(sessionId, s);
+        }
+        if (s.expiry) clearTimeout(s.expiry);
+        s.expiry = null;
+        s.connections++;
+        joined = s;
+        return s.clock;
+      },
+      timeline: (fromNs, shared) => {
+        const source = () => counted(read({ exchanges: [exchange], directions: ['in', 'event'], fromNs, toNs: toNs ?? undefined }), stats);
+        return shared ? timelines.shared(`${exchange}|${fromNs}|${toNs ?? ''}`, source) : timelines.own(source);
+      },
+      primers: (streams, beforeNs) => primers(exchange, streams, beforeNs),
+      onEnd: () => log.info({ exchange, session: sessionId }, 'replay range ended'),
+    });
+    // before the first subscription the connection stands at the start of its range
+    const named = overrides.sessionId ? sessions.get(overrides.sessionId) : undefined;
+    const startNs = named?.clock.nowRecordedNs() ?? overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
+    clockOf.set(ctx, () => joined?.clock.nowRecordedNs() ?? startNs);
+    const close = cursor.close.bind(cursor);
+    cursor.close = () => {
+      close();
+      const s = joined;
+      joined = null;
+      if (!s || --s.connections > 0) return;
+      // a named session outlives its connections for a while, so a bot that reconnects (after a
+      // recorded disconnect) continues where it was
+      if (!overrides.sessionId) sessions.delete(s.id);
+      else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && sessions.delete(s.id), opts.sessionKeepMs).unref();
+    };
+    return cursor;
+  };
+
+  let host: ExchangeHost;
+  try {
+    host = await startHost({
+      host: opts.host,
+      port: opts.port,
+      limits: {
+        maxConnections: opts.maxConnections,
+        maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection,
+        maxFrameBytes: opts.maxFrameBytes,
+        maxBufferedBytes: opts.maxBufferedBytes,
+      },
+      contextFor,
+      feedFor,
+      extraSockets: {
+        '/normalized': (ws, url) => {
+          serveNormalizedSocket(ws, url, normalizedPool).catch((err: unknown) => {
+            log.warn({ err: String(err) }, 'normalized stream failed');
+            ws.close(1011, 'query failed');
+          });
+        },
+      },
+      onRequest: (req: http.IncomingMessage, res: http.ServerResponse) =>
+        handleControl(req, res, { sessions, stats, catalog }) || handleNormalized(req, res, normalizedPool),
+    });
+  } catch (err) {
+    tape.close();
+    throw err;
+  }
+
+  return {
+    host,
+    port: host.port,
+    url: (exchange, endpoint) => host.url(exchange, endpoint),
+    stats,
+    sessions,
+    catalog,
+    async close() {
+      for (const s of sessions.values()) if (s.expiry) clearTimeout(s.expiry);
+      await host.close();
+      closing = true;
+      for (const d of idle.splice(0)) d.close();
+      tape.close();
+    },
+  };
+}
+
+/** Records read from the store, counted: with fan-out, clients of one range share one read. */
+async function* counted(batches: AsyncIterable<TapeRecord[]>, stats: ReplayStats): AsyncGenerator<TapeRecord[]> {
+  for await (const b of batches) {
+    stats.recordsRead += b.length;
+    yield b;
+  }
+}
+
+/** A feed for a connection whose parameters were refused: it closes the socket with 1008 at once. */
+function refusingFeed(reason: string): SessionFeed {
+  return {
+    subscribe: () => ({ ok: false, reason, code: 'unknown' }),
+    unsubscribe: () => undefined,
+    close: () => undefined,
+    bind: (link) => setImmediate(() => link.close(1008, reason.slice(0, 120))),
+  };
+}

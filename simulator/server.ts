@@ -1,0 +1,252 @@
+/**
+ * `startSimulator`: every exchange's native server side on one port (exchanges/host.ts), fed by
+ * one synthetic market (market.ts) through a feed per connection (feed.ts), with optional fault
+ * injection (faults.ts).
+ *
+ * The market's logical clock starts at `originMs` (default: the wall clock at start) and advances
+ * `1000 / rate` ms per step, so at a fixed rate its timestamps follow the wall clock. In `max` mode
+ * each step is DEFAULT_STEP_MS of logical time and the market runs as fast as the clients read.
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../core/log.js';
+import { silentLogger } from '../core/log.js';
+import { routes as hostRoutes, startHost, type ExchangeHost, type HostLimits, type Route } from '../exchanges/host.js';
+import { EXCHANGES } from '../exchanges/registry.js';
+import { EXCHANGE_IDS, type Credentials, type ExchangeId, type ServerContext, type ServerTiming } from '../exchanges/types.js';
+import { createMarketFeed, type FeedThrottle } from './feed.js';
+import { ConnectionFaults, emptyFaultCounts, faultsForUrl, parseFaults, type FaultConfig, type FaultCounts } from './faults.js';
+import { DEFAULT_STEP_MS, Market } from './market.js';
+import { MAX_MODE_BUFFERED_BYTES, startPacer, type Rate } from './pacer.js';
+import { createRandom, mixSeed } from './random.js';
+
+export const DEFAULT_SIM_PORT = 9001;
+export const DEFAULT_SIM_HOST = '127.0.0.1';
+/** Market steps per second; each step moves every instrument once. */
+export const DEFAULT_SIM_RATE = 200;
+/** A WebSocket close reason is at most 123 bytes. */
+const MAX_CLOSE_REASON_CHARS = 120;
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  seed?: number;
+  /** Market steps per second, 0 to step only by hand (`step()`), or 'max'. */
+  rate?: Rate;
+  symbols?: string[];
+  faults?: Partial<FaultConfig>;
+  /** Extra credentials each exchange accepts, besides its documented demo credentials. */
+  credentials?: Partial<Record<ExchangeId, Credentials[]>>;
+  throttle?: Partial<FeedThrottle>;
+  /** Start of the logical clock (default: the wall clock at start). */
+  originMs?: number;
+  /** Session timings per exchange (heartbeat, idle timeout, lifetime), over each exchange's defaults. */
+  timing?: Partial<Record<ExchangeId, Partial<ServerTiming>>>;
+  limits?: Partial<HostLimits>;
+  /** The demo account trades by itself now and then (default true). */
+  autoTrade?: boolean;
+  logger?: Logger;
+}
+
+export interface RouteStats {
+  connections: number;
+  connectionsTotal: number;
+  frames: number;
+  bytes: number;
+}
+
+export interface SimulatorStats {
+  steps: number;
+  nowMs: number;
+  connections: number;
+  /** Frames and bytes sent, per `exchange/endpoint`. */
+  routes: Record<string, RouteStats>;
+  frames: number;
+  bytes: number;
+  /** Feed items delivered to sessions, per stream kind. */
+  delivered: Record<string, number>;
+  faults: FaultCounts;
+  /** Steps the pacer skipped because the process fell behind. */
+  skippedSteps: number;
+}
+
+export interface SimulatorRoute extends Route {
+  url: string;
+}
+
+export interface Simulator {
+  readonly port: number;
+  readonly market: Market;
+  url(exchange: ExchangeId, endpoint: string): string;
+  routes(): SimulatorRoute[];
+  stats(): SimulatorStats;
+  /** Steps the market by hand (tests, rate 0). */
+  step(n?: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const log = opts.logger ?? silentLogger;
+  const seed = opts.seed ?? 1;
+  const rate: Rate = opts.rate ?? DEFAULT_SIM_RATE;
+  if (rate !== 'max' && !(Number.isFinite(rate) && rate >= 0)) throw new Error(`rate must be a non-negative number or 'max', got ${String(rate)}`);
+  const faults = parseFaults(opts.faults ?? {});
+  const market = new Market({
+    seed,
+    symbols: opts.symbols,
+    originMs: opts.originMs ?? Date.now(),
+    stepMs: rate === 'max' || rate === 0 ? DEFAULT_STEP_MS : 1000 / rate,
+    autoTrade: opts.autoTrade,
+  });
+
+  const counts = emptyFaultCounts();
+  const routeStats = new Map<string, RouteStats>();
+  const delivered: Record<string, number> = {};
+  const sockets = new Set<WebSocket>();
+  const contexts = new Map<ExchangeId, ServerContext>();
+  let connectionIndex = 0;
+  // feedFor and onConnection run back to back for one upgrade (host.ts accept()); this carries the
+  // connection's faults from the one to the other.
+  let pendingFaults: { faults: ConnectionFaults; key: string; refusal: string | null } | null = null;
+
+  const statsOf = (key: string): RouteStats => {
+    let s = routeStats.get(key);
+    if (!s) {
+      s = { connections: 0, connectionsTotal: 0, frames: 0, bytes: 0 };
+      routeStats.set(key, s);
+    }
+    return s;
+  };
+
+  const contextFor = (exchange: ExchangeId): ServerContext => {
+    let ctx = contexts.get(exchange);
+    if (!ctx) {
+      const rng = createRandom(mixSeed(seed, 0x5e55, EXCHANGE_IDS.indexOf(exchange)));
+      ctx = {
+        instruments: market.instruments,
+        credentials: [EXCHANGES[exchange].demoCredentials, ...(opts.credentials?.[exchange] ?? [])],
+        nowMs: () => market.nowMs(),
+        timing: { ...opts.timing?.[exchange] },
+        klineHistory: (inst, intervalMs, endTimeMs, limit) => market.klineHistory(inst, intervalMs, endTimeMs, limit),
+        recentTrades: (inst, limit) => market.tradeWindow(inst).trades.slice(0, limit).reverse(),
+        account: market.account,
+        random: () => rng.next(),
+      };
+      contexts.set(exchange, ctx);
+    }
+    return ctx;
+  };
+
+  const host: ExchangeHost = await startHost({
+    host: opts.host ?? DEFAULT_SIM_HOST,
+    port: opts.port ?? DEFAULT_SIM_PORT,
+    limits: opts.limits,
+    contextFor,
+    feedFor: (route, url) => {
+      const key = `${route.exchange}/${route.endpoint}`;
+      const rs = statsOf(key);
+      // A bad `fault.*` parameter cannot refuse the upgrade any more (the host accepted it): the
+      // connection is closed with 1008 and the reason as soon as it is attached.
+      let config = faults;
+      let refusal: string | null = null;
+      try {
+        config = faultsForUrl(url, faults);
+      } catch (err) {
+        refusal = (err as Error).message;
+      }
+      const cf = new ConnectionFaults(config, counts, seed, connectionIndex++, (bytes) => {
+        rs.frames += 1;
+        rs.bytes += bytes;
+      });
+      pendingFaults = { faults: cf, key, refusal };
+      const feed = createMarketFeed(market, {
+        throttle: opts.throttle,
+        gate: (stream, item) => cf.gate(stream, item),
+        delivered: (stream) => {
+          delivered[stream.kind] = (delivered[stream.kind] ?? 0) + 1;
+        },
+      });
+      return {
+        subscribe: (stream, deliver) => feed.subscribe(stream, (item) => cf.delivery(() => deliver(item))),
+        unsubscribe: (k) => feed.unsubscribe(k),
+        close: () => feed.close(),
+      };
+    },
+    onConnection: (ws) => {
+      const p = pendingFaults;
+      pendingFaults = null;
+      if (!p) return;
+      if (p.refusal) {
+        ws.close(1008, p.refusal.slice(0, MAX_CLOSE_REASON_CHARS));
+        return;
+      }
+      p.faults.attach(ws);
+      const rs = statsOf(p.key);
+      rs.connections += 1;
+      rs.connectionsTotal += 1;
+      sockets.add(ws);
+      ws.once('close', () => {
+        rs.connections -= 1;
+        sockets.delete(ws);
+      });
+    },
+  });
+
+  // Frames of one batch of steps leave in one write per socket: corked before, uncorked after.
+  const step = (n: number) => {
+    const corked: Socket[] = [];
+    for (const ws of sockets) {
+      const sock = (ws as unknown as { _socket?: Socket })._socket;
+      if (sock && !sock.destroyed) {
+        sock.cork();
+        corked.push(sock);
+      }
+    }
+    try {
+      market.step(n);
+    } finally {
+      for (const sock of corked) sock.uncork();
+    }
+  };
+  const congested = () => {
+    for (const ws of sockets) if (ws.bufferedAmount > MAX_MODE_BUFFERED_BYTES) return true;
+    return false;
+  };
+  const pacer = startPacer({ rate, step, congested, idle: () => sockets.size === 0 });
+  log.info({ port: host.port, seed, rate, symbols: market.instruments.map((i) => `${i.base}-${i.quote}`) }, 'simulator listening');
+
+  const available = () => hostRoutes();
+  return {
+    port: host.port,
+    market,
+    url: (exchange, endpoint) => host.url(exchange, endpoint),
+    routes: () => available().map((r) => ({ ...r, url: host.url(r.exchange, r.endpoint) })),
+    stats() {
+      const routes: Record<string, RouteStats> = {};
+      let frames = 0;
+      let bytes = 0;
+      for (const [k, v] of routeStats) {
+        routes[k] = { ...v };
+        frames += v.frames;
+        bytes += v.bytes;
+      }
+      return {
+        steps: market.steps(),
+        nowMs: market.nowMs(),
+        connections: host.connections(),
+        routes,
+        frames,
+        bytes,
+        delivered: { ...delivered },
+        faults: { ...counts },
+        skippedSteps: pacer.skipped(),
+      };
+    },
+    step: (n = 1) => step(n),
+    async close() {
+      pacer.stop();
+      await host.close();
+      log.info({ steps: market.steps() }, 'simulator stopped');
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * DuckDB result chunks → TapeRecords, fast.
+ *
+ * Headers: the record query returns, instead of the record's six header strings (exchange,
+ * conn_id, direction, kind, stream, endpoint), a 64-bit hash of them; a few hundred distinct tuples
+ * cover a day and are fetched once with HEADER_SELECT. A narrow result (hash, recv_ns, seq,
+ * payload, flags) is about 40% cheaper for DuckDB to sort and hand over than one with the strings.
+ *
+ * Payloads: copying each BLOB out of DuckDB costs one native call per row (about 1 µs: the bound
+ * of the whole reader). In a materialized chunk DuckDB lays the non-inlined strings out one after
+ * the other in its string heap, so the decoder finds runs of adjacent payloads (checking every
+ * row's pointer) and copies each run with one call, then hands out views into it. Rows that are not
+ * adjacent fall back to the per-row copy, so the result is the same bytes either way.
+ */
+import duckdb from '@duckdb/node-bindings';
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import type { Direction, RecordKind, TapeRecord } from '../../schemas/record.js';
+
+const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)';
+/** Column order of the reader's record query. */
+export const RECORD_SELECT = `${HEADER_HASH} AS h, recv_ns, seq, payload, coalesce(flags, 0) AS flags`;
+/** Column order of the header query (SELECT DISTINCT). */
+export const HEADER_SELECT = `${HEADER_HASH} AS h, exchange, conn_id, direction, kind, stream, endpoint`;
+
+/** Header tuples kept before the cache is reset (bounds memory on pathological data). */
+export const MAX_HEADER_CACHE_ENTRIES = 100_000;
+/** Largest gap (alignment padding) between two payloads still copied in one run, bytes. */
+const MAX_RUN_GAP_BYTES = 16;
+/** DuckDB inlines strings up to this length in the 16-byte string_t itself. */
+const INLINE_MAX_BYTES = 12;
+const TWO_32 = 2 ** 32;
+
+interface Header {
+  exchange: string;
+  connId: string;
+  direction: Direction;
+  kind: RecordKind;
+  stream: string;
+  endpoint: string;
+}
+
+interface RawVector {
+  items?: BigInt64Array | BigUint64Array | Int32Array;
+  dataView?: DataView;
+  getItem(i: number): unknown;
+  getItemBytes?(i: number): Uint8Array | null;
+  validity?: { itemValid(i: number): boolean };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Every payload of a BLOB vector, copied out in runs of adjacent strings. */
+export function blobColumn(vec: RawVector, n: number): Uint8Array[] {
+  const out = new Array<Uint8Array>(n);
+  const dv = vec.dataView;
+  // string_t entries read as 32-bit words (length, prefix, pointer low, pointer high): DuckDB's
+  // vector data is aligned, and a typed array reads faster than a DataView.
+  if (!dv || typeof vec.getItemBytes !== 'function' || dv.byteOffset % 4 !== 0) {
+    for (let i = 0; i < n; i++) out[i] = (vec.getItem(i) as { bytes?: Uint8Array } | null)?.bytes ?? EMPTY;
+    return out;
+  }
+  const w = new Uint32Array(dv.buffer, dv.byteOffset, n * 4);
+  const validity = vec.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
+  // No validity mask: every row is valid (payload is never NULL in practice).
+  const allValid = !validity || validity.data === null;
+  let i = 0;
+  while (i < n) {
+    const len = w[4 * i];
+    if (!allValid && !validity!.itemValid(i)) {
+      out[i++] = EMPTY;
+      continue;
+    }
+    if (len <= INLINE_MAX_BYTES) {
+      const off = dv.byteOffset + i * 16 + 4;
+      out[i++] = new Uint8Array(dv.buffer.slice(off, off + len));
+      continue;
+    }
+    // A run: rows i..j-1 whose data follow each other in memory.
+    const start = w[4 * i + 2] + w[4 * i + 3] * TWO_32;
+    let end = start + len;
+    let j = i + 1;
+    while (j < n) {
+      const l = w[4 * j];
+      if (l <= INLINE_MAX_BYTES || (!allValid && !validity!.itemValid(j))) break;
+      const p = w[4 * j + 2] + w[4 * j + 3] * TWO_32;
+      if (p < end || p - end > MAX_RUN_GAP_BYTES) break;
+      end = p + l;
+      j++;
+    }
+    if (j === i + 1) {
+      out[i] = vec.getItemBytes(i) ?? EMPTY;
+      i++;
+      continue;
+    }
+    const buf = duckdb.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + i * 16 + 8, end - start);
+    // Plain Uint8Array views: constructing one costs about half of a Buffer.subarray (a subclass).
+    const ab = buf.buffer;
+    const base = buf.byteOffset - start;
+    for (let k = i; k < j; k++) out[k] = new Uint8Array(ab, base + w[4 * k + 2] + w[4 * k + 3] * TWO_32, w[4 * k]);
+    i = j;
+  }
+  return out;
+}
+
+/** The cache key of a header hash: its low 52 bits, a Number (no BigInt per row). */
+function keyOfHash(h: bigint): number {
+  return Number(BigInt.asUintN(52, h));
+}
+
+export class ChunkDecoder {
+  private readonly headers = new Map<number, Header>();
+
+  /** Learns header tuples from a HEADER_SELECT result. */
+  addHeaders(rows: readonly unknown[][]): void {
+    if (this.headers.size + rows.length > MAX_HEADER_CACHE_ENTRIES) this.headers.clear();
+    for (const [h, exchange, connId, direction, kind, stream, endpoint] of rows as [bigint, string, string, Direction, RecordKind, string, string][]) {
+      this.headers.set(keyOfHash(h), { exchange, connId, direction, kind, stream, endpoint });
+    }
+  }
+
+  /** The chunk's records, or null when a header is not known yet (fetch it with addHeaders, then retry). */
+  decode(chunk: DuckDBDataChunk): TapeRecord[] | null {
+    const n = chunk.rowCount;
+    const col = (i: number) => chunk.getColumnVector(i) as unknown as DuckDBVector & RawVector;
+    const h = col(0);
+    const recv = col(1);
+    const seq = col(2);
+    const payloads = blobColumn(col(3), n);
+    const flags = col(4);
+    const hItems = h.items as BigUint64Array | undefined;
+    const hWords = hItems ? new Uint32Array(hItems.buffer, hItems.byteOffset, n * 2) : undefined;
+    const recvItems = recv.items as BigInt64Array | undefined;
+    const seqItems = seq.items as BigInt64Array | undefined;
+    // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
+    const seqWords = seqItems ? new Uint32Array(seqItems.buffer, seqItems.byteOffset, n * 2) : undefined;
+    const flagItems = flags.items as Int32Array | undefined;
+    const out = new Array<TapeRecord>(n);
+    const headers = this.headers;
+    for (let i = 0; i < n; i++) {
+      const key = hWords ? hWords[2 * i] + (hWords[2 * i + 1] & 0xfffff) * TWO_32 : keyOfHash(h.getItem(i) as bigint);
+      const hd = headers.get(key);
+      if (hd === undefined) return null;
+      out[i] = {
+        exchange: hd.exchange,
+        connId: hd.connId,
+        seq: seqWords ? seqWords[2 * i] + seqWords[2 * i + 1] * TWO_32 : Number(seq.getItem(i) as bigint),
+        recvNs: recvItems ? recvItems[i] : (recv.getItem(i) as bigint),
+        direction: hd.direction,
+        kind: hd.kind,
+        stream: hd.stream,
+        endpoint: hd.endpoint,
+        payload: payloads[i],
+        flags: flagItems ? flagItems[i] : ((flags.getItem(i) as number | null) ?? 0),
+      };
+    }
+    return out;
+  }
+}

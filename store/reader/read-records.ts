@@ -1,0 +1,254 @@
+/**
+ * The reader: records from sealed partitions and unsealed journals, in (recv_ns, conn_id, seq)
+ * order, filtered by exchange, stream, direction and time, in batches.
+ *
+ * Sealed raw files are written in that order (SORT_KEYS), and one recorder instance's files cover
+ * disjoint stretches of time. So the files are grouped into chains (files in order, each starting
+ * after the previous one ends) that DuckDB scans in file order without sorting, and the chains are
+ * k-way merged here (a few: one per instance and day range). Whatever is not known to be in order
+ * (staged journals, files written before raw files were sorted by time) forms one more input,
+ * sorted by DuckDB window by window as before.
+ *
+ * Memory stays bounded: every input is read in windows of recv_ns of about READER_WINDOW_ROWS rows
+ * (DuckDB spills a sort beyond its memory cap); unsealed journals are staged into DuckDB, not into
+ * JS arrays. Filters are pushed down: whole files are skipped by their exchange and date folders and
+ * by their recv_ns range, row groups by their recv_ns statistics.
+ */
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { TapeRecord, Direction } from '../../schemas/record.js';
+import { liveFilesOf } from '../duck/live-files.js';
+import { openDuckSession, type DuckSession } from '../duck/session.js';
+import { dayBoundsNs, sqlStr } from '../partitions.js';
+import { journalSegmentKeys } from '../seal/compact.js';
+import { SORT_KEYS_META } from '../seal/parquet-file.js';
+import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
+import { ChunkDecoder, HEADER_SELECT, RECORD_SELECT } from './chunk-decoder.js';
+import { mergeOrdered } from './merge.js';
+import { stageJournals } from './journal-stage.js';
+
+export interface ReadRecordsOptions {
+  dataDir: string;
+  exchanges?: readonly string[];
+  streams?: readonly string[];
+  directions?: readonly Direction[];
+  /** Inclusive lower bound on recv_ns. */
+  fromNs?: bigint;
+  /** Exclusive upper bound on recv_ns. */
+  toNs?: bigint;
+  /** Read unsealed journals too (default true). */
+  includeJournal?: boolean;
+  /** Reuse a DuckDB session (it is left open). */
+  session?: DuckSession;
+  /** Rows a query window aims at (default READER_WINDOW_ROWS). */
+  windowRows?: number;
+}
+
+const RAW_COLUMNS = 'exchange, conn_id, seq, recv_ns, direction, kind, stream, endpoint, payload, malformed, redacted, flags';
+
+function whereClause(o: ReadRecordsOptions): string {
+  const conds: string[] = [];
+  if (o.exchanges?.length) conds.push(`exchange IN (${o.exchanges.map(sqlStr).join(', ')})`);
+  if (o.streams?.length) conds.push(`stream IN (${o.streams.map(sqlStr).join(', ')})`);
+  if (o.directions?.length) conds.push(`direction IN (${o.directions.map(sqlStr).join(', ')})`);
+  if (o.fromNs !== undefined) conds.push(`recv_ns >= ${o.fromNs}`);
+  if (o.toNs !== undefined) conds.push(`recv_ns < ${o.toNs}`);
+  return conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+}
+
+function recordFilter(o: ReadRecordsOptions): (r: TapeRecord) => boolean {
+  const ex = o.exchanges?.length ? new Set(o.exchanges) : null;
+  const st = o.streams?.length ? new Set(o.streams) : null;
+  const dir = o.directions?.length ? new Set<string>(o.directions) : null;
+  return (r) =>
+    (!ex || ex.has(r.exchange)) &&
+    (!st || st.has(r.stream)) &&
+    (!dir || dir.has(r.direction)) &&
+    (o.fromNs === undefined || r.recvNs >= o.fromNs) &&
+    (o.toNs === undefined || r.recvNs < o.toNs);
+}
+
+/**
+ * Rows a window aims at. Each input is queried window by window of recv_ns (materialized by DuckDB,
+ * sorted when the input is not already in order, then decoded), sizing windows from the observed
+ * density: a window of about this many rows keeps memory bounded (tens of MB) and amortizes the
+ * per-query cost. A materialized window is fetched much faster than a streaming result chunk by chunk.
+ */
+export const READER_WINDOW_ROWS = 200_000;
+
+/** Chains read in parallel at most; files beyond go to the sorted input (each chain holds a DuckDB connection). */
+export const MAX_READER_CHAINS = 8;
+
+/** The sort order that lets a raw file be streamed as it is. */
+const REPLAY_ORDER = 'recv_ns,conn_id,seq';
+
+function parquetList(paths: readonly string[]): string {
+  return `read_parquet([${paths.map(sqlStr).join(', ')}], hive_partitioning=false, union_by_name=true)`;
+}
+
+async function sealedFiles(session: DuckSession, o: ReadRecordsOptions): Promise<LiveFile[]> {
+  const pending = journalSegmentKeys(o.dataDir);
+  return (await liveFilesOf(session.conn, o.dataDir, ['raw'], pending)).filter((f) => {
+    if (o.exchanges?.length && !o.exchanges.includes(f.exchange)) return false;
+    const { startNs, endNs } = dayBoundsNs(f.date);
+    if (o.fromNs !== undefined && endNs <= o.fromNs) return false;
+    if (o.toNs !== undefined && startNs >= o.toNs) return false;
+    return true;
+  });
+}
+
+/** The union of every source (sealed files, staged journals), filtered; null when there is none. */
+export async function buildReaderSource(session: DuckSession, o: ReadRecordsOptions): Promise<string | null> {
+  const files = await sealedFiles(session, o);
+  const where = whereClause(o);
+  const parts: string[] = [];
+  if (files.length) parts.push(`SELECT ${RAW_COLUMNS} FROM ${parquetList(files.map((f) => f.path))} ${where}`);
+  if (o.includeJournal !== false) {
+    const staged = await stageJournals(session.conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
+    if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
+  }
+  return parts.length ? `(${parts.join(' UNION ALL ')})` : null;
+}
+
+interface FileRange {
+  path: string;
+  min: bigint;
+  max: bigint;
+  /** The least recv_ns of each row group. */
+  starts: bigint[];
+}
+
+/** Files that follow one another in time, and where their row groups start (window boundaries). */
+export interface Chain {
+  paths: string[];
+  /** Least recv_ns of every row group of the chain, ascending. */
+  rowGroupStarts: bigint[];
+}
+
+/**
+ * Splits files in replay order into chains: each chain's files follow one another in time (a file
+ * starts strictly after the previous one ends), so scanning a chain's files in order yields its
+ * rows in order. Returns the chains and the files left over (not in replay order, or beyond
+ * MAX_READER_CHAINS).
+ */
+export async function planChains(conn: DuckDBConnection, paths: readonly string[]): Promise<{ chains: Chain[]; unordered: string[] }> {
+  if (paths.length === 0) return { chains: [], unordered: [] };
+  const kv = await readKvMetadata(conn, paths);
+  const ordered = paths.filter((p) => kv.get(p)?.[SORT_KEYS_META] === REPLAY_ORDER);
+  const unordered = paths.filter((p) => kv.get(p)?.[SORT_KEYS_META] !== REPLAY_ORDER);
+  const ranges: FileRange[] = [];
+  if (ordered.length) {
+    const r = await conn.runAndReadAll(
+      `SELECT file_name, min(TRY_CAST(stats_min_value AS BIGINT)), max(TRY_CAST(stats_max_value AS BIGINT)), count(*) - count(TRY_CAST(stats_min_value AS BIGINT)), list(TRY_CAST(stats_min_value AS BIGINT) ORDER BY row_group_id)
+       FROM parquet_metadata([${ordered.map(sqlStr).join(', ')}]) WHERE path_in_schema = 'recv_ns' GROUP BY file_name`,
+    );
+    const seen = new Set<string>();
+    for (const [path, min, max, missing, starts] of r.getRows() as [string, bigint | null, bigint | null, bigint, { items: (bigint | null)[] }][]) {
+      seen.add(path);
+      if (min === null || max === null || missing > 0n) unordered.push(path);
+      else ranges.push({ path, min, max, starts: starts.items as bigint[] });
+    }
+    for (const p of ordered) if (!seen.has(p)) unordered.push(p); // no row group: nothing to read, harmless either way
+  }
+  ranges.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  const chains: FileRange[][] = [];
+  for (const f of ranges) {
+    const chain = chains.find((c) => c[c.length - 1].max < f.min);
+    if (chain) chain.push(f);
+    else if (chains.length < MAX_READER_CHAINS) chains.push([f]);
+    else unordered.push(f.path);
+  }
+  return {
+    chains: chains.map((c) => ({ paths: c.map((f) => f.path), rowGroupStarts: c.flatMap((f) => f.starts) })),
+    unordered,
+  };
+}
+
+/** One input of the merge: a source read window by window, in (recv_ns, conn_id, seq) order. */
+async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | null, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+  const stats = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
+  const [min, max, count] = stats;
+  if (min === null || max === null || count === 0n) return;
+  const decoder = new ChunkDecoder();
+  decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+  const target = BigInt(Math.max(1, o.windowRows ?? READER_WINDOW_ROWS));
+  let span = ((max - min + 1n) * target) / count;
+  if (span < 1n) span = 1n;
+  // A chain is scanned as it lies (DuckDB keeps insertion order); other inputs are sorted.
+  const order = chain ? '' : ' ORDER BY recv_ns, conn_id, seq';
+  // A chain's windows end where a row group starts, so that no row group is decoded by two windows
+  // (about 25% of DuckDB's work otherwise), unless that would more than double the window (memory).
+  const starts = chain?.rowGroupStarts ?? [];
+  let s = 0;
+  const windowEnd = (lo: bigint): bigint => {
+    const want = lo + span;
+    while (s < starts.length && starts[s] < want) s++;
+    return s < starts.length && starts[s] - lo <= 2n * span ? starts[s] : want;
+  };
+  const fetchWindow = async (lo: bigint, hi: bigint) => {
+    const result = await conn.run(`SELECT ${RECORD_SELECT} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${order}`);
+    const chunks = await result.fetchAllChunks();
+    return { hi, chunks, rows: chunks.reduce((a, c) => a + c.rowCount, 0) };
+  };
+  // DuckDB fetches window k+1 (on its threads) while this thread decodes and hands out window k.
+  let pending: Promise<{ hi: bigint; chunks: DuckDBDataChunk[]; rows: number }> | null = fetchWindow(min, windowEnd(min));
+  try {
+    while (pending) {
+      const w: { hi: bigint; chunks: DuckDBDataChunk[]; rows: number } = await pending;
+      pending = null;
+      // Adapt the next window to the density just seen; jump over empty stretches.
+      if (w.rows > Number(target) * 2) span = span / 2n > 0n ? span / 2n : 1n;
+      else if (w.rows < Number(target) / 2) span *= 2n;
+      let next: bigint | null = w.hi;
+      if (w.rows === 0) next = (await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${w.hi}`)).getRows()[0][0] as bigint | null;
+      if (next !== null && next <= max) pending = fetchWindow(next, windowEnd(next));
+      for (const chunk of w.chunks) {
+        if (chunk.rowCount === 0) continue;
+        // Headers are fetched up front; a journal growing meanwhile cannot add any (it was staged once).
+        let batch = decoder.decode(chunk);
+        if (!batch) {
+          decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+          batch = decoder.decode(chunk);
+          if (!batch) throw new Error('reader: a record header is missing from its source');
+        }
+        yield batch;
+      }
+    }
+  } finally {
+    // A consumer that stops early leaves a window in flight: let it finish before the session closes.
+    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+  const session = o.session ?? (await openDuckSession());
+  const extra: DuckDBConnection[] = [];
+  try {
+    const conn = session.conn;
+    await conn.run('SET parquet_metadata_cache = true');
+    const where = whereClause(o);
+    const files = await sealedFiles(session, o);
+    const { chains, unordered } = await planChains(conn, files.map((f) => f.path));
+    // The sorted input: files not known to be in order, and the unsealed journals.
+    const parts: string[] = [];
+    if (unordered.length) parts.push(`SELECT ${RAW_COLUMNS} FROM ${parquetList(unordered)} ${where}`);
+    if (o.includeJournal !== false) {
+      const staged = await stageJournals(conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
+      if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
+    }
+    const inputs: AsyncGenerator<TapeRecord[]>[] = [];
+    // Each input runs its own queries concurrently with the others: one connection each.
+    const connFor = async () => {
+      if (inputs.length === 0) return conn;
+      const c = await session.instance.connect();
+      extra.push(c);
+      return c;
+    };
+    if (parts.length) inputs.push(readWindows(await connFor(), `(${parts.join(' UNION ALL ')})`, null, o));
+    for (const chain of chains) inputs.push(readWindows(await connFor(), `(SELECT ${RAW_COLUMNS} FROM ${parquetList(chain.paths)} ${where})`, chain, o));
+    if (inputs.length === 1) yield* inputs[0];
+    else if (inputs.length > 1) yield* mergeOrdered(inputs);
+  } finally {
+    for (const c of extra) c.closeSync();
+    if (!o.session) session.close();
+  }
+}

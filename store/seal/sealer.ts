@@ -1,0 +1,210 @@
+/**
+ * Sealing: closed journal segments become zstd Parquet files, one per (table, exchange, date) and
+ * segment, named `<instance>-<segment>.parquet` so that sealing the same segment twice writes the
+ * same files.
+ *
+ * Per segment: stage every record in DuckDB (raw, gaps, normalized rows), COPY each output to a
+ * temp file, fsync, re-read and compare with the tally taken from the records, rename every output
+ * into place, fsync the directories, save the normalizers' state, and only then delete the journal
+ * segment. A crash at any step leaves either the journal segment (and perhaps some of its files,
+ * which readers skip while the segment exists and the next run overwrites) or the sealed files
+ * alone: every record is in exactly one place that readers use.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { silentLogger } from '../../core/log.js';
+import type { TapeRecord } from '../../schemas/record.js';
+import type { TableName } from '../../schemas/tables.js';
+import { openDuckSession, type DuckSession } from '../duck/session.js';
+import { listSegments, readSegment } from '../journal/index.js';
+import type { SegmentInfo } from '../journal/api.js';
+import { fsyncPath, journalDir, listTempFiles, parsePartitionFileName, partitionDir, segmentFileName, sqlStr, tempPathFor, TEMP_SUFFIX } from '../partitions.js';
+import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
+import { mkdirDurable } from './atomic-file.js';
+import { NormalizerSet, type NormalizeIssues } from './normalizers.js';
+import { checksumOf, columnList, copyToParquet, orderBy, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
+import { acquireSealLock } from './seal-lock.js';
+import { Stager } from './stage.js';
+import { loadStateFile, saveStateAfter, stateBefore } from './state-file.js';
+
+export interface SealOptions {
+  /** Seal only this instance's journal. */
+  instance?: string;
+  /** Test seam: stop dead at this step of the first segment. */
+  crashAt?: CrashPoint;
+  crashMode?: CrashMode;
+  rowGroupRows?: number;
+  log?: Logger;
+  /** Reuse a DuckDB session (benchmarks); one is opened and closed otherwise. */
+  session?: DuckSession;
+}
+
+export interface SealedFile {
+  table: TableName;
+  exchange: string;
+  date: string;
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface SegmentSealReport {
+  instance: string;
+  segment: string;
+  records: number;
+  files: SealedFile[];
+  normalize: NormalizeIssues;
+  badGapPayloads: number;
+  /** Normalized rows skipped because a value could not be stored. */
+  badRows: number;
+}
+
+export interface SealReport {
+  segments: SegmentSealReport[];
+  records: number;
+  files: number;
+  /** Instances skipped because another sealer holds their lock. */
+  busyInstances: string[];
+  tempFilesRemoved: number;
+  /** Segments that failed (the journal segment is kept; later segments of the instance wait). */
+  failures: Array<{ instance: string; segment: string; error: string }>;
+}
+
+/** Temp files of this instance left by an interrupted run. */
+function removeStaleTemps(dataDir: string, instance: string): number {
+  let n = 0;
+  for (const t of listTempFiles(dataDir)) {
+    const base = path.basename(t);
+    const parsed = parsePartitionFileName(base.slice(1, -TEMP_SUFFIX.length));
+    if (parsed?.instance === instance) {
+      fs.rmSync(t, { force: true });
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Seals the records of one segment. Exposed for tests and benchmarks that build records in memory;
+ * the journal segment itself is deleted by the caller.
+ */
+export async function sealRecords(
+  session: DuckSession,
+  dataDir: string,
+  instance: string,
+  segment: string,
+  records: Iterable<TapeRecord>,
+  opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode; rowGroupRows?: number },
+): Promise<SegmentSealReport> {
+  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers);
+  let count = 0;
+  try {
+    for (const rec of records) {
+      stager.add(rec);
+      count++;
+    }
+    stager.flush();
+  } finally {
+    stager.close();
+  }
+
+  const outputs = [...stager.outputs.values()].sort((a, b) => (`${a.table}/${a.exchange}/${a.date}` < `${b.table}/${b.exchange}/${b.date}` ? -1 : 1));
+  const planned = outputs.map((o) => {
+    const dir = partitionDir(dataDir, o.table, o.exchange, o.date);
+    const finalPath = path.join(dir, segmentFileName(instance, segment));
+    return { o, dir, finalPath, tmp: tempPathFor(finalPath), checksum: '' };
+  });
+
+  for (const p of planned) {
+    mkdirDurable(p.dir);
+    const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
+    p.checksum = await checksumOf(session.conn, p.o.table, from);
+    const select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
+    await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+  }
+  crashIf(opts.crashAt, 'after-temp', opts.crashMode);
+  for (const p of planned) await verifyParquet(session.conn, p.tmp, p.o.table, { ...p.o, checksum: p.checksum });
+  for (const p of planned) writeChecksumFile(p.tmp, p.finalPath);
+  crashIf(opts.crashAt, 'after-verify', opts.crashMode);
+  for (let i = 0; i < planned.length; i++) {
+    fs.renameSync(planned[i].tmp, planned[i].finalPath);
+    if (i === 0) crashIf(opts.crashAt, 'after-rename-partial', opts.crashMode);
+  }
+  for (const dir of new Set(planned.map((p) => p.dir))) fsyncPath(dir);
+  crashIf(opts.crashAt, 'after-rename', opts.crashMode);
+
+  return {
+    instance,
+    segment,
+    records: count,
+    files: planned.map((p) => ({ table: p.o.table, exchange: p.o.exchange, date: p.o.date, path: p.finalPath, rows: p.o.rows, bytes: fs.statSync(p.finalPath).size })),
+    normalize: opts.normalizers.issues(),
+    badGapPayloads: stager.issues.badGapPayloads,
+    badRows: stager.issues.badRows,
+  };
+}
+
+async function sealOneSegment(session: DuckSession, dataDir: string, seg: SegmentInfo, opts: SealOptions): Promise<SegmentSealReport> {
+  const stateFile = loadStateFile(dataDir, seg.instance);
+  const before = stateBefore(stateFile, seg.name);
+  const normalizers = new NormalizerSet(before);
+  const report = await sealRecords(session, dataDir, seg.instance, seg.name, readSegment(seg.path), {
+    normalizers,
+    crashAt: opts.crashAt,
+    crashMode: opts.crashMode,
+    rowGroupRows: opts.rowGroupRows,
+  });
+  saveStateAfter(dataDir, seg.instance, stateFile, seg.name, before, normalizers.states());
+  crashIf(opts.crashAt, 'after-state', opts.crashMode);
+  fs.unlinkSync(seg.path);
+  fsyncPath(path.dirname(seg.path));
+  return report;
+}
+
+/** Seals every closed segment, oldest first, instance by instance. */
+export async function sealClosedSegments(dataDir: string, opts: SealOptions = {}): Promise<SealReport> {
+  const log = opts.log ?? silentLogger;
+  const report: SealReport = { segments: [], records: 0, files: 0, busyInstances: [], tempFilesRemoved: 0, failures: [] };
+  const all = (await listSegments(dataDir, opts.instance)).filter((s) => !s.open);
+  const byInstance = new Map<string, SegmentInfo[]>();
+  for (const s of all) {
+    const list = byInstance.get(s.instance) ?? [];
+    list.push(s);
+    byInstance.set(s.instance, list);
+  }
+  if (byInstance.size === 0) return report;
+  const session = opts.session ?? (await openDuckSession());
+  try {
+    for (const [instance, segs] of [...byInstance].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (!fs.existsSync(journalDir(dataDir, instance))) continue;
+      const release = acquireSealLock(dataDir, instance);
+      if (!release) {
+        report.busyInstances.push(instance);
+        continue;
+      }
+      try {
+        report.tempFilesRemoved += removeStaleTemps(dataDir, instance);
+        for (const seg of segs.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          try {
+            const r = await sealOneSegment(session, dataDir, seg, opts);
+            report.segments.push(r);
+            report.records += r.records;
+            report.files += r.files.length;
+            log.info({ instance, segment: seg.name, records: r.records, files: r.files.length }, 'segment sealed');
+          } catch (err) {
+            if ((err as Error).name === 'InjectedCrash') throw err;
+            report.failures.push({ instance, segment: seg.name, error: (err as Error).message });
+            log.error({ instance, segment: seg.name, err: (err as Error).message }, 'segment not sealed; journal kept');
+            break; // keep the instance's order: later segments need this one's normalizer state
+          }
+        }
+      } finally {
+        release();
+      }
+    }
+  } finally {
+    if (!opts.session) session.close();
+  }
+  return report;
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findEnvelope, restamp } from '../../../exchanges/coinstore/restamp.js';
+import { connect, startCoinstore } from './harness.js';
+
+const b = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+const t = (u: Uint8Array) => Buffer.from(u).toString('utf8');
+
+describe('coinstore re-stamping of recorded frames', () => {
+  it('replaces only the top-level S value; every other byte stays', () => {
+    const rec = '{"S":4,"T":"trade","channel":"80004@trade","price":1.50,"big":12345678901234567890,"e":1e3,"u":"\\u00e9","x":"é€😀","data":[{"S":1}]}';
+    expect(t(restamp(b(rec), 123456, 'abc'))).toBe(rec.replace('"S":4,', '"S":123456,'));
+  });
+
+  it('keeps whitespace, odd key order and nested or quoted "S"', () => {
+    const rec = ' {  "note" : "\\"S\\":5" , "inner":{"S":2,"sid":"zz"}, "S" :  98765 ,"T":"depth"}\n';
+    const out = t(restamp(b(rec), 3, 'new-sid'));
+    expect(out).toBe(' {  "note" : "\\"S\\":5" , "inner":{"S":2,"sid":"zz"}, "S" :  3 ,"T":"depth"}\n');
+  });
+
+  it('replaces a top-level sid with the session id', () => {
+    const rec = '{"S":12,"T":"resp","subs":[{"name":"80004@trade","msgCount":212}],"sid":"b1beeb73-7c84-862f-3d03-619de1e1a5dc"}';
+    expect(t(restamp(b(rec), 2, '00000000-1111-2222-3333-444444444444'))).toBe(
+      '{"S":2,"T":"resp","subs":[{"name":"80004@trade","msgCount":212}],"sid":"00000000-1111-2222-3333-444444444444"}',
+    );
+  });
+
+  it('leaves frames without a top-level S untouched', () => {
+    for (const rec of ['{"data":[{"S":1}]}', '[1,2]', 'not json', '{"S":', '']) {
+      const u = b(rec);
+      expect(restamp(u, 5, 'x')).toBe(u);
+    }
+    const tricky = '{"a":[1,{"b":"}"}],"S":7}';
+    expect(findEnvelope(b(tricky))?.S).toEqual({ start: tricky.indexOf('7'), end: tricky.indexOf('7') + 1 });
+  });
+});
+
+describe('coinstore replay: recorded frames through a session', () => {
+  let ctx: Awaited<ReturnType<typeof startCoinstore>>;
+  beforeAll(async () => {
+    ctx = await startCoinstore();
+  });
+  afterAll(async () => ctx.host.close());
+
+  it('sends recorded bytes with this session\'s S, identical otherwise', async () => {
+    const { c } = await connect(ctx.url);
+    try {
+      await c.command({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
+      const recorded = [
+        '{"S":40211,"T":"trade","channel":"4@trade","price":"41732.3305","tradeId":14867136,"seq":14867136,"ts":1642495112000,"takerSide":"BUY","time":1642495112,"volume":"0.011102","symbol":"BTCUSDT","instrumentId":4}',
+        '{"S":40212,"T":"trade","data":[{"channel":"4@trade","price":1.10,"tradeId":1,"seq":1,"ts":1,"takerSide":"SELL","time":0,"volume":"2","symbol":"BTCUSDT","instrumentId":4}]}',
+      ];
+      for (const r of recorded) ctx.feed.push('btcusdt@trade', { type: 'recorded', payload: b(r), binary: false, recvNs: 1n });
+      const got = await c.take(2);
+      expect(got[0].text).toBe(recorded[0].replace('"S":40211', '"S":4'));
+      expect(got[1].text).toBe(recorded[1].replace('"S":40212', '"S":5'));
+      const list = await c.command({ op: 'LIST', channel: [], id: 2 });
+      expect(list.echo.msg.S).toBe(6);
+      expect((list.resp.msg.subs as Array<{ msgCount: number }>)[0].msgCount).toBe(2);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a recording made with id channels serves subscribers by name and by id', async () => {
+    const own = await startCoinstore({}, { only: ['4@trade'] });
+    try {
+      const { c } = await connect(own.url);
+      const byName = await c.command({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
+      expect(byName.resp.msg.C).toBe(200);
+      const byId = await c.command({ op: 'SUB', channel: ['4@trade'], id: 2 });
+      expect(byId.resp.msg.C).toBe(200);
+      expect(own.feed.subscribed()[0]).toEqual(['4@trade']);
+      const rec = '{"S":77,"T":"trade","channel":"4@trade","price":"1","tradeId":5,"seq":5,"ts":1,"takerSide":"BUY","time":0,"volume":"1","symbol":"BTCUSDT","instrumentId":4}';
+      own.feed.push('4@trade', { type: 'recorded', payload: b(rec), binary: false, recvNs: 1n });
+      const got = await c.take(2);
+      expect(got.map((g) => g.text)).toEqual([rec.replace('"S":77', '"S":6'), rec.replace('"S":77', '"S":7')]);
+      const missing = await c.command({ op: 'SUB', channel: ['ethusdt@trade'], id: 3 });
+      expect(missing.resp.msg).toMatchObject({ C: 400, payload: expect.stringContaining('no recorded stream') });
+      c.close();
+    } finally {
+      await own.host.close();
+    }
+  });
+
+  it('a recorded !@ticker stream is used as is when the feed has it', async () => {
+    const own = await startCoinstore({}, { refuseAllTicker: false });
+    try {
+      const { c } = await connect(own.url);
+      await c.command({ op: 'SUB', channel: ['!@ticker'], id: 1 });
+      expect(own.feed.subscribed()[0]).toEqual(['!@ticker']);
+      const rec = '{"S":9,"T":"ticker","channel":"!@ticker","data":[{"channel":"80002@ticker","open":"9996.24","high":"10048.6601","low":"9768.90178","close":"9833.12538","volume":"3362.405","amount":"33212664.57170620732","symbol":"BTCUSD","instrumentId":80002}]}';
+      own.feed.push('!@ticker', { type: 'recorded', payload: b(rec), binary: false, recvNs: 1n });
+      expect((await c.next()).text).toBe(rec.replace('"S":9', '"S":4'));
+      c.close();
+    } finally {
+      await own.host.close();
+    }
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/browser.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Child-process and socket tests are heavy on a 2-core machine: run files two at a time.
+    maxWorkers: 2,
+    env: { TZ: 'UTC' },
+  },
+});
