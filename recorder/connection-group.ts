@@ -263,7 +263,7 @@ export class ConnectionGroup {
         cause: g.cause,
         detail: g.detail,
         ...(known ? { expected: String(g.lastSeq! + 1), got: String(range.min), lost_frames: Math.max(0, range.min - g.lastSeq! - 1) } : {}),
-      });
+      }, recvNs);
       if (range) this.streamSeqs.seed(st.key, range.max, recvNs);
     }
     if (range) {
@@ -280,7 +280,7 @@ export class ConnectionGroup {
           expected: String(gap.expected),
           got: String(gap.got),
           lost_frames: gap.lost,
-        });
+        }, recvNs);
       }
       st.lastSeq = Math.max(st.lastSeq ?? range.max, range.max);
     }

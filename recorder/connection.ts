@@ -124,8 +124,8 @@ export class Connection {
     this.record('event', kind, stream, json(payload), FLAG_SYNTHETIC, recvNs);
   }
 
-  gap(payload: GapPayload): void {
-    this.event('gap', payload.stream, payload);
+  gap(payload: GapPayload, recvNs?: bigint): void {
+    this.event('gap', payload.stream, payload, recvNs);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ export class Connection {
             expected: String(gap.expected),
             got: String(gap.got),
             lost_frames: gap.lost,
-          });
+          }, recvNs);
         }
       }
     }

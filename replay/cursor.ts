@@ -69,6 +69,9 @@ export class ReplayCursor implements SessionFeed {
   private clock: ReplayClock | null = null;
   private timeline: Timeline | null = null;
   private batchNo = 0;
+  /** Set by sendDue when the frame at the end of a batch needs a look at the next batch first. */
+  private awaitNext = false;
+  private noPeek = false;
   private batch: TapeRecord[] | null = null;
   private idx = 0;
   private pumping = false;
@@ -247,6 +250,7 @@ export class ReplayCursor implements SessionFeed {
           }
           this.batchNo += 1;
           this.batch = b;
+          this.noPeek = false;
           this.idx = 0;
           // after a re-read, skip what was already taken
           const last = this.lastRec;
@@ -255,6 +259,14 @@ export class ReplayCursor implements SessionFeed {
         }
         const blocked = this.sendDue(clock);
         if (this.state !== 'running') return;
+        if (this.awaitNext) {
+          this.awaitNext = false;
+          await this.timeline!.load(this.batchNo);
+          if (this.state !== 'running') return;
+          // the timeline lost this cursor's place meanwhile: send the frame without the look ahead
+          if (this.timeline!.peek(this.batchNo) === undefined) this.noPeek = true;
+          continue;
+        }
         if (blocked) {
           this.deps.stats.backpressurePauses++;
           await sleepMs(DRAIN_POLL_MS);
@@ -301,13 +313,24 @@ export class ReplayCursor implements SessionFeed {
           }
           late = now - due;
         }
+        // the record after this frame may be its session-sequence gap: when it lies in the next batch,
+        // read that batch first so the skip goes out before the frame, as the exchange sent it
+        let peeked: TapeRecord | undefined;
+        if (this.tracksSequence && rec.direction === 'in' && this.idx === batch.length - 1 && !this.noPeek) {
+          const nextBatch = this.timeline!.peek(this.batchNo);
+          if (nextBatch === undefined) {
+            this.awaitNext = true;
+            return;
+          }
+          peeked = nextBatch?.[0];
+        }
         this.idx++;
         this.lastRec = rec;
         if (rec.direction === 'in') {
           if (this.tracksSequence) {
             // a session-sequence gap recorded right after this frame: the exchange skipped numbers before it
             this.lastStreamOf.set(rec.connId, rec.stream);
-            const next = batch[this.idx];
+            const next = batch[this.idx] ?? peeked;
             if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
               this.sequenceGap(rec.stream, next);
               this.gapApplied = next;

@@ -68,6 +68,22 @@ export class Timeline {
     return this.batches[i - this.base] ?? null;
   }
 
+  /**
+   * The batch at absolute index `i` if it is already read (null past the end, undefined when not yet
+   * read), without moving this cursor's place: a look at the first record of the next batch.
+   */
+  peek(i: number): TapeRecord[] | null | undefined {
+    if (i < this.base) return undefined;
+    const b = this.batches[i - this.base];
+    if (b) return b;
+    return this.done ? null : undefined;
+  }
+
+  /** Reads until batch `i` is held or the range ends (at most one batch past the current one). */
+  async load(i: number): Promise<void> {
+    while (i >= this.base + this.batches.length && !this.done && !this.closed) await this.readMore();
+  }
+
   private readMore(): Promise<void> {
     if (!this.reading) {
       this.reading = (async () => {
