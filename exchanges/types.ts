@@ -169,6 +169,11 @@ export interface ServerContext {
   klineHistory?(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number): KlineEvent[];
   /** The latest trades of an instrument, oldest first (Coinstore `param.size`: a batch of recent trades on SUB). */
   recentTrades?(inst: Instrument, limit: number): TradeEvent[];
+  /**
+   * Replay: the latest recorded data frames of a stream before the connection's replay time, oldest
+   * first, at most `limit` (Coinstore `param.size` is answered from the recorded trade pushes).
+   */
+  recordedFrames?(streamKey: string, limit: number): Promise<Uint8Array[]>;
   /** The demo account (private streams and trading sockets), when the source has one. */
   account?: DemoAccount;
   /** Random source, seeded (ids like Coinstore's sid must be deterministic under a seed). */

@@ -22,6 +22,8 @@ import { ReplayStats } from './stats.js';
 import { TimelineRegistry } from './timeline.js';
 import { handleNormalized, NormalizedPool, serveNormalizedSocket } from './normalized.js';
 import { seededRandom as seeded } from '../core/seeded-random.js';
+import { sqlStr } from '../store/partitions.js';
+import type { DuckDBBlobValue } from '@duckdb/node-api';
 
 /**
  * DuckDB sessions kept open between reads. Closing one is synchronous and takes tens of ms: done at
@@ -29,6 +31,9 @@ import { seededRandom as seeded } from '../core/seeded-random.js';
  * give it back; only sessions beyond this many idle ones are closed.
  */
 export const IDLE_DUCK_SESSIONS = 2;
+
+/** How far back request answers built from the recording (Coinstore `param.size`) look. */
+export const RECORDED_LOOKBACK_NS = 24n * 3600n * 1_000_000_000n;
 
 /** How far back a replay starting mid-recording looks for each stream's latest state. */
 export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
@@ -92,6 +97,22 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     return [...latest.values()].sort((a, b) => (a.recvNs < b.recvNs ? -1 : a.recvNs > b.recvNs ? 1 : 0));
   };
 
+  /** The latest `limit` recorded data frames of a stream before `beforeNs` (within a day), oldest first. */
+  const latestFrames = async (exchange: ExchangeId, streamKey: string, limit: number, beforeNs: bigint): Promise<Uint8Array[]> => {
+    if (!catalog[exchange].streams.has(streamKey) || limit <= 0) return [];
+    const conn = await normalizedPool.acquire();
+    try {
+      const r = await conn.runAndReadAll(
+        `SELECT payload FROM raw WHERE exchange = ${sqlStr(exchange)} AND stream = ${sqlStr(streamKey)} AND direction = 'in' AND kind = 'text'
+         AND (flags & ${FLAG_OVERLAP}) = 0 AND recv_ns >= ${beforeNs - RECORDED_LOOKBACK_NS} AND recv_ns < ${beforeNs}
+         ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT ${Math.trunc(limit)}`,
+      );
+      return (r.getRows() as Array<[DuckDBBlobValue]>).map(([b]) => b.bytes).reverse();
+    } finally {
+      normalizedPool.release(conn);
+    }
+  };
+
   // One context per connection: its "now" and its kline history follow the connection's replay clock.
   const randoms = new Map<ExchangeId, () => number>();
   const clockOf = new WeakMap<ServerContext, () => bigint>();
@@ -113,6 +134,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       },
       timing: {},
       klineHistory: (inst, intervalMs, endTimeMs, limit) => klines.query(inst, intervalMs, endTimeMs, limit, recordedNow() ?? (c.lastNs ?? 0n) + 1n),
+      recordedFrames: (streamKey, limit) => latestFrames(exchange, streamKey, limit, recordedNow() ?? (c.lastNs ?? 0n) + 1n),
       random,
     };
     return ctx;

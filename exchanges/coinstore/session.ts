@@ -50,6 +50,22 @@ export const CLOSE_GOING_AWAY = 1001;
 export const MAX_TRADE_BATCH = 100;
 
 /** A session id shaped like the documented one (8-4-4-4-12 hex), drawn from the seeded random source. */
+/** The trade bodies of one recorded trade frame: a push (its fields but `S` and `T`) or a `data` batch. */
+export function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unknown>> {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8'));
+  } catch {
+    return [];
+  }
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return [];
+  const m = msg as Record<string, unknown>;
+  if (m.T !== 'trade') return [];
+  if (Array.isArray(m.data)) return m.data.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
+  const { S: _s, T: _t, sid: _sid, ...body } = m;
+  return [body];
+}
+
 export function makeSid(random: () => number): string {
   let hex = '';
   for (let i = 0; i < 32; i++) hex += Math.floor(random() * 16).toString(16);
@@ -96,6 +112,10 @@ export class CoinstoreSession implements ServerSession {
   private closed = false;
   /** While a command is processed, data is held back so that it never overtakes the command's resp. */
   private held: Array<() => void> | null = null;
+  /** Data held back while recorded trade batches are read (replay `param.size`), oldest gate first. */
+  private readonly gates: Array<Array<() => void>> = [];
+  private gateChain: Promise<unknown> = Promise.resolve();
+  private bypassGates = 0;
   private pendingTickers = new Map<number, TickerEvent>();
   private tickerFlush: NodeJS.Immediate | null = null;
 
@@ -415,7 +435,12 @@ export class CoinstoreSession implements ServerSession {
   /** `param.size` on a trade SUB: the latest trades first, as one `data` batch [DOC]. */
   private tradeBatch(cmd: ClientCommand, channels: Array<{ written: string; ch: ParsedChannel }>): void {
     const size = Number(cmd.param?.size ?? 0);
-    if (!Number.isInteger(size) || size <= 0 || !this.ctx.recentTrades) return;
+    if (!Number.isInteger(size) || size <= 0) return;
+    if (this.ctx.recordedFrames) {
+      this.recordedTradeBatch(Math.min(size, MAX_TRADE_BATCH), channels);
+      return;
+    }
+    if (!this.ctx.recentTrades) return;
     for (const { ch } of channels) {
       if (ch.type !== 'trade') continue;
       const inst = resolveInstrument(ch.target, this.ctx.instruments);
@@ -426,6 +451,46 @@ export class CoinstoreSession implements ServerSession {
       sub.msgCount += 1;
       this.send({ T: 'trade', data: trades.map((t) => tradeBody(sub.written, t)) });
     }
+  }
+
+  /**
+   * Replay: the batch is made of the recorded trade pushes of the channel before the replay time
+   * (their bodies as recorded, without `S`). The lookup is a read of the recording, so data of the
+   * session is held back until it is answered: the batch comes right after the `resp`, before any
+   * later push, as from the exchange.
+   */
+  private recordedTradeBatch(size: number, channels: Array<{ written: string; ch: ParsedChannel }>): void {
+    const lookups = channels
+      .filter(({ ch }) => ch.type === 'trade' && this.subs.has(ch.name))
+      .map(({ ch }) => ({ name: ch.name, keys: this.subs.get(ch.name)!.keys }));
+    if (lookups.length === 0) return;
+    const gate: Array<() => void> = [];
+    this.gates.push(gate);
+    const fetched = Promise.all(lookups.map((l) => Promise.all(l.keys.map((k) => this.ctx.recordedFrames!(k, size))).then((perKey) => perKey.flat())));
+    this.gateChain = this.gateChain
+      .then(() => fetched)
+      .then(
+        (results) => {
+          results.forEach((frames, i) => {
+            const sub = this.subs.get(lookups[i].name);
+            const data = frames.flatMap(recordedTradeBodies).slice(-size);
+            if (!sub || data.length === 0 || this.closed) return;
+            sub.msgCount += 1;
+            this.send({ T: 'trade', data });
+          });
+        },
+        () => undefined, // the recording could not be read: no batch, as for a channel without trades
+      )
+      .finally(() => {
+        this.gates.splice(this.gates.indexOf(gate), 1);
+        // what was held came before any later SUB's batch: it goes out now, not behind a later gate
+        this.bypassGates += 1;
+        try {
+          for (const f of gate) f();
+        } finally {
+          this.bypassGates -= 1;
+        }
+      });
   }
 
   /** REQ: history k-lines (protocols.md §1.4.4). `endTime` is exclusive, in seconds; `limit` ≤ 200. */
@@ -472,8 +537,9 @@ export class CoinstoreSession implements ServerSession {
 
   deliver(stream: StreamSpec, item: FeedItem): void {
     if (this.closed) return;
-    if (this.held) {
-      this.held.push(() => this.deliver(stream, item));
+    const queue = this.held ?? (this.bypassGates > 0 ? undefined : this.gates[this.gates.length - 1]);
+    if (queue) {
+      queue.push(() => this.deliver(stream, item));
       return;
     }
     const names = this.consumers.get(stream.key);

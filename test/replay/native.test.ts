@@ -107,6 +107,39 @@ describe('coinstore', () => {
     c.ws.terminate();
   });
 
+  it('SUB with param.size: right after the resp, one batch of the latest recorded trades before the replay time, then the trades after it', async () => {
+    const trades = await recordedFrames(data, 'coinstore', ['btcusdt@trade']);
+    expect(trades.length).toBeGreaterThan(20);
+    const at = trades[Math.floor(trades.length / 2)].recvNs;
+    const c = await collect(`${base()}/coinstore/s/ws?from=${at}`);
+    c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@trade'], param: { size: 5 }, id: 7 }));
+    const end = await c.closed;
+    expect(end.code).toBe(1000);
+    const msgs = c.messages.map(json);
+    msgs.forEach((m, i) => expect(m.S).toBe(i + 1));
+    expect(msgs[2]).toMatchObject({ T: 'resp', C: 200, M: 'sub.channel.success' });
+    // the batch: the five recorded pushes before the replay time, oldest first, as recorded but for S and T
+    const body = (f: RecordedFrame) => {
+      const { S: _s, T: _t, ...rest } = json(f.payload.toString('utf8'));
+      return rest;
+    };
+    const before = trades.filter((f) => f.recvNs < at).slice(-5);
+    expect(before).toHaveLength(5);
+    expect(msgs[3]).toEqual({ S: 4, T: 'trade', data: before.map(body) });
+    // then exactly the recorded trades from the replay time on (nothing of the batch twice)
+    const after = trades.filter((f) => f.recvNs >= at).map((f) => withoutSessionFields(f.payload.toString('utf8')));
+    expect(c.messages.slice(4).map(withoutSessionFields)).toEqual(after);
+  });
+
+  it('param.size at the start of the recording: no trades before, no batch', async () => {
+    const c = await collect(`${base()}/coinstore/s/ws`);
+    c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@trade'], param: { size: 5 }, id: 8 }));
+    await c.closed;
+    const msgs = c.messages.map(json);
+    expect(msgs.filter((m) => Array.isArray(m.data))).toEqual([]);
+    expect(msgs.slice(3).every((m) => m.T === 'trade' && typeof m.tradeId === 'number')).toBe(true);
+  });
+
   it('LIST names the subscriptions; bad input gets an error reply and the server stays up', async () => {
     const c = await collect(`${base()}/coinstore/s/ws?speed=1`);
     c.ws.send('not json');
