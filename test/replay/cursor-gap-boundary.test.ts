@@ -4,12 +4,10 @@
  * the skip to the session before that frame, whatever the batch size.
  */
 import { describe, expect, it } from 'vitest';
-import { ReplayCursor } from '../../replay/cursor.js';
-import { ReplayClock } from '../../replay/clock.js';
-import { ReplayStats } from '../../replay/stats.js';
 import { Timeline } from '../../replay/timeline.js';
 import { FLAG_SYNTHETIC, type TapeRecord } from '../../schemas/record.js';
 import type { FeedItem, StreamSpec } from '../../exchanges/types.js';
+import { maxSpeedCursor } from './fixture.js';
 
 const STREAM = 'btcusdt@trade';
 const T0 = 1_800_000_000_000_000_000n;
@@ -44,29 +42,14 @@ async function replayInBatches(size: number): Promise<string[]> {
   const batches: TapeRecord[][] = [];
   for (let i = 0; i < recs.length; i += size) batches.push(recs.slice(i, i + size));
   const events: string[] = [];
-  let ended!: () => void;
-  const done = new Promise<void>((r) => (ended = r));
-  const cursor = new ReplayCursor({
-    exchange: 'coinstore',
-    graceMs: 0,
-    continueOnGaps: false,
-    loop: false,
-    softBufferBytes: 1 << 20,
-    maxBufferedBytes: 1 << 30,
-    streams: new Map([[STREAM, { firstNs: T0 + 1n, lastNs: T0 + 6n, frames: 6 }]]),
-    disconnects: [],
-    stats: new ReplayStats(),
-    clock: () => new ReplayClock(T0, 'max'),
-    timeline: () =>
-      new Timeline(async function* () {
-        for (const b of batches) {
-          await new Promise((r) => setImmediate(r)); // each batch arrives on a later turn, as from the database
-          yield b;
-        }
-      }, 4),
-    primers: async () => [],
-  });
-  const link = { url: new URL('ws://x/'), send() {}, ping() {}, close: () => ended(), subscribe: () => ({ ok: true as const }), unsubscribe() {}, bufferedAmount: () => 0, cork: (fn: () => void) => fn() };
+  const { cursor, link, ended: done } = maxSpeedCursor(new Map([[STREAM, { firstNs: T0 + 1n, lastNs: T0 + 6n, frames: 6 }]]), T0, () =>
+    new Timeline(async function* () {
+      for (const b of batches) {
+        await new Promise((r) => setImmediate(r)); // each batch arrives on a later turn, as from the database
+        yield b;
+      }
+    }, 4),
+  );
   const session = {
     onMessage() {},
     onClose() {},

@@ -9,6 +9,12 @@ import WebSocket from 'ws';
 import { CLI, ROOT, RecorderProcess, tmpDir, until } from '../recorder/harness.js';
 import { blobBytes, query } from '../recorder/sim-harness.js';
 import { FLAG_OVERLAP } from '../../schemas/record.js';
+import { ReplayCursor } from '../../replay/cursor.js';
+import { ReplayClock } from '../../replay/clock.js';
+import { ReplayStats } from '../../replay/stats.js';
+import type { Timeline } from '../../replay/timeline.js';
+import type { StreamInfo } from '../../replay/catalog.js';
+import type { SessionLink } from '../../exchanges/types.js';
 
 export { tmpDir, until };
 
@@ -141,4 +147,29 @@ export async function startReplayProcess(args: string[]): Promise<{ port: number
       return exited;
     },
   };
+}
+
+/**
+ * A Coinstore replay cursor at max speed over `timeline`, bound to an in-memory link: resolves
+ * `ended` when the cursor closes the link at the end of the range.
+ */
+export function maxSpeedCursor(streams: ReadonlyMap<string, StreamInfo>, firstNs: bigint, timeline: () => Timeline): { cursor: ReplayCursor; link: SessionLink; ended: Promise<void> } {
+  let end!: () => void;
+  const ended = new Promise<void>((r) => (end = r));
+  const cursor = new ReplayCursor({
+    exchange: 'coinstore',
+    graceMs: 0,
+    continueOnGaps: false,
+    loop: false,
+    softBufferBytes: 1 << 20,
+    maxBufferedBytes: 1 << 30,
+    streams,
+    disconnects: [],
+    stats: new ReplayStats(),
+    clock: () => new ReplayClock(firstNs, 'max'),
+    timeline,
+    primers: async () => [],
+  });
+  const link: SessionLink = { url: new URL('ws://x/'), send() {}, ping() {}, close: () => end(), subscribe: () => ({ ok: true as const }), unsubscribe() {}, bufferedAmount: () => 0, cork: (fn: () => void) => fn() };
+  return { cursor, link, ended };
 }

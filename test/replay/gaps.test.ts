@@ -10,16 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXCHANGES } from '../../exchanges/registry.js';
 import { startReplay, type ReplayServer } from '../../replay/server.js';
-import { ReplayCursor } from '../../replay/cursor.js';
-import { ReplayClock } from '../../replay/clock.js';
-import { ReplayStats } from '../../replay/stats.js';
 import { Timeline } from '../../replay/timeline.js';
 import { readRecords } from '../../store/reader/index.js';
 import type { FeedItem } from '../../exchanges/types.js';
 import type { DisconnectSpan } from '../../replay/catalog.js';
 import { RecorderProcess } from '../recorder/harness.js';
 import { blobBytes, query } from '../recorder/sim-harness.js';
-import { collect, json, recordedFrames, tmpDir, withoutSessionFields } from './fixture.js';
+import { collect, json, maxSpeedCursor, recordedFrames, tmpDir } from './fixture.js';
 
 const TOKEN = 'WHZWUFAxWlV0bzdMMzl5N1dmYy1z';
 const DEPTH = ['API_MARKETDEPTH:BTCUSDT:5', 'API_MARKETDEPTH:ETHUSDT:5'];
@@ -129,24 +126,11 @@ describe('sequence gaps', () => {
     const wanted = new Set(expected.map((e) => e.stream));
     const delivered: string[] = [];
     const skips: Array<{ lost: number; before: number }> = [];
-    let ended!: () => void;
-    const done = new Promise<void>((r) => (ended = r));
-    const first = replay.catalog.coinstore.firstNs!;
-    const cursor = new ReplayCursor({
-      exchange: 'coinstore',
-      graceMs: 0,
-      continueOnGaps: false,
-      loop: false,
-      softBufferBytes: 1 << 20,
-      maxBufferedBytes: 1 << 30,
+    const { cursor, link, ended: done } = maxSpeedCursor(
       streams,
-      disconnects: [],
-      stats: new ReplayStats(),
-      clock: () => new ReplayClock(first, 'max'),
-      timeline: (fromNs) => new Timeline(() => readRecords({ dataDir: data, exchanges: ['coinstore'], directions: ['in', 'event'], fromNs })[Symbol.asyncIterator](), 4),
-      primers: async () => [],
-    });
-    const link = { url: new URL('ws://x/'), send() {}, ping() {}, close: () => ended(), subscribe: () => ({ ok: true as const }), unsubscribe() {}, bufferedAmount: () => 0, cork: (fn: () => void) => fn() };
+      replay.catalog.coinstore.firstNs!,
+      () => new Timeline(() => readRecords({ dataDir: data, exchanges: ['coinstore'], directions: ['in', 'event'], fromNs: replay.catalog.coinstore.firstNs! })[Symbol.asyncIterator](), 4),
+    );
     // a real Coinstore session, observed: what the cursor delivers and where it asks for a skip
     const real = EXCHANGES.coinstore.server.createSession('ws', link, { instruments: [], credentials: [], nowMs: () => 0, timing: {}, random: Math.random });
     const observed = {
