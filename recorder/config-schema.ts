@@ -9,6 +9,8 @@ export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9100';
 export const DEFAULT_FSYNC_INTERVAL_MS = 200;
 /** Sealing cadence: closed journal segments are sealed into Parquet this often (and at shutdown). */
 export const DEFAULT_SEAL_INTERVAL_MS = 3_600_000;
+/** zstd level of the day files compaction writes (store/seal/parquet-file.ts COMPACT_ZSTD_LEVEL). */
+export const DEFAULT_COMPACT_ZSTD_LEVEL = 9;
 /** A stream is stale when silent for longer than its quietMs × this factor. */
 export const DEFAULT_STALE_FACTOR = 3;
 /** Floor of every stale threshold: never reconnect over a silence shorter than this. */
@@ -64,7 +66,24 @@ export const configFileSchema = z
     /** HTTP listen address for /health and /metrics, "host:port", or "off". */
     http: z.string().optional(),
     fsyncIntervalMs: positiveInt.optional(),
-    seal: z.object({ intervalMs: positiveInt.optional(), atShutdown: z.boolean().optional() }).strict().optional(),
+    seal: z
+      .object({
+        intervalMs: positiveInt.optional(),
+        atShutdown: z.boolean().optional(),
+        /**
+         * zstd level (1-22) of the day files background compaction writes once a day is over. Higher
+         * is smaller and slower: per million market-like frames 9 → 24.3 bytes/frame in 1.7 s,
+         * 15 → 22.1 in 18.8 s, 19 → 18.2 in 45.8 s.
+         */
+        compactZstdLevel: z
+          .number()
+          .int('use an integer from 1 to 22')
+          .min(1, 'use an integer from 1 to 22')
+          .max(22, 'use an integer from 1 to 22')
+          .optional(),
+      })
+      .strict()
+      .optional(),
     retention: z
       .object({ days: positiveInt.optional(), maxGb: z.number().positive().optional() })
       .strict()

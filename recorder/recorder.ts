@@ -110,7 +110,7 @@ export class Recorder {
     };
     this.sink = opts.wrapSink ? opts.wrapSink(base, journal) : base;
     this.connIds = new ConnIdFactory(instance, this.startedMs);
-    this.sealer = new SealRunner(opts.config.dataDir, instance, opts.log, () => this.afterSeal());
+    this.sealer = new SealRunner(opts.config.dataDir, instance, opts.log, () => this.afterSeal(), () => this.config.compactZstdLevel);
     this.metrics = createMetrics(() => this.health());
     this.lastSeenFile = lastSeenPath(opts.config.dataDir, instance);
     this.previous = readLastSeen(this.lastSeenFile);

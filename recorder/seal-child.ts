@@ -1,18 +1,21 @@
 /**
- * Entry point of the sealing child process: `node seal-child.js <dataDir> <instance> [compact]`.
- * Seals the instance's closed journal segments (and compacts its earlier days when asked), prints
+ * Entry point of the sealing child process: `node seal-child.js <dataDir> <instance> [compact [zstdLevel]]`.
+ * Seals the instance's closed journal segments (and compacts its earlier days when asked, writing
+ * day files at zstdLevel, default 9: the recorder's `seal.compactZstdLevel`), prints
  * one JSON summary line on stdout, exits 0 (1 on failure). Run by seal-runner.ts.
  */
 import { createLogger } from '../core/log.js';
 import { compactDay, sealClosedSegments } from '../store/seal/index.js';
 import { listPartitionFiles } from '../store/partitions.js';
+import { compactZstdLevel } from '../store/seal/compact.js';
 
 async function main(): Promise<void> {
-  const [dataDir, instance, mode] = process.argv.slice(2);
+  const [dataDir, instance, mode, level] = process.argv.slice(2);
   if (!dataDir || !instance) {
-    process.stderr.write('usage: seal-child <dataDir> <instance> [compact]\n');
+    process.stderr.write('usage: seal-child <dataDir> <instance> [compact [zstdLevel]]\n');
     process.exit(2);
   }
+  const zstdLevel = compactZstdLevel(level, 'seal.compactZstdLevel');
   const log = createLogger('ticktape-seal');
   const report = await sealClosedSegments(dataDir, { instance, log });
   let compacted = 0;
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
     }
     for (const d of days.values()) {
       if (d.n < 2) continue;
-      compacted += (await compactDay(dataDir, d.table, d.exchange, d.date, { instance })).length;
+      compacted += (await compactDay(dataDir, d.table, d.exchange, d.date, { instance, zstdLevel })).length;
     }
   }
   process.stdout.write(

@@ -41,6 +41,8 @@ export class SealRunner {
     private readonly instance: string,
     private readonly log: Logger,
     private readonly onDone?: (s: SealSummary | null) => void,
+    /** zstd level of the day files a compacting run writes (undefined: the default, 9); read at each run, so a reload applies. */
+    private readonly compactZstdLevel: () => number | undefined = () => undefined,
   ) {}
 
   /** Starts a run (or queues one after the current). Resolves when the run that covers this request ends. */
@@ -68,7 +70,9 @@ export class SealRunner {
     const started = Date.now();
     this.stats.running = true;
     return new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, [CHILD, this.dataDir, this.instance, ...(compact ? ['compact'] : [])], {
+      const level = compact ? this.compactZstdLevel() : undefined;
+      const args = [CHILD, this.dataDir, this.instance, ...(compact ? ['compact'] : []), ...(level !== undefined ? [String(level)] : [])];
+      const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

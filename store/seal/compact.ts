@@ -25,6 +25,32 @@ export interface CompactOptions {
   /** Compact only this instance's files. */
   instance?: string;
   rowGroupRows?: number;
+  /**
+   * zstd level of the day file, 1-22 (default COMPACT_ZSTD_LEVEL, 9). Higher levels write smaller
+   * files and cost much more CPU: on market-like frames 9 → 24.3 bytes/frame in 1.7 s per million
+   * frames, 15 → 22.1 in 18.8 s, 19 → 18.2 in 45.8 s.
+   */
+  zstdLevel?: number;
+}
+
+export const MIN_ZSTD_LEVEL = 1;
+export const MAX_ZSTD_LEVEL = 22;
+
+/**
+ * The zstd level of a compaction, checked: an integer 1-22 (undefined → COMPACT_ZSTD_LEVEL).
+ * `field` names where the value came from (a flag or a config field) in the error.
+ */
+export function compactZstdLevel(value: unknown, field = 'zstdLevel'): number {
+  if (value === undefined) return COMPACT_ZSTD_LEVEL;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_ZSTD_LEVEL || n > MAX_ZSTD_LEVEL) {
+    throw new TicktapeError(
+      'TT_CONFIG_INVALID',
+      `${field}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not a zstd level; use an integer from ${MIN_ZSTD_LEVEL} to ${MAX_ZSTD_LEVEL} (default ${COMPACT_ZSTD_LEVEL}; higher is smaller and slower).`,
+      { field, value },
+    );
+  }
+  return n;
 }
 
 export interface CompactResult {
@@ -66,6 +92,7 @@ export function journalSegmentKeys(dataDir: string): Set<string> {
 }
 
 export async function compactDay(dataDir: string, table: TableName, exchange: string, date: string, opts: CompactOptions = {}): Promise<CompactResult[]> {
+  const zstdLevel = compactZstdLevel(opts.zstdLevel);
   const dir = partitionDir(dataDir, table, exchange, date);
   const files = listPartitionFiles(dataDir, [table]).filter((f) => f.exchange === exchange && f.date === date && (!opts.instance || f.instance === opts.instance));
   if (files.length === 0) return [];
@@ -111,7 +138,7 @@ export async function compactDay(dataDir: string, table: TableName, exchange: st
       const expected = await tallyParquet(session.conn, paths, table);
       const list = `[${paths.map(sqlStr).join(', ')}]`;
       const select = `SELECT ${columnList(table)} FROM read_parquet(${list}, hive_partitioning=false, union_by_name=true) ORDER BY ${orderBy(table)}`;
-      await copyToParquet(session.conn, select, tmp, { table, instance, sources, expectation: expected }, opts.rowGroupRows ?? ROW_GROUP_ROWS, COMPACT_ZSTD_LEVEL);
+      await copyToParquet(session.conn, select, tmp, { table, instance, sources, expectation: expected }, opts.rowGroupRows ?? ROW_GROUP_ROWS, zstdLevel);
       crashIf(opts.crashAt, 'after-temp', opts.crashMode);
       await verifyParquet(session.conn, tmp, table, expected);
       writeChecksumFile(tmp, finalPath);
@@ -144,6 +171,8 @@ export interface CompactAllOptions extends CompactOptions {
 
 /** Compacts every (table, exchange, date) that has more than one file of an instance, or leftovers. */
 export async function compactAll(dataDir: string, opts: CompactAllOptions = {}): Promise<CompactResult[]> {
+  // Checked before any day: a bad level is the caller's mistake, not one day's failure.
+  compactZstdLevel(opts.zstdLevel);
   const groups = new Map<string, { table: TableName; exchange: string; date: string; n: number; day: boolean }>();
   for (const f of listPartitionFiles(dataDir)) {
     if (opts.instance && f.instance !== opts.instance) continue;

@@ -58,6 +58,19 @@ describe('config file', () => {
     expect(errorOf(() => parseListen('nonsense', 'http')).message).toMatch(/^http: "nonsense" is not an address/);
   });
 
+  it('seal.compactZstdLevel: default 9, 1-22 accepted, anything else names the field', () => {
+    const ex = 'exchanges:\n  - name: coinstore\n    channels: [btcusdt@trade]\n';
+    expect(configFromFlags({ config: write('lvl-default.yaml', ex) }).config.compactZstdLevel).toBe(9);
+    expect(configFromFlags({ config: write('lvl-19.yaml', `seal:\n  compactZstdLevel: 19\n${ex}`) }).config.compactZstdLevel).toBe(19);
+    expect(configFromFlags({ config: write('lvl-1.json', JSON.stringify({ seal: { compactZstdLevel: 1 }, exchanges: [{ name: 'coinstore', channels: ['btcusdt@trade'] }] })) }).config.compactZstdLevel).toBe(1);
+    for (const bad of ['0', '23', '9.5', '"9"', '-3']) {
+      const err = errorOf(() => configFromFlags({ config: write('lvl-bad.yaml', `seal:\n  intervalMs: 60000\n  compactZstdLevel: ${bad}\n${ex}`) }));
+      expect(err.code).toBe('TT_CONFIG_INVALID');
+      expect(err.message).toMatch(/seal\.compactZstdLevel: /);
+    }
+    expect(errorOf(() => configFromFlags({ config: write('lvl-bad2.yaml', `seal:\n  compactZstdLevel: 30\n${ex}`) })).message).toMatch(/seal\.compactZstdLevel: use an integer from 1 to 22/);
+  });
+
   it('takes credentials from the environment and says which variables are missing', () => {
     expect(envNames('coinstore', 'apiKey')).toEqual(['TICKTAPE_COINSTORE_API_KEY', 'TICKTAPE_COINSTORE_APIKEY']);
     expect(credentialsFromEnv('coinstore', ['apiKey', 'userId'], { TICKTAPE_COINSTORE_APIKEY: 'k', TICKTAPE_COINSTORE_USER_ID: '7' })).toEqual({ apiKey: 'k', userId: '7' });
@@ -91,6 +104,14 @@ describe('ticktape record with a bad config', () => {
     expect(rec.stderr).toMatch(/exchanges\[0\]\.channels\[1\]: unknown channel "foo" for coinstore/);
     expect(rec.stderr).toMatch(/TT_CONFIG_INVALID/);
   });
+
+  it('exits 2 on a bad seal.compactZstdLevel and names the field', async () => {
+    const p = write('cli-bad-level.yaml', 'seal:\n  compactZstdLevel: 0\nexchanges:\n  - name: coinstore\n    channels: [btcusdt@trade]\n');
+    const rec = new RecorderProcess(['--config', p, '--data', path.join(dir, 'data-lvl'), '--http', 'off']);
+    const { code } = await rec.exited;
+    expect(code).toBe(2);
+    expect(rec.stderr).toMatch(/seal\.compactZstdLevel: use an integer from 1 to 22/);
+  });
 });
 
 describe('deploy/ticktape.sample.yaml', () => {
@@ -99,6 +120,7 @@ describe('deploy/ticktape.sample.yaml', () => {
     const { config } = configFromFlags({ config: sample }, {});
     expect(config.exchanges.map((e) => e.id)).toEqual(['coinstore', 'coinsuper', 'coinceres']);
     expect(config.retention.days).toBe(365);
+    expect(config.compactZstdLevel).toBe(9);
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9100 });
   });
 });
