@@ -2,7 +2,7 @@
  * The conformance suite every exchange's server side passes. Each exchange supplies a driver: a
  * client that speaks only its native protocol (plain `ws`, or MQTT.js for Coinsuper); the suite
  * hosts the server side with `startHost` and a deterministic test feed, and checks the session
- * behaviour the issue names: connect, authenticate (and fail with a bad signature), subscribe,
+ * behaviour every exchange must have: connect, authenticate (and fail with a bad signature), subscribe,
  * receive data, unsubscribe, heartbeat, idle timeout, bad request.
  *
  * Usage (test/exchanges/<name>/conformance.test.ts):
