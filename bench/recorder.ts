@@ -23,6 +23,8 @@ import { Recorder } from '../recorder/recorder.js';
 import { sealClosedSegments } from '../store/seal/index.js';
 import { openJournalWriter } from '../store/journal/index.js';
 import { readRecords } from '../store/reader/index.js';
+import { NormalizerSet } from '../store/seal/normalizers.js';
+import type { TapeRecord } from '../schemas/record.js';
 import type { JournalWriterHandle } from '../store/journal/api.js';
 import type { BenchResult } from './types.js';
 
@@ -201,26 +203,36 @@ async function ingest(label: string, channels: string[], baseUrl: string): Promi
  * background while it runs, so the frames are first gathered back (sealed and unsealed) and written
  * as a fresh journal of 250k-frame segments; the seal of that journal is what is timed.
  */
-async function normalize(dataDir: string): Promise<{ framesPerS: number; records: number; cpuPerS: number }> {
+async function normalize(dataDir: string): Promise<{ framesPerS: number; records: number; cpuPerS: number; pureFramesPerCpuS: number; rows: number }> {
   const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-bench-norm-'));
   try {
     const w = openJournalWriter({ dataDir: fresh, instance: 'bench' });
     let n = 0;
+    const records: TapeRecord[] = [];
     for await (const batch of readRecords({ dataDir })) {
       for (const r of batch) {
         w.append(r);
+        records.push(r);
         if (++n % 1000 === 0) w.flush();
         if (n % 250_000 === 0) w.rotate();
       }
     }
     await w.close();
+    // the normalizers alone (pure functions, no storage): their share of a frame's CPU
+    const set = new NormalizerSet();
+    const p0 = process.cpuUsage();
+    let rows = 0;
+    for (const r of records) rows += set.normalize(r).length;
+    const pu = process.cpuUsage(p0);
+    const pureFramesPerCpuS = records.length / ((pu.user + pu.system) / 1e6);
+    records.length = 0;
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
     const report = await sealClosedSegments(fresh, { instance: 'bench' });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(c0);
     if (report.records !== n) throw new Error(`sealed ${report.records} of ${n} records`);
-    return { framesPerS: report.records / s, records: report.records, cpuPerS: report.records / ((cpu.user + cpu.system) / 1e6) };
+    return { framesPerS: report.records / s, records: report.records, cpuPerS: report.records / ((cpu.user + cpu.system) / 1e6), pureFramesPerCpuS, rows };
   } finally {
     fs.rmSync(fresh, { recursive: true, force: true });
   }
@@ -253,6 +265,13 @@ export async function run(): Promise<BenchResult[]> {
   const n1 = await normalize(simFigures.dataDir);
   out.push({ name: 'normalize (seal) simulator journal: frames/s', value: Math.round(n1.framesPerS), unit: 'frames/s', note: `${n1.records} records → raw + trades + book Parquet` });
   out.push({ name: 'normalize (seal) simulator journal: per CPU-second', value: Math.round(n1.cpuPerS), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
+  out.push({ name: 'normalizers alone (simulator frames)', value: Math.round(n1.pureFramesPerCpuS), unit: 'frames/CPU-s', note: `${n1.rows} rows; pure functions, no storage` });
+  out.push({
+    name: 'ingest + normalization on one core (simulator)',
+    value: Math.round(1 / (1 / (simFigures.frames / (simFigures.cpuPct / 100)) + 1 / n1.pureFramesPerCpuS)),
+    unit: 'frames/CPU-s',
+    note: 'receive, journal and normalize every frame; writing the normalized rows to Parquet runs in the seal process',
+  });
   fs.rmSync(simFigures.dataDir, { recursive: true, force: true });
 
   const blast = await startBlastServer();
@@ -266,6 +285,13 @@ export async function run(): Promise<BenchResult[]> {
   const n2 = await normalize(blastFigures.dataDir);
   out.push({ name: 'normalize (seal) blast journal: frames/s', value: Math.round(n2.framesPerS), unit: 'frames/s', note: `${n2.records} records → raw + trades Parquet` });
   out.push({ name: 'normalize (seal) blast journal: per CPU-second', value: Math.round(n2.cpuPerS), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
+  out.push({ name: 'normalizers alone (blast frames)', value: Math.round(n2.pureFramesPerCpuS), unit: 'frames/CPU-s', note: `${n2.rows} rows; pure functions, no storage` });
+  out.push({
+    name: 'ingest + normalization on one core (blast)',
+    value: Math.round(1 / (1 / (blastFigures.frames / (blastFigures.cpuPct / 100)) + 1 / n2.pureFramesPerCpuS)),
+    unit: 'frames/CPU-s',
+    note: 'receive, journal and normalize every frame; writing the normalized rows to Parquet runs in the seal process',
+  });
   fs.rmSync(blastFigures.dataDir, { recursive: true, force: true });
   return out;
 }
