@@ -32,8 +32,8 @@ import type { DuckDBBlobValue } from '@duckdb/node-api';
  */
 export const IDLE_DUCK_SESSIONS = 2;
 
-/** How far back request answers built from the recording (Coinstore `param.size`) look. */
-export const RECORDED_LOOKBACK_NS = 24n * 3600n * 1_000_000_000n;
+/** How far back request answers built from the recording (Coinstore `param.size`) look, widening: a minute, 15 minutes, a day. */
+export const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n);
 
 /** How far back a replay starting mid-recording looks for each stream's latest state. */
 export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
@@ -97,17 +97,26 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     return [...latest.values()].sort((a, b) => (a.recvNs < b.recvNs ? -1 : a.recvNs > b.recvNs ? 1 : 0));
   };
 
-  /** The latest `limit` recorded data frames of a stream before `beforeNs` (within a day), oldest first. */
+  /**
+   * The latest `limit` recorded data frames of a stream before `beforeNs`, oldest first. Raw files
+   * are in time order, so a narrow time window reads little: a minute is tried first, then wider
+   * windows up to a day, until `limit` frames are found.
+   */
   const latestFrames = async (exchange: ExchangeId, streamKey: string, limit: number, beforeNs: bigint): Promise<Uint8Array[]> => {
     if (!catalog[exchange].streams.has(streamKey) || limit <= 0) return [];
     const conn = await normalizedPool.acquire();
     try {
-      const r = await conn.runAndReadAll(
-        `SELECT payload FROM raw WHERE exchange = ${sqlStr(exchange)} AND stream = ${sqlStr(streamKey)} AND direction = 'in' AND kind = 'text'
-         AND (flags & ${FLAG_OVERLAP}) = 0 AND recv_ns >= ${beforeNs - RECORDED_LOOKBACK_NS} AND recv_ns < ${beforeNs}
-         ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT ${Math.trunc(limit)}`,
-      );
-      return (r.getRows() as Array<[DuckDBBlobValue]>).map(([b]) => b.bytes).reverse();
+      let rows: Array<[DuckDBBlobValue]> = [];
+      for (const back of RECORDED_LOOKBACK_NS) {
+        const r = await conn.runAndReadAll(
+          `SELECT payload FROM raw WHERE exchange = ${sqlStr(exchange)} AND stream = ${sqlStr(streamKey)} AND direction = 'in' AND kind = 'text'
+           AND (flags & ${FLAG_OVERLAP}) = 0 AND recv_ns >= ${beforeNs - back} AND recv_ns < ${beforeNs}
+           ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT ${Math.trunc(limit)}`,
+        );
+        rows = r.getRows() as Array<[DuckDBBlobValue]>;
+        if (rows.length >= limit) break;
+      }
+      return rows.map(([b]) => b.bytes).reverse();
     } finally {
       normalizedPool.release(conn);
     }
