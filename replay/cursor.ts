@@ -29,6 +29,11 @@ const POLL_BELOW_NS = 1_500_000n;
 const DRAIN_POLL_MS = 1;
 const NEVER = 1n << 62n;
 
+/** A data frame the replay sends (not a make-before-break overlap, which went out from the other connection). */
+function replayable(rec: TapeRecord): boolean {
+  return (rec.kind === 'text' || rec.kind === 'binary') && (rec.flags & FLAG_OVERLAP) === 0;
+}
+
 export interface CursorDeps {
   exchange: ExchangeId;
   graceMs: number;
@@ -328,11 +333,14 @@ export class ReplayCursor implements SessionFeed {
         this.lastRec = rec;
         if (rec.direction === 'in') {
           if (this.tracksSequence) {
-            // a session-sequence gap recorded right after this frame: the exchange skipped numbers before it
-            this.lastStreamOf.set(rec.connId, rec.stream);
+            // a session-sequence gap recorded right after this frame: the exchange skipped numbers before
+            // it. Only where the frame goes out: a gap on a rotation's overlapping connection, whose
+            // frames the replay sends once from the other connection, is no skip of this session.
+            const stream = replayable(rec) ? rec.stream : '';
+            this.lastStreamOf.set(rec.connId, stream);
             const next = batch[this.idx] ?? peeked;
             if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
-              this.sequenceGap(rec.stream, next);
+              this.sequenceGap(stream, next);
               this.gapApplied = next;
             }
           }
@@ -350,7 +358,7 @@ export class ReplayCursor implements SessionFeed {
 
   /** Hands one recorded frame to the session when its stream is subscribed; `lateNs` when it was paced. */
   private deliver(rec: TapeRecord, lateNs: bigint | null): void {
-    if ((rec.kind !== 'text' && rec.kind !== 'binary') || rec.flags & FLAG_OVERLAP) return;
+    if (!replayable(rec)) return;
     const sub = this.subs.get(rec.stream);
     if (!sub) return;
     if (sub.waiting) {

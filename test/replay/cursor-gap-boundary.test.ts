@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../../replay/timeline.js';
-import { FLAG_SYNTHETIC, type TapeRecord } from '../../schemas/record.js';
+import { FLAG_OVERLAP, FLAG_SYNTHETIC, type TapeRecord } from '../../schemas/record.js';
 import type { FeedItem, StreamSpec } from '../../exchanges/types.js';
 import { maxSpeedCursor } from './fixture.js';
 
 const STREAM = 'btcusdt@trade';
 const T0 = 1_800_000_000_000_000_000n;
 
-function frame(connId: string, seq: number, ns: bigint, text: string): TapeRecord {
-  return { exchange: 'coinstore', connId, seq, recvNs: ns, direction: 'in', kind: 'text', stream: STREAM, endpoint: 'wss://x', payload: Buffer.from(text), flags: 0 };
+function frame(connId: string, seq: number, ns: bigint, text: string, flags = 0): TapeRecord {
+  return { exchange: 'coinstore', connId, seq, recvNs: ns, direction: 'in', kind: 'text', stream: STREAM, endpoint: 'wss://x', payload: Buffer.from(text), flags };
 }
 
 function gap(connId: string, seq: number, ns: bigint, lost: number): TapeRecord {
@@ -37,8 +37,7 @@ function recording(): TapeRecord[] {
   return r;
 }
 
-async function replayInBatches(size: number): Promise<string[]> {
-  const recs = recording();
+async function replayInBatches(size: number, recs: TapeRecord[] = recording()): Promise<string[]> {
   const batches: TapeRecord[][] = [];
   for (let i = 0; i < recs.length; i += size) batches.push(recs.slice(i, i + size));
   const events: string[] = [];
@@ -70,4 +69,20 @@ describe('a sequence gap split from its frame by a batch boundary', () => {
       expect(await replayInBatches(size)).toEqual(expected);
     });
   }
+});
+
+describe('a sequence gap on a rotation\'s overlapping connection', () => {
+  it('is no skip: its frames are not replayed (their data went out from the other connection)', async () => {
+    // c1 hands over to c2; c1's late frames are overlaps, and c1's S skipped before one of them
+    const recs: TapeRecord[] = [
+      frame('c1', 1, T0 + 1n, 'a1'),
+      frame('c2', 1, T0 + 2n, 'b1'),
+      frame('c1', 2, T0 + 3n, 'a2', FLAG_OVERLAP),
+      gap('c1', 3, T0 + 3n, 4),
+      frame('c2', 2, T0 + 4n, 'b2'),
+      frame('c2', 3, T0 + 5n, 'b3'),
+      gap('c2', 4, T0 + 5n, 1),
+    ];
+    for (const size of [1, 3, 8]) expect(await replayInBatches(size, recs)).toEqual(['a1', 'b1', 'b2', 'skip 1', 'b3']);
+  });
 });
