@@ -217,7 +217,7 @@ export class Connection {
     if (isData) flags |= this.hooks.frameFlags(this, info, recvNs);
     this.record('in', isBinary ? 'binary' : 'text', info.stream, bytes, flags, recvNs);
     if (isData) this.lastDataNs.set(info.stream, recvNs);
-    if (info.replies?.length) this.sendAll(info.replies);
+    // a session-sequence gap is the record right after the frame that revealed it (replay relies on it)
     if (info.sequences) {
       for (const s of info.sequences) {
         if (s.scope !== 'session') continue;
@@ -236,6 +236,7 @@ export class Connection {
         }
       }
     }
+    if (info.replies?.length) this.sendAll(info.replies);
     if (info.auth) {
       if (!info.auth.ok) this.event('refused', '', { stream: '', reason: info.auth.reason ?? 'authentication refused' });
       this.hooks.onAuth(this, info.auth.ok, info.auth.reason);
