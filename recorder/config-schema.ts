@@ -11,6 +11,9 @@ export const DEFAULT_FSYNC_INTERVAL_MS = 200;
 export const DEFAULT_SEAL_INTERVAL_MS = 3_600_000;
 /** zstd level of the day files compaction writes (store/seal/parquet-file.ts COMPACT_ZSTD_LEVEL). */
 export const DEFAULT_COMPACT_ZSTD_LEVEL = 9;
+/** Time a stop may spend sealing before it leaves the rest to the next start. */
+export const DEFAULT_SEAL_SHUTDOWN_BUDGET_MS = 15_000;
+export const MAX_SEAL_SHUTDOWN_BUDGET_MS = 50_000;
 /** A stream is stale when silent for longer than its quietMs × this factor. */
 export const DEFAULT_STALE_FACTOR = 3;
 /** Floor of every stale threshold: never reconnect over a silence shorter than this. */
@@ -70,6 +73,11 @@ export const configFileSchema = z
       .object({
         intervalMs: positiveInt.optional(),
         atShutdown: z.boolean().optional(),
+        /**
+         * How long a stop may spend sealing (ms). What is not sealed by then stays in the journal,
+         * safe, and is sealed at the next start (or by `ticktape seal`); the stop still exits 0.
+         */
+        shutdownBudgetMs: positiveInt.max(MAX_SEAL_SHUTDOWN_BUDGET_MS, `at most ${MAX_SEAL_SHUTDOWN_BUDGET_MS}: a stop gives up after 60 s`).optional(),
         /**
          * zstd level (1-22) of the day files background compaction writes once a day is over. Higher
          * is smaller and slower: per million market-like frames 9 → 24.3 bytes/frame in 1.7 s,

@@ -17,6 +17,7 @@ import {
   DEFAULT_BACKOFF_MAX_MS,
   DEFAULT_CLOCK_INTERVAL_MS,
   DEFAULT_COMPACT_ZSTD_LEVEL,
+  DEFAULT_SEAL_SHUTDOWN_BUDGET_MS,
   DEFAULT_FSYNC_INTERVAL_MS,
   DEFAULT_HANDOFF_TIMEOUT_MS,
   DEFAULT_HTTP_LISTEN,
@@ -63,6 +64,8 @@ export interface RecorderConfig {
   fsyncIntervalMs: number;
   sealIntervalMs: number;
   sealAtShutdown: boolean;
+  /** How long a stop may spend sealing (`seal.shutdownBudgetMs`); the rest stays in the journal. */
+  sealShutdownBudgetMs: number;
   /** zstd level (1-22) of the day files background compaction writes (`seal.compactZstdLevel`). */
   compactZstdLevel: number;
   retention: { days: number | null; maxGb: number | null };
@@ -267,6 +270,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
     fsyncIntervalMs: flags.fsyncIntervalMs ?? file.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS,
     sealIntervalMs: flags.sealIntervalMs ?? file.seal?.intervalMs ?? DEFAULT_SEAL_INTERVAL_MS,
     sealAtShutdown: file.seal?.atShutdown ?? true,
+    sealShutdownBudgetMs: file.seal?.shutdownBudgetMs ?? DEFAULT_SEAL_SHUTDOWN_BUDGET_MS,
     compactZstdLevel: file.seal?.compactZstdLevel ?? DEFAULT_COMPACT_ZSTD_LEVEL,
     retention: { days: file.retention?.days ?? null, maxGb: file.retention?.maxGb ?? null },
     staleFactor: file.stale?.factor ?? DEFAULT_STALE_FACTOR,

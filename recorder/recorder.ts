@@ -11,7 +11,7 @@ import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { exchangeModule } from '../exchanges/registry.js';
 import type { ExchangeId, StreamSpec } from '../exchanges/types.js';
-import { openJournalWriter } from '../store/journal/index.js';
+import { listSegments, openJournalWriter } from '../store/journal/index.js';
 import type { JournalWriterHandle } from '../store/journal/api.js';
 import type { TapeRecord } from '../schemas/record.js';
 import { AlertLog } from './alerts.js';
@@ -421,13 +421,30 @@ export class Recorder {
     await Promise.all([...this.groups].map((e) => e.group.stop()));
     this.saveLastSeen(true);
     await this.journal.close();
-    await this.sealer.idle();
-    if (seal) {
+    // Sealing gets a budget: a stop must end in seconds whatever the backlog. The journal is as safe
+    // as Parquet; what is not sealed in time is sealed at the next start (or by `ticktape seal`).
+    const budgetMs = this.config.sealShutdownBudgetMs;
+    const deadline = Date.now() + budgetMs;
+    const inTime = async (runner: SealRunner, work: Promise<void>): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
+      const ok = await Promise.race([work.then(() => true as const), expired]);
+      clearTimeout(timer);
+      if (!ok) {
+        runner.abort();
+        await runner.idle();
+        const left = listSegments(this.config.dataDir, this.instance).length;
+        this.log.warn({ budgetMs, segmentsLeft: left }, 'sealing did not finish within seal.shutdownBudgetMs; the rest stays in the journal and is sealed at the next start (or by `ticktape seal`)');
+      }
+      return ok;
+    };
+    let sealing = await inTime(this.sealer, this.sealer.idle());
+    if (seal && sealing) {
       this.log.info('sealing the journal');
       const runner = new SealRunner(this.config.dataDir, this.instance, this.log);
-      for (let attempt = 1; attempt <= SHUTDOWN_SEAL_ATTEMPTS; attempt++) {
-        await runner.request();
-        if (!runner.stats.lastError) break;
+      for (let attempt = 1; attempt <= SHUTDOWN_SEAL_ATTEMPTS && sealing; attempt++) {
+        sealing = await inTime(runner, runner.request());
+        if (!sealing || !runner.stats.lastError) break;
         this.log.warn({ attempt, error: runner.stats.lastError }, 'sealing at shutdown failed; the journal is kept (and sealed at the next start)');
         await new Promise((r) => setTimeout(r, SHUTDOWN_SEAL_RETRY_DELAY_MS));
       }

@@ -5,7 +5,7 @@
  * receiving frames, its heap stays small, and a sealing failure cannot take ingest down. One run at
  * a time; a request during a run queues exactly one more run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.js';
 import { listSegments } from '../store/journal/index.js';
@@ -34,6 +34,9 @@ const CHILD = fileURLToPath(new URL('./seal-child.js', import.meta.url));
 export class SealRunner {
   private current: Promise<void> | null = null;
   private again = false;
+  private child: ChildProcess | null = null;
+  /** Set by abort(): this runner starts no more runs (a stop is under way). */
+  private aborted = false;
   readonly stats: SealRunnerStats = { runs: 0, failedRuns: 0, lastRunAtMs: null, lastDurationMs: null, lastSummary: null, lastError: null, running: false };
 
   constructor(
@@ -64,9 +67,20 @@ export class SealRunner {
     } while (this.again);
   }
 
+  /**
+   * Stops the running seal, if any, and the runs queued behind it. Sealing is crash-safe at every
+   * step: what the child had not finished stays in the journal and is sealed by the next run.
+   */
+  abort(): void {
+    this.again = false;
+    if (!this.child) return;
+    this.aborted = true;
+    this.child.kill('SIGKILL');
+  }
+
   private runOnce(compact: boolean): Promise<void> {
     // Starting a process (and DuckDB) costs about a second of CPU: not worth it for nothing.
-    if (!compact && !listSegments(this.dataDir, this.instance).some((s) => !s.open)) return Promise.resolve();
+    if (this.aborted || (!compact && !listSegments(this.dataDir, this.instance).some((s) => !s.open))) return Promise.resolve();
     const started = Date.now();
     this.stats.running = true;
     return new Promise<void>((resolve) => {
@@ -75,6 +89,7 @@ export class SealRunner {
       const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      this.child = child;
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -82,6 +97,7 @@ export class SealRunner {
         if (err.length < 64 * 1024) err += d.toString('utf8');
       });
       child.on('close', (code) => {
+        this.child = null;
         this.stats.running = false;
         this.stats.runs += 1;
         this.stats.lastRunAtMs = started;
@@ -92,7 +108,9 @@ export class SealRunner {
         } catch {
           summary = null;
         }
-        if (code === 0 && summary) {
+        if (this.aborted) {
+          this.log.info({ durationMs: Date.now() - started }, 'sealing stopped; what it had not finished stays in the journal');
+        } else if (code === 0 && summary) {
           this.stats.lastSummary = summary;
           this.stats.lastError = summary.failures.length
             ? summary.failures.map((f) => `${f.segment}: ${f.error}`).join('; ')
@@ -105,7 +123,7 @@ export class SealRunner {
           this.stats.lastError = `seal process exited ${code}: ${err.trim().slice(-2000)}`;
           this.log.error({ code, stderr: err.trim().slice(-2000) }, 'sealing failed; the journal segments are kept and retried at the next run');
         }
-        this.onDone?.(summary);
+        if (!this.aborted) this.onDone?.(summary);
         resolve();
       });
     });

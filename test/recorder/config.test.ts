@@ -71,6 +71,18 @@ describe('config file', () => {
     expect(errorOf(() => configFromFlags({ config: write('lvl-bad2.yaml', `seal:\n  compactZstdLevel: 30\n${ex}`) })).message).toMatch(/seal\.compactZstdLevel: use an integer from 1 to 22/);
   });
 
+  it('seal.shutdownBudgetMs: default 15 s, at most 50 s (a stop gives up after 60 s), named when wrong', () => {
+    const ex = 'exchanges:\n  - name: coinstore\n    channels: [btcusdt@trade]\n';
+    expect(configFromFlags({ config: write('budget-default.yaml', ex) }).config.sealShutdownBudgetMs).toBe(15_000);
+    expect(configFromFlags({ config: write('budget-5s.yaml', `seal:\n  shutdownBudgetMs: 5000\n${ex}`) }).config.sealShutdownBudgetMs).toBe(5000);
+    for (const bad of ['0', '60000', '1.5', '"5000"']) {
+      const err = errorOf(() => configFromFlags({ config: write('budget-bad.yaml', `seal:\n  shutdownBudgetMs: ${bad}\n${ex}`) }));
+      expect(err.code).toBe('TT_CONFIG_INVALID');
+      expect(err.message).toMatch(/seal\.shutdownBudgetMs: /);
+    }
+    expect(errorOf(() => configFromFlags({ config: write('budget-big.yaml', `seal:\n  shutdownBudgetMs: 60000\n${ex}`) })).message).toMatch(/at most 50000/);
+  });
+
   it('takes credentials from the environment and says which variables are missing', () => {
     expect(envNames('coinstore', 'apiKey')).toEqual(['TICKTAPE_COINSTORE_API_KEY', 'TICKTAPE_COINSTORE_APIKEY']);
     expect(credentialsFromEnv('coinstore', ['apiKey', 'userId'], { TICKTAPE_COINSTORE_APIKEY: 'k', TICKTAPE_COINSTORE_USER_ID: '7' })).toEqual({ apiKey: 'k', userId: '7' });

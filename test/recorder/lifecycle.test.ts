@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Simulator } from '../../simulator/server.js';
 import { listSegments } from '../../store/journal/index.js';
-import { RecorderProcess, getJson, tmpDir, until } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, RecorderProcess, getJson, tmpDir, until } from './harness.js';
 import { coinstoreTradeCoverage, gapRecords, queries, startRecorder, startSim, unbridgedReconnects, writeSimConfig } from './sim-harness.js';
 
 let dir: string;
@@ -175,5 +176,30 @@ describe('recorder lifecycle', () => {
     const q = await queries(data, { n: `SELECT exchange, count(*) AS n FROM raw WHERE direction = 'in' GROUP BY ALL`, gaps: `SELECT exchange, stream, cause, detail, start_ns, end_ns FROM gaps` });
     expect(q.n.length).toBe(4);
     expect(q.gaps).toEqual([]);
+  });
+
+  it('a stop whose sealing outlasts seal.shutdownBudgetMs exits 0 at once; the journal keeps the rest, sealed later with nothing lost', async () => {
+    sim = await startSim();
+    const cfg = writeSimConfig(dir, sim, data, { extra: { seal: { shutdownBudgetMs: 1 } } });
+    const rec = startRecorder(cfg);
+    procs.push(rec);
+    const port = await rec.httpPort();
+    await until(async () => [...(await framesPerExchange(port)).values()].filter((n) => n >= 50).length === 4, 'data from every exchange');
+    expect((await rec.stop('SIGTERM')).code).toBe(0);
+    expect(rec.logs.some((l) => l.msg.startsWith('sealing did not finish within seal.shutdownBudgetMs'))).toBe(true);
+    // the journal keeps what was not sealed, closed (not a crash to recover)
+    const left = listSegments(data);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.some((s) => s.open)).toBe(false);
+    const count = `SELECT count(*) AS n, count(DISTINCT (conn_id, seq)) AS d FROM raw`;
+    const before = (await queries(data, { c: count })).c[0];
+    expect(Number(before.n)).toBeGreaterThan(0);
+    // `ticktape seal` finishes the job: everything sealed, the same records, none twice
+    const sealed = spawnSync(process.execPath, [CLI, 'seal', '--data', data], { encoding: 'utf8' });
+    expect(sealed.status, sealed.stderr).toBe(0);
+    expect(listSegments(data)).toEqual([]);
+    const after = (await queries(data, { c: count })).c[0];
+    expect(after).toEqual(before);
+    expect(after.d).toEqual(after.n);
   });
 });
