@@ -49,7 +49,6 @@ export const CLOSE_GOING_AWAY = 1001;
 /** Largest `param.size` honoured for the initial trade batch. ASSUMPTION: the REST trade limit (100). */
 export const MAX_TRADE_BATCH = 100;
 
-/** A session id shaped like the documented one (8-4-4-4-12 hex), drawn from the seeded random source. */
 /** The trade bodies of one recorded trade frame: a push (its fields but `S` and `T`) or a `data` batch. */
 export function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unknown>> {
   let msg: unknown;
@@ -66,6 +65,7 @@ export function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unk
   return [body];
 }
 
+/** A session id shaped like the documented one (8-4-4-4-12 hex), drawn from the seeded random source. */
 export function makeSid(random: () => number): string {
   let hex = '';
   for (let i = 0; i < 32; i++) hex += Math.floor(random() * 16).toString(16);
