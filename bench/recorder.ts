@@ -238,6 +238,22 @@ async function normalize(dataDir: string): Promise<{ framesPerS: number; records
   }
 }
 
+/** Normalize + seal of a run's recording, the normalizers alone, and ingest + normalization per CPU-second. */
+async function normalizeFigures(label: string, f: IngestFigures, tables: string): Promise<BenchResult[]> {
+  const n = await normalize(f.dataDir);
+  return [
+    { name: `normalize (seal) ${label} journal: frames/s`, value: Math.round(n.framesPerS), unit: 'frames/s', note: `${n.records} records → ${tables} Parquet` },
+    { name: `normalize (seal) ${label} journal: per CPU-second`, value: Math.round(n.cpuPerS), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' },
+    { name: `normalizers alone (${label} frames)`, value: Math.round(n.pureFramesPerCpuS), unit: 'frames/CPU-s', note: `${n.rows} rows; pure functions, no storage` },
+    {
+      name: `ingest + normalization on one core (${label})`,
+      value: Math.round(1 / (1 / (f.frames / (f.cpuPct / 100)) + 1 / n.pureFramesPerCpuS)),
+      unit: 'frames/CPU-s',
+      note: 'receive, journal and normalize every frame; writing the normalized rows to Parquet runs in the seal process',
+    },
+  ];
+}
+
 function figures(label: string, f: IngestFigures, note: string): BenchResult[] {
   return [
     { name: `ingest ${label}: frames/s`, value: Math.round(f.frames), unit: 'frames/s', note },
@@ -262,16 +278,7 @@ export async function run(): Promise<BenchResult[]> {
     sim.child.kill('SIGTERM');
   }
   out.push(...figures('simulator', simFigures, `Coinstore trades + top-20 depth of 4 symbols, simulator at --rate max in another process, ${INGEST_SECONDS} s`));
-  const n1 = await normalize(simFigures.dataDir);
-  out.push({ name: 'normalize (seal) simulator journal: frames/s', value: Math.round(n1.framesPerS), unit: 'frames/s', note: `${n1.records} records → raw + trades + book Parquet` });
-  out.push({ name: 'normalize (seal) simulator journal: per CPU-second', value: Math.round(n1.cpuPerS), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
-  out.push({ name: 'normalizers alone (simulator frames)', value: Math.round(n1.pureFramesPerCpuS), unit: 'frames/CPU-s', note: `${n1.rows} rows; pure functions, no storage` });
-  out.push({
-    name: 'ingest + normalization on one core (simulator)',
-    value: Math.round(1 / (1 / (simFigures.frames / (simFigures.cpuPct / 100)) + 1 / n1.pureFramesPerCpuS)),
-    unit: 'frames/CPU-s',
-    note: 'receive, journal and normalize every frame; writing the normalized rows to Parquet runs in the seal process',
-  });
+  out.push(...(await normalizeFigures('simulator', simFigures, 'raw + trades + book')));
   fs.rmSync(simFigures.dataDir, { recursive: true, force: true });
 
   const blast = await startBlastServer();
@@ -282,16 +289,7 @@ export async function run(): Promise<BenchResult[]> {
     blast.close();
   }
   out.push(...figures('blast', blastFigures, `~200-byte Coinstore trade frames sent back to back by a minimal server, ${INGEST_SECONDS} s`));
-  const n2 = await normalize(blastFigures.dataDir);
-  out.push({ name: 'normalize (seal) blast journal: frames/s', value: Math.round(n2.framesPerS), unit: 'frames/s', note: `${n2.records} records → raw + trades Parquet` });
-  out.push({ name: 'normalize (seal) blast journal: per CPU-second', value: Math.round(n2.cpuPerS), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
-  out.push({ name: 'normalizers alone (blast frames)', value: Math.round(n2.pureFramesPerCpuS), unit: 'frames/CPU-s', note: `${n2.rows} rows; pure functions, no storage` });
-  out.push({
-    name: 'ingest + normalization on one core (blast)',
-    value: Math.round(1 / (1 / (blastFigures.frames / (blastFigures.cpuPct / 100)) + 1 / n2.pureFramesPerCpuS)),
-    unit: 'frames/CPU-s',
-    note: 'receive, journal and normalize every frame; writing the normalized rows to Parquet runs in the seal process',
-  });
+  out.push(...(await normalizeFigures('blast', blastFigures, 'raw + trades')));
   fs.rmSync(blastFigures.dataDir, { recursive: true, force: true });
   return out;
 }

@@ -3,7 +3,7 @@
  * same rows, verifies, is ZSTD either way, and is smaller at 19. Bad levels are refused up front
  * (in-process, by the seal child the recorder spawns, and by `ticktape seal --zstd-level`).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { COMPACT_ZSTD_LEVEL } from '../../../store/seal/parquet-file.js';
 import { DEFAULT_COMPACT_ZSTD_LEVEL } from '../../../recorder/config-schema.js';
 import type { TapeRecord } from '../../../schemas/record.js';
 import { genRecords, tmpDataDir, writeJournal, T0 } from './fixtures.js';
+import { runCli } from '../../hardening/helpers.js';
 
 const MAIN = path.resolve('dist/cli/main.js');
 const CHILD = path.resolve('dist/recorder/seal-child.js');
@@ -188,20 +189,8 @@ describe('the recorder seal runner', () => {
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ticktape(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, TICKTAPE_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The built CLI as a child process (quiet logs). */
+const ticktape = (...args: string[]) => runCli(args, { env: { TICKTAPE_LOG_LEVEL: 'warn' } });
 
 describe('ticktape seal --compact --zstd-level', () => {
   it('compacts at the given level; the compacted day verifies', async () => {
