@@ -73,9 +73,8 @@ export class SealRunner {
    */
   abort(): void {
     this.again = false;
-    if (!this.child) return;
     this.aborted = true;
-    this.child.kill('SIGKILL');
+    this.child?.kill('SIGKILL');
   }
 
   private runOnce(compact: boolean): Promise<void> {

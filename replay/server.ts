@@ -133,6 +133,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       const f = clockOf.get(ctx);
       return f ? f() : null;
     };
+    /** The connection's replay time, or just after the recording when its clock has not started. */
+    const replayNow = (): bigint => recordedNow() ?? (c.lastNs ?? 0n) + 1n;
     const ctx: ServerContext = {
       instruments: c.instruments.length ? c.instruments : instrumentsFromStreamKeys(c.streams.keys()),
       credentials: [EXCHANGES[exchange].demoCredentials],
@@ -142,8 +144,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         return t === null ? Date.now() : Number(t / 1_000_000n);
       },
       timing: {},
-      klineHistory: (inst, intervalMs, endTimeMs, limit) => klines.query(inst, intervalMs, endTimeMs, limit, recordedNow() ?? (c.lastNs ?? 0n) + 1n),
-      recordedFrames: (streamKey, limit) => latestFrames(exchange, streamKey, limit, recordedNow() ?? (c.lastNs ?? 0n) + 1n),
+      klineHistory: (inst, intervalMs, endTimeMs, limit) => klines.query(inst, intervalMs, endTimeMs, limit, replayNow()),
+      recordedFrames: (streamKey, limit) => latestFrames(exchange, streamKey, limit, replayNow()),
       random,
     };
     return ctx;
