@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/browser.ts'],
+    globalSetup: ['test/setup/system-tools.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Child-process and socket tests are heavy on a 2-core machine: run files two at a time.

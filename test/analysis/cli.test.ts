@@ -15,6 +15,7 @@ import { readSqlFile, splitStatements } from '../../analysis/sql-files.js';
 import { REPORT_CHARTS } from '../../analysis/report/page.js';
 import { CLI, ROOT } from '../recorder/harness.js';
 import { findChromium } from '../exchanges/coinceres/chromium.js';
+import { skipWithout } from '../helpers/system-tools.js';
 import { recordFixture, type Fixture } from './fixture.js';
 import { colouredPixels, decodePng } from './png.js';
 
@@ -118,7 +119,7 @@ describe('ticktape analyze', () => {
 });
 
 describe('ticktape report', () => {
-  it('writes one self-contained HTML file whose charts draw in headless Chromium', async () => {
+  it.skipIf(skipWithout('chromium', 'the report in Chromium'))('writes one self-contained HTML file whose charts draw in headless Chromium', async () => {
     const out = path.join(fx.dir, 'report.html');
     const r = await ticktape(['report', '--data', fx.data, '--out', out]);
     expect(r.code, r.stderr).toBe(0);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeHost } from '../../../exchanges/host.js';
 import { launchChromium, type Browser } from './chromium.js';
+import { skipWithout } from '../../helpers/system-tools.js';
 import { hostCoinceres } from './host.js';
 
 const PAGE = readFileSync(new URL('../../../exchanges/coinceres/fixtures/demo-page.html', import.meta.url), 'utf8');
@@ -49,7 +50,7 @@ async function typeAndEnter(browser: Browser, session: string, text: string): Pr
   }
 }
 
-describe('the Coinceres seed demo page in headless Chromium', () => {
+describe.skipIf(skipWithout('chromium', 'the Coinceres demo page'))('the Coinceres seed demo page in headless Chromium', () => {
   let host: ExchangeHost;
   let browser: Browser;
   let pageUrl: (key: string) => string;
