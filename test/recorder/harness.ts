@@ -31,8 +31,12 @@ export class RecorderProcess {
   private waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI, 'record', ...args], {
+  /**
+   * `command` runs something else in front of `record` (an installed `ticktape`, or a wrapper such
+   * as `unshare ... ticktape`); the default is this checkout's build, `node dist/cli/main.js`.
+   */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, command: string[] = [process.execPath, CLI]) {
+    this.child = spawn(command[0], [...command.slice(1), 'record', ...args], {
       cwd: ROOT,
       env: { ...process.env, TICKTAPE_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
