@@ -4,6 +4,7 @@
  * Data goes to stdout, logs and progress to stderr. Exit codes: see core/errors.ts EXIT.
  */
 import { Command } from 'commander';
+import { exitCodesHelp } from '../core/error-codes.js';
 import { EXIT, exitCodeFor, isTicktapeError } from '../core/errors.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
@@ -21,24 +22,23 @@ export function buildProgram(): Command {
   const program = new Command('ticktape')
     .description('Record crypto-exchange WebSocket data byte-exact, replay it over the native protocols, analyze it with SQL.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText(
-      'after',
-      `
-Exit codes:
-  0  success
-  1  runtime failure (I/O, network, internal)
-  2  usage error: bad flag, bad config, unknown exchange or channel
-  3  damaged data found (verify)
-  4  no data matched
-
-Data folder: --data DIR on every command (default ./data).`,
-    );
-  // Set before the subcommands are created: commander copies it into each of them.
+    .addHelpText('afterAll', `\n${exitCodesHelp()}`)
+    .addHelpText('after', '\nData folder: --data DIR on every command (default ./data).');
+  // Set before the subcommands are created: commander copies both into each of them. commander's
+  // own errors (unknown option, missing argument) are printed like every other error: one line,
+  // `ticktape: <what is wrong> (what to do) [TT_USAGE]`, exit 2.
+  let parseError = '';
+  let current = 'ticktape';
+  program.hook('preSubcommand', (_parent, sub) => {
+    current = `ticktape ${sub.name()}`;
+  });
+  program.configureOutput({ outputError: (text) => (parseError = text.replace(/^error: /, '').trim()) });
   program.exitOverride((err) => {
-    // commander's own errors (unknown option, missing argument) are usage errors
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(EXIT.OK);
-    process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+    if (err.exitCode === 0) process.exit(EXIT.OK);
+    const code = err.code === 'commander.invalidArgument' ? 'TT_CONFIG_INVALID' : 'TT_USAGE';
+    process.stderr.write(`ticktape: ${parseError || err.message} (run ${current} --help for usage) [${code}]\n`);
+    process.exit(EXIT.USAGE);
   });
   registerRecord(program);
   registerSimulate(program);
@@ -53,11 +53,18 @@ Data folder: --data DIR on every command (default ./data).`,
   return program;
 }
 
+/**
+ * Prints an error as one line, `ticktape: <message> [<code>]`, and returns its exit code. An error
+ * that is not a TicktapeError is a bug: its message is printed as TT_INTERNAL, and its stack only
+ * with TICKTAPE_LOG_LEVEL=debug (a user never has to read one).
+ */
 export function reportError(err: unknown): number {
   if (isTicktapeError(err)) {
     process.stderr.write(`ticktape: ${err.message} [${err.code}]\n`);
   } else {
-    process.stderr.write(`ticktape: ${(err as Error)?.stack ?? String(err)}\n`);
+    const message = (err as Error)?.message ?? String(err);
+    process.stderr.write(`ticktape: ${message} (an unexpected error: please report it) [TT_INTERNAL]\n`);
+    if (process.env.TICKTAPE_LOG_LEVEL === 'debug' && (err as Error)?.stack) process.stderr.write(`${(err as Error).stack}\n`);
   }
   return exitCodeFor(err);
 }

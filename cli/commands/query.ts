@@ -1,7 +1,7 @@
 /** `ticktape query`: SQL over the tables of a data folder (sealed partitions and unsealed journals). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { EXIT } from '../../core/errors.js';
 import { openAnalysis } from '../../analysis/open.js';
+import { runQuery, sqlError } from '../../analysis/run-query.js';
 import { OUTPUT_FORMATS, writeResult, type OutputFormat } from '../../store/duck/format-result.js';
 import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
 
@@ -29,35 +29,17 @@ Examples:
 raw.payload is a BLOB (the exact bytes): decode(payload) shows a text frame as text.
 Views also have the partition column "date" (DATE).
 
-Exit codes: 0 ok, 2 SQL error (the message is on stderr).`,
+An SQL error exits 2 (TT_QUERY) with DuckDB's message on stderr.`,
     )
     .action(async (sql: string, opts: { data: string; format?: OutputFormat; journal: boolean }) => {
       const format: OutputFormat = opts.format ?? (process.stdout.isTTY ? 'table' : 'csv');
       const tape = await openAnalysis(existingDataDir(opts.data), { includeJournal: opts.journal, progress: process.stderr.isTTY });
       try {
-        let statements;
-        try {
-          statements = await tape.conn.extractStatements(sql);
-        } catch (err) {
-          process.stderr.write(`ticktape: SQL error: ${(err as Error).message}\n`);
-          process.exitCode = EXIT.USAGE;
-          return;
-        }
-        const n = statements.count;
-        if (n === 0) {
-          process.stderr.write('ticktape: SQL error: no statement given\n');
-          process.exitCode = EXIT.USAGE;
-          return;
-        }
-        try {
-          for (let i = 0; i < n - 1; i++) await (await statements.prepare(i)).run();
-          const last = await statements.prepare(n - 1);
-          const result = await tape.withProgress(() => last.stream());
-          await writeResult(result, format, (s) => process.stdout.write(s));
-        } catch (err) {
-          process.stderr.write(`ticktape: SQL error: ${(err as Error).message}\n`);
-          process.exitCode = EXIT.USAGE;
-        }
+        const result = await tape.withProgress(() => runQuery(tape.conn, sql));
+        // an error while the rows stream (a failing cast in a later row) is an SQL error too
+        await writeResult(result, format, (s) => process.stdout.write(s)).catch((err: unknown) => {
+          throw sqlError(err);
+        });
       } finally {
         tape.close();
       }

@@ -76,13 +76,16 @@ describe('usage errors exit 2 and say what to do', () => {
     ['unknown channel', () => ['record', '--http', 'off', '--data', empty, '--exchange', 'coinstore', '--channels', 'btcusdt@nope'], /channels\[0\]: unknown channel "btcusdt@nope" for coinstore[\s\S]*valid forms/],
     ['unknown exchange', () => ['record', '--http', 'off', '--data', empty, '--exchange', 'binance', '--channels', 'x'], /unknown exchange "binance" — use one of: coinstore/],
     ['unreadable config', () => ['record', '--config', '/nonexistent/ticktape.yaml'], /Cannot read config file \/nonexistent\/ticktape\.yaml.*Check the path/],
-    ['SQL error', () => ['query', '--data', empty, 'SELEC 1'], /SQL error/],
+    ['SQL error', () => ['query', '--data', empty, 'SELEC 1'], /SQL error[\s\S]*\[TT_QUERY\]/],
     ['unknown script', () => ['analyze', 'nope', '--data', empty], /No analysis script "nope"\. Run `ticktape analyze --list`/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await runCli(args(), { timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(EXIT.USAGE);
     expect(r.stderr).toMatch(message);
+    // one `ticktape: <what> [TT_CODE]` message, never a stack trace
+    expect(r.stderr).toMatch(/^ticktape: [\s\S]+ \[TT_[A-Z_]+\]\n$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
   });
 });
