@@ -7,7 +7,7 @@
  * bytes. A helper module, not a benchmark: it exports no `run()`, so bench/run.ts skips it.
  */
 import WebSocket from 'ws';
-import { startHost, type SessionFeed } from '../exchanges/host.js';
+import { startHost, type SessionFeed, type Transport } from '../exchanges/host.js';
 import type { Instrument, MarketEvent } from '../exchanges/market.js';
 import type { Credentials, ExchangeId, FeedItem, ServerTiming, StreamSpec } from '../exchanges/types.js';
 import { MEASURE_MS } from './measure.js';
@@ -55,8 +55,8 @@ export async function oneClient(opts: OneClientOptions): Promise<OneClientResult
   const batch = opts.batch ?? DEFAULT_SOCKET_BATCH;
   const { events } = opts;
   const next = typeof events === 'function' ? events : (_spec: StreamSpec, i: number) => events[i % events.length];
-  // The host hands the accepted socket to onConnection: the feed watches its send buffer.
-  let serverWs: WebSocket | null = null;
+  // The host hands the open connection to onOpen: the feed watches its send buffer.
+  let server: Transport | null = null;
   const feedFor = (): SessionFeed => {
     let running = true;
     return {
@@ -64,7 +64,7 @@ export async function oneClient(opts: OneClientOptions): Promise<OneClientResult
         let i = 0;
         const pump = () => {
           if (!running) return;
-          if (serverWs && serverWs.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
+          if (server && server.bufferedAmount() < SOCKET_HIGH_WATER_BYTES) {
             for (let k = 0; k < batch; k++) deliver({ type: 'event', event: next(spec, i++) });
           }
           setImmediate(pump);
@@ -82,11 +82,13 @@ export async function oneClient(opts: OneClientOptions): Promise<OneClientResult
   };
   const host = await startHost({
     port: 0,
-    contextFor: () => ({ instruments: opts.instruments ?? [], credentials: opts.credentials ?? [], nowMs: () => Date.now(), timing: opts.timing ?? {}, random: Math.random }),
-    feedFor,
-    onConnection: (ws) => {
-      serverWs = ws;
-    },
+    connection: () => ({
+      context: { instruments: opts.instruments ?? [], credentials: opts.credentials ?? [], nowMs: () => Date.now(), timing: opts.timing ?? {}, random: Math.random },
+      feed: feedFor(),
+      onOpen: (conn) => {
+        server = conn.transport;
+      },
+    }),
   });
   try {
     const ws = new WebSocket(`${host.url(opts.exchange, opts.endpoint)}${opts.urlSuffix ?? ''}`, opts.protocols ?? [], opts.clientOptions);

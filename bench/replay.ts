@@ -161,12 +161,11 @@ async function clientMain(url: string, exchange: string, count: number, mode: st
         ws.send(subscribeText(exchange));
         if (mode === 'slow') {
           // reads 20 ms out of every 250 ms
-          const sock = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
           const timer = setInterval(() => {
-            sock.resume();
-            setTimeout(() => sock.pause(), 20);
+            ws.resume();
+            setTimeout(() => ws.pause(), 20);
           }, 250);
-          sock.pause();
+          ws.pause();
           ws.once('close', () => clearInterval(timer));
         }
       });

@@ -1,32 +1,44 @@
 /**
  * Hosts the four exchanges' server sides on one HTTP port, each under its own path (the same
- * table for the simulator and the replay server). The host owns sockets, limits and the feed;
- * the exchange's ServerSession owns the protocol.
+ * table for the simulator and the replay server), plus a raw TCP port for each exchange that is
+ * also spoken over a byte stream (Coinsuper's MQTT). The host owns sockets, limits, TLS and the
+ * client-identity registry; the exchange's ServerSession owns the protocol and never knows which
+ * transport carries it.
+ *
+ * One contract per connection: `connection(info)` is called once for every connection that reaches
+ * an exchange endpoint and returns `{ context, feed, outbound?, onOpen?, onClose? }` (the way hono's
+ * `upgradeWebSocket(c => events)` does) — everything the caller keeps per connection lives in that
+ * one closure. `onOpen` runs once the session exists and its transport is open; `onClose` runs
+ * once when it is gone (never without `onOpen`). A connection refused before it opened (a failed
+ * upgrade check, the connection limit) only has its feed closed.
  */
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { silentLogger, type Logger } from '../core/log.js';
 import { EXCHANGES } from './registry.js';
-import type { ExchangeId, FeedItem, ServerContext, ServerSession, SessionLink, StreamSpec } from './types.js';
+import { hostSession, type OutboundFilter, type SessionFeed } from './session-link.js';
+import { TcpTransport } from './tcp-transport.js';
+import type { Transport, TransportKind } from './transport.js';
+import { WsTransport } from './ws-transport.js';
+import type { ExchangeId, ServerContext, ServerSession, SessionLink } from './types.js';
 
-/** Per-connection source of data: the simulator's market or a replay cursor. */
-export interface SessionFeed {
-  subscribe(stream: StreamSpec, deliver: (item: FeedItem) => void): { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' };
-  unsubscribe(streamKey: string): void;
-  close(): void;
-  /** Called once the session exists: a feed that paces or closes the connection itself (replay) keeps both. */
-  bind?(link: SessionLink, session: ServerSession): void;
-}
+export type { SessionFeed, OutboundFilter } from './session-link.js';
+export type { Transport, TransportKind } from './transport.js';
 
 export interface HostLimits {
   maxConnections: number;
   maxSubscriptionsPerConnection: number;
+  /** Largest incoming message: a WebSocket frame (1009 above it), an MQTT packet on TCP or split across frames. */
   maxFrameBytes: number;
   maxHeaderBytes: number;
   /** Above this many buffered bytes a client is closed with 1008 (it does not read). */
   maxBufferedBytes: number;
-  /** A request (or WebSocket upgrade) whose headers are not complete after this long is answered 408 and closed (slowloris). */
+  /** A request (or WebSocket upgrade, or TLS handshake) not complete after this long is answered 408 and closed (slowloris). */
   headersTimeoutMs: number;
 }
 
@@ -39,94 +51,123 @@ export const DEFAULT_HOST_LIMITS: HostLimits = {
   headersTimeoutMs: 10_000,
 };
 
+/** Close code and reason for the older connection of a client identity another connection claimed (MQTT-3.1.4-2). */
+export const TAKEN_OVER_CLOSE = { code: 1001, reason: 'taken over: a newer connection uses the same client id' } as const;
+
 export interface Route {
   exchange: ExchangeId;
   endpoint: string;
   path: string;
+  /** An extra path of the endpoint (EndpointInfo.aliases), not its own `/<exchange>/…` one. */
+  alias?: boolean;
 }
 
-/** The path table: `/<exchange>/<endpoint path>` from each exchange's endpoints. */
+/** The path table: `/<exchange>/<endpoint path>` from each exchange's endpoints, plus their aliases. */
 export function routes(): Route[] {
   const out: Route[] = [];
   for (const mod of Object.values(EXCHANGES)) {
     for (const [endpoint, info] of Object.entries(mod.client.endpoints)) {
       out.push({ exchange: mod.id, endpoint, path: info.simPath });
+      for (const path of info.aliases ?? []) out.push({ exchange: mod.id, endpoint, path, alias: true });
     }
   }
   return out;
+}
+
+/** What the host knows about a connection when it asks for its handlers. */
+export interface ConnectionInfo {
+  route: Route;
+  transport: TransportKind;
+  /** The upgrade request's URL (tokens, replay overrides, `fault.*`); on TCP `tcp://<host>:<port>/`, with no query. */
+  url: URL;
+  /** The upgrade request's headers; none on TCP. */
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A connection whose session exists, handed to `onOpen`. */
+export interface OpenConnection {
+  readonly info: ConnectionInfo;
+  readonly link: SessionLink;
+  readonly session: ServerSession;
+  readonly transport: Transport;
+}
+
+export interface ConnectionHandlers {
+  /** The session's context (a replay binds it to this connection's clock). */
+  context: ServerContext;
+  feed: SessionFeed;
+  /** Sees every message the session sends (fault injection). */
+  outbound?: OutboundFilter;
+  onOpen?(conn: OpenConnection): void;
+  onClose?(): void;
+}
+
+export type ConnectionFactory = (info: ConnectionInfo) => ConnectionHandlers;
+
+export interface TlsFiles {
+  cert: string | Buffer;
+  key: string | Buffer;
 }
 
 export interface HostOptions {
   host?: string;
   port?: number;
+  /**
+   * Raw TCP listeners, per exchange that has one (ExchangeModule.tcp): a port (0 = any free one).
+   * An exchange left out gets none.
+   */
+  tcpPorts?: Partial<Record<ExchangeId, number>>;
+  /** Serve TLS on every listener: https/wss on the HTTP port, TLS on the TCP ports (mqtts). */
+  tls?: TlsFiles;
   limits?: Partial<HostLimits>;
-  contextFor(exchange: ExchangeId): ServerContext;
-  /** `ctx` is the one `contextFor` returned for this connection (a replay binds it to the connection's clock). */
-  feedFor(route: Route, url: URL, ctx: ServerContext): SessionFeed;
+  connection: ConnectionFactory;
   /** Extra HTTP handler for non-upgrade requests (control API, /normalized). Return false when not handled. */
   onRequest?(req: http.IncomingMessage, res: http.ServerResponse): boolean | Promise<boolean>;
   /** WebSocket endpoints of the host itself (not an exchange), by path: e.g. the replay's /normalized. */
   extraSockets?: Record<string, (ws: WebSocket, url: URL) => void>;
-  /** Called for every accepted socket (fault injection, metrics). */
-  onConnection?(ws: WebSocket, route: Route, session: ServerSession): void;
+  /** Where session failures are logged (default: nowhere). */
+  logger?: Logger;
+}
+
+/** One URL a client can connect to. */
+export interface HostedEndpoint {
+  exchange: ExchangeId;
+  endpoint: string;
+  transport: TransportKind;
+  url: string;
+  alias: boolean;
 }
 
 export interface ExchangeHost {
   server: http.Server;
   port: number;
+  /** The TCP port of an exchange's byte-stream listener, or null when it has none. */
+  tcpPort(exchange: ExchangeId): number | null;
+  /** The WebSocket URL of an endpoint (its own path). */
   url(exchange: ExchangeId, endpoint: string): string;
+  /** Every URL served: WebSocket paths (aliases included) and TCP listeners. */
+  endpoints(): HostedEndpoint[];
   connections(): number;
   close(): Promise<void>;
 }
 
-/** The socket under a ws connection when direct writes are safe (its sender idle), else null. */
-function rawSocket(ws: WebSocket): { write(b: Buffer): boolean } | null {
-  const w = ws as unknown as { _socket?: { write(b: Buffer): boolean }; _sender?: { _state?: number } };
-  return w._socket && w._sender?._state === 0 ? w._socket : null;
-}
-
-/** Header length of an unmasked server frame (RFC 6455 §5.2) with a payload of `len` bytes. */
-function headerBytes(len: number): number {
-  return len < 126 ? 2 : len < 65536 ? 4 : 10;
-}
-
-/** Frames gathered in a corked batch, written as one buffer: headers and payloads copied once. */
-function frameBatch(frames: Array<{ data: string | Uint8Array; len: number; binary: boolean }>, total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const f of frames) {
-    const len = f.len;
-    out[at] = 0x80 | (f.binary ? 2 : 1);
-    if (len < 126) {
-      out[at + 1] = len;
-      at += 2;
-    } else if (len < 65536) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(len, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(len), at + 2);
-      at += 10;
-    }
-    if (typeof f.data === 'string') out.write(f.data, at, 'utf8');
-    else out.set(f.data, at);
-    at += len;
-  }
-  return out;
-}
-
 export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
   const limits: HostLimits = { ...DEFAULT_HOST_LIMITS, ...opts.limits };
+  const log = opts.logger ?? silentLogger;
   const table = new Map(routes().map((r) => [r.path, r]));
-  const sockets = new Set<WebSocket>();
+  const transports = new Set<Transport>();
+  const extraSockets = new Set<WebSocket>();
+  /** `<exchange>\0<identity>` → the link holding it (SessionLink.claim). */
+  const identities = new Map<string, SessionLink>();
+  const open = () => transports.size + extraSockets.size;
 
-  const server = http.createServer({
+  const serverOptions: http.ServerOptions = {
     maxHeaderSize: limits.maxHeaderBytes,
     headersTimeout: limits.headersTimeoutMs,
     // Node checks the headers timeout on this cadence (30 s by default, longer than the timeout itself).
     connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
-  }, (req, res) => {
+  };
+  const onHttp = (req: http.IncomingMessage, res: http.ServerResponse) => {
     Promise.resolve(opts.onRequest?.(req, res) ?? false)
       .then((handled) => {
         if (handled) return;
@@ -137,7 +178,10 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: String((err as Error)?.message ?? err) }));
       });
-  });
+  };
+  const server: http.Server = opts.tls
+    ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onHttp)
+    : http.createServer(serverOptions, onHttp);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -150,148 +194,173 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
     },
   });
 
+  const claim = (exchange: ExchangeId) => (identity: string, link: SessionLink) => {
+    const key = `${exchange}\0${identity}`;
+    const holder = identities.get(key);
+    identities.set(key, link);
+    if (holder && holder !== link) holder.close(TAKEN_OVER_CLOSE.code, TAKEN_OVER_CLOSE.reason);
+  };
+  const release = (link: SessionLink) => {
+    for (const [key, holder] of identities) if (holder === link) identities.delete(key);
+  };
+
+  /** Runs one connection: its session on its link, the caller's handlers around it. */
+  function accept(info: ConnectionInfo, handlers: ConnectionHandlers, transport: Transport): void {
+    transports.add(transport);
+    let opened = false;
+    let link: SessionLink | null = null;
+    const hosted = hostSession({
+      server: EXCHANGES[info.route.exchange].server,
+      endpoint: info.route.endpoint,
+      context: handlers.context,
+      feed: handlers.feed,
+      transport,
+      url: info.url,
+      limits,
+      outbound: handlers.outbound,
+      claim: claim(info.route.exchange),
+      log,
+      label: `${info.route.exchange}/${info.route.endpoint} over ${info.transport}`,
+      onClosed: () => {
+        transports.delete(transport);
+        if (link) release(link);
+        if (opened) handlers.onClose?.();
+      },
+    });
+    if (!hosted) return;
+    link = hosted.link;
+    opened = true;
+    handlers.onOpen?.({ info, link: hosted.link, session: hosted.session, transport });
+  }
+
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = table.get(url.pathname.replace(/\/+$/, '') || '/');
-    const reject = (status: number, body: string) => {
-      socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const reject = (status: number, body: string, headers: Record<string, string> = {}) => {
+      const extra = Object.entries(headers)
+        .filter(([k, v]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) && !/[\r\n]/.test(v))
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy();
     };
     const extra = opts.extraSockets?.[url.pathname];
-    if ((route || extra) && sockets.size >= limits.maxConnections) return reject(503, 'too many connections');
+    if ((route || extra) && open() >= limits.maxConnections) return reject(503, 'too many connections');
     if (!route && extra) {
       wss.handleUpgrade(req, socket, head, (ws) => {
-        sockets.add(ws);
-        ws.on('close', () => sockets.delete(ws));
+        extraSockets.add(ws);
+        ws.on('close', () => extraSockets.delete(ws));
         ws.on('error', () => undefined);
         extra(ws, url);
       });
       return;
     }
     if (!route) return reject(404, `no exchange endpoint at ${url.pathname}`);
-    const mod = EXCHANGES[route.exchange];
-    const ctx = opts.contextFor(route.exchange);
+    const info: ConnectionInfo = { route, transport: 'websocket', url, headers: req.headers };
+    const handlers = opts.connection(info);
     const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const decision = mod.server.checkUpgrade(route.endpoint, { url, headers: req.headers, protocols }, ctx);
-    if (!decision.ok) return reject(decision.status, decision.body);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, route, url, ctx));
+    const decision = EXCHANGES[route.exchange].server.checkUpgrade(route.endpoint, { url, headers: req.headers, protocols }, handlers.context);
+    if (!decision.ok) {
+      handlers.feed.close();
+      return reject(decision.status, decision.body, decision.headers);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(info, handlers, new WsTransport(ws, socket)));
   });
 
-  function accept(ws: WebSocket, route: Route, url: URL, ctx: ServerContext): void {
-    sockets.add(ws);
-    const feed = opts.feedFor(route, url, ctx);
-    const subs = new Set<string>();
-    let closed = false;
-    // Inside cork(), frames are gathered and written to the socket as one buffer (headers included):
-    // one write instead of two per frame, the replay's max-speed path. ws writes nothing of its own
-    // in between (no compression: its sender never queues), so frames keep their order.
-    let batch: Array<{ data: string | Uint8Array; len: number; binary: boolean }> | null = null;
-    let batchBytes = 0;
-    const flush = () => {
-      const frames = batch;
-      const total = batchBytes;
-      batch = null;
-      batchBytes = 0;
-      if (!frames || frames.length === 0 || closed || ws.readyState !== ws.OPEN) return;
-      rawSocket(ws)?.write(frameBatch(frames, total));
-    };
-    const link: SessionLink = {
-      url,
-      bufferedAmount: () => ws.bufferedAmount + batchBytes,
-      cork(fn) {
-        if (batch || !rawSocket(ws)) {
-          fn();
-          return;
-        }
-        batch = [];
-        try {
-          fn();
-        } finally {
-          flush();
-        }
-      },
-      send(data, binary) {
-        if (closed || ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount + batchBytes > limits.maxBufferedBytes) {
-          link.close(1008, 'client too slow: send buffer limit exceeded');
-          return;
-        }
-        const isBinary = binary ?? typeof data !== 'string';
-        if (batch) {
-          const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-          batch.push({ data, len, binary: isBinary });
-          batchBytes += headerBytes(len) + len;
-          return;
-        }
-        ws.send(data, { binary: isBinary });
-      },
-      ping() {
-        flush();
-        if (!closed && ws.readyState === ws.OPEN) ws.ping();
-      },
-      close(code, reason) {
-        if (closed) return;
-        flush(); // frames gathered before the close go first
-        closed = true;
-        if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
-      },
-      subscribe(stream) {
-        if (!subs.has(stream.key) && subs.size >= limits.maxSubscriptionsPerConnection) {
-          return { ok: false, reason: `at most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`, code: 'limit' };
-        }
-        const r = feed.subscribe(stream, (item) => {
-          if (!closed) session.deliver(stream, item);
-        });
-        if (r.ok) subs.add(stream.key);
-        return r;
-      },
-      unsubscribe(key) {
-        subs.delete(key);
-        feed.unsubscribe(key);
-      },
-    };
-    const session = EXCHANGES[route.exchange].server.createSession(route.endpoint, link, ctx);
-    feed.bind?.(link, session);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      try {
-        session.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), isBinary);
-      } catch {
-        link.close(1011, 'internal error');
-      }
+  const bindHost = opts.host ?? '127.0.0.1';
+  /** The URL scheme clients use for an exchange's byte stream: its first plain one (`tcp`), or its first TLS one (`mqtts`). */
+  const tcpScheme = (exchange: ExchangeId) => {
+    const schemes = EXCHANGES[exchange].tcp?.schemes;
+    return (opts.tls ? schemes?.tls[0] : schemes?.plain[0]) ?? 'tcp';
+  };
+  const listen = (srv: net.Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, bindHost, () => {
+        srv.off('error', reject);
+        resolve((srv.address() as AddressInfo).port);
+      });
     });
-    ws.on('pong', () => session.onPong?.());
-    ws.on('error', () => undefined);
-    ws.on('close', () => {
-      closed = true;
-      sockets.delete(ws);
-      feed.close();
-      session.onClose();
-    });
-    opts.onConnection?.(ws, route, session);
+
+  const tcpServers = new Map<ExchangeId, { server: net.Server; port: number; sockets: Set<net.Socket> }>();
+  const closeAll = async () => {
+    for (const t of transports) t.terminate();
+    for (const ws of extraSockets) ws.terminate();
+    wss.close();
+    await Promise.all([
+      new Promise<void>((resolve) => server.close(() => resolve())),
+      ...[...tcpServers.values()].map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            for (const s of t.sockets) s.destroy();
+            t.server.close(() => resolve());
+          }),
+      ),
+    ]);
+  };
+
+  try {
+    await listen(server, opts.port ?? 0);
+    for (const [exchange, port] of Object.entries(opts.tcpPorts ?? {}) as Array<[ExchangeId, number | undefined]>) {
+      const proto = EXCHANGES[exchange].tcp;
+      if (port === undefined || !proto) continue;
+      const route: Route = { exchange, endpoint: proto.endpoint, path: '' };
+      const sockets = new Set<net.Socket>();
+      const onSocket = (socket: net.Socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+        if (open() >= limits.maxConnections) {
+          socket.destroy();
+          return;
+        }
+        const url = new URL(`${tcpScheme(exchange)}://${urlHost(bindHost)}:${tcpServers.get(exchange)?.port ?? port}/`);
+        const info: ConnectionInfo = { route, transport: 'tcp', url, headers: {} };
+        const transport = new TcpTransport(socket, proto.framer(limits.maxFrameBytes), (reason) =>
+          log.info({ connection: `${exchange}/${proto.endpoint} over tcp`, reason }, 'connection cut: its bytes broke the protocol'),
+        );
+        accept(info, opts.connection(info), transport);
+      };
+      const srv = opts.tls
+        ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onSocket)
+        : net.createServer(onSocket);
+      if (opts.tls) srv.on('tlsClientError', (_err, socket) => socket.destroy());
+      const entry = { server: srv, port, sockets };
+      tcpServers.set(exchange, entry);
+      entry.port = await listen(srv, port);
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
   const port = (server.address() as AddressInfo).port;
-  const host = opts.host ?? '127.0.0.1';
+  const wsScheme = opts.tls ? 'wss' : 'ws';
+  const wsUrl = (path: string) => `${wsScheme}://${urlHost(bindHost)}:${port}${path}`;
   return {
     server,
     port,
+    tcpPort: (exchange) => tcpServers.get(exchange)?.port ?? null,
     url(exchange, endpoint) {
       const info = EXCHANGES[exchange].client.endpoints[endpoint];
       if (!info) throw new Error(`unknown endpoint ${exchange}/${endpoint}`);
-      return `ws://${host.includes(':') ? `[${host}]` : host}:${port}${info.simPath}`;
+      return wsUrl(info.simPath);
     },
-    connections: () => sockets.size,
-    async close() {
-      for (const ws of sockets) ws.terminate();
-      wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    endpoints() {
+      const out: HostedEndpoint[] = routes().map((r) => ({ exchange: r.exchange, endpoint: r.endpoint, transport: 'websocket', url: wsUrl(r.path), alias: r.alias === true }));
+      for (const [exchange, t] of tcpServers) {
+        out.push({ exchange, endpoint: EXCHANGES[exchange].tcp!.endpoint, transport: 'tcp', url: `${tcpScheme(exchange)}://${urlHost(bindHost)}:${t.port}`, alias: false });
+      }
+      return out;
     },
+    connections: open,
+    close: closeAll,
   };
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -107,6 +107,8 @@ export interface EndpointInfo {
   url: string;
   /** Path under the simulator / replay server. */
   simPath: string;
+  /** More paths the simulator / replay server serve this endpoint at: where the exchange's own clients connect by default (Paho's `/mqtt`). */
+  aliases?: string[];
   doc: string;
 }
 
@@ -128,12 +130,26 @@ export interface ClientSide {
 // ---------------------------------------------------------------------------------------------
 // Server side (simulator and replay server)
 
-/** What the host gives a server session. */
+/**
+ * What the host gives a server session: one connection, whatever carries it (WebSocket frames, or
+ * messages cut out of a TCP byte stream by the exchange's `tcp.framer`). A session never knows
+ * which transport it is on.
+ */
 export interface SessionLink {
+  /** One message: a WebSocket frame, or the bytes of one message on a byte stream. */
   send(data: string | Uint8Array, binary?: boolean): void;
-  /** WebSocket ping frame. */
+  /** A transport-level keep-alive probe where there is one (a WebSocket ping frame; nothing on TCP). */
   ping(): void;
+  /** Closes the connection: a WebSocket close frame with `code` and `reason`; on TCP the socket is ended (the code and reason are only logged). */
   close(code: number, reason: string): void;
+  /**
+   * This connection now holds `identity` (an MQTT client id) on this host: any other connection of
+   * the same exchange holding it is closed (MQTT-3.1.4-2, the older connection goes). Across
+   * transports: a TCP and a WebSocket connection with one client id are one client.
+   */
+  claim(identity: string): void;
+  /** The host's limit on one incoming message, bytes: a session that assembles messages itself (MQTT packets split across frames) refuses larger ones before buffering them. */
+  readonly maxMessageBytes: number;
   /** Start delivering a stream to this session. Returns an error text when refused (unknown symbol, limit). */
   subscribe(stream: StreamSpec): { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' };
   unsubscribe(streamKey: string): void;
@@ -180,7 +196,8 @@ export interface ServerContext {
   random(): number;
 }
 
-export type UpgradeDecision = { ok: true; protocol?: string } | { ok: false; status: number; body: string };
+/** An upgrade refusal may carry response headers (a 401's `WWW-Authenticate`); the host writes them with the status line. */
+export type UpgradeDecision = { ok: true; protocol?: string } | { ok: false; status: number; body: string; headers?: Record<string, string> };
 
 export interface ServerSession {
   onMessage(data: Uint8Array, binary: boolean): void;
@@ -225,11 +242,36 @@ export interface Normalizer {
   state(): unknown;
 }
 
+/**
+ * Cuts messages out of one connection's byte stream (MQTT packets over TCP). A declared length
+ * above the limit is refused as soon as it is read, before anything of the message is buffered.
+ */
+export interface MessageFramer {
+  /** Bytes in, whole messages out (views into the input where a message lies in one chunk). */
+  push(chunk: Uint8Array): { messages: Uint8Array[]; error: string | null };
+}
+
+/**
+ * An exchange that is also spoken over a plain byte stream (Coinsuper: MQTT over TCP on 1883 and
+ * over TLS): which endpoint that stream carries, the URL schemes a recorder config uses for it, and
+ * how the stream is cut into messages. The recorder journals one record per message; the host
+ * hands the session one message at a time, exactly as it hands it WebSocket frames.
+ */
+export interface TcpProtocol {
+  endpoint: string;
+  /** Production address of the byte-stream endpoint. */
+  url: string;
+  schemes: { plain: readonly string[]; tls: readonly string[] };
+  framer(maxMessageBytes: number): MessageFramer;
+}
+
 export interface ExchangeModule {
   id: ExchangeId;
   displayName: string;
   client: ClientSide;
   server: ServerSide;
+  /** Set when the exchange is also served over a raw TCP byte stream (simulator and replay `--mqtt-port`, recorder `tcp://` URLs). */
+  tcp?: TcpProtocol;
   createNormalizer(state?: unknown): Normalizer;
   /** Credentials documented by the exchange (demo values), accepted by the simulator. */
   demoCredentials: Credentials;

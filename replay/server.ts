@@ -4,7 +4,7 @@
  * URL alone. Also serves the control API and the normalized stream on the same port.
  */
 import type http from 'node:http';
-import { startHost, type ExchangeHost, type Route, type SessionFeed } from '../exchanges/host.js';
+import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type SessionFeed } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
 import type { ExchangeId, ServerContext } from '../exchanges/types.js';
 import { readRecords, type ReadRecordsOptions } from '../store/reader/index.js';
@@ -124,18 +124,14 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
 
   // One context per connection: its "now" and its kline history follow the connection's replay clock.
   const randoms = new Map<ExchangeId, () => number>();
-  const clockOf = new WeakMap<ServerContext, () => bigint>();
-  const contextFor = (exchange: ExchangeId): ServerContext => {
+  /** `recordedNow`: the connection's replay time, or null before its clock exists. */
+  const contextFor = (exchange: ExchangeId, recordedNow: () => bigint | null): ServerContext => {
     const c = catalog[exchange];
     let random = randoms.get(exchange);
     if (!random) randoms.set(exchange, (random = seeded(exchange.length * 7919)));
-    const recordedNow = (): bigint | null => {
-      const f = clockOf.get(ctx);
-      return f ? f() : null;
-    };
     /** The connection's replay time, or just after the recording when its clock has not started. */
     const replayNow = (): bigint => recordedNow() ?? (c.lastNs ?? 0n) + 1n;
-    const ctx: ServerContext = {
+    return {
       instruments: c.instruments.length ? c.instruments : instrumentsFromStreamKeys(c.streams.keys()),
       credentials: [EXCHANGES[exchange].demoCredentials],
       // the replay's time, so that times a session writes (Coinstore lifeStartTime, pongs) match the frames
@@ -148,22 +144,25 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       recordedFrames: (streamKey, limit) => latestFrames(exchange, streamKey, limit, replayNow()),
       random,
     };
-    return ctx;
   };
 
-  const feedFor = (route: Route, url: URL, ctx: ServerContext): SessionFeed => {
+  /** One connection: its context on its own replay clock, a cursor as its feed, and its share of a session. */
+  const connection = ({ route, url }: ConnectionInfo): ConnectionHandlers => {
     const exchange = route.exchange;
     const c = catalog[exchange];
     let overrides;
     try {
       overrides = connectionOverrides(url, opts);
     } catch (err) {
-      return refusingFeed(`bad replay parameter: ${(err as Error).message}`);
+      const reason = `bad replay parameter: ${(err as Error).message}`;
+      return { context: contextFor(exchange, () => null), feed: refusingFeed(reason), onOpen: (conn) => conn.link.close(1008, reason.slice(0, 120)) };
     }
     const sessionId = overrides.sessionId ?? `c${++anonymous}`;
     const toNs = overrides.toNs;
-    stats.sessionsOpened++;
     let joined: ReplaySessionInfo | null = null;
+    // before the first subscription the connection stands at the start of its range
+    const named = overrides.sessionId ? sessions.get(overrides.sessionId) : undefined;
+    const startNs = named?.clock.nowRecordedNs() ?? overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
     const cursor = new ReplayCursor({
       exchange,
       graceMs: opts.graceMs,
@@ -195,22 +194,23 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       primers: (streams, beforeNs) => primers(exchange, streams, beforeNs),
       onEnd: () => log.info({ exchange, session: sessionId }, 'replay range ended'),
     });
-    // before the first subscription the connection stands at the start of its range
-    const named = overrides.sessionId ? sessions.get(overrides.sessionId) : undefined;
-    const startNs = named?.clock.nowRecordedNs() ?? overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
-    clockOf.set(ctx, () => joined?.clock.nowRecordedNs() ?? startNs);
-    const close = cursor.close.bind(cursor);
-    cursor.close = () => {
-      close();
-      const s = joined;
-      joined = null;
-      if (!s || --s.connections > 0) return;
-      // a named session outlives its connections for a while, so a bot that reconnects (after a
-      // recorded disconnect) continues where it was
-      if (!overrides.sessionId) sessions.delete(s.id);
-      else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && sessions.delete(s.id), opts.sessionKeepMs).unref();
+    return {
+      context: contextFor(exchange, () => joined?.clock.nowRecordedNs() ?? startNs),
+      feed: cursor,
+      onOpen: (conn) => {
+        stats.sessionsOpened++;
+        cursor.bind(conn.link, conn.session);
+      },
+      onClose: () => {
+        const s = joined;
+        joined = null;
+        if (!s || --s.connections > 0) return;
+        // a named session outlives its connections for a while, so a bot that reconnects (after a
+        // recorded disconnect) continues where it was
+        if (!overrides.sessionId) sessions.delete(s.id);
+        else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && sessions.delete(s.id), opts.sessionKeepMs).unref();
+      },
     };
-    return cursor;
   };
 
   let host: ExchangeHost;
@@ -224,8 +224,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         maxFrameBytes: opts.maxFrameBytes,
         maxBufferedBytes: opts.maxBufferedBytes,
       },
-      contextFor,
-      feedFor,
+      connection,
+      logger: log,
       extraSockets: {
         '/normalized': (ws, url) => {
           serveNormalizedSocket(ws, url, normalizedPool).catch((err: unknown) => {
@@ -267,12 +267,11 @@ async function* counted(batches: AsyncIterable<TapeRecord[]>, stats: ReplayStats
   }
 }
 
-/** A feed for a connection whose parameters were refused: it closes the socket with 1008 at once. */
+/** The feed of a connection whose parameters were refused (it is closed with 1008 as soon as it opens). */
 function refusingFeed(reason: string): SessionFeed {
   return {
     subscribe: () => ({ ok: false, reason, code: 'unknown' }),
     unsubscribe: () => undefined,
     close: () => undefined,
-    bind: (link) => setImmediate(() => link.close(1008, reason.slice(0, 120))),
   };
 }

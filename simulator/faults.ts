@@ -5,9 +5,8 @@
  * faults: the recorder under test sees what a flaky network or a failing venue would do to it.
  * Every injected fault is counted, so tests can compare what the client saw with what was done.
  */
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
 import { TicktapeError } from '../core/errors.js';
+import type { OpenConnection, Transport } from '../exchanges/host.js';
 import type { FeedItem, StreamSpec } from '../exchanges/types.js';
 import { createRandom, mixSeed, type Random } from './random.js';
 
@@ -103,8 +102,10 @@ export function malform(data: string | Uint8Array | Buffer): string | Uint8Array
 }
 
 /**
- * The faults of one connection. Created with the connection's feed (so it can stall streams and
- * knows which frames carry data), then attached to the socket once the host accepted it.
+ * The faults of one connection. Created with the connection's handlers (so it can stall streams,
+ * knows which frames carry data and sees every frame the session sends, through `outbound`), and
+ * attached to the connection once it is open (its timers: drops by time, lifetime, stop reading).
+ * It acts on the transport, so WebSocket and TCP connections get the same faults.
  */
 export class ConnectionFaults {
   private readonly rng: Random;
@@ -150,61 +151,58 @@ export class ConnectionFaults {
     }
   }
 
-  attach(ws: WebSocket): void {
+  /** Every frame the session sends (the host's OutboundFilter): counted, maybe malformed, delayed, or the last before a drop. */
+  readonly outbound = (data: string | Uint8Array, binary: boolean, next: (data: string | Uint8Array, binary: boolean) => void, transport: Transport): void => {
+    if (this.done) return;
     const c = this.config;
-    const original = ws.send.bind(ws) as (data: unknown, opts?: unknown, cb?: (err?: Error) => void) => void;
-    // The host sends through ws.send; replacing it on this one instance lets faults see every frame
-    // without the exchange's session or the host knowing about them.
-    (ws as unknown as { send: typeof original }).send = (data, opts, cb) => {
-      if (this.done) return;
-      let out = data as string | Uint8Array;
-      if (this.delivering && c.malformedRate > 0 && this.rng.next() < c.malformedRate) {
-        out = malform(out);
-        this.counts.malformed += 1;
-      }
-      this.frames += 1;
-      this.onFrame(typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength);
-      const drop = c.dropEvery > 0 && this.frames >= c.dropEvery;
-      if (c.delayMs > 0) {
-        this.counts.delayed += 1;
-        this.timers.push(
-          setTimeout(() => {
-            if (ws.readyState === ws.OPEN) original(out, opts, cb);
-            if (drop) this.terminate(ws, 'drops');
-          }, c.delayMs),
-        );
-        return;
-      }
-      original(out, opts, cb);
-      if (drop) this.terminate(ws, 'drops');
-    };
-    if (c.dropEverySeconds > 0) this.timers.push(setTimeout(() => this.terminate(ws, 'drops'), c.dropEverySeconds * 1000));
+    let out = data;
+    if (this.delivering && c.malformedRate > 0 && this.rng.next() < c.malformedRate) {
+      out = malform(out);
+      this.counts.malformed += 1;
+    }
+    this.frames += 1;
+    this.onFrame(typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength);
+    const drop = c.dropEvery > 0 && this.frames >= c.dropEvery;
+    if (c.delayMs > 0) {
+      this.counts.delayed += 1;
+      this.timers.push(
+        setTimeout(() => {
+          next(out, binary);
+          if (drop) this.terminate(transport);
+        }, c.delayMs),
+      );
+      return;
+    }
+    next(out, binary);
+    if (drop) this.terminate(transport);
+  };
+
+  attach(conn: OpenConnection): void {
+    const c = this.config;
+    if (this.done) return;
+    if (c.dropEverySeconds > 0) this.timers.push(setTimeout(() => this.terminate(conn.transport), c.dropEverySeconds * 1000));
     if (c.lifetimeS > 0) {
       this.timers.push(
         setTimeout(() => {
-          if (this.done || ws.readyState !== ws.OPEN) return;
+          if (this.done || !conn.transport.open) return;
           this.counts.lifetimeCloses += 1;
-          ws.close(1000, 'connection lifetime reached');
+          conn.link.close(1000, 'connection lifetime reached');
         }, c.lifetimeS * 1000),
       );
     }
     if (c.stopReading) {
-      // Pausing the TCP socket stops ws from reading frames: the client's writes back up.
-      const socket = (ws as unknown as { _socket?: Socket })._socket;
-      socket?.pause();
+      // The client's writes back up: its requests, pings and pongs go unanswered.
+      conn.transport.pauseReading();
       this.counts.stoppedReading += 1;
     }
-    ws.once('close', () => this.dispose());
   }
 
-  private terminate(ws: WebSocket, counter: 'drops'): void {
+  private terminate(transport: Transport): void {
     if (this.done) return;
     this.done = true;
-    this.counts[counter] += 1;
-    // The server corks sockets during a batch of steps: flush what was sent before the cut.
-    const socket = (ws as unknown as { _socket?: Socket })._socket;
-    while (socket && socket.writableCorked > 0) socket.uncork();
-    ws.terminate();
+    this.counts.drops += 1;
+    // the transport sends what was sent before the cut (the server corks sockets during a batch of steps)
+    transport.terminate();
     this.dispose();
   }
 

@@ -7,11 +7,9 @@
  * `1000 / rate` ms per step, so at a fixed rate its timestamps follow the wall clock. In `max` mode
  * each step is DEFAULT_STEP_MS of logical time and the market runs as fast as the clients read.
  */
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { routes as hostRoutes, startHost, type ExchangeHost, type HostLimits, type Route } from '../exchanges/host.js';
+import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type Transport } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId, type ServerContext, type ServerTiming } from '../exchanges/types.js';
 import { createMarketFeed, type FeedThrottle } from './feed.js';
@@ -70,15 +68,12 @@ export interface SimulatorStats {
   skippedSteps: number;
 }
 
-export interface SimulatorRoute extends Route {
-  url: string;
-}
-
 export interface Simulator {
   readonly port: number;
   readonly market: Market;
   url(exchange: ExchangeId, endpoint: string): string;
-  routes(): SimulatorRoute[];
+  /** Every URL served: WebSocket paths (aliases such as `/mqtt` included) and the MQTT TCP listener. */
+  endpoints(): HostedEndpoint[];
   stats(): SimulatorStats;
   /** Steps the market by hand (tests, rate 0). */
   step(n?: number): void;
@@ -102,12 +97,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const counts = emptyFaultCounts();
   const routeStats = new Map<string, RouteStats>();
   const delivered: Record<string, number> = {};
-  const sockets = new Set<WebSocket>();
+  const open = new Set<Transport>();
   const contexts = new Map<ExchangeId, ServerContext>();
   let connectionIndex = 0;
-  // feedFor and onConnection run back to back for one upgrade (host.ts accept()); this carries the
-  // connection's faults from the one to the other.
-  let pendingFaults: { faults: ConnectionFaults; key: string; refusal: string | null } | null = null;
 
   const statsOf = (key: string): RouteStats => {
     let s = routeStats.get(key);
@@ -137,90 +129,88 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     return ctx;
   };
 
+  /** One connection: the exchange's shared context, a market feed, and the connection's faults. */
+  const connection = ({ route, url }: ConnectionInfo): ConnectionHandlers => {
+    const key = `${route.exchange}/${route.endpoint}`;
+    const rs = statsOf(key);
+    // A bad `fault.*` parameter cannot refuse the upgrade (faults are read per connection, after
+    // the exchange's own checks): the connection is closed with 1008 and the reason once it is open.
+    let config = faults;
+    let refusal: string | null = null;
+    try {
+      config = faultsForUrl(url, faults);
+    } catch (err) {
+      refusal = (err as Error).message;
+    }
+    const cf = new ConnectionFaults(config, counts, seed, connectionIndex++, (bytes) => {
+      rs.frames += 1;
+      rs.bytes += bytes;
+    });
+    const feed = createMarketFeed(market, {
+      throttle: opts.throttle,
+      gate: (stream, item) => cf.gate(stream, item),
+      delivered: (stream) => {
+        delivered[stream.kind] = (delivered[stream.kind] ?? 0) + 1;
+      },
+    });
+    let transport: Transport | null = null;
+    return {
+      context: contextFor(route.exchange),
+      feed: {
+        subscribe: (stream, deliver) => feed.subscribe(stream, (item) => cf.delivery(() => deliver(item))),
+        unsubscribe: (k) => feed.unsubscribe(k),
+        close: () => feed.close(),
+      },
+      outbound: cf.outbound,
+      onOpen: (conn) => {
+        if (refusal) {
+          conn.link.close(1008, refusal.slice(0, MAX_CLOSE_REASON_CHARS));
+          return;
+        }
+        cf.attach(conn);
+        transport = conn.transport;
+        open.add(transport);
+        rs.connections += 1;
+        rs.connectionsTotal += 1;
+      },
+      onClose: () => {
+        cf.dispose();
+        if (!transport) return;
+        open.delete(transport);
+        rs.connections -= 1;
+      },
+    };
+  };
+
   const host: ExchangeHost = await startHost({
     host: opts.host ?? DEFAULT_SIM_HOST,
     port: opts.port ?? DEFAULT_SIM_PORT,
     limits: opts.limits,
-    contextFor,
-    feedFor: (route, url) => {
-      const key = `${route.exchange}/${route.endpoint}`;
-      const rs = statsOf(key);
-      // A bad `fault.*` parameter cannot refuse the upgrade any more (the host accepted it): the
-      // connection is closed with 1008 and the reason as soon as it is attached.
-      let config = faults;
-      let refusal: string | null = null;
-      try {
-        config = faultsForUrl(url, faults);
-      } catch (err) {
-        refusal = (err as Error).message;
-      }
-      const cf = new ConnectionFaults(config, counts, seed, connectionIndex++, (bytes) => {
-        rs.frames += 1;
-        rs.bytes += bytes;
-      });
-      pendingFaults = { faults: cf, key, refusal };
-      const feed = createMarketFeed(market, {
-        throttle: opts.throttle,
-        gate: (stream, item) => cf.gate(stream, item),
-        delivered: (stream) => {
-          delivered[stream.kind] = (delivered[stream.kind] ?? 0) + 1;
-        },
-      });
-      return {
-        subscribe: (stream, deliver) => feed.subscribe(stream, (item) => cf.delivery(() => deliver(item))),
-        unsubscribe: (k) => feed.unsubscribe(k),
-        close: () => feed.close(),
-      };
-    },
-    onConnection: (ws) => {
-      const p = pendingFaults;
-      pendingFaults = null;
-      if (!p) return;
-      if (p.refusal) {
-        ws.close(1008, p.refusal.slice(0, MAX_CLOSE_REASON_CHARS));
-        return;
-      }
-      p.faults.attach(ws);
-      const rs = statsOf(p.key);
-      rs.connections += 1;
-      rs.connectionsTotal += 1;
-      sockets.add(ws);
-      ws.once('close', () => {
-        rs.connections -= 1;
-        sockets.delete(ws);
-      });
-    },
+    connection,
+    logger: log,
   });
 
   // Frames of one batch of steps leave in one write per socket: corked before, uncorked after.
   const step = (n: number) => {
-    const corked: Socket[] = [];
-    for (const ws of sockets) {
-      const sock = (ws as unknown as { _socket?: Socket })._socket;
-      if (sock && !sock.destroyed) {
-        sock.cork();
-        corked.push(sock);
-      }
-    }
+    const releases = [...open].map((t) => t.hold());
     try {
       market.step(n);
     } finally {
-      for (const sock of corked) sock.uncork();
+      for (const release of releases) release();
     }
   };
   const congested = () => {
-    for (const ws of sockets) if (ws.bufferedAmount > MAX_MODE_BUFFERED_BYTES) return true;
+    for (const t of open) if (t.bufferedAmount() > MAX_MODE_BUFFERED_BYTES) return true;
     return false;
   };
-  const pacer = startPacer({ rate, step, congested, idle: () => sockets.size === 0 });
+  const pacer = startPacer({ rate, step, congested, idle: () => open.size === 0 });
   log.info({ port: host.port, seed, rate, symbols: market.instruments.map((i) => `${i.base}-${i.quote}`) }, 'simulator listening');
 
-  const available = () => hostRoutes();
   return {
     port: host.port,
     market,
     url: (exchange, endpoint) => host.url(exchange, endpoint),
-    routes: () => available().map((r) => ({ ...r, url: host.url(r.exchange, r.endpoint) })),
+    endpoints: () => host.endpoints(),
     stats() {
       const routes: Record<string, RouteStats> = {};
       let frames = 0;

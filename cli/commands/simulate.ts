@@ -86,9 +86,9 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<Excha
   return out;
 }
 
-/** The URL table printed at start: one line per endpoint, with the credential fields it accepts. */
+/** The URL table printed at start: one line per endpoint URL, with the credential fields it accepts. */
 export function urlTable(sim: Simulator): string {
-  const rows = sim.routes().map((r) => {
+  const rows = sim.endpoints().map((r) => {
     const demo = Object.keys(EXCHANGES[r.exchange].demoCredentials ?? {});
     return [r.exchange, r.endpoint, r.url, demo.length ? `demo ${demo.join(', ')} accepted` : '-'];
   });

@@ -51,20 +51,18 @@ export interface ConformanceDriver {
 
 
 async function hostFor(driver: ConformanceDriver, timing: Partial<ServerTiming>): Promise<ExchangeHost> {
-  return startHost({
-    port: 0,
-    contextFor: (exchange) => {
-      const base: ServerContext = {
-        instruments: TEST_INSTRUMENTS,
-        credentials: [EXCHANGES[exchange].demoCredentials],
-        nowMs: () => Date.now(),
-        timing,
-        random: seeded(42),
-      };
-      return driver.context ? driver.context(base) : base;
-    },
-    feedFor: createTestFeedFactory({ intervalMs: 20 }),
-  });
+  const feeds = createTestFeedFactory({ intervalMs: 20 });
+  const context = (exchange: ExchangeId): ServerContext => {
+    const base: ServerContext = {
+      instruments: TEST_INSTRUMENTS,
+      credentials: [EXCHANGES[exchange].demoCredentials],
+      nowMs: () => Date.now(),
+      timing,
+      random: seeded(42),
+    };
+    return driver.context ? driver.context(base) : base;
+  };
+  return startHost({ port: 0, connection: ({ route }) => ({ context: context(route.exchange), feed: feeds() }) });
 }
 
 export function runConformance(driver: ConformanceDriver): void {

@@ -124,7 +124,7 @@ export function eventFor(stream: StreamSpec, inst: Instrument, n: number, nowMs:
   }
 }
 
-/** A SessionFeed factory for `startHost({ feedFor })`. */
+/** A SessionFeed factory: one feed per connection (`startHost({ connection: () => ({ context, feed: factory() }) })`). */
 export function createTestFeedFactory(opts: { instruments?: Instrument[]; intervalMs?: number; stats?: TestFeedStats } = {}) {
   const instruments = opts.instruments ?? TEST_INSTRUMENTS;
   const intervalMs = opts.intervalMs ?? 20;

@@ -20,10 +20,10 @@ const procs: RecorderProcess[] = [];
 
 beforeEach(async () => {
   stats = { delivered: new Map() };
+  const feeds = createTestFeedFactory({ intervalMs: 10, stats });
   host = await startHost({
     port: 0,
-    contextFor: () => ({ instruments: TEST_INSTRUMENTS, credentials: [coinstore.demoCredentials], nowMs: Date.now, timing: {}, random: Math.random }),
-    feedFor: createTestFeedFactory({ intervalMs: 10, stats }),
+    connection: () => ({ context: { instruments: TEST_INSTRUMENTS, credentials: [coinstore.demoCredentials], nowMs: Date.now, timing: {}, random: Math.random }, feed: feeds() }),
   });
   data = tmpDir();
 });
@@ -99,15 +99,18 @@ describe('recorder against a Coinstore server', () => {
   it('turns a dropped connection into a gap row and reconnects', async () => {
     let dropped = false;
     await host.close();
+    const feeds = createTestFeedFactory({ intervalMs: 10, stats });
     host = await startHost({
       port: 0,
-      contextFor: () => ({ instruments: TEST_INSTRUMENTS, credentials: [coinstore.demoCredentials], nowMs: Date.now, timing: {}, random: Math.random }),
-      feedFor: createTestFeedFactory({ intervalMs: 10, stats }),
-      onConnection: (ws) => {
-        if (dropped) return;
-        dropped = true;
-        setTimeout(() => ws.terminate(), 500);
-      },
+      connection: () => ({
+        context: { instruments: TEST_INSTRUMENTS, credentials: [coinstore.demoCredentials], nowMs: Date.now, timing: {}, random: Math.random },
+        feed: feeds(),
+        onOpen: (conn) => {
+          if (dropped) return;
+          dropped = true;
+          setTimeout(() => conn.transport.terminate(), 500);
+        },
+      }),
     });
     const rec = record();
     const port = await rec.httpPort();

@@ -102,7 +102,7 @@ describe('sequence gaps', () => {
       .map((r) => ({ connId: r.connId, recvNs: r.recvNs, lost: Number(r.g.lost_frames) }));
   }
 
-  const session = EXCHANGES.coinstore.server.createSession('ws', { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, cork: (fn) => fn() }, {
+  const session = EXCHANGES.coinstore.server.createSession('ws', { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn) => fn() }, {
     instruments: [],
     credentials: [],
     nowMs: () => 0,

@@ -20,6 +20,7 @@ export async function hostCoinceres(opts: { timing?: Partial<ServerTiming>; acco
     account: opts.account === false ? undefined : createTestAccount(TEST_INSTRUMENTS),
     random: () => ((n = (n * 9301 + 49297) % 233280) / 233280),
   };
-  const host = await startHost({ port: 0, contextFor: () => ctx, feedFor: createTestFeedFactory({ intervalMs: 20 }), onRequest: opts.onRequest });
+  const feeds = createTestFeedFactory({ intervalMs: 20 });
+  const host = await startHost({ port: 0, connection: () => ({ context: ctx, feed: feeds() }), onRequest: opts.onRequest });
   return { host, ctx };
 }

@@ -254,7 +254,7 @@ describe('coinceres notification replay and robustness', () => {
         return { ok: true };
       },
       unsubscribe() {},
-      bufferedAmount: () => 0,
+      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
     };
   }

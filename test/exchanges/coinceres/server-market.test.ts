@@ -140,7 +140,7 @@ describe('coinceres market server side', () => {
       close() {},
       subscribe: () => ({ ok: true as const }),
       unsubscribe() {},
-      bufferedAmount: () => 0,
+      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
       cork: (fn: () => void) => fn(),
     };
     const ctx = { instruments: [{ base: 'BTC', quote: 'USDT', id: 1, priceDecimals: 2, amountDecimals: 4 }], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: Math.random };

@@ -85,15 +85,17 @@ export async function startCoinstore(ctxExtra: Partial<ServerContext> = {}, feed
   const host: ExchangeHost = await startHost({
     port: 0,
     limits,
-    contextFor: () => ({
-      instruments: INSTRUMENTS,
-      credentials: [coinstore.demoCredentials],
-      nowMs: () => Date.now(),
-      timing: {},
-      random: seeded(seed++),
-      ...ctxExtra,
+    connection: () => ({
+      context: {
+        instruments: INSTRUMENTS,
+        credentials: [coinstore.demoCredentials],
+        nowMs: () => Date.now(),
+        timing: {},
+        random: seeded(seed++),
+        ...ctxExtra,
+      },
+      feed: factory(),
     }),
-    feedFor: factory,
   });
   return { host, feed, url: host.url('coinstore', 'ws') };
 }

@@ -150,11 +150,14 @@ describe('coinsuper broker with MQTT.js', () => {
     const sessions: CoinsuperBroker[] = [];
     const { startHost } = await import('../../../exchanges/host.js');
     const { createTestFeedFactory, TEST_INSTRUMENTS } = await import('../../helpers/test-feed.js');
+    const feeds = createTestFeedFactory({ intervalMs: 20 });
     const h = await startHost({
       port: 0,
-      contextFor: () => ({ instruments: TEST_INSTRUMENTS, credentials: [{ ...DEMO }], nowMs: Date.now, timing: {}, random: Math.random }),
-      feedFor: createTestFeedFactory({ intervalMs: 20 }),
-      onConnection: (_ws, _route, session) => sessions.push(session as CoinsuperBroker),
+      connection: () => ({
+        context: { instruments: TEST_INSTRUMENTS, credentials: [{ ...DEMO }], nowMs: Date.now, timing: {}, random: Math.random },
+        feed: feeds(),
+        onOpen: (conn) => sessions.push(conn.session as CoinsuperBroker),
+      }),
     });
     try {
       const c = await mqttConnect(mqttUrl(h), publicOpts(KLINE));

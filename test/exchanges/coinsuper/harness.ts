@@ -4,7 +4,7 @@
  * MQTT.js connections to it.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { startHost, type ExchangeHost, type SessionFeed } from '../../../exchanges/host.js';
+import { startHost, type ExchangeHost, type HostOptions, type SessionFeed } from '../../../exchanges/host.js';
 import { coinsuper } from '../../../exchanges/coinsuper/index.js';
 import type { FeedItem, ServerContext, ServerTiming, StreamSpec } from '../../../exchanges/types.js';
 import type { OrderEvent } from '../../../exchanges/market.js';
@@ -77,18 +77,16 @@ function feedFactory(): () => SessionFeed {
   };
 }
 
-export async function startCoinsuperHost(timing: Partial<ServerTiming> = {}, feedFor?: () => SessionFeed): Promise<ExchangeHost> {
-  return startHost({
-    port: 0,
-    contextFor: (): ServerContext => ({
-      instruments: TEST_INSTRUMENTS,
-      credentials: [{ ...DEMO }],
-      nowMs: () => Date.now(),
-      timing,
-      random: Math.random,
-    }),
-    feedFor: feedFor ?? feedFactory(),
+export async function startCoinsuperHost(timing: Partial<ServerTiming> = {}, feedFor?: () => SessionFeed, hostOpts: Partial<HostOptions> = {}): Promise<ExchangeHost> {
+  const feeds = feedFor ?? feedFactory();
+  const context = (): ServerContext => ({
+    instruments: TEST_INSTRUMENTS,
+    credentials: [{ ...DEMO }],
+    nowMs: () => Date.now(),
+    timing,
+    random: Math.random,
   });
+  return startHost({ port: 0, ...hostOpts, connection: () => ({ context: context(), feed: feeds() }) });
 }
 
 export function mqttUrl(host: ExchangeHost): string {

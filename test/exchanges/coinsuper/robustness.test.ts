@@ -47,7 +47,7 @@ function fakeLink() {
     close: (code) => void closes.push(code),
     subscribe: (_s: StreamSpec) => ({ ok: true }),
     unsubscribe: () => undefined,
-    bufferedAmount: () => 0,
+    bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
   };
   return { link, closes };

@@ -54,7 +54,7 @@ describe('nexus robustness', () => {
         return { ok: true };
       },
       unsubscribe: (k) => subs.delete(k),
-      bufferedAmount: () => 0,
+      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
     };
     const session = nexus.server.createSession('realtime', link, { instruments: [], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: () => 0 });

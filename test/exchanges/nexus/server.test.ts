@@ -16,7 +16,8 @@ function context(timing: Partial<ServerTiming> = {}): ServerContext {
 }
 
 async function host(timing: Partial<ServerTiming> = {}, feedFor?: () => SessionFeed): Promise<ExchangeHost> {
-  return startHost({ port: 0, contextFor: () => context(timing), feedFor: feedFor ?? createTestFeedFactory({ intervalMs: 20 }) });
+  const feeds = feedFor ?? createTestFeedFactory({ intervalMs: 20 });
+  return startHost({ port: 0, connection: () => ({ context: context(timing), feed: feeds() }) });
 }
 
 const withToken = (url: string, token = DEMO_TOKEN) => `${url}?X-API-TOKEN=${encodeURIComponent(token)}`;

@@ -30,7 +30,7 @@ function run(seed: number, steps: number): Run {
     send: (data) => frames.push(typeof data === 'string' ? data : new TextDecoder().decode(data)),
     ping: () => undefined,
     close: () => undefined,
-    bufferedAmount: () => 0,
+    bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
     subscribe: (stream: StreamSpec) =>
       feed.subscribe(stream, (item) => {

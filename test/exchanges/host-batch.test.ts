@@ -2,11 +2,15 @@
  * The host's corked batch (the replay's max-speed path): frames sent inside `link.cork()` are framed
  * by the host and written as one buffer. A real `ws` client must read them exactly: every length
  * form (7-bit, 16-bit, 64-bit), text and binary, in order, and a close sent inside the batch comes
- * after the frames gathered before it.
+ * after the frames gathered before it. And the fast path must be on: the server's real socket sees
+ * the whole batch as one write (it goes off, silently, if a `ws` upgrade changes the internals
+ * exchanges/ws-internals.ts reads — this test is what notices).
  */
+import type { Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHost, type ExchangeHost, type SessionFeed } from '../../exchanges/host.js';
+import { startHost, type ConnectionFactory, type ExchangeHost, type SessionFeed } from '../../exchanges/host.js';
+import { frameHeaderBytes } from '../../exchanges/ws-transport.js';
 import { EXCHANGES } from '../../exchanges/registry.js';
 import type { FeedItem, SessionLink } from '../../exchanges/types.js';
 
@@ -24,12 +28,11 @@ function payload(i: number, n: number): Buffer {
   return b;
 }
 
-/** A feed that, on the first subscription, sends SIZES frames in one corked batch, then maybe closes. */
-function batchFeed(closeInside: boolean): () => SessionFeed {
+/** A connection whose feed, on the first subscription, sends SIZES frames in one corked batch, then maybe closes. */
+function batchConnection(closeInside: boolean): ConnectionFactory {
   return () => {
     let link: SessionLink | null = null;
-    return {
-      bind: (l) => (link = l),
+    const feed: SessionFeed = {
       subscribe: (_spec, deliver: (item: FeedItem) => void) => {
         setImmediate(() =>
           link!.cork(() => {
@@ -42,15 +45,30 @@ function batchFeed(closeInside: boolean): () => SessionFeed {
       unsubscribe: () => undefined,
       close: () => undefined,
     };
+    return {
+      context: { instruments: [{ base: 'BTC', quote: 'USDT', id: 1, priceDecimals: 2, amountDecimals: 4 }], credentials: [EXCHANGES.nexus.demoCredentials], nowMs: () => Date.now(), timing: {}, random: () => 0.5 },
+      feed,
+      onOpen: (conn) => (link = conn.link),
+    };
   };
 }
+
+/** Byte counts of every write the server made on its accepted socket, in order. */
+let writes: number[] = [];
 
 async function run(closeInside: boolean): Promise<{ frames: Array<{ data: Buffer; binary: boolean }>; code: number | null }> {
   host = await startHost({
     port: 0,
     limits: { maxBufferedBytes: 64 << 20 },
-    contextFor: () => ({ instruments: [{ base: 'BTC', quote: 'USDT', id: 1, priceDecimals: 2, amountDecimals: 4 }], credentials: [EXCHANGES.nexus.demoCredentials], nowMs: () => Date.now(), timing: {}, random: () => 0.5 }),
-    feedFor: batchFeed(closeInside),
+    connection: batchConnection(closeInside),
+  });
+  writes = [];
+  host.server.on('connection', (socket: Socket) => {
+    const write = socket.write.bind(socket) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      writes.push(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
+      return write(chunk, ...rest);
+    }) as Socket['write'];
   });
   const ws = new WebSocket(`${host.url('nexus', 'realtime')}?X-API-TOKEN=${EXCHANGES.nexus.demoCredentials.token}`);
   const frames: Array<{ data: Buffer; binary: boolean }> = [];
@@ -82,4 +100,12 @@ it('a close inside the batch goes out after the frames gathered before it', asyn
   const { frames, code } = await run(true);
   expect(code).toBe(1000);
   expect(frames.map((f) => f.data.length)).toEqual(SIZES);
+});
+
+it('the whole batch leaves the server in one socket write (the fast path is on)', async () => {
+  const { frames } = await run(false);
+  expect(frames).toHaveLength(SIZES.length);
+  const batchBytes = SIZES.reduce((sum, n) => sum + frameHeaderBytes(n) + n, 0);
+  // the handshake's 101 response, then the batch: framed by the host and written once
+  expect(writes.slice(1, 2)).toEqual([batchBytes]);
 });
