@@ -5,23 +5,28 @@
  * input up to the next input's head), so an input that does not overlap the others passes its
  * batches through untouched.
  */
-import type { TapeRecord } from '../../schemas/record.js';
+/** What the merge orders by: a raw record, or a normalized message (which carries its frame's keys). */
+export interface Ordered {
+  recvNs: bigint;
+  connId: string;
+  seq: number;
+}
 
 /** Compares two records by (recv_ns, conn_id, seq), the reader's order. */
-export function compareRecords(a: TapeRecord, b: TapeRecord): number {
+export function compareRecords(a: Ordered, b: Ordered): number {
   if (a.recvNs !== b.recvNs) return a.recvNs < b.recvNs ? -1 : 1;
   if (a.connId !== b.connId) return a.connId < b.connId ? -1 : 1;
   return a.seq - b.seq;
 }
 
-interface Cursor {
-  it: AsyncIterator<TapeRecord[]>;
-  batch: TapeRecord[];
+interface Cursor<T> {
+  it: AsyncIterator<T[]>;
+  batch: T[];
   i: number;
 }
 
 /** The next non-empty batch of an input, or null at its end. */
-async function nextBatch(it: AsyncIterator<TapeRecord[]>): Promise<TapeRecord[] | null> {
+async function nextBatch<T>(it: AsyncIterator<T[]>): Promise<T[] | null> {
   for (;;) {
     const r = await it.next();
     if (r.done) return null;
@@ -29,9 +34,9 @@ async function nextBatch(it: AsyncIterator<TapeRecord[]>): Promise<TapeRecord[] 
   }
 }
 
-export async function* mergeOrdered(inputs: readonly AsyncIterator<TapeRecord[]>[]): AsyncGenerator<TapeRecord[]> {
+export async function* mergeOrdered<T extends Ordered>(inputs: readonly AsyncIterator<T[]>[]): AsyncGenerator<T[]> {
   try {
-    const cursors: Cursor[] = [];
+    const cursors: Cursor<T>[] = [];
     const firsts = await Promise.all(inputs.map((it) => nextBatch(it)));
     firsts.forEach((batch, k) => {
       if (batch) cursors.push({ it: inputs[k], batch, i: 0 });
@@ -46,7 +51,7 @@ export async function* mergeOrdered(inputs: readonly AsyncIterator<TapeRecord[]>
       // The input with the smallest head, and the smallest head among the others (the bound).
       let m = 0;
       for (let k = 1; k < cursors.length; k++) if (compareRecords(cursors[k].batch[cursors[k].i], cursors[m].batch[cursors[m].i]) < 0) m = k;
-      let bound: TapeRecord | null = null;
+      let bound: T | null = null;
       for (let k = 0; k < cursors.length; k++) {
         if (k === m) continue;
         const h = cursors[k].batch[cursors[k].i];

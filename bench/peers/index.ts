@@ -1,0 +1,249 @@
+/**
+ * `npm run bench -- peers`: ticktape next to tardis-dev (a pinned devDependency) on the same
+ * generated frames, in one process run, alternating the two for several rounds and printing
+ * medians and ratios. Shapes (shapes.ts): Coinstore trades, Coinstore depth@20, Nexus depth 5,
+ * Coinsuper MQTT order books. Figures per shape:
+ *  - raw frames in order, frames/s: tardis-dev `replay({ skipDecoding: true })` against `readRecords`;
+ *  - JSON-parsed frames/s: tardis-dev `replay()` (it parses every line) against `readRecords` +
+ *    `JSON.parse` of each payload (Coinsuper: of the MQTT packet's JSON payload);
+ *  - bytes per frame on disk: tardis-dev's cache (gzip'd NDJSON minute slices, as it downloads them)
+ *    against ticktape's sealed and compacted raw files (every column: times, ids, streams, payloads);
+ *  - seal with normalization, frames/s (journal → verified Parquet, raw and normalized tables);
+ *  - trades only: normalized messages/s, tardis-dev `replayNormalized(normalizeTrades)` against
+ *    `readNormalized` over the same trades. tardis-dev has no Coinstore mapper, so its cache holds
+ *    the same trades (ids, prices, sizes, sides, times) in Binance's trade shape, whose mapper it has.
+ * tardis-dev reads its local cache only: its API endpoint points at a closed local port, so a slice
+ * missing from the cache would fail the run instead of reaching a network.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { TapeRecord } from '../../schemas/record.js';
+import { openJournalWriter } from '../../store/journal/index.js';
+import { listPartitionFiles } from '../../store/partitions.js';
+import { readNormalized } from '../../store/reader/read-normalized.js';
+import { readRecords } from '../../store/reader/read-records.js';
+import { compactAll } from '../../store/seal/compact.js';
+import { sealClosedSegments } from '../../store/seal/sealer.js';
+import type { BenchResult } from '../types.js';
+import { shape, SHAPES, type Shape, type ShapeName } from './shapes.js';
+import { tardisCacheWriter, type TardisFilter } from './tardis-cache.js';
+
+const require = createRequire(import.meta.url);
+// tardis-dev is CommonJS; its `handy` module computes the cache key of normalized replays.
+const tardis = require('tardis-dev') as {
+  init(o: { cacheDir: string; endpoint?: string; datasetsEndpoint?: string; apiKey?: string }): void;
+  replay(o: { exchange: string; from: string; to: string; skipDecoding?: boolean; filters?: TardisFilter[] }): AsyncIterable<{ localTimestamp: unknown; message: unknown } | undefined>;
+  replayNormalized(o: { exchange: string; symbols: string[]; from: string; to: string }, ...normalizers: unknown[]): AsyncIterable<{ type: string; price?: number } | undefined>;
+  normalizeTrades: unknown;
+};
+const tardisHandy = require('tardis-dev/dist/handy.js') as {
+  getFilters(mappers: unknown[], symbols: string[]): TardisFilter[];
+  optimizeFilters(f: TardisFilter[]): TardisFilter[];
+};
+const tardisVersion = (require('tardis-dev/package.json') as { version: string }).version;
+
+/** The tardis-dev exchange whose cache folder holds the raw frames (replay with no filters reads any lines). */
+const TARDIS_RAW_EXCHANGE = 'binance';
+/** Where tardis-dev would download from: a closed local port, so nothing leaves the machine. */
+const CLOSED_ENDPOINT = 'http://127.0.0.1:9/v1';
+
+const ROUNDS = Number(process.env.TICKTAPE_BENCH_PEER_ROUNDS ?? 3);
+const TRADE_FRAMES = Number(process.env.TICKTAPE_BENCH_PEER_FRAMES ?? 1_000_000);
+/** Frames per shape: the book shapes are 5–7× larger per frame, so fewer of them. */
+const FRAMES: Record<ShapeName, number> = {
+  'coinstore-trades': TRADE_FRAMES,
+  'coinstore-depth20': Math.max(1000, Math.round(TRADE_FRAMES / 5)),
+  'nexus-depth5': Math.max(1000, Math.round(TRADE_FRAMES / 5)),
+  'coinsuper-orderbook': Math.max(1000, Math.round(TRADE_FRAMES / 10)),
+};
+const WANTED = (process.env.TICKTAPE_BENCH_PEER_SHAPES ?? '').split(',').filter(Boolean) as ShapeName[];
+
+const decoder = new TextDecoder();
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function timed(fn: () => Promise<number>): Promise<{ n: number; secs: number }> {
+  const t0 = process.hrtime.bigint();
+  const n = await fn();
+  return { n, secs: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** The same trade in Binance's stream shape, for tardis-dev's Binance trade mapper. */
+function binanceTrade(rec: TapeRecord): string {
+  const t = JSON.parse(decoder.decode(rec.payload)) as { channel: string; price: string; tradeId: number; ts: number; takerSide: string; volume: string; symbol: string };
+  const data = { e: 'trade', E: t.ts, s: t.symbol, t: t.tradeId, p: t.price, q: t.volume, b: 0, a: 0, T: t.ts, m: t.takerSide === 'SELL', M: true };
+  return JSON.stringify({ stream: t.channel, data });
+}
+
+/** Offset of the JSON payload in a Coinsuper PUBLISH frame (QoS 0). */
+function mqttJsonOffset(p: Uint8Array): number {
+  let off = 1;
+  while (p[off] & 0x80) off++;
+  off++;
+  return off + 2 + ((p[off] << 8) | p[off + 1]);
+}
+
+interface Prepared {
+  shape: Shape;
+  frames: number;
+  payloadBytes: number;
+  dataDir: string;
+  cacheDir: string;
+  raw: { from: string; to: string; bytes: number };
+  normalized: { from: string; to: string; symbols: string[] } | null;
+  sealSecs: number;
+  ticktapeRawBytes: number;
+  ticktapeOtherBytes: number;
+}
+
+async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
+  const dataDir = path.join(root, `${s.name}-tt`);
+  const cacheDir = path.join(root, `${s.name}-tardis`);
+  const journal = openJournalWriter({ dataDir, instance: 'peer' });
+  const raw = tardisCacheWriter(cacheDir, TARDIS_RAW_EXCHANGE, []);
+  const trades = s.name === 'coinstore-trades';
+  const symbols = trades ? s.symbols.map((x) => x.toLowerCase()) : [];
+  const norm = trades ? tardisCacheWriter(path.join(cacheDir, 'n'), 'binance', normFilters(symbols)) : null;
+  let i = 0;
+  let payloadBytes = 0;
+  for (const rec of s.frames(n)) {
+    journal.append(rec);
+    payloadBytes += rec.payload.byteLength;
+    if (++i % 1000 === 0) journal.flush();
+    if (i % 250_000 === 0 && i < n) journal.rotate();
+    await raw.add(rec, s.tardisMessage(rec));
+    if (norm) await norm.add(rec, binanceTrade(rec));
+  }
+  await journal.close();
+  const rawInfo = await raw.close();
+  let normalized: Prepared['normalized'] = null;
+  if (norm) {
+    const info = await norm.close();
+    normalized = { from: info.fromIso, to: info.toIso, symbols };
+  }
+  const t0 = process.hrtime.bigint();
+  const report = await sealClosedSegments(dataDir);
+  const sealSecs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (report.records !== n || report.failures.length) throw new Error(`${s.name}: sealed ${report.records} of ${n} (${report.failures.map((f) => f.error).join('; ')})`);
+  await compactAll(dataDir);
+  const files = listPartitionFiles(dataDir);
+  const ticktapeRawBytes = files.filter((f) => f.table === 'raw').reduce((a, f) => a + f.bytes, 0);
+  const ticktapeOtherBytes = files.filter((f) => f.table !== 'raw').reduce((a, f) => a + f.bytes, 0);
+  return { shape: s, frames: n, payloadBytes, dataDir, cacheDir, raw: { from: rawInfo.fromIso, to: rawInfo.toIso, bytes: rawInfo.bytes }, normalized, sealSecs, ticktapeRawBytes, ticktapeOtherBytes };
+}
+
+/** The filters tardis-dev's replayNormalized(normalizeTrades) asks for, as its worker keys them. */
+function normFilters(symbols: string[]): TardisFilter[] {
+  const mapper = (tardis.normalizeTrades as (ex: string, d: Date) => unknown)('binance', new Date());
+  return tardisHandy.optimizeFilters(tardisHandy.getFilters([mapper], symbols.map((x) => x.toUpperCase())));
+}
+
+async function tardisRaw(p: Prepared, skipDecoding: boolean): Promise<number> {
+  tardis.init({ cacheDir: p.cacheDir, endpoint: CLOSED_ENDPOINT, datasetsEndpoint: CLOSED_ENDPOINT });
+  let n = 0;
+  let sink = 0;
+  for await (const m of tardis.replay({ exchange: TARDIS_RAW_EXCHANGE, from: p.raw.from, to: p.raw.to, skipDecoding })) {
+    if (!m) continue;
+    n++;
+    if (skipDecoding) sink += (m.message as Buffer).length;
+    else sink += typeof m.message === 'object' ? 1 : 0;
+  }
+  if (sink === 0) throw new Error('tardis-dev read nothing');
+  return n;
+}
+
+async function ticktapeRaw(p: Prepared, parse: boolean): Promise<number> {
+  let n = 0;
+  let sink = 0;
+  const binary = p.shape.name === 'coinsuper-orderbook';
+  for await (const batch of readRecords({ dataDir: p.dataDir, includeJournal: false })) {
+    n += batch.length;
+    if (!parse) for (const r of batch) sink += r.payload.byteLength;
+    else if (binary) for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload.subarray(mqttJsonOffset(r.payload)))) === 'object' ? 1 : 0;
+    else for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload)) === 'object' ? 1 : 0;
+  }
+  if (sink === 0) throw new Error('ticktape read nothing');
+  return n;
+}
+
+async function tardisNormalized(p: Prepared): Promise<number> {
+  const nz = p.normalized!;
+  tardis.init({ cacheDir: path.join(p.cacheDir, 'n'), endpoint: CLOSED_ENDPOINT, datasetsEndpoint: CLOSED_ENDPOINT });
+  let n = 0;
+  let sink = 0;
+  for await (const m of tardis.replayNormalized({ exchange: 'binance', symbols: nz.symbols, from: nz.from, to: nz.to }, tardis.normalizeTrades)) {
+    if (m?.type !== 'trade') continue;
+    n++;
+    sink += m.price!;
+  }
+  if (!(sink > 0)) throw new Error('tardis-dev normalized nothing');
+  return n;
+}
+
+async function ticktapeNormalized(p: Prepared): Promise<number> {
+  let n = 0;
+  let sink = 0;
+  for await (const batch of readNormalized({ dataDir: p.dataDir, kinds: ['trade'], includeJournal: false })) {
+    n += batch.length;
+    for (const m of batch) if (m.type === 'trade') sink += m.price;
+  }
+  if (!(sink > 0)) throw new Error('ticktape normalized nothing');
+  return n;
+}
+
+interface Pair {
+  figure: string;
+  unit: string;
+  tardis: () => Promise<number>;
+  ticktape: () => Promise<number>;
+  expect: number;
+  goal: string;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticktape-bench-peers-'));
+  const out: BenchResult[] = [];
+  try {
+    for (const name of WANTED.length ? WANTED : SHAPES) {
+      const s = shape(name);
+      const n = FRAMES[name];
+      process.stderr.write(`peers: ${name}: generating ${n} frames, sealing, compacting...\n`);
+      const p = await prepare(s, n, root);
+      const pairs: Pair[] = [
+        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), expect: n, goal: '≥ 2' },
+        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), expect: n, goal: '≥ 2' },
+      ];
+      if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), expect: n, goal: '≥ 3' });
+      for (const pair of pairs) {
+        const tt: number[] = [];
+        const td: number[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          const a = await timed(pair.tardis);
+          const b = await timed(pair.ticktape);
+          if (a.n !== pair.expect || b.n !== pair.expect) throw new Error(`${name} ${pair.figure}: tardis-dev read ${a.n}, ticktape ${b.n}, of ${pair.expect}`);
+          td.push(a.n / a.secs);
+          tt.push(b.n / b.secs);
+        }
+        const mt = median(td);
+        const mk = median(tt);
+        out.push({ name: `${name}: ${pair.figure}, tardis-dev ${tardisVersion}`, value: Math.round(mt), unit: pair.unit, note: `median of ${ROUNDS}, alternating` });
+        out.push({ name: `${name}: ${pair.figure}, ticktape`, value: Math.round(mk), unit: pair.unit, note: `median of ${ROUNDS}` });
+        out.push({ name: `${name}: ${pair.figure}, ticktape / tardis-dev`, value: mk / mt, unit: 'ratio', note: `goal ${pair.goal}` });
+      }
+      out.push({ name: `${name}: bytes per frame, tardis-dev cache`, value: p.raw.bytes / n, unit: 'B/frame', note: `gzip NDJSON minute slices; payloads average ${(p.payloadBytes / n).toFixed(0)} B` });
+      out.push({ name: `${name}: bytes per frame, ticktape raw`, value: p.ticktapeRawBytes / n, unit: 'B/frame', note: `sealed + compacted, every column; normalized tables another ${(p.ticktapeOtherBytes / n).toFixed(1)} B/frame` });
+      out.push({ name: `${name}: bytes, ticktape / tardis-dev`, value: p.ticktapeRawBytes / p.raw.bytes, unit: 'ratio', note: 'goal ≤ 0.5' });
+      out.push({ name: `${name}: seal with normalization`, value: Math.round(n / p.sealSecs), unit: 'frames/s', note: `${n} frames, journal → verified Parquet (raw + normalized)` });
+      fs.rmSync(p.dataDir, { recursive: true, force: true });
+      fs.rmSync(p.cacheDir, { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return out;
+}

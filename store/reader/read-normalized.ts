@@ -1,0 +1,429 @@
+/**
+ * Typed market messages straight from the normalized tables (trades, book, klines, tickers), in
+ * the recorded order (recv_ns, conn_id, seq) across tables: the fast path for consumers that want
+ * parsed data. Nothing is parsed from JSON here — the values were extracted once, at seal time, and
+ * stored as typed columns: numbers come out of DOUBLE vectors, short strings out of the vectors'
+ * own bytes (vector-strings.ts), and the few header strings (exchange, symbol, connection, stream)
+ * are fetched once per source by hash, as the raw reader does.
+ *
+ * A book message is the frame's rows regrouped (bids and asks, best first). Each table is read in
+ * windows of recv_ns (sorted by DuckDB, which materializes window k+1 while window k is decoded),
+ * and the tables are merged in JS. Unsealed journals are included, normalized on the fly.
+ */
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import type { TableName } from '../../schemas/tables.js';
+import { liveFilesOf } from '../duck/live-files.js';
+import { openDuckSession, type DuckSession } from '../duck/session.js';
+import { sqlStr } from '../partitions.js';
+import { journalSegmentKeys } from '../seal/compact.js';
+import { stageJournals } from './journal-stage.js';
+import { mergeOrdered } from './merge.js';
+import { varcharColumn } from './vector-strings.js';
+
+export type NormalizedKind = 'trade' | 'book' | 'kline' | 'ticker';
+export const NORMALIZED_KINDS: readonly NormalizedKind[] = ['trade', 'book', 'kline', 'ticker'];
+
+/** Where a message came from: the raw frame's keys (join back to `raw` on conn_id, seq). */
+interface MessageHead {
+  exchange: string;
+  symbol: string;
+  stream: string;
+  connId: string;
+  seq: number;
+  /** Receive time of the frame, ns since the epoch. */
+  recvNs: bigint;
+  /** Exchange time, ms since the epoch, where the message carries one. */
+  exchangeTsMs: number | null;
+}
+
+export interface TradeMessage extends MessageHead {
+  type: 'trade';
+  id: string | null;
+  price: number;
+  amount: number;
+  /** The exact decimal text the exchange sent. */
+  priceStr: string;
+  amountStr: string;
+  side: 'buy' | 'sell' | null;
+  venue: string | null;
+}
+
+export interface BookLevel {
+  price: number;
+  amount: number;
+  priceStr: string;
+  amountStr: string;
+  /** Counterparty (Nexus), upstream venue (Coinceres). */
+  cp?: string;
+  venue?: string;
+}
+
+export interface BookMessage extends MessageHead {
+  type: 'book';
+  isSnapshot: boolean;
+  /** Levels per side the stream carries, where known. */
+  depth: number | null;
+  bids: BookLevel[];
+  asks: BookLevel[];
+}
+
+export interface KlineMessage extends MessageHead {
+  type: 'kline';
+  interval: string;
+  intervalMs: number | null;
+  openTsMs: number;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  close: number | null;
+  volume: number | null;
+  quoteVolume: number | null;
+}
+
+export interface TickerMessage extends MessageHead {
+  type: 'ticker';
+  last: number | null;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  volume: number | null;
+  quoteVolume: number | null;
+  change: number | null;
+  bid: number | null;
+  ask: number | null;
+}
+
+export type NormalizedMessage = TradeMessage | BookMessage | KlineMessage | TickerMessage;
+
+export interface ReadNormalizedOptions {
+  dataDir: string;
+  /** Message types (default: all four). */
+  kinds?: readonly NormalizedKind[];
+  exchanges?: readonly string[];
+  /** Symbols as stored (e.g. BTCUSDT, BTC/USDT). */
+  symbols?: readonly string[];
+  streams?: readonly string[];
+  /** Inclusive lower bound on recv_ns. */
+  fromNs?: bigint;
+  /** Exclusive upper bound on recv_ns. */
+  toNs?: bigint;
+  /** Read unsealed journals too, normalized on the fly (default true). */
+  includeJournal?: boolean;
+  session?: DuckSession;
+  /** Rows a query window aims at (default NORMALIZED_WINDOW_ROWS). */
+  windowRows?: number;
+}
+
+/** Rows per query window: bounded memory, per-query cost amortized. */
+export const NORMALIZED_WINDOW_ROWS = 200_000;
+
+const TABLE_OF: Record<NormalizedKind, TableName> = { trade: 'trades', book: 'book', kline: 'klines', ticker: 'tickers' };
+const HEAD_HASH = 'hash(exchange, symbol, conn_id, stream)';
+const HEAD_SELECT = `${HEAD_HASH} AS h, exchange, symbol, conn_id, stream`;
+const KEYS = `${HEAD_HASH} AS h, recv_ns, seq, exchange_ts_ms`;
+const SELECT: Record<NormalizedKind, string> = {
+  trade: `${KEYS}, price, amount, price_str, amount_str, trade_id, CASE side WHEN 'buy' THEN 1 WHEN 'sell' THEN 2 ELSE 0 END::INTEGER AS side, venue`,
+  book: `${KEYS}, price, amount, price_str, amount_str, (side = 'ask')::INTEGER AS ask, is_snapshot::INTEGER AS snap, levels, cp, venue`,
+  kline: `${KEYS}, "interval", interval_ms, open_ts_ms, open, high, low, close, volume, quote_volume`,
+  ticker: `${KEYS}, last, open, high, low, volume, quote_volume, change, bid, ask`,
+};
+const ORDER: Record<NormalizedKind, string> = {
+  trade: 'recv_ns, conn_id, seq',
+  book: 'recv_ns, conn_id, seq, side, level',
+  kline: 'recv_ns, conn_id, seq',
+  ticker: 'recv_ns, conn_id, seq',
+};
+const TWO_32 = 2 ** 32;
+
+interface Head {
+  exchange: string;
+  symbol: string;
+  connId: string;
+  stream: string;
+}
+
+interface Vec {
+  items?: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number };
+  getItem(i: number): unknown;
+  validity?: { itemValid(i: number): boolean; data?: unknown };
+  dataView?: DataView;
+}
+
+function whereOf(o: ReadNormalizedOptions): string {
+  const c: string[] = [];
+  if (o.exchanges?.length) c.push(`exchange IN (${o.exchanges.map(sqlStr).join(', ')})`);
+  if (o.symbols?.length) c.push(`symbol IN (${o.symbols.map(sqlStr).join(', ')})`);
+  if (o.streams?.length) c.push(`stream IN (${o.streams.map(sqlStr).join(', ')})`);
+  if (o.fromNs !== undefined) c.push(`recv_ns >= ${o.fromNs}`);
+  if (o.toNs !== undefined) c.push(`recv_ns < ${o.toNs}`);
+  return c.length ? `WHERE ${c.join(' AND ')}` : '';
+}
+
+/** 64-bit integers of a BIGINT vector as Numbers (exact below 2^53; ns times stay bigint elsewhere), null where NULL. */
+function int64Column(v: Vec, n: number): (number | null)[] {
+  const out = new Array<number | null>(n);
+  const items = v.items as unknown as BigInt64Array | undefined;
+  const allValid = !v.validity || v.validity.data === null;
+  if (!items) {
+    for (let i = 0; i < n; i++) {
+      const x = v.getItem(i) as bigint | null;
+      out[i] = x === null ? null : Number(x);
+    }
+    return out;
+  }
+  const w = new Int32Array(items.buffer, items.byteOffset, n * 2);
+  for (let i = 0; i < n; i++) out[i] = !allValid && !v.validity!.itemValid(i) ? null : (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32;
+  return out;
+}
+
+function doubleColumn(v: Vec, n: number): (number | null)[] | Float64Array {
+  const items = v.items as unknown as Float64Array | undefined;
+  const allValid = !v.validity || v.validity.data === null;
+  if (items && allValid) return items;
+  const out = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) out[i] = v.validity && !v.validity.itemValid(i) ? null : items ? items[i] : (v.getItem(i) as number | null);
+  return out;
+}
+
+function intColumn(v: Vec, n: number): (number | null)[] {
+  const items = v.items as unknown as Int32Array | undefined;
+  const out = new Array<number | null>(n);
+  const allValid = !v.validity || v.validity.data === null;
+  for (let i = 0; i < n; i++) out[i] = !allValid && !v.validity!.itemValid(i) ? null : items ? items[i] : (v.getItem(i) as number | null);
+  return out;
+}
+
+type Decoder = (chunk: DuckDBDataChunk, heads: Map<number, Head>, out: NormalizedMessage[], open: { book: BookMessage | null }) => boolean;
+
+function headKey(words: Uint32Array, i: number): number {
+  return words[2 * i] + (words[2 * i + 1] & 0xfffff) * TWO_32;
+}
+
+function common(chunk: DuckDBDataChunk) {
+  const col = (i: number) => chunk.getColumnVector(i) as unknown as DuckDBVector & Vec;
+  const n = chunk.rowCount;
+  const h = col(0).items as unknown as BigUint64Array;
+  const recv = col(1).items as unknown as BigInt64Array;
+  return { col, n, hWords: new Uint32Array(h.buffer, h.byteOffset, n * 2), recv, seq: int64Column(col(2), n), ts: int64Column(col(3), n) };
+}
+
+const decodeTrades: Decoder = (chunk, heads, out) => {
+  const { col, n, hWords, recv, seq, ts } = common(chunk);
+  const price = doubleColumn(col(4), n);
+  const amount = doubleColumn(col(5), n);
+  const priceStr = varcharColumn(col(6), n);
+  const amountStr = varcharColumn(col(7), n);
+  const id = varcharColumn(col(8), n);
+  const side = intColumn(col(9), n);
+  const venue = varcharColumn(col(10), n);
+  for (let i = 0; i < n; i++) {
+    const hd = heads.get(headKey(hWords, i));
+    if (!hd) return false;
+    const s = side[i];
+    out.push({
+      type: 'trade',
+      exchange: hd.exchange,
+      symbol: hd.symbol,
+      stream: hd.stream,
+      connId: hd.connId,
+      seq: seq[i]!,
+      recvNs: recv[i],
+      exchangeTsMs: ts[i],
+      id: id[i],
+      price: price[i] as number,
+      amount: amount[i] as number,
+      priceStr: priceStr[i] as string,
+      amountStr: amountStr[i] as string,
+      side: s === 1 ? 'buy' : s === 2 ? 'sell' : null,
+      venue: venue[i],
+    });
+  }
+  return true;
+};
+
+const decodeBook: Decoder = (chunk, heads, out, open) => {
+  const { col, n, hWords, recv, seq, ts } = common(chunk);
+  const price = doubleColumn(col(4), n);
+  const amount = doubleColumn(col(5), n);
+  const priceStr = varcharColumn(col(6), n);
+  const amountStr = varcharColumn(col(7), n);
+  const ask = intColumn(col(8), n);
+  const snap = intColumn(col(9), n);
+  const levels = intColumn(col(10), n);
+  const cp = varcharColumn(col(11), n);
+  const venue = varcharColumn(col(12), n);
+  for (let i = 0; i < n; i++) {
+    const hd = heads.get(headKey(hWords, i));
+    if (!hd) return false;
+    let m = open.book;
+    if (!m || m.seq !== seq[i] || m.connId !== hd.connId) {
+      m = {
+        type: 'book',
+        exchange: hd.exchange,
+        symbol: hd.symbol,
+        stream: hd.stream,
+        connId: hd.connId,
+        seq: seq[i]!,
+        recvNs: recv[i],
+        exchangeTsMs: ts[i],
+        isSnapshot: snap[i] === 1,
+        depth: levels[i],
+        bids: [],
+        asks: [],
+      };
+      open.book = m;
+      out.push(m);
+    }
+    const level: BookLevel = { price: price[i] as number, amount: amount[i] as number, priceStr: priceStr[i] as string, amountStr: amountStr[i] as string };
+    if (cp[i] !== null) level.cp = cp[i]!;
+    if (venue[i] !== null) level.venue = venue[i]!;
+    (ask[i] === 1 ? m.asks : m.bids).push(level);
+  }
+  return true;
+};
+
+function numbers(chunk: DuckDBDataChunk, from: number, count: number, n: number): ((number | null)[] | Float64Array)[] {
+  const out: ((number | null)[] | Float64Array)[] = [];
+  for (let k = 0; k < count; k++) out.push(doubleColumn(chunk.getColumnVector(from + k) as unknown as Vec, n));
+  return out;
+}
+
+const decodeKlines: Decoder = (chunk, heads, out) => {
+  const { col, n, hWords, recv, seq, ts } = common(chunk);
+  const interval = varcharColumn(col(4), n);
+  const intervalMs = int64Column(col(5), n);
+  const openTs = int64Column(col(6), n);
+  const [o, h, l, c, v, q] = numbers(chunk, 7, 6, n);
+  for (let i = 0; i < n; i++) {
+    const hd = heads.get(headKey(hWords, i));
+    if (!hd) return false;
+    out.push({
+      type: 'kline',
+      exchange: hd.exchange,
+      symbol: hd.symbol,
+      stream: hd.stream,
+      connId: hd.connId,
+      seq: seq[i]!,
+      recvNs: recv[i],
+      exchangeTsMs: ts[i],
+      interval: interval[i] as string,
+      intervalMs: intervalMs[i],
+      openTsMs: openTs[i]!,
+      open: o[i],
+      high: h[i],
+      low: l[i],
+      close: c[i],
+      volume: v[i],
+      quoteVolume: q[i],
+    });
+  }
+  return true;
+};
+
+const decodeTickers: Decoder = (chunk, heads, out) => {
+  const { n, hWords, recv, seq, ts } = common(chunk);
+  const [last, o, h, l, v, q, ch, bid, ask] = numbers(chunk, 4, 9, n);
+  for (let i = 0; i < n; i++) {
+    const hd = heads.get(headKey(hWords, i));
+    if (!hd) return false;
+    out.push({
+      type: 'ticker',
+      exchange: hd.exchange,
+      symbol: hd.symbol,
+      stream: hd.stream,
+      connId: hd.connId,
+      seq: seq[i]!,
+      recvNs: recv[i],
+      exchangeTsMs: ts[i],
+      last: last[i],
+      open: o[i],
+      high: h[i],
+      low: l[i],
+      volume: v[i],
+      quoteVolume: q[i],
+      change: ch[i],
+      bid: bid[i],
+      ask: ask[i],
+    });
+  }
+  return true;
+};
+
+const DECODERS: Record<NormalizedKind, Decoder> = { trade: decodeTrades, book: decodeBook, kline: decodeKlines, ticker: decodeTickers };
+
+async function loadHeads(conn: DuckDBConnection, src: string, heads: Map<number, Head>): Promise<void> {
+  const rows = (await conn.runAndReadAll(`SELECT DISTINCT ${HEAD_SELECT} FROM ${src}`)).getRows() as [bigint, string, string, string, string][];
+  for (const [h, exchange, symbol, connId, stream] of rows) heads.set(Number(BigInt.asUintN(52, h)), { exchange, symbol, connId, stream });
+}
+
+/** One table's messages in order, window by window. */
+async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: string, target: number): AsyncGenerator<NormalizedMessage[]> {
+  const [min, max, count] = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
+  if (min === null || max === null || count === 0n) return;
+  const heads = new Map<number, Head>();
+  await loadHeads(conn, src, heads);
+  let span = ((max - min + 1n) * BigInt(target)) / count;
+  if (span < 1n) span = 1n;
+  const fetch = async (lo: bigint, hi: bigint) => {
+    const r = await conn.run(`SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi} ORDER BY ${ORDER[kind]}`);
+    const chunks = await r.fetchAllChunks();
+    return { hi, chunks, rows: chunks.reduce((a, c) => a + c.rowCount, 0) };
+  };
+  let pending: Promise<{ hi: bigint; chunks: DuckDBDataChunk[]; rows: number }> | null = fetch(min, min + span);
+  const decode = DECODERS[kind];
+  try {
+    while (pending) {
+      const w: { hi: bigint; chunks: DuckDBDataChunk[]; rows: number } = await pending;
+      pending = null;
+      if (w.rows > target * 2) span = span / 2n > 0n ? span / 2n : 1n;
+      else if (w.rows < target / 2) span *= 2n;
+      let next: bigint | null = w.hi;
+      if (w.rows === 0) next = (await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${w.hi}`)).getRows()[0][0] as bigint | null;
+      if (next !== null && next <= max) pending = fetch(next, next + span);
+      // A book message never spans two windows (its rows share recv_ns), but may span two chunks:
+      // a window is handed out whole.
+      const open = { book: null as BookMessage | null };
+      const out: NormalizedMessage[] = [];
+      for (const chunk of w.chunks) {
+        if (chunk.rowCount === 0) continue;
+        if (!decode(chunk, heads, out, open)) throw new Error('normalized reader: a message header is missing from its source');
+      }
+      if (out.length) yield out;
+    }
+  } finally {
+    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+/** Typed messages in recorded order, in batches. */
+export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<NormalizedMessage[]> {
+  const session = o.session ?? (await openDuckSession());
+  const extra: DuckDBConnection[] = [];
+  try {
+    const conn = session.conn;
+    await conn.run('SET parquet_metadata_cache = true');
+    const kinds = o.kinds?.length ? o.kinds : NORMALIZED_KINDS;
+    const tables = kinds.map((k) => TABLE_OF[k]);
+    const files = (await liveFilesOf(conn, o.dataDir, tables, journalSegmentKeys(o.dataDir))).filter((f) => !o.exchanges?.length || o.exchanges.includes(f.exchange));
+    let journal = false;
+    if (o.includeJournal !== false) journal = (await stageJournals(conn, o.dataDir, 'rn_j_', { normalize: true })).records > 0;
+    const where = whereOf(o);
+    const inputs: AsyncGenerator<NormalizedMessage[]>[] = [];
+    for (const kind of kinds) {
+      const table = TABLE_OF[kind];
+      const paths = files.filter((f) => f.table === table).map((f) => f.path);
+      const parts: string[] = [];
+      if (paths.length) parts.push(`SELECT * FROM read_parquet([${paths.map(sqlStr).join(', ')}], hive_partitioning=false, union_by_name=true) ${where}`);
+      if (journal) parts.push(`SELECT * EXCLUDE ("date") FROM rn_j_${table} ${where}`);
+      if (!parts.length) continue;
+      const c = inputs.length === 0 ? conn : await session.instance.connect();
+      if (c !== conn) extra.push(c);
+      inputs.push(readKind(c, kind, `(${parts.join(' UNION ALL BY NAME ')})`, Math.max(1, o.windowRows ?? NORMALIZED_WINDOW_ROWS)));
+    }
+    if (inputs.length === 1) yield* inputs[0];
+    else if (inputs.length > 1) yield* mergeOrdered(inputs);
+  } finally {
+    for (const c of extra) c.closeSync();
+    if (!o.session) session.close();
+  }
+}
