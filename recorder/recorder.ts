@@ -88,6 +88,8 @@ export class Recorder {
   private timers: NodeJS.Timeout[] = [];
   private statusLine: StatusLine | null = null;
   private stopping: Promise<void> | null = null;
+  /** The runner of the final seal of a stop, while it runs. */
+  private shutdownSealer: SealRunner | null = null;
   private lastSealDay = new Date().toISOString().slice(0, 10);
 
   private constructor(opts: RecorderOptions, instance: string, journal: JournalWriterHandle) {
@@ -442,6 +444,7 @@ export class Recorder {
     if (seal && sealing) {
       this.log.info('sealing the journal');
       const runner = new SealRunner(this.config.dataDir, this.instance, this.log);
+      this.shutdownSealer = runner;
       for (let attempt = 1; attempt <= SHUTDOWN_SEAL_ATTEMPTS && sealing; attempt++) {
         sealing = await inTime(runner, runner.request());
         if (!sealing || !runner.stats.lastError) break;
@@ -452,6 +455,17 @@ export class Recorder {
     await this.http?.close();
     await this.simulator?.close();
     this.log.info('stopped');
+  }
+
+  /**
+   * Kills any seal child now (synchronously), for a process about to exit without a full stop (a
+   * second signal, a stop that took too long). Sealing is crash-safe: what it had not finished stays
+   * in the journal. The child would notice its parent's exit by itself (parent-watch.ts); this does
+   * it at once.
+   */
+  abortSealing(): void {
+    this.sealer.abort();
+    this.shutdownSealer?.abort();
   }
 
   /** The exchanges and streams being recorded (for logs and tests). */

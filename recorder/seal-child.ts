@@ -2,12 +2,15 @@
  * Entry point of the sealing child process: `node seal-child.js <dataDir> <instance> [compact [zstdLevel]]`.
  * Seals the instance's closed journal segments (and compacts its earlier days when asked, writing
  * day files at zstdLevel, default 9: the recorder's `seal.compactZstdLevel`), prints
- * one JSON summary line on stdout, exits 0 (1 on failure). Run by seal-runner.ts.
+ * one JSON summary line on stdout, exits 0 (1 on failure). Run by seal-runner.ts, which passes its
+ * pid in PARENT_PID_ENV: the child stops within PARENT_CHECK_INTERVAL_MS once that process is gone
+ * (parent-watch.ts), so a killed recorder leaves no sealer behind holding the seal lock.
  */
 import { createLogger } from '../core/log.js';
 import { compactDay, sealClosedSegments } from '../store/seal/index.js';
 import { listPartitionFiles } from '../store/partitions.js';
 import { compactZstdLevel } from '../store/seal/compact.js';
+import { dieWithParent, PARENT_PID_ENV } from './parent-watch.js';
 
 async function main(): Promise<void> {
   const [dataDir, instance, mode, level] = process.argv.slice(2);
@@ -15,6 +18,9 @@ async function main(): Promise<void> {
     process.stderr.write('usage: seal-child <dataDir> <instance> [compact [zstdLevel]]\n');
     process.exit(2);
   }
+  // Before any work: the parent may already be gone by the time this process runs.
+  const parentPid = Number(process.env[PARENT_PID_ENV]);
+  dieWithParent(Number.isInteger(parentPid) && parentPid > 0 ? parentPid : process.ppid, undefined, 'seal child: the recorder is gone; stopping (what is not sealed stays in the journal)');
   const zstdLevel = compactZstdLevel(level, 'seal.compactZstdLevel');
   const log = createLogger('ticktape-seal');
   const report = await sealClosedSegments(dataDir, { instance, log });

@@ -3,12 +3,21 @@
  * frame and writes zstd Parquet through DuckDB: seconds of CPU and hundreds of MB of memory per
  * hour of data. It runs in a child process (seal-child.ts), so the recorder's event loop keeps
  * receiving frames, its heap stays small, and a sealing failure cannot take ingest down. One run at
- * a time; a request during a run queues exactly one more run.
+ * a time; a request during a run queues exactly one more run. The child stops by itself when this
+ * process dies (parent-watch.ts); a run that finds the seal lock held (a sealer of a previous run
+ * still stopping, or `ticktape seal`) is tried again shortly, a few times, instead of waiting for
+ * the next scheduled run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.js';
 import { listSegments } from '../store/journal/index.js';
+import { PARENT_PID_ENV } from './parent-watch.js';
+
+/** A run that found the seal lock held is tried again after this long… */
+export const SEAL_BUSY_RETRY_MS = 3_000;
+/** …at most this many times in a row (then the next scheduled run tries). */
+export const SEAL_BUSY_RETRIES = 5;
 
 export interface SealSummary {
   segments: number;
@@ -37,6 +46,8 @@ export class SealRunner {
   private child: ChildProcess | null = null;
   /** Set by abort(): this runner starts no more runs (a stop is under way). */
   private aborted = false;
+  private busyRetries = 0;
+  private busyTimer: NodeJS.Timeout | null = null;
   readonly stats: SealRunnerStats = { runs: 0, failedRuns: 0, lastRunAtMs: null, lastDurationMs: null, lastSummary: null, lastError: null, running: false };
 
   constructor(
@@ -74,6 +85,8 @@ export class SealRunner {
   abort(): void {
     this.again = false;
     this.aborted = true;
+    if (this.busyTimer) clearTimeout(this.busyTimer);
+    this.busyTimer = null;
     this.child?.kill('SIGKILL');
   }
 
@@ -87,6 +100,7 @@ export class SealRunner {
       const args = [CHILD, this.dataDir, this.instance, ...(compact ? ['compact'] : []), ...(level !== undefined ? [String(level)] : [])];
       const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
       });
       this.child = child;
       let out = '';
@@ -117,6 +131,7 @@ export class SealRunner {
               ? `another sealer holds the lock of ${summary.busy.join(', ')}`
               : null;
           this.log.info({ ...summary, durationMs: this.stats.lastDurationMs }, 'sealed closed journal segments');
+          this.retryIfBusy(summary, compact);
         } else {
           this.stats.failedRuns += 1;
           this.stats.lastError = `seal process exited ${code}: ${err.trim().slice(-2000)}`;
@@ -126,6 +141,22 @@ export class SealRunner {
         resolve();
       });
     });
+  }
+
+  /** Another sealer held the lock: try again shortly (it is usually one that is stopping). */
+  private retryIfBusy(summary: SealSummary, compact: boolean): void {
+    if (!summary.busy?.length) {
+      this.busyRetries = 0;
+      return;
+    }
+    if (this.busyRetries >= SEAL_BUSY_RETRIES || this.busyTimer) return;
+    this.busyRetries += 1;
+    this.log.info({ busy: summary.busy, retryInMs: SEAL_BUSY_RETRY_MS, attempt: this.busyRetries }, 'another sealer holds the seal lock: trying again shortly');
+    this.busyTimer = setTimeout(() => {
+      this.busyTimer = null;
+      if (!this.aborted) void this.request(compact);
+    }, SEAL_BUSY_RETRY_MS);
+    this.busyTimer.unref?.();
   }
 
   /** Waits for the running seal, if any. */

@@ -76,12 +76,14 @@ export function registerRecord(program: Command): void {
         }
         if (stopping) {
           log.warn({ signal }, 'second signal: exiting without sealing');
+          recorder.abortSealing();
           process.exit(EXIT.FAILURE);
         }
         stopping = true;
         log.info({ signal }, 'stop requested');
         const watchdog = setTimeout(() => {
           log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop took too long; exiting (the journal is intact and is sealed at the next start)');
+          recorder?.abortSealing();
           process.exit(EXIT.FAILURE);
         }, STOP_TIMEOUT_MS);
         watchdog.unref();
