@@ -175,10 +175,27 @@ export interface ServerTiming {
   maxLifeMs: number;
 }
 
+/**
+ * How a server side checks logins, signatures and tokens. `strict`: against `credentials`, as the
+ * exchange would (the simulator). `any`: every well-formed one is accepted without a check (the
+ * replay's default: a test double must not need a bot's real secrets); each such acceptance is
+ * reported through `ServerContext.acceptedUnchecked`.
+ */
+export type AuthMode = 'strict' | 'any';
+
 export interface ServerContext {
   instruments: Instrument[];
-  /** Credentials the server accepts: the demo set plus any given with --secret. */
+  /** Credentials the server accepts: the demo set plus any given with --credential. */
   credentials: Credentials[];
+  /** How logins are checked; `strict` when absent. */
+  authMode?: AuthMode;
+  /** Told of every login accepted without a check (`authMode` any), with what was accepted (never a secret). */
+  acceptedUnchecked?(what: string): void;
+  /**
+   * Why an order request is refused when there is no `account` to trade with (the replay), in
+   * words a user can act on. Absent: the exchange's own parameter error.
+   */
+  noTradingReason?: string;
   nowMs(): number;
   timing: Partial<ServerTiming>;
   /** History for request/response APIs (Coinstore REQ kline): recorded or synthetic candles, oldest first. */

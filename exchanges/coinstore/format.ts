@@ -5,7 +5,7 @@
  */
 import type { BalanceEvent, KlineEvent, OrderEvent, OrderStatus, TickerEvent, TradeEvent, BookEvent } from '../market.js';
 import { symbolOf } from './channels.js';
-import { decMul, decSign, decSub } from './decimal.js';
+import { decDiv, decMul, decSign, decSub } from './decimal.js';
 
 /** Account id the simulator reports in private pushes. ASSUMPTION: the value of the doc's account example. */
 export const SIM_ACCOUNT_ID = 12;
@@ -150,6 +150,7 @@ const ORDER_STATE: Record<OrderStatus, string> = {
 export function orderBody(channel: string, e: OrderEvent, currencyId: (currency: string) => number): Record<string, unknown> {
   const f = e.fill;
   const remaining = decSub(e.amount, e.filledAmount);
+  const matchAmt = f ? decMul(f.price, f.amount) : '0';
   return {
     channel,
     version: e.version,
@@ -170,10 +171,10 @@ export function orderBody(channel: string, e: OrderEvent, currencyId: (currency:
     tradeId: f ? idValue(f.fillId) : 0,
     matchRole: f ? (f.liquidity === 'maker' ? 'MAKER' : 'TAKER') : null,
     matchQty: f ? f.amount : '0',
-    matchAmt: f ? decMul(f.price, f.amount) : '0',
+    matchAmt,
     selfDealingQty: '0',
-    // The simulated account has no fee schedule to report a rate from.
-    actualFeeRate: null,
+    // The rate the fee of this execution was charged at: fee ÷ match amount (fees are in the quote currency).
+    actualFeeRate: f ? (decDiv(f.fee, matchAmt) ?? '0') : null,
     feeCurrencyId: f ? currencyId(f.feeCurrency) : 0,
     // A JSON number, as in the doc's example (`"fee":0.21`).
     fee: f ? Number(f.fee) : 0,

@@ -5,9 +5,10 @@
  * REST-only), so the key itself is what is checked.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Credentials } from '../types.js';
+import type { AuthMode, Credentials } from '../types.js';
 
-export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
+/** `checked` false: accepted without a check (`authMode` any). */
+export type LoginResult = { ok: true; userId: string; checked: boolean } | { ok: false; reason: string };
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
@@ -18,9 +19,10 @@ function sameText(a: string, b: string): boolean {
 /**
  * Accepts the login when the token equals the `apiKey` of one of the accepted credential sets and,
  * where that set names a `userId`, the `user-id` matches it. Both token types are checked the same
- * way (the simulator has no web login to issue tokens from).
+ * way (the simulator has no web login to issue tokens from). With `mode` any, a well-formed login
+ * (a token, a known type) is accepted as it is.
  */
-export function checkLogin(auth: unknown, accepted: readonly Credentials[]): LoginResult {
+export function checkLogin(auth: unknown, accepted: readonly Credentials[], mode: AuthMode = 'strict'): LoginResult {
   if (!auth || typeof auth !== 'object') return { ok: false, reason: 'auth object missing' };
   const a = auth as Record<string, unknown>;
   const token = a.token;
@@ -28,10 +30,11 @@ export function checkLogin(auth: unknown, accepted: readonly Credentials[]): Log
   const type = a.type ?? 'token';
   if (type !== 'api' && type !== 'token') return { ok: false, reason: `auth.type must be "api" or "token"` };
   const userId = a['user-id'] === undefined || a['user-id'] === null ? null : String(a['user-id']);
+  if (mode === 'any') return { ok: true, userId: userId ?? '', checked: false };
   for (const cred of accepted) {
     if (typeof cred.apiKey !== 'string' || !sameText(cred.apiKey, token)) continue;
     if (cred.userId !== undefined && userId !== null && cred.userId !== userId) return { ok: false, reason: 'user-id does not own this api key' };
-    return { ok: true, userId: userId ?? cred.userId ?? '' };
+    return { ok: true, userId: userId ?? cred.userId ?? '', checked: true };
   }
   return { ok: false, reason: 'api key not recognised' };
 }

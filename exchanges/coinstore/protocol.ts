@@ -35,6 +35,8 @@ export const CODE_OK = 200;
 export const CODE_BAD_REQUEST = 400;
 /** "signature-failed 401: API key wrong" – the seed's error table, used for a refused LOGIN. */
 export const CODE_SIGNATURE_FAILED = 401;
+/** "symbol not found 3011: 该币对没有上线" (the pair is not listed) – the seed's error table, used for a symbol the server does not list. */
+export const CODE_SYMBOL_NOT_FOUND = 3011;
 /** "unauthorized 1401: login token expired" – the seed's error table, used for private SUB before LOGIN. */
 export const CODE_UNAUTHORIZED = 1401;
 

@@ -1,9 +1,9 @@
 /**
  * Re-stamping a recorded Coinstore frame for a replay session: the session's own `S` counter (and
- * `sid`, where the frame has one) replaces the recorded values, every other byte stays as it was
- * recorded.
+ * `sid`, where the frame has one) replaces the recorded values, and the `channel` names the stream
+ * as this client subscribed it; every other byte stays as it was recorded.
  *
- * This splices the bytes of the top-level `"S":<n>` and `"sid":"<...>"` values instead of parsing
+ * This splices the bytes of the top-level `"S":<n>`, `"sid":"<...>"` and `"channel":"<...>"` values instead of parsing
  * and re-serializing the object: JSON.stringify(JSON.parse(x)) is not the identity (number
  * spelling such as `1.50` or `1e3`, big integers beyond 2^53, `\u` escapes, whitespace and key
  * order could all change), and a replay must hand clients the exchange's exact bytes.
@@ -63,21 +63,42 @@ function valueEnd(buf: Uint8Array, i: number): number {
   return j > i ? j : -1;
 }
 
-const S_KEY = 0x53; // 'S'
-const SID_KEY = [0x73, 0x69, 0x64]; // 'sid'
 const SID_NEEDLE = Buffer.from('"sid"', 'latin1');
 
+/** Top-level keys the envelope scan looks for, as bytes. */
+const KEY_S = Buffer.from('S', 'latin1');
+const KEY_SID = Buffer.from('sid', 'latin1');
+const KEY_CHANNEL = Buffer.from('channel', 'latin1');
+const KEY_DATA = Buffer.from('data', 'latin1');
+
+function keyIs(buf: Uint8Array, start: number, len: number, key: Buffer): boolean {
+  if (len !== key.length) return false;
+  for (let k = 0; k < len; k++) if (buf[start + k] !== key[k]) return false;
+  return true;
+}
+
+export interface Envelope {
+  S: Span | null;
+  sid: Span | null;
+  /** The top-level `channel` string, quotes included. */
+  channel: Span | null;
+  /** The top-level `data` array (a batch), brackets included. */
+  data: Span | null;
+}
+
 /**
- * Spans of the values of the top-level keys `S` and `sid`; null when the frame is not a JSON
- * object. With `needSid` false the scan stops at `S` (usually the first key), so a data push is
- * not walked to its end.
+ * Spans of the values of the top-level keys `S`, `sid`, `channel` and `data` of the object that
+ * starts at `from`; null when it is not a JSON object. The scan stops as soon as it has what was
+ * asked for (`S` is usually the first key, `channel` the third), so a data push is not walked to
+ * its end unless it lacks a key that was asked for.
  */
-export function findEnvelope(buf: Uint8Array, needSid = true): { S: Span | null; sid: Span | null } | null {
-  let i = 0;
+function scanObject(buf: Uint8Array, from: number, needS: boolean, needSid: boolean, needChannel: boolean): Envelope | null {
+  let i = from;
   while (i < buf.length && isSpace(buf[i])) i++;
   if (buf[i] !== LBRACE) return null;
   i++;
-  const out: { S: Span | null; sid: Span | null } = { S: null, sid: null };
+  const out: Envelope = { S: null, sid: null, channel: null, data: null };
+  const done = () => (!needS || out.S !== null) && (!needSid || out.sid !== null) && (!needChannel || out.channel !== null);
   for (;;) {
     while (i < buf.length && (isSpace(buf[i]) || buf[i] === COMMA)) i++;
     if (i >= buf.length) return null;
@@ -85,9 +106,8 @@ export function findEnvelope(buf: Uint8Array, needSid = true): { S: Span | null;
     if (buf[i] !== QUOTE) return null;
     const keyEnd = stringEnd(buf, i);
     if (keyEnd < 0) return null;
+    const keyStart = i + 1;
     const keyLen = keyEnd - i - 2;
-    const isS = keyLen === 1 && buf[i + 1] === S_KEY;
-    const isSid = keyLen === 3 && buf[i + 1] === SID_KEY[0] && buf[i + 2] === SID_KEY[1] && buf[i + 3] === SID_KEY[2];
     i = keyEnd;
     while (i < buf.length && isSpace(buf[i])) i++;
     if (buf[i] !== COLON) return null;
@@ -95,29 +115,72 @@ export function findEnvelope(buf: Uint8Array, needSid = true): { S: Span | null;
     while (i < buf.length && isSpace(buf[i])) i++;
     const end = valueEnd(buf, i);
     if (end < 0) return null;
-    if (isS && out.S === null) out.S = { start: i, end };
-    else if (isSid && out.sid === null && buf[i] === QUOTE) out.sid = { start: i, end };
+    if (out.S === null && keyIs(buf, keyStart, keyLen, KEY_S)) out.S = { start: i, end };
+    else if (out.sid === null && buf[i] === QUOTE && keyIs(buf, keyStart, keyLen, KEY_SID)) out.sid = { start: i, end };
+    else if (out.channel === null && buf[i] === QUOTE && keyIs(buf, keyStart, keyLen, KEY_CHANNEL)) out.channel = { start: i, end };
+    else if (out.data === null && buf[i] === LBRACKET && keyIs(buf, keyStart, keyLen, KEY_DATA)) out.data = { start: i, end };
     i = end;
-    if (out.S && (out.sid || !needSid)) return out;
+    if (done()) return out;
   }
 }
 
 /**
- * The recorded frame with `S` set to `seq` and `sid` (when present and `sid` is given) set to
- * the session's id. Frames without a top-level `S` come back unchanged (same bytes).
+ * Spans of the values of the top-level keys `S` and `sid`; null when the frame is not a JSON
+ * object. With `needSid` false the scan stops at `S`.
  */
-export function restamp(payload: Uint8Array, seq: number, sid: string | null): Uint8Array {
+export function findEnvelope(buf: Uint8Array, needSid = true): { S: Span | null; sid: Span | null } | null {
+  const env = scanObject(buf, 0, true, needSid, false);
+  return env ? { S: env.S, sid: env.sid } : null;
+}
+
+/** Spans of the `channel` strings of the objects of a `data` array (a trade batch). */
+function batchChannels(buf: Uint8Array, data: Span): Span[] {
+  const out: Span[] = [];
+  let i = data.start + 1;
+  while (i < data.end - 1) {
+    const b = buf[i];
+    if (isSpace(b) || b === COMMA) {
+      i++;
+      continue;
+    }
+    const end = valueEnd(buf, i);
+    if (end < 0) break;
+    if (b === LBRACE) {
+      const el = scanObject(buf, i, false, false, true);
+      if (el?.channel) out.push(el.channel);
+    }
+    i = end;
+  }
+  return out;
+}
+
+const sameBytes = (buf: Buffer, span: Span, text: Buffer) => text.length === span.end - span.start && buf.subarray(span.start, span.end).equals(text);
+
+/**
+ * The recorded frame with `S` set to `seq`, `sid` (when present and `sid` is given) set to the
+ * session's id, and, when `channel` is given, every `channel` it carries (the push's own, or each
+ * element's of a trade batch) set to the channel as this client subscribed it: the recording may
+ * name the stream `btcusdt@trade` where the client asked for `4@trade`. Frames without a top-level
+ * `S` come back unchanged (same bytes).
+ */
+export function restamp(payload: Uint8Array, seq: number, sid: string | null, channel: string | null = null): Uint8Array {
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   // Data pushes carry no sid: only look for one when the bytes contain the key at all.
-  const needSid = sid !== null && Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).indexOf(SID_NEEDLE) >= 0;
-  const env = findEnvelope(payload, needSid);
+  const needSid = sid !== null && bytes.indexOf(SID_NEEDLE) >= 0;
+  const env = scanObject(payload, 0, true, needSid, channel !== null);
   if (!env || !env.S) return payload;
-  const edits: Array<Span & { text: string }> = [{ ...env.S, text: String(seq) }];
-  if (env.sid && sid !== null) edits.push({ ...env.sid, text: JSON.stringify(sid) });
+  const edits: Array<Span & { text: Buffer }> = [{ ...env.S, text: Buffer.from(String(seq), 'latin1') }];
+  if (env.sid && sid !== null) edits.push({ ...env.sid, text: Buffer.from(JSON.stringify(sid), 'utf8') });
+  if (channel !== null) {
+    const name = Buffer.from(JSON.stringify(channel), 'utf8');
+    const spans = env.channel ? [env.channel] : env.data ? batchChannels(payload, env.data) : [];
+    for (const span of spans) if (!sameBytes(bytes, span, name)) edits.push({ ...span, text: name });
+  }
   edits.sort((a, b) => a.start - b.start);
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const e of edits) {
-    parts.push(payload.subarray(at, e.start), Buffer.from(e.text, 'utf8'));
+    parts.push(payload.subarray(at, e.start), e.text);
     at = e.end;
   }
   parts.push(payload.subarray(at));

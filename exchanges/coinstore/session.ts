@@ -6,27 +6,35 @@
  *   each command   → echo  {C:200, M:"command.received", echo:<cmd>}    then its resp
  *   SUB            → resp  {C:200, M:"sub.channel.success"} (+ trade batch when param.size)
  *   UNSUB          → resp  {C:200, M:"unsub.channel.success"}           ASSUMPTION (undocumented M)
- *   LOGIN          → resp  {C:200, M:"login.success"} | {C:401, M:"signature-failed"}   ASSUMPTION (M values)
+ *   LOGIN          → resp  {C:200, M:"sub.channel.success"} | {C:401, M:"signature-failed"}   ASSUMPTION (M values)
  *   LIST           → resp  {subs:[...]}                                 [DOC]
  *   REQ            → resp  {channel, symbol, instrumentId, item:[...]}   envelope ASSUMPTION
+ *   unknown symbol → resp  {C:3011, M:"symbol not found", payload:<why>} the seed's error table
  *   bad request    → resp  {C:400, M:"bad.request", payload:<why>}      ASSUMPTION
  *   {"op":"pong"}  → nothing (counts as a pong)                          [DOC]
+ *   {"op":"ping"}  → {"op":"pong","epochMillis":<ms>} (counts as a pong) ASSUMPTION (the documented pong message)
+ *
+ * Every push, batch, LIST entry and echo names a channel exactly as this client subscribed it (id
+ * or name form), whatever form the feed's stream has; a client that subscribed both forms gets each
+ * push under each name. Messages leave in the order the session decides them (`outbox.ts`).
  *
  * `S` numbers every server message of the session from 1 without holes (welcome, echo, resp and
  * data pushes alike); `sid` is fixed per session. The server sends a WebSocket ping frame every
  * 3 min and closes a session that has not ponged (frame or message) for 10 min; every session is
  * closed after 24 h.
  */
-import type { BalanceEvent, Instrument, MarketEvent, OrderEvent, TickerEvent } from '../market.js';
+import type { Instrument, MarketEvent, OrderEvent, TickerEvent } from '../market.js';
 import type { FeedItem, ServerContext, ServerSession, ServerTiming, SessionLink, StreamSpec } from '../types.js';
 import { currencies, parseChannelName, PRIVATE_TYPES, resolveInstrument, specOf, streamKey, symbolOf, type ParsedChannel } from './channels.js';
 import { accountBody, allTickersBody, depthBody, klineBody, klineItem, orderBody, tickerBody, tradeBody } from './format.js';
 import { checkLogin } from './login.js';
+import { Outbox } from './outbox.js';
 import {
   CLIENT_OPS,
   CODE_BAD_REQUEST,
   CODE_OK,
   CODE_SIGNATURE_FAILED,
+  CODE_SYMBOL_NOT_FOUND,
   CODE_UNAUTHORIZED,
   KLINE_INTERVALS,
   MAX_CONNECTION_LIFE_MS,
@@ -49,17 +57,19 @@ export const CLOSE_GOING_AWAY = 1001;
 /** Largest `param.size` honoured for the initial trade batch. ASSUMPTION: the REST trade limit (100). */
 export const MAX_TRADE_BATCH = 100;
 
+function parseJsonObject(frame: Uint8Array): Record<string, unknown> | null {
+  try {
+    const msg: unknown = JSON.parse(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8'));
+    return msg && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The trade bodies of one recorded trade frame: a push (its fields but `S` and `T`) or a `data` batch. */
 export function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unknown>> {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8'));
-  } catch {
-    return [];
-  }
-  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return [];
-  const m = msg as Record<string, unknown>;
-  if (m.T !== 'trade') return [];
+  const m = parseJsonObject(frame);
+  if (!m || m.T !== 'trade') return [];
   if (Array.isArray(m.data)) return m.data.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
   const { S: _s, T: _t, sid: _sid, ...body } = m;
   return [body];
@@ -82,17 +92,30 @@ class RequestError extends Error {
   }
 }
 const badRequest = (detail: string) => new RequestError(CODE_BAD_REQUEST, 'bad.request', detail);
+/** "symbol not found 3011": the seed's error table, for a symbol (name or id) the server does not list. */
+const symbolNotFound = (written: string) => new RequestError(CODE_SYMBOL_NOT_FOUND, 'symbol not found', `channel "${written}": symbol not found`);
 
 /** One channel a client subscribed, under the name it used. */
 interface Subscription {
   parsed: ParsedChannel;
-  /** The channel exactly as the client wrote it (echo and LIST show it). */
+  /** The channel exactly as the client wrote it (echo, LIST and every push show it). */
   written: string;
   /** Feed keys this channel consumes (one, or one per instrument for an expanded `!@ticker`). */
   keys: string[];
+  /**
+   * A private channel of one currency or symbol served from the account-wide stream (`!@account`,
+   * `!@order`): only the items for its own currency or symbol are pushed.
+   */
+  filtered: boolean;
   instrumentId: string;
   lifeStartTime: number;
   msgCount: number;
+}
+
+/** One way to feed a channel: the streams it needs, and whether they carry more than the channel (a private filter). */
+interface FeedPlan {
+  specs: StreamSpec[];
+  filtered: boolean;
 }
 
 /** Marker consumer: an instrument's ticker feeding the `!@ticker` array. */
@@ -110,12 +133,7 @@ export class CoinstoreSession implements ServerSession {
   private readonly timers: NodeJS.Timeout[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** While a command is processed, data is held back so that it never overtakes the command's resp. */
-  private held: Array<() => void> | null = null;
-  /** Data held back while recorded trade batches are read (replay `param.size`), oldest gate first. */
-  private readonly gates: Array<Array<() => void>> = [];
-  private gateChain: Promise<unknown> = Promise.resolve();
-  private bypassGates = 0;
+  private readonly outbox = new Outbox();
   private pendingTickers = new Map<number, TickerEvent>();
   private tickerFlush: NodeJS.Immediate | null = null;
 
@@ -139,8 +157,13 @@ export class CoinstoreSession implements ServerSession {
     }
   }
 
-  /** Sends one server message: `S` first, then the body's fields in their order. */
+  /** Sends one server message in its place in the outbox. */
   private send(body: Record<string, unknown>): void {
+    this.outbox.push(() => this.write(body));
+  }
+
+  /** Writes one server message now: `S` first, then the body's fields in their order. */
+  private write(body: Record<string, unknown>): void {
     if (this.closed) return;
     this.seq += 1;
     this.link.send(`{"S":${this.seq},${JSON.stringify(body).slice(1)}`);
@@ -167,6 +190,7 @@ export class CoinstoreSession implements ServerSession {
 
   onClose(): void {
     this.closed = true;
+    this.outbox.clear();
     for (const t of this.timers) clearTimeout(t);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.tickerFlush) clearImmediate(this.tickerFlush);
@@ -194,15 +218,15 @@ export class CoinstoreSession implements ServerSession {
       this.onPong();
       return;
     }
-    if (cmd.op === 'ping') return; // undocumented; protocols.md §1.1 recommends ignoring it
-    this.held = [];
-    try {
-      this.handle(cmd);
-    } finally {
-      const held = this.held;
-      this.held = null;
-      for (const f of held) f();
+    if (cmd.op === 'ping') {
+      // Undocumented. ASSUMPTION: a sign of life like a pong, answered with the documented pong
+      // message (which carries no envelope and is not counted in S).
+      this.onPong();
+      const pong = JSON.stringify({ op: 'pong', epochMillis: this.ctx.nowMs() });
+      this.outbox.push(() => !this.closed && this.link.send(pong));
+      return;
     }
+    this.outbox.command(() => this.handle(cmd));
   }
 
   private handle(cmd: ClientCommand): void {
@@ -252,11 +276,14 @@ export class CoinstoreSession implements ServerSession {
         return;
       }
       if (op === 'LOGIN') {
-        const r = checkLogin(cmd.auth, this.ctx.credentials);
+        const r = checkLogin(cmd.auth, this.ctx.credentials, this.ctx.authMode);
         if (!r.ok) throw new RequestError(CODE_SIGNATURE_FAILED, 'signature-failed', r.reason);
+        if (!r.checked) this.ctx.acceptedUnchecked?.(`LOGIN of user-id ${r.userId || '?'}`);
         this.loggedIn = true;
         this.subscribeAll(channels);
-        this.send({ T: 'resp', sid: this.sid, C: CODE_OK, M: 'login.success' });
+        // ASSUMPTION: LOGIN subscribes its channels, and the documents' only success for a
+        // subscription is sub.channel.success.
+        this.send({ T: 'resp', sid: this.sid, C: CODE_OK, M: 'sub.channel.success' });
         return;
       }
       const priv = channels.find(({ ch }) => PRIVATE_TYPES.has(ch.type));
@@ -322,7 +349,7 @@ export class CoinstoreSession implements ServerSession {
    * (unknown stream, subscription limit), the ones this command added are released again.
    */
   private subscribeAll(channels: Array<{ written: string; ch: ParsedChannel }>): void {
-    const plans = channels.map(({ written, ch }) => ({ written, ch, alternatives: this.feedStreamsFor(ch) }));
+    const plans = channels.map(({ written, ch }) => ({ written, ch, alternatives: this.feedPlansFor(ch, written) }));
     const added: string[] = [];
     try {
       for (const p of plans) {
@@ -334,15 +361,15 @@ export class CoinstoreSession implements ServerSession {
     }
   }
 
-  /** Subscribes one channel from the first feed alternative that works; false when it already was. */
-  private subscribeOne(p: { written: string; ch: ParsedChannel; alternatives: StreamSpec[][] }): boolean {
+  /** Subscribes one channel from the first feed plan that works; false when it already was. */
+  private subscribeOne(p: { written: string; ch: ParsedChannel; alternatives: FeedPlan[] }): boolean {
     if (this.subs.has(p.ch.name)) return false; // already subscribed: SUB is idempotent
-    let keys: string[] | null = null;
+    let chosen: { keys: string[]; filtered: boolean } | null = null;
     let reason = 'no feed stream';
-    for (const specs of p.alternatives) {
+    for (const plan of p.alternatives) {
       const taken: string[] = [];
       let refused: { reason: string; code: 'limit' | 'unknown' } | null = null;
-      for (const spec of specs) {
+      for (const spec of plan.specs) {
         const r = this.addConsumer(spec, p.ch.name);
         if (!r.ok) {
           refused = r;
@@ -351,18 +378,19 @@ export class CoinstoreSession implements ServerSession {
         taken.push(spec.key);
       }
       if (!refused && taken.length > 0) {
-        keys = taken;
+        chosen = { keys: taken, filtered: plan.filtered };
         break;
       }
       for (const k of taken) this.removeConsumer(k, p.ch.name);
       if (refused) reason = refused.reason;
       if (refused?.code === 'limit') break; // another spelling would hit the same limit
     }
-    if (!keys) throw badRequest(`channel "${p.written}": ${reason}`);
+    if (!chosen) throw badRequest(`channel "${p.written}": ${reason}`);
     this.subs.set(p.ch.name, {
       parsed: p.ch,
       written: p.written,
-      keys,
+      keys: chosen.keys,
+      filtered: chosen.filtered,
       instrumentId: this.instrumentIdText(p.ch),
       lifeStartTime: Math.floor(this.ctx.nowMs() / 1000),
       msgCount: 0,
@@ -371,34 +399,40 @@ export class CoinstoreSession implements ServerSession {
   }
 
   /**
-   * The feed streams a channel can be served from, in order of preference; each alternative is a
-   * list of streams that are all needed. The first alternative the feed accepts is used:
+   * The ways a channel can be fed, in order of preference; the first the feed accepts is used:
    *  - a symbol's channel: the name-keyed stream (`btcusdt@trade`), else the id-keyed one
-   *    (`4@trade`), which is what a recording made with id channels holds;
+   *    (`4@trade`), which is what a recording made with id channels holds; a symbol the server
+   *    does not list (by name or by id) is refused with 3011;
    *  - `!@ticker`: the feed's own `!@ticker` stream (a recording, the simulator's market), else
-   *    every instrument's ticker, batched into the array here.
-   * Refuses symbols and currencies the server does not list.
+   *    every instrument's ticker, batched into the array here;
+   *  - a private channel of one currency or symbol: its own stream, else the account-wide one
+   *    (`!@account`, `!@order`) filtered here. ASSUMPTION: a currency or instrument the server does
+   *    not list is no error for a private channel — the account just has nothing there — so the
+   *    documents' own LOGIN example (`7@account`, `80002@order`) succeeds anywhere.
    */
-  private feedStreamsFor(ch: ParsedChannel): StreamSpec[][] {
+  private feedPlansFor(ch: ParsedChannel, written: string): FeedPlan[] {
     const instruments = this.ctx.instruments;
-    if (ch.type === 'account' && ch.target.kind !== 'all') {
-      const known = currencies(instruments);
-      const ok = ch.target.kind === 'id' ? ch.target.id >= 1 && ch.target.id <= known.length : known.includes(ch.target.name.toUpperCase());
-      if (!ok) throw badRequest(`channel "${ch.name}": unknown currency`);
-      return [[specOf(ch, instruments)]];
-    }
+    const plain = (specs: StreamSpec[]): FeedPlan => ({ specs, filtered: false });
     if (ch.target.kind === 'all') {
-      const alternatives = [[specOf(ch, instruments)]];
+      const alternatives = [plain([specOf(ch, instruments)])];
       if (ch.name === ALL_TICKER && instruments.length > 0) {
-        alternatives.push(instruments.map((inst) => specOf(parseChannelName(`${symbolOf(inst).toLowerCase()}@ticker`), instruments)));
+        alternatives.push(plain(instruments.map((inst) => specOf(parseChannelName(`${symbolOf(inst).toLowerCase()}@ticker`), instruments))));
       }
       return alternatives;
     }
+    if (PRIVATE_TYPES.has(ch.type)) {
+      const own = specOf(ch, instruments);
+      const plans = [plain([own])];
+      const inst = ch.type === 'order' ? resolveInstrument(ch.target, instruments) : undefined;
+      if (inst) plans.push(plain([{ ...own, key: streamKey(inst.id, ch.suffix) }]));
+      plans.push({ specs: [specOf(parseChannelName(`!@${ch.type}`), instruments)], filtered: true });
+      return plans;
+    }
     const inst = resolveInstrument(ch.target, instruments);
-    if (!inst) throw badRequest(`channel "${ch.name}": symbol not found`);
+    if (!inst) throw symbolNotFound(written);
     const byName = specOf(ch, instruments);
     const byId: StreamSpec = { ...byName, key: streamKey(inst.id, ch.suffix) };
-    return [[byName], [byId]];
+    return [plain([byName]), plain([byId])];
   }
 
   private addConsumer(spec: StreamSpec, name: string): { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' } {
@@ -455,42 +489,32 @@ export class CoinstoreSession implements ServerSession {
 
   /**
    * Replay: the batch is made of the recorded trade pushes of the channel before the replay time
-   * (their bodies as recorded, without `S`). The lookup is a read of the recording, so data of the
-   * session is held back until it is answered: the batch comes right after the `resp`, before any
-   * later push, as from the exchange.
+   * (their bodies as recorded, without `S`, each `channel` as this client subscribed it). The
+   * lookup is a read of the recording, so the batch holds its place in the outbox: it comes right
+   * after the `resp`, before any later message, as from the exchange.
    */
   private recordedTradeBatch(size: number, channels: Array<{ written: string; ch: ParsedChannel }>): void {
     const lookups = channels
       .filter(({ ch }) => ch.type === 'trade' && this.subs.has(ch.name))
       .map(({ ch }) => ({ name: ch.name, keys: this.subs.get(ch.name)!.keys }));
     if (lookups.length === 0) return;
-    const gate: Array<() => void> = [];
-    this.gates.push(gate);
-    const fetched = Promise.all(lookups.map((l) => Promise.all(l.keys.map((k) => this.ctx.recordedFrames!(k, size))).then((perKey) => perKey.flat())));
-    this.gateChain = this.gateChain
-      .then(() => fetched)
-      .then(
-        (results) => {
+    const fill = this.outbox.reserve();
+    Promise.all(lookups.map((l) => Promise.all(l.keys.map((k) => this.ctx.recordedFrames!(k, size))).then((perKey) => perKey.flat()))).then(
+      (results) =>
+        fill(() => {
           results.forEach((frames, i) => {
             const sub = this.subs.get(lookups[i].name);
-            const data = frames.flatMap(recordedTradeBodies).slice(-size);
+            const data = frames
+              .flatMap(recordedTradeBodies)
+              .slice(-size)
+              .map((body) => ('channel' in body && sub ? { ...body, channel: sub.written } : body));
             if (!sub || data.length === 0 || this.closed) return;
             sub.msgCount += 1;
-            this.send({ T: 'trade', data });
+            this.write({ T: 'trade', data });
           });
-        },
-        () => undefined, // the recording could not be read: no batch, as for a channel without trades
-      )
-      .finally(() => {
-        this.gates.splice(this.gates.indexOf(gate), 1);
-        // what was held came before any later SUB's batch: it goes out now, not behind a later gate
-        this.bypassGates += 1;
-        try {
-          for (const f of gate) f();
-        } finally {
-          this.bypassGates -= 1;
-        }
-      });
+        }),
+      () => fill(null), // the recording could not be read: no batch, as for a channel without trades
+    );
   }
 
   /** REQ: history k-lines (protocols.md §1.4.4). `endTime` is exclusive, in seconds; `limit` ≤ 200. */
@@ -505,7 +529,7 @@ export class CoinstoreSession implements ServerSession {
     }
     if (ch.type !== 'kline' || !ch.interval) throw badRequest('REQ only serves <symbol>@kline@<interval> channels');
     const inst = resolveInstrument(ch.target, this.ctx.instruments);
-    if (!inst) throw badRequest(`channel "${p.channel}": symbol not found`);
+    if (!inst) throw symbolNotFound(p.channel);
     const limitRaw = p.limit === undefined || p.limit === null ? MAX_KLINE_REQ_LIMIT : Number(p.limit);
     if (!Number.isInteger(limitRaw) || limitRaw <= 0) throw badRequest('param.limit must be a positive integer (at most 200)');
     const limit = Math.min(limitRaw, MAX_KLINE_REQ_LIMIT);
@@ -532,16 +556,19 @@ export class CoinstoreSession implements ServerSession {
 
   /** Replay of a recorded sequence gap: the exchange's `S` skipped here, so this session's does too. */
   onGap(_stream: StreamSpec | null, lostFrames: number): void {
-    if (lostFrames > 0) this.seq += lostFrames;
+    if (lostFrames <= 0) return;
+    this.outbox.pushData(() => (this.seq += lostFrames));
   }
 
   deliver(stream: StreamSpec, item: FeedItem): void {
     if (this.closed) return;
-    const queue = this.held ?? (this.bypassGates > 0 ? undefined : this.gates[this.gates.length - 1]);
-    if (queue) {
-      queue.push(() => this.deliver(stream, item));
-      return;
-    }
+    if (this.outbox.idle) this.deliverNow(stream, item);
+    else this.outbox.pushData(() => this.deliverNow(stream, item));
+  }
+
+  /** Sends one feed item to every channel consuming its stream, each under its own name. */
+  private deliverNow(stream: StreamSpec, item: FeedItem): void {
+    if (this.closed) return;
     const names = this.consumers.get(stream.key);
     if (!names) return;
     for (const name of names) {
@@ -552,10 +579,11 @@ export class CoinstoreSession implements ServerSession {
       const sub = this.subs.get(name);
       if (!sub) continue;
       if (item.type === 'recorded') {
-        // Replay: the recorded bytes with this session's S (and sid); see restamp.ts.
+        if (sub.filtered && !this.recordedMatches(sub.parsed, item.payload)) continue;
+        // Replay: the recorded bytes with this session's S (and sid) and the client's channel name; see restamp.ts.
         sub.msgCount += 1;
         this.seq += 1;
-        this.link.send(restamp(item.payload, this.seq, this.sid), item.binary);
+        this.link.send(restamp(item.payload, this.seq, this.sid, sub.parsed.target.kind === 'all' ? null : sub.written), item.binary);
         continue;
       }
       if (name === ALL_TICKER) {
@@ -565,7 +593,7 @@ export class CoinstoreSession implements ServerSession {
       const body = this.push(sub, item.event);
       if (body) {
         sub.msgCount += 1;
-        this.send(body);
+        this.write(body);
       }
     }
   }
@@ -584,7 +612,7 @@ export class CoinstoreSession implements ServerSession {
       case 'ticker':
         return ch.type === 'ticker' ? { T: 'ticker', ...tickerBody(written, e) } : null;
       case 'balance':
-        return ch.type === 'account' && this.accountMatches(ch, e) ? { T: 'account', ...accountBody(written, e) } : null;
+        return ch.type === 'account' && this.currencyMatches(ch, e.currency) ? { T: 'account', ...accountBody(written, e) } : null;
       case 'order':
         return ch.type === 'order' && this.orderMatches(ch, e) ? { T: 'order', ...orderBody(written, e, this.currencyId) } : null;
       default:
@@ -592,17 +620,31 @@ export class CoinstoreSession implements ServerSession {
     }
   }
 
-  private accountMatches(ch: ParsedChannel, e: BalanceEvent): boolean {
+  private currencyMatches(ch: ParsedChannel, currency: string): boolean {
     if (ch.target.kind === 'all') return true;
-    const cur = e.currency.toUpperCase();
+    const cur = currency.toUpperCase();
     if (ch.target.kind === 'id') return this.currencyId(cur) === ch.target.id;
     return ch.target.name.toUpperCase() === cur;
   }
 
-  private orderMatches(ch: ParsedChannel, e: OrderEvent): boolean {
+  private symbolMatches(ch: ParsedChannel, symbol: string): boolean {
     if (ch.target.kind === 'all') return true;
     const inst: Instrument | undefined = resolveInstrument(ch.target, this.ctx.instruments);
-    return !!inst && inst.id === e.inst.id;
+    if (inst) return symbolOf(inst) === symbol.replace(/[^a-z0-9]/gi, '').toUpperCase();
+    return ch.target.kind === 'name' && ch.target.name.toUpperCase() === symbol.toUpperCase();
+  }
+
+  private orderMatches(ch: ParsedChannel, e: OrderEvent): boolean {
+    return this.symbolMatches(ch, symbolOf(e.inst));
+  }
+
+  /** A recorded private push served from the account-wide stream: is it this channel's currency or symbol? */
+  private recordedMatches(ch: ParsedChannel, payload: Uint8Array): boolean {
+    const m = parseJsonObject(payload);
+    const body = m && Array.isArray(m.data) ? (m.data[0] as Record<string, unknown> | undefined) : m;
+    if (!body || typeof body !== 'object') return false;
+    if (ch.type === 'account') return typeof body.currency === 'string' && this.currencyMatches(ch, body.currency);
+    return typeof body.symbol === 'string' && this.symbolMatches(ch, body.symbol);
   }
 
   /** `!@ticker`: tickers arriving in one event-loop turn go out as one array push. */

@@ -41,7 +41,7 @@ describe('coinstore replay: recorded frames through a session', () => {
   });
   afterAll(async () => ctx.host.close());
 
-  it('sends recorded bytes with this session\'s S, identical otherwise', async () => {
+  it('sends recorded bytes with this session\'s S and the channel as subscribed, identical otherwise', async () => {
     const { c } = await connect(ctx.url);
     try {
       await c.command({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
@@ -51,8 +51,9 @@ describe('coinstore replay: recorded frames through a session', () => {
       ];
       for (const r of recorded) ctx.feed.push('btcusdt@trade', { type: 'recorded', payload: b(r), binary: false, recvNs: 1n });
       const got = await c.take(2);
-      expect(got[0].text).toBe(recorded[0].replace('"S":40211', '"S":4'));
-      expect(got[1].text).toBe(recorded[1].replace('"S":40212', '"S":5'));
+      // recorded as 4@trade, subscribed as btcusdt@trade: the push and every batch element say btcusdt@trade
+      expect(got[0].text).toBe(recorded[0].replace('"S":40211', '"S":4').replace('"4@trade"', '"btcusdt@trade"'));
+      expect(got[1].text).toBe(recorded[1].replace('"S":40212', '"S":5').replace('"4@trade"', '"btcusdt@trade"'));
       const list = await c.command({ op: 'LIST', channel: [], id: 2 });
       expect(list.echo.msg.S).toBe(6);
       expect((list.resp.msg.subs as Array<{ msgCount: number }>)[0].msgCount).toBe(2);
@@ -73,7 +74,10 @@ describe('coinstore replay: recorded frames through a session', () => {
       const rec = '{"S":77,"T":"trade","channel":"4@trade","price":"1","tradeId":5,"seq":5,"ts":1,"takerSide":"BUY","time":0,"volume":"1","symbol":"BTCUSDT","instrumentId":4}';
       own.feed.push('4@trade', { type: 'recorded', payload: b(rec), binary: false, recvNs: 1n });
       const got = await c.take(2);
-      expect(got.map((g) => g.text)).toEqual([rec.replace('"S":77', '"S":6'), rec.replace('"S":77', '"S":7')]);
+      // each subscription gets the push under its own name
+      expect(got.map((g) => g.msg.S)).toEqual([6, 7]);
+      const noS = (t: string) => t.replace(/"S":\d+/, '"S":0');
+      expect(got.map((g) => noS(g.text)).sort()).toEqual([noS(rec), noS(rec).replace('"4@trade"', '"btcusdt@trade"')].sort());
       const missing = await c.command({ op: 'SUB', channel: ['ethusdt@trade'], id: 3 });
       expect(missing.resp.msg).toMatchObject({ C: 400, payload: expect.stringContaining('no recorded stream') });
       c.close();

@@ -289,7 +289,7 @@ describe('coinstore session: login and private channels', () => {
     const { c } = await connect(ctx.url);
     try {
       const ok = await c.command({ op: 'LOGIN', channel: ['usdt@account', '!@order'], auth: { 'user-id': 4930, token: 'eb737c84862f3d', type: 'api' }, id: 2 });
-      expect(ok.resp.msg).toMatchObject({ C: 200, M: 'login.success' });
+      expect(ok.resp.msg).toMatchObject({ C: 200, M: 'sub.channel.success' });
       const ch = (ok.echo.msg.echo as { channel: Array<{ type: { auth: string }; pub: boolean }> }).channel;
       expect(ch.map((x) => [x.type.auth, x.pub])).toEqual([
         ['PRI', false],
@@ -345,13 +345,16 @@ describe('coinstore session: bad requests', () => {
       expect(ctx.feed.subscribed().at(-1)).toEqual([]); // all or nothing
 
       const r4 = await c.command({ op: 'SUB', channel: ['999@trade'], id: 11 });
-      expect(r4.resp.msg).toMatchObject({ C: 400, payload: expect.stringContaining('symbol not found') });
+      expect(r4.resp.msg).toMatchObject({ C: 3011, M: 'symbol not found', payload: expect.stringContaining('999@trade') });
       const r5 = await c.command({ op: 'SUB', channel: '4@trade', id: 12 });
       expect(r5.resp.msg).toMatchObject({ C: 400 });
 
-      // pong messages and client pings get no reply; the next message answers the LIST
+      // a pong message gets no reply, a client ping the documented pong message (no S); then the LIST
       c.send({ op: 'pong', epochMillis: Date.now() });
       c.send({ op: 'ping' });
+      const pong = await c.next();
+      expect(Object.keys(pong.msg)).toEqual(['op', 'epochMillis']);
+      expect(pong.msg.op).toBe('pong');
       const list = await c.command({ op: 'LIST', channel: [], id: 13 });
       expect(list.echo.msg.echo).toMatchObject({ op: 'LIST' });
     } finally {
