@@ -23,6 +23,12 @@ export interface FaultConfig {
   stopReading: boolean;
   /** Close with 1000 after this many seconds (Coinstore closes links after 24 h); 0 = never. */
   lifetimeS: number;
+  /**
+   * Give the connection's session an idle timeout of this many seconds: it closes a client that
+   * shows no sign of life in its protocol's terms (Coinceres: no message — what its market socket
+   * was seen to do after 30 s; Coinstore: no pong); 0 = the exchange's default.
+   */
+  idleCloseS: number;
   /** Stop delivering the streams of this kind (`book`) or key, while the socket stays up; '' = off. */
   stall: string;
   /** ...after this many items of that stream were delivered. */
@@ -36,6 +42,7 @@ export const NO_FAULTS: FaultConfig = {
   delayMs: 0,
   stopReading: false,
   lifetimeS: 0,
+  idleCloseS: 0,
   stall: '',
   stallAfter: 0,
 };
@@ -47,6 +54,8 @@ export interface FaultCounts {
   /** Frames held back by delayMs. */
   delayed: number;
   lifetimeCloses: number;
+  /** Connections whose session was given an idle timeout (idleCloseS). */
+  idleLimits: number;
   /** Connections whose reading was stopped. */
   stoppedReading: number;
   /** Streams that stalled, and the items withheld from them. */
@@ -55,7 +64,7 @@ export interface FaultCounts {
 }
 
 export function emptyFaultCounts(): FaultCounts {
-  return { drops: 0, malformed: 0, delayed: 0, lifetimeCloses: 0, stoppedReading: 0, stalledStreams: 0, withheldItems: 0 };
+  return { drops: 0, malformed: 0, delayed: 0, lifetimeCloses: 0, idleLimits: 0, stoppedReading: 0, stalledStreams: 0, withheldItems: 0 };
 }
 
 const QUERY_PREFIX = 'fault.';
@@ -91,7 +100,7 @@ export function faultsForUrl(url: URL, base: FaultConfig): FaultConfig {
 }
 
 export function isActive(f: FaultConfig): boolean {
-  return f.dropEvery > 0 || f.dropEverySeconds > 0 || f.malformedRate > 0 || f.delayMs > 0 || f.stopReading || f.lifetimeS > 0 || f.stall !== '';
+  return f.dropEvery > 0 || f.dropEverySeconds > 0 || f.malformedRate > 0 || f.delayMs > 0 || f.stopReading || f.lifetimeS > 0 || f.idleCloseS > 0 || f.stall !== '';
 }
 
 /** Replaces a frame with bytes its client cannot parse: JSON cut in half, or an MQTT packet with an invalid length. */

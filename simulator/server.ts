@@ -154,8 +154,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       },
     });
     let transport: Transport | null = null;
+    const shared = contextFor(route.exchange);
+    if (config.idleCloseS > 0 && !refusal) counts.idleLimits += 1;
     return {
-      context: contextFor(route.exchange),
+      context: config.idleCloseS > 0 ? { ...shared, timing: { ...shared.timing, idleTimeoutMs: config.idleCloseS * 1000 } } : shared,
       feed: {
         subscribe: (stream, deliver) => feed.subscribe(stream, (item) => cf.delivery(() => deliver(item))),
         unsubscribe: (k) => feed.unsubscribe(k),

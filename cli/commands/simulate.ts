@@ -31,6 +31,7 @@ interface SimulateFlags {
   faultDelayMs?: number;
   faultStopReading?: boolean;
   faultLifetimeS?: number;
+  faultIdleCloseS?: number;
   faultStall?: string;
   faultStallAfter?: number;
 }
@@ -117,13 +118,14 @@ export function registerSimulate(program: Command): void {
     .option('--fault-delay-ms <ms>', 'hold every outgoing frame back this long', numberArg('--fault-delay-ms'))
     .option('--fault-stop-reading', "stop reading clients' messages once they are connected")
     .option('--fault-lifetime-s <seconds>', 'close each connection with 1000 after this many seconds', numberArg('--fault-lifetime-s'))
+    .option('--fault-idle-close-s <seconds>', "close clients that show no sign of life (in their exchange's terms) for this many seconds", numberArg('--fault-idle-close-s'))
     .option('--fault-stall <kind|stream>', 'stop delivering streams of this kind (trade, book, ...) or key, socket kept open')
     .option('--fault-stall-after <items>', '...after this many items (default 0)', intArg('--fault-stall-after'))
     .addHelpText(
       'after',
       `
 Faults can also be set per connection with query parameters, e.g. ws://127.0.0.1:9001/coinstore/s/ws?fault.dropEvery=500
-(dropEvery, dropEverySeconds, malformedRate, delayMs, stopReading, lifetimeS, stall, stallAfter).
+(dropEvery, dropEverySeconds, malformedRate, delayMs, stopReading, lifetimeS, idleCloseS, stall, stallAfter).
 
 Examples:
   ticktape simulate                                   # all exchanges on ws://127.0.0.1:9001
@@ -142,6 +144,7 @@ Examples:
       if (flags.faultDelayMs !== undefined) faults.delayMs = flags.faultDelayMs;
       if (flags.faultStopReading) faults.stopReading = true;
       if (flags.faultLifetimeS !== undefined) faults.lifetimeS = flags.faultLifetimeS;
+      if (flags.faultIdleCloseS !== undefined) faults.idleCloseS = flags.faultIdleCloseS;
       if (flags.faultStall !== undefined) faults.stall = flags.faultStall;
       if (flags.faultStallAfter !== undefined) faults.stallAfter = flags.faultStallAfter;
 

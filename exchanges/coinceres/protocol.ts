@@ -35,8 +35,12 @@ export const MARKET_PING_INTERVAL_MS = 5_000;
  * every 10 s. We use the SDK's 10 s. [DOC/CODE]
  */
 export const TRADE_PING_INTERVAL_MS = 10_000;
-/** ASSUMPTION: the market server closes a session after 30 s without any message (six missed pings). */
-export const MARKET_IDLE_TIMEOUT_MS = 30_000;
+/**
+ * The market server does not close a quiet client: no document says it does, and the exchange's
+ * own SDK never pings the market socket (a close would freeze it). ASSUMPTION: 0 = never; the
+ * simulator's `idleCloseS` fault closes idle clients for tests that want it.
+ */
+export const MARKET_IDLE_TIMEOUT_MS = 0;
 /** ASSUMPTION: the trading server closes a session after 120 s without any message (the demo pings every 50 s). */
 export const TRADE_IDLE_TIMEOUT_MS = 120_000;
 /**
