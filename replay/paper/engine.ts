@@ -445,9 +445,9 @@ export class PaperEngine {
     if (this.fillLog.length > MAX_ORDER_HISTORY) this.fillLog.splice(0, this.fillLog.length - MAX_ORDER_HISTORY);
     this.ledger.applyToPosition(m.spec.id, o.side, price, q);
     this.emitOrder(o, f);
-    this.out(f);
+    this.out(f, true, undefined, m);
     this.flushBalances();
-    this.out(this.positionEvent(m));
+    this.out(this.positionEvent(m), true, undefined, m);
   }
 
   private finish(o: Order, status: OrderStatus): void {
@@ -484,13 +484,13 @@ export class PaperEngine {
     }
   }
 
-  private out(event: PaperEvent, push = true, arrivalNs?: bigint): void {
-    this.opts.output({ atNs: this.nowNs, event, push, ...(arrivalNs !== undefined ? { arrivalNs } : {}) });
+  private out(event: PaperEvent, push = true, arrivalNs?: bigint, market?: MarketState): void {
+    this.opts.output({ atNs: this.nowNs, event, push, ...(arrivalNs !== undefined ? { arrivalNs } : {}), ...(market ? { market: market.spec } : {}) });
   }
 
   private emitOrder(o: Order, fill?: FillEvent, arrivalNs?: bigint, push = true): void {
     const e = this.orderEvent(o);
-    this.out(fill ? { ...e, fill } : e, push, arrivalNs);
+    this.out(fill ? { ...e, fill } : e, push, arrivalNs, o.market);
   }
 
   private flushBalances(): void {

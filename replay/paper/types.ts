@@ -109,6 +109,8 @@ export interface EngineOutput {
   push: boolean;
   /** For the first output of an order: when its request reached the exchange (before the order-in latency). */
   arrivalNs?: bigint;
+  /** The market of an order, fill or position (balances have none). */
+  market?: MarketSpec;
 }
 
 export function rejection(code: RejectCode, message: string): Rejection {
