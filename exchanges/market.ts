@@ -104,6 +104,10 @@ export interface OrderEvent {
   createdMs: number;
   tsMs: number;
   fill?: FillEvent;
+  /** Where the account knows it (paper orders): how long the order stands; absent: GTC for limits, IOC for market orders. */
+  timeInForce?: 'GTC' | 'IOC' | 'FOK';
+  /** A post-only limit order (Coinstore `POST_ONLY`). */
+  postOnly?: boolean;
 }
 
 export interface FillEvent {
@@ -117,6 +121,8 @@ export interface FillEvent {
   fee: string;
   feeCurrency: string;
   liquidity: 'maker' | 'taker';
+  /** The rate the fee was charged at, where the account knows it (paper fills): a fraction, 0.002 = 0.2 %. */
+  feeRate?: string;
   tsMs: number;
 }
 

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { NormalizedRow } from '../schemas/rows.js';
 import type { RecordKind } from '../schemas/record.js';
 import type { DemoAccount, Instrument, KlineEvent, MarketEvent, TradeEvent } from './market.js';
+import type { TradingAccount } from './trading.js';
 
 export type ExchangeId = 'coinstore' | 'coinsuper' | 'nexus' | 'coinceres';
 export const EXCHANGE_IDS: readonly ExchangeId[] = ['coinstore', 'coinsuper', 'nexus', 'coinceres'];
@@ -209,6 +210,8 @@ export interface ServerContext {
   recordedFrames?(streamKey: string, limit: number): Promise<Uint8Array[]>;
   /** The demo account (private streams and trading sockets), when the source has one. */
   account?: DemoAccount;
+  /** The account orders sent over the exchange's protocol trade with: the replay's paper account (`--paper`), the simulator's demo account. */
+  trading?: TradingAccount;
   /** Random source, seeded (ids like Coinstore's sid must be deterministic under a seed). */
   random(): number;
 }

@@ -1,6 +1,7 @@
 /** Replay options: defaults in one place, CLI flags, and per-connection query-parameter overrides. */
 import { TicktapeError } from '../core/errors.js';
 import { parseTimeArg } from '../core/time-arg.js';
+import type { PaperSettings } from './paper/config.js';
 
 export type Speed = number | 'max';
 
@@ -27,6 +28,10 @@ export interface ReplayOptions {
   maxConnections: number;
   maxSubscriptionsPerConnection: number;
   maxFrameBytes: number;
+  /** Paper trading: every session gets a paper account (`--paper`); null: orders are refused. */
+  paper: PaperSettings | null;
+  /** Where paper sessions' results go, one folder per session (`--paper-out`). */
+  paperOut: string;
 }
 
 export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
@@ -45,6 +50,8 @@ export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
   maxConnections: 256,
   maxSubscriptionsPerConnection: 256,
   maxFrameBytes: 64 << 10,
+  paper: null,
+  paperOut: './paper',
 };
 
 export function parseSpeed(v: string): Speed {

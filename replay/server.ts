@@ -24,6 +24,11 @@ import { handleNormalized, NormalizedPool, serveNormalizedSocket } from './norma
 import { seededRandom as seeded } from '../core/seeded-random.js';
 import { sqlStr } from '../store/partitions.js';
 import type { DuckDBBlobValue } from '@duckdb/node-api';
+import type { Instrument } from '../exchanges/market.js';
+import type { Speed } from './options.js';
+import { DEFAULT_PAPER_SESSION, PaperDesk } from './paper/desk.js';
+import { handlePaperHttp } from './paper/http.js';
+import { tapeMarketData } from './paper/market-data.js';
 
 /**
  * DuckDB sessions kept open between reads. Closing one is synchronous and takes tens of ms: done at
@@ -52,6 +57,8 @@ export interface ReplayServer {
   stats: ReplayStats;
   sessions: Map<string, ReplaySessionInfo>;
   catalog: Catalog;
+  /** Paper trading (`--paper`), or null. */
+  paper: PaperDesk | null;
   close(): Promise<void>;
 }
 
@@ -76,6 +83,27 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
   const sessions = new Map<string, ReplaySessionInfo>();
   const timelines = new TimelineRegistry(opts.readAheadBatches);
   let anonymous = 0;
+
+  // One instrument list per exchange: contexts and paper accounts share the objects.
+  const instrumentLists = new Map<ExchangeId, Instrument[]>();
+  const instrumentsOf = (exchange: ExchangeId): Instrument[] => {
+    let list = instrumentLists.get(exchange);
+    if (!list) {
+      const c = catalog[exchange];
+      instrumentLists.set(exchange, (list = c.instruments.length ? c.instruments : instrumentsFromStreamKeys(c.streams.keys())));
+    }
+    return list;
+  };
+
+  /** A replay session: its clock is created with the session, at `startNs`. */
+  const openSession = (id: string, startNs: bigint, speed: Speed): ReplaySessionInfo => {
+    let s = sessions.get(id);
+    if (!s) {
+      s = { id, clock: new ReplayClock(startNs, speed), connections: 0, expiry: null };
+      sessions.set(id, s);
+    }
+    return s;
+  };
 
   const idle: DuckSession[] = [];
   let closing = false;
@@ -132,7 +160,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     /** The connection's replay time, or just after the recording when its clock has not started. */
     const replayNow = (): bigint => recordedNow() ?? (c.lastNs ?? 0n) + 1n;
     return {
-      instruments: c.instruments.length ? c.instruments : instrumentsFromStreamKeys(c.streams.keys()),
+      instruments: instrumentsOf(exchange),
       credentials: [EXCHANGES[exchange].demoCredentials],
       // the replay's time, so that times a session writes (Coinstore lifeStartTime, pongs) match the frames
       nowMs: () => {
@@ -146,6 +174,37 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     };
   };
 
+  const paperStartNs = opts.fromNs ?? globalFirst ?? 0n;
+  const desk = opts.paper
+    ? new PaperDesk({
+        settings: opts.paper,
+        outDir: opts.paperOut,
+        dataDir: opts.dataDir,
+        data: tapeMarketData(async (fn) => {
+          const conn = await normalizedPool.acquire();
+          try {
+            return await fn(conn);
+          } finally {
+            normalizedPool.release(conn);
+          }
+        }),
+        instruments: instrumentsOf,
+        lastNs: (exchange) => catalog[exchange].lastNs,
+        clockOf: (id) => openSession(id, paperStartNs, opts.speed).clock,
+        run: { speed: opts.speed, fromNs: opts.fromNs, toNs: opts.toNs },
+        log,
+      })
+    : null;
+  /** A session a paper request trades on starts its clock when no connection of it will (a bot that only calls REST). */
+  const touchSession = (id: string) => {
+    const s = openSession(id, paperStartNs, opts.speed);
+    if (s.connections === 0 && !s.clock.started) s.clock.start();
+  };
+  const endSession = (id: string) => {
+    sessions.delete(id);
+    void desk?.end(id).catch((err: unknown) => log.error({ session: id, err: String((err as Error)?.message ?? err) }, 'paper results could not be written'));
+  };
+
   /** One connection: its context on its own replay clock, a cursor as its feed, and its share of a session. */
   const connection = ({ route, url }: ConnectionInfo): ConnectionHandlers => {
     const exchange = route.exchange;
@@ -157,12 +216,14 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       const reason = `bad replay parameter: ${(err as Error).message}`;
       return { context: contextFor(exchange, () => null), feed: refusingFeed(reason), onOpen: (conn) => conn.link.close(1008, reason.slice(0, 120)) };
     }
-    const sessionId = overrides.sessionId ?? `c${++anonymous}`;
+    // with paper trading, connections that name no session share the default one (one bot, one account)
+    const sessionId = overrides.sessionId ?? (desk ? DEFAULT_PAPER_SESSION : `c${++anonymous}`);
+    const named = overrides.sessionId !== null || desk !== null;
     const toNs = overrides.toNs;
     let joined: ReplaySessionInfo | null = null;
     // before the first subscription the connection stands at the start of its range
-    const named = overrides.sessionId ? sessions.get(overrides.sessionId) : undefined;
-    const startNs = named?.clock.nowRecordedNs() ?? overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
+    const existing = named ? sessions.get(sessionId) : undefined;
+    const startNs = existing?.clock.nowRecordedNs() ?? overrides.fromNs ?? (named ? globalFirst : c.firstNs) ?? 0n;
     const cursor = new ReplayCursor({
       exchange,
       graceMs: opts.graceMs,
@@ -174,13 +235,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       disconnects: c.disconnects,
       stats,
       clock: () => {
-        let s = sessions.get(sessionId);
-        if (!s) {
-          // a named session may span exchanges: its clock starts at the earliest recording of all
-          const start = overrides.fromNs ?? (overrides.sessionId ? globalFirst : c.firstNs) ?? 0n;
-          s = { id: sessionId, clock: new ReplayClock(start, overrides.speed), connections: 0, expiry: null };
-          sessions.set(sessionId, s);
-        }
+        // a named session may span exchanges: its clock starts at the earliest recording of all
+        const s = openSession(sessionId, overrides.fromNs ?? (named ? globalFirst : c.firstNs) ?? 0n, overrides.speed);
         if (s.expiry) clearTimeout(s.expiry);
         s.expiry = null;
         s.connections++;
@@ -194,9 +250,11 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       primers: (streams, beforeNs) => primers(exchange, streams, beforeNs),
       onEnd: () => log.info({ exchange, session: sessionId }, 'replay range ended'),
     });
+    const context = contextFor(exchange, () => joined?.clock.nowRecordedNs() ?? startNs);
+    if (desk) context.trading = desk.account(sessionId, exchange);
     return {
-      context: contextFor(exchange, () => joined?.clock.nowRecordedNs() ?? startNs),
-      feed: cursor,
+      context,
+      feed: desk ? desk.feed(sessionId, exchange, cursor) : cursor,
       onOpen: (conn) => {
         stats.sessionsOpened++;
         cursor.bind(conn.link, conn.session);
@@ -207,8 +265,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         if (!s || --s.connections > 0) return;
         // a named session outlives its connections for a while, so a bot that reconnects (after a
         // recorded disconnect) continues where it was
-        if (!overrides.sessionId) sessions.delete(s.id);
-        else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && sessions.delete(s.id), opts.sessionKeepMs).unref();
+        if (!named) endSession(s.id);
+        else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && endSession(s.id), opts.sessionKeepMs).unref();
       },
     };
   };
@@ -234,8 +292,17 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
           });
         },
       },
-      onRequest: (req: http.IncomingMessage, res: http.ServerResponse) =>
-        handleControl(req, res, { sessions, stats, catalog }) || handleNormalized(req, res, normalizedPool),
+      onRequest: async (req: http.IncomingMessage, res: http.ServerResponse) =>
+        handleControl(req, res, { sessions, stats, catalog }) ||
+        (await handlePaperHttp(req, res, {
+          desk,
+          instruments: instrumentsOf,
+          credentials: (exchange) => [EXCHANGES[exchange].demoCredentials],
+          authMode: 'any',
+          acceptedUnchecked: (what) => log.info({ what }, 'accepted without a check (replay auth any)'),
+          touch: touchSession,
+        })) ||
+        handleNormalized(req, res, normalizedPool),
     });
   } catch (err) {
     tape.close();
@@ -249,9 +316,11 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     stats,
     sessions,
     catalog,
+    paper: desk,
     async close() {
       for (const s of sessions.values()) if (s.expiry) clearTimeout(s.expiry);
       await host.close();
+      await desk?.close();
       closing = true;
       for (const d of idle.splice(0)) d.close();
       tape.close();

@@ -5,6 +5,7 @@ import { parseTimeArg } from '../../core/time-arg.js';
 import { routes } from '../../exchanges/host.js';
 import { parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
 import { startReplay } from '../../replay/server.js';
+import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
 import { intArg, existingDataDir, exposureWarning } from '../options.js';
 
 export function registerReplay(program: Command): void {
@@ -24,6 +25,9 @@ export function registerReplay(program: Command): void {
     .option('--max-subscriptions <n>', 'subscriptions per connection', intArg('--max-subscriptions'), REPLAY_DEFAULTS.maxSubscriptionsPerConnection)
     .option('--max-buffered-bytes <n>', 'a paced client with more unsent bytes than this is closed with 1008', intArg('--max-buffered-bytes'), REPLAY_DEFAULTS.maxBufferedBytes)
     .option('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', intArg('--session-keep-ms'), REPLAY_DEFAULTS.sessionKeepMs)
+    .option('--paper', 'paper trading: every session gets an account whose orders fill against the recorded market', false)
+    .option('--paper-config <file>', 'paper trading settings (YAML or JSON): balances, fees, latency, matching (see deploy/paper.sample.yaml)')
+    .option('--paper-out <dir>', 'where paper sessions write their results (orders, fills, balances as Parquet), one folder per session', REPLAY_DEFAULTS.paperOut)
     .addHelpText(
       'after',
       `
@@ -33,8 +37,13 @@ which is how a bot gets past a recorded disconnect). Control API on the same por
   GET /control/sessions, POST /control/sessions/<id>/pause|resume, POST /control/sessions/<id>/seek?to=T,
   GET /control/stats, GET /control/catalog, GET /normalized?exchange=..&kinds=trade,book&from=..&to=..
 
+Paper trading (--paper): orders sent over the exchanges' own protocols (Coinceres biz_type 11-17, Coinstore
+REST under /coinstore/api/...) or POST /paper/orders fill against the recording; results go to
+<paper-out>/<session>/ when the session ends or the server stops (\`ticktape report --paper <folder>\`).
+
 Examples:
   ticktape replay --data ./data                         # real time on ws://127.0.0.1:8001/<exchange path>
+  ticktape replay --data ./data --paper --paper-config paper.yaml --speed 10
   ticktape replay --data ./data --speed 10 --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z
   ticktape replay --data ./data --speed max --loop      # as fast as the client reads, forever
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --data.`,
@@ -58,6 +67,8 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
           maxSubscriptionsPerConnection: o.maxSubscriptions as number,
           maxBufferedBytes: o.maxBufferedBytes as number,
           sessionKeepMs: o.sessionKeepMs as number,
+          paper: o.paper || o.paperConfig ? paperSettings(o.paperConfig ? loadPaperConfig(String(o.paperConfig)) : {}) : null,
+          paperOut: String(o.paperOut),
         },
         log,
       );
@@ -68,7 +79,8 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
       }
       const lines = routes().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${server.url(r.exchange, r.endpoint)}`);
       const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
-      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port} (${streams})\n${lines.join('\n')}\n`);
+      const paperLine = server.paper ? `paper trading on: POST http://${o.host}:${server.port}/paper/orders, Coinstore REST http://${o.host}:${server.port}/coinstore/api, results in ${String(o.paperOut)}/<session>/\n` : '';
+      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port} (${streams})\n${lines.join('\n')}\n${paperLine}`);
       log.info({ port: server.port, speed: o.speed }, 'replay server started');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

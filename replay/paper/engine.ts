@@ -61,6 +61,7 @@ interface Order {
   price: string | null;
   amount: string;
   timeInForce: TimeInForce;
+  postOnly: boolean;
   filled: string;
   filledQuote: string;
   status: OrderStatus;
@@ -320,6 +321,7 @@ export class PaperEngine {
       price: req.type === 'limit' ? t(req.price!) : null,
       amount: t(amount),
       timeInForce: req.type === 'market' ? 'IOC' : req.timeInForce,
+      postOnly: req.type === 'limit' && req.postOnly === true,
       filled: '0',
       filledQuote: '0',
       status: 'new',
@@ -439,6 +441,7 @@ export class PaperEngine {
       fee: t(fee),
       feeCurrency,
       liquidity,
+      feeRate: t(rate),
       tsMs: ms(this.nowNs),
     };
     this.fillLog.push(f);
@@ -514,6 +517,8 @@ export class PaperEngine {
       version: o.version,
       createdMs: ms(o.createdNs),
       tsMs: ms(o.updatedNs),
+      timeInForce: o.timeInForce,
+      ...(o.postOnly ? { postOnly: true } : {}),
     };
   }
 

@@ -15,8 +15,9 @@
  * Resting orders fill as the session's clock passes the recorded trades. Requests, fills and reads
  * of the tape run one at a time, in order.
  */
-import type { Instrument, OrderEvent, BalanceEvent, FillEvent, PositionEvent, Side } from '../../exchanges/market.js';
+import type { Instrument, OrderEvent, BalanceEvent, FillEvent, PositionEvent } from '../../exchanges/market.js';
 import type { ExchangeId } from '../../exchanges/types.js';
+import type { OrderRef, OrderRequest, TradingAccount } from '../../exchanges/trading.js';
 import type { FeeSchedule, Latency } from './config.js';
 import { PaperEngine } from './engine.js';
 import type { MarketData, RecordedMarket } from './market-data.js';
@@ -33,33 +34,12 @@ import {
   type QueueModel,
   type Rejection,
   type RestingFills,
-  type TimeInForce,
 } from './types.js';
 
 /** A market with no resting order more than this far behind is re-opened at its latest book instead of read through. */
 export const IDLE_JUMP_NS = 30_000_000_000n;
 /** How often a max-speed account looks at its session's clock while it has resting orders. */
 const MAX_SPEED_POLL_MS = 1;
-
-/** An order as an exchange's server side hands it over (the instrument as the session resolved it). */
-export interface OrderRequest {
-  inst: Instrument;
-  /** Coinceres: the upstream venue (`exchange` field); matched case-insensitively against the recording. */
-  venue?: string | null;
-  side: Side;
-  orderType: 'limit' | 'market';
-  price?: string;
-  amount?: string;
-  quoteAmount?: string;
-  timeInForce?: TimeInForce;
-  postOnly?: boolean;
-  clientOrderId?: string;
-}
-
-export interface OrderRef {
-  orderId?: string;
-  clientOrderId?: string;
-}
 
 export interface PaperAccountDeps {
   exchange: ExchangeId;
@@ -86,7 +66,7 @@ const FAR = { connId: '\uffff', seq: Number.MAX_SAFE_INTEGER };
 const keyAt = (ns: bigint): FrameKey => ({ recvNs: ns, ...FAR });
 const letters = (s: string) => s.replace(/[^a-z0-9]/gi, '').toUpperCase();
 
-export class PaperAccount {
+export class PaperAccount implements TradingAccount {
   private readonly engine: PaperEngine;
   private readonly feeds = new Map<string, MarketFeed>();
   private directory: Promise<RecordedMarket[]> | null = null;
@@ -155,9 +135,10 @@ export class PaperAccount {
     return this.orRefusal(this.request(null, (_s, atNs) => this.engine.cancel(ref, atNs)));
   }
 
-  /** Cancels the open orders of one instrument (or all). */
-  cancelAll(inst: Instrument | null = null): Promise<OrderEvent[] | Rejection> {
-    return this.request(inst ? () => this.marketFor(inst, null) : null, (spec, atNs) => this.engine.cancelAll(spec?.id ?? null, atNs));
+  /** Cancels the open orders of one instrument (or all); an instrument not in the recording has none. */
+  async cancelAll(inst: Instrument | null = null): Promise<OrderEvent[]> {
+    const r = await this.request(inst ? () => this.marketFor(inst, null) : null, (spec, atNs) => this.engine.cancelAll(spec?.id ?? null, atNs));
+    return Array.isArray(r) ? r : [];
   }
 
   balances(): Promise<BalanceEvent[]> {

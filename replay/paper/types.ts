@@ -4,6 +4,7 @@
  * (core/decimal.ts); every time is recorded (replay) time in ns.
  */
 import type { BalanceEvent, FillEvent, Instrument, OrderEvent, PositionEvent, Side } from '../../exchanges/market.js';
+import type { TimeInForce } from '../../exchanges/trading.js';
 
 /** Where a recorded frame sits in the recording: the order the replay sends frames in. */
 export interface FrameKey {
@@ -62,8 +63,10 @@ export interface MarketSpec {
   restingFills: RestingFills;
 }
 
-export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+export type { TimeInForce, RejectCode, Rejection, OrderResult } from '../../exchanges/trading.js';
+export { rejection } from '../../exchanges/trading.js';
 
+/** A new order as the engine takes it: on one market of the account. */
 export interface PlaceRequest {
   market: string;
   side: Side;
@@ -72,29 +75,12 @@ export interface PlaceRequest {
   price?: string;
   /** Quantity in base currency (limit orders, market sells, market buys by quantity). */
   amount?: string;
-  /** Quote currency to spend (market buys by amount: Coinstore `ordAmt`, Coinceres market buy `entrust_vol`). */
+  /** Quote currency to spend (market buys by amount). */
   quoteAmount?: string;
   timeInForce: TimeInForce;
   postOnly?: boolean;
   clientOrderId?: string;
 }
-
-/** Why a request was refused; each exchange maps these to its documented error codes. */
-export type RejectCode =
-  | 'bad_request' // a field is missing or malformed
-  | 'bad_symbol' // no such instrument in the recording
-  | 'insufficient_balance'
-  | 'unknown_order' // no such order in this account
-  | 'order_closed' // the order is already filled or canceled
-  | 'duplicate_order'; // a client order id already in use by an open order
-
-export interface Rejection {
-  ok: false;
-  code: RejectCode;
-  message: string;
-}
-
-export type OrderResult = { ok: true; order: OrderEvent } | Rejection;
 
 export type PaperEvent = OrderEvent | FillEvent | BalanceEvent | PositionEvent;
 
@@ -113,6 +99,3 @@ export interface EngineOutput {
   market?: MarketSpec;
 }
 
-export function rejection(code: RejectCode, message: string): Rejection {
-  return { ok: false, code, message };
-}
