@@ -5,7 +5,10 @@
  * and make-before-break rotation (before the exchange's lifetime cap, after a stale stream, or on
  * demand) stitched as handoff.ts describes. Every hole it cannot avoid becomes a `gap` record:
  * a stream's gap opens when its connection goes (at its last data frame) and is closed and written
- * by the first data frame that arrives for it again.
+ * by the first data frame that arrives for it again. A connection that cannot be made, or closes
+ * right after opening, marks the group's streams `down` with its cause (connect-failure.ts) and
+ * raises an alert whenever that cause changes; the first data frame, or a connection that stays
+ * open CLOSED_ON_OPEN_WITHIN_MS, clears it.
  */
 import { nowNs } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
@@ -13,11 +16,12 @@ import type { Credentials, ExchangeModule, FrameInfo, StreamSpec } from '../exch
 import { FLAG_OVERLAP, type GapCause } from '../schemas/record.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import type { ConnIdFactory } from './conn-id.js';
+import { CLOSED_ON_OPEN_WITHIN_MS, type ConnectFailure } from './connect-failure.js';
 import type { ConnectGate } from './connect-gate.js';
 import { Connection, type CloseInitiator, type ConnectionHooks, type RecordSink } from './connection.js';
 import { judgeFrame, pastHandoff } from './handoff.js';
 import { SequenceTracker } from './sequence-tracker.js';
-import type { StreamState } from './stream-state.js';
+import type { StreamDown, StreamState } from './stream-state.js';
 
 /** Streams that push on events rather than continuously: their handoff point may be the subscription ack. */
 const EVENT_STREAM_KINDS: ReadonlySet<string> = new Set(['account', 'order', 'fill', 'position']);
@@ -50,7 +54,7 @@ export interface GroupContext {
   /** The shared state of a stream (outlives groups, so a reload does not reset it). */
   stream(spec: StreamSpec): StreamState;
   /** Something the operator must see: logged, counted, listed in /health, written as an `alert` event. */
-  alert(exchange: string, stream: string, message: string, conn: Connection | null): void;
+  alert(exchange: string, stream: string, message: string, conn: Connection | null, cause?: string): void;
   onConnectionOpen?(conn: Connection): void;
   random?: () => number;
 }
@@ -99,6 +103,9 @@ export class ConnectionGroup {
   private rateLimitedUntilMs = 0;
   private readonly hooks: ConnectionHooks;
   private readonly states = new Map<string, StreamState>();
+  /** Set while connections fail (never open, or close at once): shared by every stream of the group. */
+  private failure: StreamDown | null = null;
+  private stableTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: GroupContext,
@@ -187,7 +194,17 @@ export class ConnectionGroup {
   private onOpen(conn: Connection): void {
     this.ctx.log.info({ exchange: this.exchange, connId: conn.connId, streams: this.streams.length, rotation: this.rotation?.next === conn }, 'connected');
     this.ctx.onConnectionOpen?.(conn);
-    if (conn === this.primary) this.armLifetime(conn);
+    if (conn === this.primary) {
+      this.armLifetime(conn);
+      if (this.failure) {
+        if (this.stableTimer) clearTimeout(this.stableTimer);
+        this.stableTimer = setTimeout(() => {
+          this.stableTimer = null;
+          if (this.primary === conn && conn.state === 'open') this.clearFailure(conn, `connection open for ${CLOSED_ON_OPEN_WITHIN_MS} ms`);
+        }, CLOSED_ON_OPEN_WITHIN_MS);
+        this.stableTimer.unref?.();
+      }
+    }
     if (this.rotation?.next === conn) {
       const r = this.rotation;
       r.timer = setTimeout(() => this.completeRotation('handoff timeout'), this.ctx.settings.handoffTimeoutMs);
@@ -243,6 +260,7 @@ export class ConnectionGroup {
     const st = this.findStream(info.stream);
     if (!st) return; // a stream we no longer (or never) asked for: recorded raw, nothing to track
     if (conn === this.primary && this.attempt > 0 && !this.rotation) this.attempt = 0;
+    if (this.failure && conn === this.primary) this.clearFailure(conn, 'data received');
     if (flags & FLAG_OVERLAP) return;
     st.frames += 1;
     st.bytes += bytes;
@@ -295,7 +313,11 @@ export class ConnectionGroup {
 
   private indexStates(): void {
     this.states.clear();
-    for (const spec of this.streams) this.states.set(spec.key, this.ctx.stream(spec));
+    for (const spec of this.streams) {
+      const st = this.ctx.stream(spec);
+      this.states.set(spec.key, st);
+      if (this.failure) st.down = this.failure;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -444,7 +466,30 @@ export class ConnectionGroup {
     }
     this.primary = null;
     this.openGaps(conn, 'disconnect', detail);
+    if (conn.failure) this.noteFailure(conn, conn.failure);
     this.scheduleReconnect();
+  }
+
+  /** A connection that never opened or closed at once: the streams are down, with an alert when the cause is new. */
+  private noteFailure(conn: Connection, f: ConnectFailure): void {
+    const prev = this.failure;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = null;
+    this.failure = { cause: f.cause, detail: f.detail, sinceMs: prev?.sinceMs ?? Date.now(), attempts: (prev?.attempts ?? 0) + 1 };
+    for (const st of this.states.values()) st.down = this.failure;
+    if (prev?.cause === f.cause) return;
+    const n = this.streams.length;
+    this.ctx.alert(this.exchange, '', `${n} stream(s) receive nothing: ${f.cause} (${f.detail}); reconnecting with backoff`, conn, f.cause);
+  }
+
+  private clearFailure(conn: Connection, why: string): void {
+    const f = this.failure;
+    if (!f) return;
+    this.failure = null;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = null;
+    for (const st of this.states.values()) if (st.down === f) st.down = null;
+    this.ctx.log.info({ exchange: this.exchange, endpoint: this.ctx.endpoint, connId: conn.connId, cause: f.cause, attempts: f.attempts, why }, 'connection established again');
   }
 
   /** Opens a gap for each stream the connection carried (from its last data frame). */
@@ -479,7 +524,7 @@ export class ConnectionGroup {
 
   async stop(reason = 'shutdown'): Promise<void> {
     this.stopped = true;
-    for (const t of [this.reconnectTimer, this.lifeTimer]) if (t) clearTimeout(t);
+    for (const t of [this.reconnectTimer, this.lifeTimer, this.stableTimer]) if (t) clearTimeout(t);
     if (this.staleTimer) clearInterval(this.staleTimer);
     if (this.rotation?.timer) clearTimeout(this.rotation.timer);
     this.reconnectTimer = this.lifeTimer = this.staleTimer = null;

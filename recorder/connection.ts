@@ -11,10 +11,16 @@ import { nowNs } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ClientSession, Credentials, ExchangeModule, FrameInfo, OutFrame, StreamSpec } from '../exchanges/types.js';
 import { FLAG_MALFORMED, FLAG_REDACTED, FLAG_SYNTHETIC, type Direction, type EventKind, type GapPayload, type RecordKind, type TapeRecord } from '../schemas/record.js';
+import { closedOnOpenFailure, connectErrorFailure, refusedFailure, type ConnectFailure } from './connect-failure.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
 /** Give up on a WebSocket handshake after this long. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * A connect still unresolved after this long is given up (cause "unreachable"): ws's handshake
+ * timeout normally fires first, this bounds the attempt whatever hangs (a DNS lookup, a TCP connect).
+ */
+export const CONNECT_DEADLINE_MS = HANDSHAKE_TIMEOUT_MS + 2_000;
 /** After a local close, wait this long for the closing handshake before terminating the socket. */
 export const CLOSE_GRACE_MS = 1_000;
 /**
@@ -79,12 +85,21 @@ export class Connection {
   framesIn = 0;
   bytesIn = 0;
   framesOut = 0;
+  /** Data frames received (not control frames, not malformed). */
+  dataFrames = 0;
+  /**
+   * Why this connection brought no data, once it is closed: it never opened (refused, dns,
+   * unreachable, ...) or it was closed by the other side right after opening. Null for an ordinary
+   * disconnect or a close of ours.
+   */
+  failure: ConnectFailure | null = null;
   /** Last data frame per stream on this connection, and when each stream was subscribed. */
   readonly lastDataNs = new Map<string, bigint>();
   readonly subscribedNs = new Map<string, bigint>();
   private ws: WebSocket | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
   private localClose: { code: number; reason: string } | null = null;
   private readonly sessionSeq = new SequenceTracker();
   /** A batch refusal was already answered by subscribing one by one. */
@@ -156,17 +171,29 @@ export class Connection {
     ws.on('ping', (data: Buffer) => this.handlePing(data));
     ws.on('pong', (data: Buffer) => this.record('in', 'pong', '', new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 0));
     ws.on('unexpected-response', (_req, res: IncomingMessage) => this.handleUnexpectedResponse(res));
-    ws.on('error', (err) => {
+    ws.on('error', (err: NodeJS.ErrnoException) => {
       this.log.debug({ connId: this.connId, err: err.message }, 'socket error');
-      if (this.state === 'connecting') this.finish(1006, `connect failed: ${err.message}`, 'remote');
+      if (this.state === 'connecting' && !this.localClose) {
+        this.failure ??= connectErrorFailure(err);
+        this.finish(1006, `connect failed: ${err.message}`, 'remote');
+      }
     });
     ws.on('close', (code: number, reason: Buffer) => {
       const initiator: CloseInitiator = this.localClose ? 'local' : 'remote';
       this.finish(code, this.localClose?.reason ?? reason.toString('utf8'), initiator);
     });
+    this.connectTimer = setTimeout(() => {
+      if (this.state !== 'connecting' || this.localClose) return;
+      this.failure ??= { cause: 'unreachable', detail: `no answer from the endpoint within ${CONNECT_DEADLINE_MS} ms: check the URL, the network and the firewall` };
+      this.finish(1006, 'connect timed out', 'remote');
+      ws.terminate();
+    }, CONNECT_DEADLINE_MS);
+    this.connectTimer.unref?.();
   }
 
   private handleOpen(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
     this.state = 'open';
     this.openedNs = nowNs();
     this.event('connected', '', { url: this.safeUrl, protocol: this.ws?.protocol ?? '' }, this.openedNs);
@@ -195,6 +222,7 @@ export class Connection {
       this.hooks.onRateLimited(this, Number.isFinite(ra) && ra > 0 ? ra * 1000 : null);
     }
     res.resume();
+    this.failure ??= refusedFailure(status);
     this.finish(1006, `handshake refused: HTTP ${status}`, 'remote');
     this.ws?.terminate();
   }
@@ -216,7 +244,10 @@ export class Connection {
     const isData = !info.malformed && !info.control && info.stream !== '';
     if (isData) flags |= this.hooks.frameFlags(this, info, recvNs);
     this.record('in', isBinary ? 'binary' : 'text', info.stream, bytes, flags, recvNs);
-    if (isData) this.lastDataNs.set(info.stream, recvNs);
+    if (isData) {
+      this.lastDataNs.set(info.stream, recvNs);
+      this.dataFrames += 1;
+    }
     // a session-sequence gap is the record right after the frame that revealed it (replay relies on it)
     if (info.sequences) {
       for (const s of info.sequences) {
@@ -338,7 +369,17 @@ export class Connection {
     this.closedNs = nowNs();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    if (this.connectTimer) clearTimeout(this.connectTimer);
     this.heartbeatTimer = null;
+    if (this.openedNs !== null && !this.failure) {
+      this.failure = closedOnOpenFailure({
+        openForMs: Number((this.closedNs - this.openedNs) / 1_000_000n),
+        dataFrames: this.dataFrames,
+        remote: initiator === 'remote',
+        code,
+        reason,
+      });
+    }
     this.event('disconnected', '', { code, reason, initiator }, this.closedNs);
     this.hooks.onClose(this, code, reason, initiator);
   }

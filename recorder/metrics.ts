@@ -70,6 +70,46 @@ export function createMetrics(snapshot: () => HealthDoc): Metrics {
       for (const s of get().streams) this.set({ exchange: s.exchange, stream: s.stream }, s.open_gap ? 1 : 0);
     },
   });
+  new client.Gauge({
+    name: 'ticktape_stream_live',
+    help: '1 when the stream is live: connected, delivering or subscribed, not down, refused, silent or in a gap',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.set({ exchange: s.exchange, stream: s.stream }, s.live ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_stream_down',
+    help: "1 while the stream's connection fails, labelled with the cause (refused 401, dns, unreachable, closed on open, ...)",
+    labelNames: [...streamLabels, 'cause'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) if (s.down) this.set({ exchange: s.exchange, stream: s.stream, cause: s.down.cause }, 1);
+    },
+  });
+  new client.Gauge({
+    name: 'ticktape_exchange_live_streams',
+    help: 'Live streams per exchange (0 with a known cause: the exchange is down and the recorder failing)',
+    labelNames: ['exchange'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of get().exchanges) this.set({ exchange: e.exchange }, e.live);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_journal_lost_frames_total',
+    help: 'Frames of the stream the journal could not write (disk full, I/O error), each loss a journal_loss gap',
+    labelNames: streamLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of get().streams) this.inc({ exchange: s.exchange, stream: s.stream }, s.journal_lost_frames);
+    },
+  });
   new client.Counter({
     name: 'ticktape_gaps_total',
     help: 'Gap records written per stream',
@@ -107,6 +147,16 @@ export function createMetrics(snapshot: () => HealthDoc): Metrics {
     collect() {
       this.reset();
       this.inc(get().alerts_total);
+    },
+  });
+  new client.Counter({
+    name: 'ticktape_alerts_by_cause_total',
+    help: "Alerts raised per exchange and cause ('' for alerts without one: refused or silent subscriptions, stale streams, rate limits)",
+    labelNames: ['exchange', 'cause'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of get().alert_counts) this.inc({ exchange: a.exchange, cause: a.cause }, a.count);
     },
   });
   const journal: Array<[string, string, (j: NonNullable<HealthDoc['journal']>) => number]> = [

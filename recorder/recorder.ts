@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { exchangeModule } from '../exchanges/registry.js';
 import type { ExchangeId, StreamSpec } from '../exchanges/types.js';
 import { listSegments, openJournalWriter } from '../store/journal/index.js';
-import type { JournalWriterHandle } from '../store/journal/api.js';
+import type { JournalLoss, JournalWriterHandle } from '../store/journal/api.js';
 import type { TapeRecord } from '../schemas/record.js';
 import { AlertLog } from './alerts.js';
 import { clockPayload, queryNtpStatus, type NtpStatus } from './clock-probe.js';
@@ -136,6 +136,7 @@ export class Recorder {
       // Segments must close at least as often as we seal, or there is nothing to seal.
       segmentMaxAgeMs: Math.min(3_600_000, cfg.sealIntervalMs),
       onError: (err) => opts.log.error({ err: err.message }, 'journal write failed; the loss is recorded as a gap when writes succeed again'),
+      onResumed: (losses) => rec?.journalResumed(losses),
       onSegmentClosed: (p) => {
         opts.log.debug({ segment: p }, 'journal segment closed');
         rec?.requestSeal();
@@ -258,7 +259,7 @@ export class Recorder {
         gate: this.gate(plan.id),
         settings: { backoff: this.config.backoff, handoffTimeoutMs: this.config.handoffTimeoutMs, rotateAfterMs: plan.rotateAfterMs },
         stream: (spec) => this.streamState(entry.plan, spec),
-        alert: (exchange, stream, message, conn) => this.alert(exchange, stream, message, conn),
+        alert: (exchange, stream, message, conn, cause) => this.alert(exchange, stream, message, conn, cause),
         onConnectionOpen: (conn) => conn.event('clock', '', clockPayload(this.ntp)),
       },
       planned.streams,
@@ -268,10 +269,10 @@ export class Recorder {
     return entry;
   }
 
-  private alert(exchange: string, stream: string, message: string, conn: Connection | null): void {
-    this.alerts.add({ atMs: Date.now(), exchange, stream, message, connId: conn?.connId ?? null });
-    this.log.warn({ exchange, stream, connId: conn?.connId, alert: message }, 'alert');
-    conn?.event('alert', stream, { message, stream });
+  private alert(exchange: string, stream: string, message: string, conn: Connection | null, cause?: string): void {
+    this.alerts.add({ atMs: Date.now(), exchange, stream, message, connId: conn?.connId ?? null, ...(cause ? { cause } : {}) });
+    this.log.warn({ exchange, stream, connId: conn?.connId, alert: message, ...(cause ? { cause } : {}) }, 'alert');
+    conn?.event('alert', stream, { message, stream, ...(cause ? { cause } : {}) });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -298,6 +299,23 @@ export class Recorder {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot write the last-seen state');
     }
+  }
+
+  /** Writes succeed again after a full disk or an I/O error: say so, and count the gaps per stream. */
+  private journalResumed(losses: JournalLoss[]): void {
+    let frames = 0;
+    for (const l of losses) {
+      frames += l.frames;
+      if (!l.stream) continue;
+      const st = this.streams.get(lastSeenKey(l.exchange, l.stream));
+      if (!st) continue;
+      st.gaps += 1;
+      st.journalLostFrames += l.frames;
+    }
+    this.log.warn(
+      { lostRecords: frames, gaps: losses.length, streams: new Set(losses.filter((l) => l.stream).map((l) => lastSeenKey(l.exchange, l.stream))).size, lostRecordsTotal: this.journal.stats().lostRecords },
+      'journal writes resumed; what could not be written is recorded as journal_loss gaps',
+    );
   }
 
   requestSeal(): void {
@@ -350,6 +368,7 @@ export class Recorder {
       streams,
       alerts: this.alerts.recent(),
       alertsTotal: this.alerts.total,
+      alertCounts: this.alerts.counts(),
       journal: this.journal.stats(),
       disk: diskSpace(this.config.dataDir),
       lowDiskBytes: this.config.lowDiskGb * GB,
@@ -441,6 +460,8 @@ export class Recorder {
       return ok;
     };
     let sealing = await inTime(this.sealer, this.sealer.idle());
+    // no more background runs (a retry of a busy run would race the final seal for the lock)
+    this.sealer.abort();
     if (seal && sealing) {
       this.log.info('sealing the journal');
       const runner = new SealRunner(this.config.dataDir, this.instance, this.log);

@@ -15,6 +15,14 @@ export interface OpenGap {
   lastSeq: number | null;
 }
 
+/** The stream's connection cannot be made or closes at once: why, since when, how many tries. */
+export interface StreamDown {
+  cause: string;
+  detail: string;
+  sinceMs: number;
+  attempts: number;
+}
+
 export class StreamState {
   frames = 0;
   bytes = 0;
@@ -28,6 +36,10 @@ export class StreamState {
   refused: string | null = null;
   /** Alert raised because the subscription stays silent (cleared by data). */
   silent = false;
+  /** Set while the stream's connection fails (refused, dns, unreachable, closed on open); cleared once it delivers or stays up. */
+  down: StreamDown | null = null;
+  /** Frames journal losses (disk full, I/O errors) cost this stream, each loss also counted in `gaps`. */
+  journalLostFrames = 0;
   /** frames/s over the last rate window. */
   rate = 0;
   private rateFrames = 0;

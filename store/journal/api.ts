@@ -29,8 +29,23 @@ export interface JournalWriterOptions {
   nowNs?: () => bigint;
   /** Called for errors that do not stop the writer (ENOSPC, EIO). */
   onError?(err: Error): void;
+  /**
+   * Called when a write succeeds after failed ones, with what the failures cost: one entry per
+   * (exchange, conn_id, stream), each written as a `journal_loss` gap record in that same write.
+   */
+  onResumed?(losses: JournalLoss[]): void;
   /** Called after a segment is closed (renamed to .ttj): the sealer may take it. */
   onSegmentClosed?(path: string): void;
+}
+
+/** Records a failed write cost one (exchange, conn_id, stream), as its journal_loss gap states them. */
+export interface JournalLoss {
+  exchange: string;
+  connId: string;
+  stream: string;
+  frames: number;
+  startNs: bigint;
+  endNs: bigint;
 }
 
 /** The subset of node:fs the writer uses, so tests can inject failures. */

@@ -2,6 +2,7 @@
 export type {
   CorruptRegion,
   JournalFs,
+  JournalLoss,
   JournalStats,
   JournalWriterHandle,
   JournalWriterOptions,

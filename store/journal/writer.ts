@@ -410,6 +410,15 @@ class JournalWriter implements JournalWriterHandle {
       this.segRecords += count + gapCount;
       this.st.written += count - this.batchInlineGaps;
       this.st.bytesWritten += len;
+      if (gapCount > 0 && this.opts.onResumed) {
+        const losses = [...this.losses.values()].map((t) => ({ exchange: t.exchange, connId: t.connId, stream: t.stream, frames: t.count, startNs: t.firstNs, endNs: t.lastNs }));
+        this.losses.clear();
+        try {
+          this.opts.onResumed(losses);
+        } catch {
+          // an observer's bug must not break the write path
+        }
+      }
       this.losses.clear();
       this.st.diskFull = false;
       this.failing = false;

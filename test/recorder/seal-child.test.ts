@@ -112,7 +112,7 @@ describe('the seal child dies with its parent', () => {
     }, 'the seal run to report');
     expect(h.seal.last_error).toBeNull();
     expect(fs.existsSync(path.join(data, 'journal', INSTANCE, SEAL_LOCK_FILE))).toBe(false);
-  });
+  }, 240_000);
 
   it('a second stop signal ends the recorder and its seal child', async () => {
     await writeBacklog();
@@ -125,7 +125,7 @@ describe('the seal child dies with its parent', () => {
     expect((await rec.exited).code).toBe(1);
     await until(() => !running(kid), 'the seal child to stop', 60_000, 50);
     expect(closedSegments()).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 describe('the seal lock', () => {
