@@ -205,14 +205,24 @@ class NexusClientSession implements ClientSession {
     }
   }
 
-  /** An error reply (the server side's `{"result":"INVALID_REQUEST",...}`) refuses the streams of its request id. */
+  /**
+   * An error reply refuses the streams of its request id: the REST error envelope
+   * `{"data":{"data":{"symbol":"INVALID","id":"…"},"type":"VALIDATION"},"result":"INVALID_DATA",…}`
+   * (the id inside `data.data`), or an `id` at the top level.
+   */
   private reply(msg: Record<string, unknown>): FrameInfo {
     const ok = msg.result === 'SUCCESS';
-    const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? String(msg.id) : null;
+    const detail = isRecord(msg.data) && isRecord(msg.data.data) ? msg.data.data : {};
+    const rawId = msg.id ?? detail.id;
+    const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : null;
     const keys = id ? this.pendingIds.get(id) : undefined;
     if (!keys) return { stream: '', malformed: false, control: true };
     this.pendingIds.delete(id as string);
-    const reason = `${String(msg.result)}${typeof msg.message === 'string' ? `: ${msg.message}` : ''}`;
+    const fields = Object.entries(detail)
+      .filter(([k]) => k !== 'id')
+      .map(([k, v]) => `${k} ${String(v)}`);
+    const why = typeof msg.message === 'string' ? msg.message : fields.join(', ');
+    const reason = `${String(msg.result)}${why ? `: ${why}` : ''}`;
     return {
       stream: keys[0] ?? '',
       malformed: false,

@@ -135,17 +135,32 @@ export const REST_RESULT = ['SUCCESS', 'INVALID_DATA', 'INVALID_REQUEST', 'REJEC
 export type RestResult = (typeof REST_RESULT)[number];
 
 /**
- * Error reply of the server side, shaped like the REST envelope `{"data":…,"result":…,"type":"API"}`.
- * ASSUMPTION (protocols.md §2.4): Nexus documents no WebSocket error frame at all; `id` echoes the
- * request id when the request had one, `message` says what was wrong.
+ * Error reply of the server side: the REST error envelope exactly as restful-api.md prints it for a
+ * refused order, `{"data":{"data":{"side":"INVALID"},"type":"VALIDATION"},"result":"INVALID_REQUEST","type":"API"}`.
+ * ASSUMPTION (protocols.md §2.4): Nexus documents no WebSocket error frame; this is the only error
+ * shape its documents show, so a client binding the documented shapes strictly (Jackson with
+ * FAIL_ON_UNKNOWN_PROPERTIES, as the exchange's Java demo configures it) reads it. `data.data` maps
+ * each refused field of the request to `"INVALID"` (`request` when the frame is not a JSON object),
+ * and carries the request's `id`, when it had one, so a client can tell which request it answers.
  */
 export interface ErrorReply {
-  id?: string;
-  data: null;
+  data: { data: Record<string, string>; type: 'VALIDATION' };
   result: RestResult;
   type: 'API';
-  message: string;
 }
+
+/** The value `data.data` gives a refused field (restful-api.md: `"side":"INVALID"`). */
+export const INVALID_FIELD = 'INVALID';
+/** The `data.data` key of a refused frame that is not a JSON object at all. */
+export const WHOLE_REQUEST_FIELD = 'request';
+
+/**
+ * `WWW-Authenticate` of a refused upgrade (RFC 7235 §3.1: a 401 carries a challenge; Java's
+ * WebSocket clients report its absence instead of the 401). ASSUMPTION: the Bearer scheme of
+ * RFC 6750, whose §3.1 error codes say "missing" (no error) from "invalid_token".
+ */
+export const WWW_AUTHENTICATE_MISSING = 'Bearer realm="nexus"';
+export const WWW_AUTHENTICATE_INVALID = 'Bearer realm="nexus", error="invalid_token"';
 
 /** Name of the query parameter that carries the login token. */
 export const TOKEN_PARAM = 'X-API-TOKEN';

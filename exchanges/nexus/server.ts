@@ -4,13 +4,14 @@
  * What the documents fix: the token in the `X-API-TOKEN` query parameter, JSON requests with
  * `action` SUBSCRIBE | UNSUBSCRIBE | PING, pushes `{"event":…,"data":…}`. What they leave open is
  * filled in as protocols.md §2.4 recommends, each marked ASSUMPTION below:
- *  - ASSUMPTION: the upgrade is refused with HTTP 401 when the token is missing or unknown;
+ *  - ASSUMPTION: the upgrade is refused with HTTP 401 and a Bearer `WWW-Authenticate` challenge
+ *    when the token is missing or unknown;
  *  - ASSUMPTION: SUBSCRIBE, UNSUBSCRIBE and PING get no reply (clients built from the documents
  *    expect none); pushes simply start or stop;
- *  - ASSUMPTION: a request the server cannot read gets an error reply shaped like the REST
- *    envelope, `{"id":…,"data":null,"result":"INVALID_REQUEST","type":"API","message":…}`, and the
- *    session stays open; a refused subscription (unknown symbol, limit) gets the same shape with
- *    `INVALID_DATA` / `REJECTED`;
+ *  - ASSUMPTION: a request the server cannot read gets the REST error envelope of the documents,
+ *    `{"data":{"data":{"<field>":"INVALID","id":…},"type":"VALIDATION"},"result":"INVALID_REQUEST","type":"API"}`,
+ *    and the session stays open; a refused subscription (unknown symbol, limit) gets the same shape
+ *    with `INVALID_DATA` / `REJECTED` (protocol.ts ErrorReply);
  *  - ASSUMPTION: a session is closed (1001) only after idleTimeoutMs without any client message,
  *    by default the documented 30-minute PING period plus a 5-minute margin;
  *  - tolerant mode: the BTHub text commands (`subscribe:apiQuote:BTCUSDT`, `ping`, …, protocols.md
@@ -24,7 +25,20 @@ import type { FeedItem, ServerContext, ServerSession, ServerSide, ServerTiming, 
 import { formatOrder, formatPosition, nextProgress, type OrderProgress } from './account-format.js';
 import { formatLegacyAggregatedQuote, formatLegacyQuotes, formatMarketDepth } from './book-format.js';
 import { aggregatedQuoteStream, depthStream, ENDPOINT, orderStream, positionStream, quoteStream } from './channels.js';
-import { ALL_SYMBOLS, DEFAULT_DEPTH_LEVELS, isRecord, MAX_DEPTH_LEVELS, nexusSymbol, TOKEN_PARAM, type ErrorReply, type RestResult } from './protocol.js';
+import {
+  ALL_SYMBOLS,
+  DEFAULT_DEPTH_LEVELS,
+  INVALID_FIELD,
+  isRecord,
+  MAX_DEPTH_LEVELS,
+  nexusSymbol,
+  TOKEN_PARAM,
+  WHOLE_REQUEST_FIELD,
+  WWW_AUTHENTICATE_INVALID,
+  WWW_AUTHENTICATE_MISSING,
+  type ErrorReply,
+  type RestResult,
+} from './protocol.js';
 
 /** The documents ask clients to PING every 30 minutes; 5 more minutes absorb a late client timer. */
 export const IDLE_TIMEOUT_MS = 35 * 60_000;
@@ -57,17 +71,29 @@ export function checkUpgrade(endpoint: string, req: { url: URL; headers: Incomin
   if (endpoint !== ENDPOINT) return { ok: false, status: 404, body: `Nexus has no endpoint "${endpoint}"; use /api/realtime` };
   const token = tokenOf(req.url, req.headers);
   if (!token) {
-    return { ok: false, status: 401, body: `Unauthorized: ${TOKEN_PARAM} missing. Log in (POST /api/v1/operator/login) and connect with ?${TOKEN_PARAM}=<token>.` };
+    return {
+      ok: false,
+      status: 401,
+      body: `Unauthorized: ${TOKEN_PARAM} missing. Log in (POST /api/v1/operator/login) and connect with ?${TOKEN_PARAM}=<token>.`,
+      headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_MISSING },
+    };
   }
   if (!ctx.credentials.some((c) => typeof c.token === 'string' && sameToken(c.token, token))) {
-    return { ok: false, status: 401, body: `Unauthorized: ${TOKEN_PARAM} is not valid or has expired. Log in again for a fresh token.` };
+    return {
+      ok: false,
+      status: 401,
+      body: `Unauthorized: ${TOKEN_PARAM} is not valid or has expired. Log in again for a fresh token.`,
+      headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_INVALID },
+    };
   }
   return { ok: true };
 }
 
+/** A refused request: its `result`, the request field at fault, and why (for the code reading it; the reply carries the field). */
 class RequestError extends Error {
   constructor(
     readonly result: RestResult,
+    readonly field: string,
     message: string,
   ) {
     super(message);
@@ -116,30 +142,32 @@ class NexusServerSession implements ServerSession {
     this.idleTimer = this.lifeTimer = null;
   }
 
-  private sendError(id: string | undefined, result: RestResult, message: string): void {
-    const reply: ErrorReply = { ...(id !== undefined ? { id } : {}), data: null, result, type: 'API', message };
+  private sendError(id: string | undefined, result: RestResult, field: string): void {
+    const reply: ErrorReply = { data: { data: { [field]: INVALID_FIELD, ...(id !== undefined ? { id } : {}) }, type: 'VALIDATION' }, result, type: 'API' };
     this.link.send(JSON.stringify(reply), false);
   }
 
   onMessage(data: Uint8Array, binary: boolean): void {
     if (this.closed) return;
     this.touch();
-    if (binary) return this.sendError(undefined, 'INVALID_REQUEST', 'binary frames are not part of the protocol; send JSON text');
+    // Binary frames are not part of the protocol: send JSON text.
+    if (binary) return this.sendError(undefined, 'INVALID_REQUEST', WHOLE_REQUEST_FIELD);
     const text = decoder.decode(data).trim();
     let req: unknown;
     try {
       req = JSON.parse(text);
     } catch {
       if (this.legacy(text)) return;
-      return this.sendError(undefined, 'INVALID_REQUEST', 'request is not JSON; send {"id":"<ms>","action":"SUBSCRIBE|UNSUBSCRIBE|PING","event":"…"}');
+      // not JSON: a request is {"id":"<ms>","action":"SUBSCRIBE|UNSUBSCRIBE|PING","event":"…"}
+      return this.sendError(undefined, 'INVALID_REQUEST', WHOLE_REQUEST_FIELD);
     }
-    if (!isRecord(req)) return this.sendError(undefined, 'INVALID_REQUEST', 'request must be a JSON object');
+    if (!isRecord(req)) return this.sendError(undefined, 'INVALID_REQUEST', WHOLE_REQUEST_FIELD);
     const id = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : undefined;
     try {
       this.request(req);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      this.sendError(id, err.result, err.message);
+      this.sendError(id, err.result, err.field);
     }
   }
 
@@ -148,7 +176,7 @@ class NexusServerSession implements ServerSession {
     const event = typeof req.event === 'string' ? req.event.toUpperCase() : '';
     if (action === 'PING') return;
     if (action !== 'SUBSCRIBE' && action !== 'UNSUBSCRIBE') {
-      throw new RequestError('INVALID_REQUEST', `unknown action ${JSON.stringify(req.action ?? null)}; use SUBSCRIBE, UNSUBSCRIBE or PING`);
+      throw new RequestError('INVALID_REQUEST', 'action', `unknown action ${JSON.stringify(req.action ?? null)}; use SUBSCRIBE, UNSUBSCRIBE or PING`);
     }
     const sub = action === 'SUBSCRIBE';
     switch (event) {
@@ -160,18 +188,18 @@ class NexusServerSession implements ServerSession {
       case 'API_ORDER':
         return sub ? this.add(orderStream()) : this.link.unsubscribe(orderStream().key);
       case 'API_RISK_POSITION': {
-        if (typeof req.book !== 'string' || !BOOK_RE.test(req.book)) throw new RequestError('INVALID_REQUEST', 'API_RISK_POSITION needs "book" (a book abbreviation like "A")');
+        if (typeof req.book !== 'string' || !BOOK_RE.test(req.book)) throw new RequestError('INVALID_REQUEST', 'book', 'API_RISK_POSITION needs "book" (a book abbreviation like "A")');
         const symbol = req.symbol === undefined || String(req.symbol).toUpperCase() === ALL_SYMBOLS ? ALL_SYMBOLS : this.symbol(req.symbol);
         const spec = positionStream(req.book, symbol);
         return sub ? this.add(spec) : this.link.unsubscribe(spec.key);
       }
       default:
-        throw new RequestError('INVALID_REQUEST', `unknown event ${JSON.stringify(req.event ?? null)}; use API_MARKETDEPTH, API_ORDER or API_RISK_POSITION`);
+        throw new RequestError('INVALID_REQUEST', 'event', `unknown event ${JSON.stringify(req.event ?? null)}; use API_MARKETDEPTH, API_ORDER or API_RISK_POSITION`);
     }
   }
 
   private symbol(v: unknown): string {
-    if (typeof v !== 'string' || !SYMBOL_RE.test(v)) throw new RequestError('INVALID_REQUEST', '"symbol" must be a symbol like "BTCUSDT"');
+    if (typeof v !== 'string' || !SYMBOL_RE.test(v)) throw new RequestError('INVALID_REQUEST', 'symbol', '"symbol" must be a symbol like "BTCUSDT"');
     return v.toUpperCase();
   }
 
@@ -180,14 +208,15 @@ class NexusServerSession implements ServerSession {
     if (v === undefined || v === null) return DEFAULT_DEPTH_LEVELS;
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_DEPTH_LEVELS) {
-      throw new RequestError('INVALID_REQUEST', `"depth" must be an integer 1-${MAX_DEPTH_LEVELS}`);
+      throw new RequestError('INVALID_REQUEST', 'depth', `"depth" must be an integer 1-${MAX_DEPTH_LEVELS}`);
     }
     return n;
   }
 
+  /** Refused streams: the subscription limit rejects the event; an unknown stream is an invalid symbol (or event, for account-wide ones). */
   private add(spec: StreamSpec): void {
     const r = this.link.subscribe(spec);
-    if (!r.ok) throw new RequestError(r.code === 'limit' ? 'REJECTED' : 'INVALID_DATA', r.reason);
+    if (!r.ok) throw new RequestError(r.code === 'limit' ? 'REJECTED' : 'INVALID_DATA', r.code === 'limit' || spec.symbol === null ? 'event' : 'symbol', r.reason);
   }
 
   /** One depth per symbol per session: a new depth replaces the previous subscription. */
@@ -232,7 +261,7 @@ class NexusServerSession implements ServerSession {
       this.add(spec);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      this.sendError(undefined, err.result, err.message);
+      this.sendError(undefined, err.result, err.field);
     }
     return true;
   }

@@ -193,6 +193,18 @@ describe('nexus client session', () => {
     expect(s.onFrame(enc('{"data":null,"result":"INVALID_REQUEST","type":"API"}'), false)).toEqual({ stream: '', malformed: false, control: true });
   });
 
+  it('reads the REST error envelope of the server side, with the request id inside data.data', () => {
+    const s = session(['BTCUSDT@depth@5'], () => 43);
+    s.onOpen();
+    const reply = '{"data":{"data":{"symbol":"INVALID","id":"43"},"type":"VALIDATION"},"result":"INVALID_DATA","type":"API"}';
+    expect(s.onFrame(enc(reply), false)).toEqual({
+      stream: 'API_MARKETDEPTH:BTCUSDT:5',
+      malformed: false,
+      control: true,
+      acks: [{ stream: 'API_MARKETDEPTH:BTCUSDT:5', ok: false, reason: 'INVALID_DATA: symbol INVALID' }],
+    });
+  });
+
   it('flags malformed frames and treats unknown messages as control', () => {
     const s = session(['BTCUSDT@depth@5']);
     expect(s.onFrame(enc('{"event":"API_MARKETDEPTH","data":'), false)).toEqual({ stream: '', malformed: true, control: false });

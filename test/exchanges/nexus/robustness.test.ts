@@ -64,7 +64,7 @@ describe('nexus robustness', () => {
       const text = i % 10 === 0 ? JSON.stringify(next()).slice(0, i % 37) : JSON.stringify(next());
       session.onMessage(new TextEncoder().encode(text), false);
       expect(sent.length - before).toBeLessThanOrEqual(1);
-      for (const reply of sent.slice(before)) expect(JSON.parse(reply)).toMatchObject({ data: null, type: 'API', result: expect.stringMatching(/^(INVALID_REQUEST|INVALID_DATA|REJECTED)$/) });
+      for (const reply of sent.slice(before)) expect(JSON.parse(reply)).toMatchObject({ data: { type: 'VALIDATION' }, type: 'API', result: expect.stringMatching(/^(INVALID_REQUEST|INVALID_DATA|REJECTED)$/) });
     }
     for (const key of subs) expect(() => nexus.client.parseChannel(key)).not.toThrow();
     // the generator reaches both sides: accepted subscriptions and refusals

@@ -3,6 +3,7 @@
  * plain `ws` client. Nexus sends no acknowledgements, so "nothing more arrives" is checked with a
  * barrier: a bad request whose error reply comes back after everything the server sent before it.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type ExchangeHost, type SessionFeed } from '../../../exchanges/host.js';
 import { DEMO_TOKEN, nexus } from '../../../exchanges/nexus/index.js';
@@ -30,7 +31,7 @@ async function barrier(c: TestClient): Promise<Received[]> {
   const from = c.all.length;
   const tag = `barrier-${id()}`;
   c.send({ id: tag, action: 'NOPE', event: '' });
-  const reply = await c.next((m) => isError(m) && (m.json as { id?: string }).id === tag);
+  const reply = await c.next((m) => isError(m) && (m.json as { data: { data: { id?: string } } }).data.data.id === tag);
   return c.all.slice(from, c.all.indexOf(reply));
 }
 
@@ -68,6 +69,32 @@ describe('nexus server side', () => {
     expect(wrong.body).toContain('not valid');
     expect(wrong.body).not.toContain('not-the-token');
     expect((await refusal(withToken(url, DEMO_TOKEN.slice(0, -1)))).status).toBe(401);
+  });
+
+  it('a 401 carries a WWW-Authenticate challenge (RFC 7235 §3.1), as Java WebSocket clients require', async () => {
+    const upgrade = (target: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const u = new URL(target);
+        const req = http.request({
+          host: u.hostname,
+          port: u.port,
+          path: `${u.pathname}${u.search}`,
+          headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res);
+        });
+        req.on('upgrade', () => reject(new Error('upgraded')));
+        req.on('error', reject);
+        req.end();
+      });
+    const wrong = await upgrade(withToken(url, 'not-the-token'));
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"$/);
+    const missing = await upgrade(url);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+"$/);
   });
 
   it('accepts the demo token in the query, and in the X-API-TOKEN header as REST clients send it', async () => {
@@ -133,25 +160,26 @@ describe('nexus server side', () => {
     }
   });
 
-  it('answers bad requests with a REST-shaped error and keeps the session', async () => {
+  it('answers bad requests with the REST error envelope and keeps the session', async () => {
     const c = await connect(withToken(url));
     try {
+      // restful-api.md: {"data":{"data":{"side":"INVALID"},"type":"VALIDATION"},"result":"INVALID_REQUEST","type":"API"}
+      const err = (result: string, fields: Record<string, string>) => ({ data: { data: fields, type: 'VALIDATION' }, result, type: 'API' });
       const cases: Array<[string | Uint8Array, Record<string, unknown>]> = [
-        ['this is not json', { result: 'INVALID_REQUEST', type: 'API', data: null }],
-        ['[1,2,3]', { result: 'INVALID_REQUEST' }],
-        ['{"id":"7","action":"FETCH","event":"API_ORDER"}', { id: '7', result: 'INVALID_REQUEST' }],
-        ['{"id":"8","action":"SUBSCRIBE","event":"API_TRADES"}', { id: '8', result: 'INVALID_REQUEST' }],
-        ['{"id":"9","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"BTCUSDT","depth":500}', { id: '9', result: 'INVALID_REQUEST' }],
-        ['{"id":"10","action":"SUBSCRIBE","event":"API_MARKETDEPTH"}', { id: '10', result: 'INVALID_REQUEST' }],
-        ['{"id":"11","action":"SUBSCRIBE","event":"API_RISK_POSITION","symbol":"ALL"}', { id: '11', result: 'INVALID_REQUEST' }],
-        ['{"id":"12","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"DOGEUSDT","depth":5}', { id: '12', result: 'INVALID_DATA' }],
-        [new Uint8Array([1, 2, 3]), { result: 'INVALID_REQUEST' }],
+        ['this is not json', err('INVALID_REQUEST', { request: 'INVALID' })],
+        ['[1,2,3]', err('INVALID_REQUEST', { request: 'INVALID' })],
+        ['{"id":"7","action":"FETCH","event":"API_ORDER"}', err('INVALID_REQUEST', { action: 'INVALID', id: '7' })],
+        ['{"id":"8","action":"SUBSCRIBE","event":"API_TRADES"}', err('INVALID_REQUEST', { event: 'INVALID', id: '8' })],
+        ['{"id":"9","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"BTCUSDT","depth":500}', err('INVALID_REQUEST', { depth: 'INVALID', id: '9' })],
+        ['{"id":"10","action":"SUBSCRIBE","event":"API_MARKETDEPTH"}', err('INVALID_REQUEST', { symbol: 'INVALID', id: '10' })],
+        ['{"id":"11","action":"SUBSCRIBE","event":"API_RISK_POSITION","symbol":"ALL"}', err('INVALID_REQUEST', { book: 'INVALID', id: '11' })],
+        ['{"id":"12","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"DOGEUSDT","depth":5}', err('INVALID_DATA', { symbol: 'INVALID', id: '12' })],
+        [new Uint8Array([1, 2, 3]), err('INVALID_REQUEST', { request: 'INVALID' })],
       ];
       for (const [req, expected] of cases) {
         c.ws.send(req);
         const reply = await c.next(isError);
-        expect(reply.json, String(req)).toMatchObject(expected);
-        expect(typeof (reply.json as { message: unknown }).message).toBe('string');
+        expect(reply.json, String(req)).toEqual(expected);
       }
       c.send({ id: id(), action: 'SUBSCRIBE', event: 'API_MARKETDEPTH', symbol: 'ETHUSDT', depth: 5 });
       expect(depthOf(await c.next(isEvent('API_MARKETDEPTH'))).data.symbol).toBe('ETHUSDT');
