@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 
 export type SystemTool = 'chromium' | 'paho' | 'java-websocket' | 'moto' | 'systemd-analyze';
 
-const JAVA_JARS = ['/usr/share/java/tomcat9-websocket.jar', '/usr/share/java/tomcat9-websocket-api.jar', '/usr/share/java/jackson-databind.jar'];
+/** Tomcat's javax.websocket client with the jars it loads (juli, util, api), and Jackson. */
+const JAVA_JARS = [
+  'tomcat9-websocket.jar',
+  'tomcat9-websocket-api.jar',
+  'tomcat9-juli.jar',
+  'tomcat9-util.jar',
+  'tomcat9-api.jar',
+  'jackson-databind.jar',
+  'jackson-core.jar',
+  'jackson-annotations.jar',
+].map((j) => `/usr/share/java/${j}`);
 
 /** The Debian package(s) that provide each tool, as named in scripts/test-packages.sh. */
 export const TOOL_PACKAGES: Record<SystemTool, string> = {
