@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type Transport } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
+import { tradingFromDemo } from '../exchanges/trading.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId, type ServerContext, type ServerTiming } from '../exchanges/types.js';
 import { createMarketFeed, type FeedThrottle } from './feed.js';
 import { ConnectionFaults, emptyFaultCounts, faultsForUrl, parseFaults, type FaultConfig, type FaultCounts } from './faults.js';
@@ -122,6 +123,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         klineHistory: (inst, intervalMs, endTimeMs, limit) => market.klineHistory(inst, intervalMs, endTimeMs, limit),
         recentTrades: (inst, limit) => market.tradeWindow(inst).trades.slice(0, limit).reverse(),
         account: market.account,
+        trading: tradingFromDemo(market.account),
         random: () => rng.next(),
       };
       contexts.set(exchange, ctx);

@@ -6,6 +6,7 @@
  */
 import { matchInstrument, type Instrument } from '../market.js';
 import type { Credentials, FeedItem, ServerContext, ServerSession, SessionLink, UpgradeDecision } from '../types.js';
+import type { Rejection } from '../trading.js';
 import {
   accountResponse,
   badRequest,
@@ -77,18 +78,31 @@ function oidList(v: unknown): string[] | null {
   return oids.length > 0 && oids.length <= MAX_OIDS_PER_REQUEST ? oids : null;
 }
 
-/** Answers one parsed request; returns the response object. Pure apart from the account's own state. */
-export function answerBiz(req: Req, ctx: ServerContext): Record<string, unknown> {
+/**
+ * A refused order: the document's only failure reply, `{"code":"400","message":"parameter error"}`
+ * with the biz_type. ASSUMPTION: the document has no codes for a refusal's cause (balance, unknown
+ * contract, unknown order), so the cause goes in an extra `reason` field a bot may log.
+ */
+export function refusal(biz: number, r: Rejection): Record<string, unknown> {
+  return { ...badRequest(biz), reason: r.message };
+}
+
+/**
+ * Answers one parsed request from the trading account (`ctx.trading`: the replay's paper account
+ * or the simulator's demo account). Requests are REST parameters plus `biz_type`; a market buy's
+ * `entrust_vol` is the quote amount to spend ("市价买是金额"), every other order's a quantity.
+ */
+export async function answerBiz(req: Req, ctx: ServerContext): Promise<Record<string, unknown>> {
   const biz = bizTypeOf(req);
   if (biz === undefined) return badRequest();
-  const account = ctx.account;
+  const account = ctx.trading;
   const venue = str(req.exchange) ?? ACCOUNT_VENUE;
   const instOf = (v: unknown): Instrument | undefined => {
     const c = str(v);
     return c ? matchInstrument(ctx.instruments, c) : undefined;
   };
-  // ASSUMPTION: without a demo account (replay of a market-only recording) queries answer an empty
-  // account and orders are refused as parameter errors.
+  // ASSUMPTION: without an account (replay without --paper) queries answer an empty account and
+  // orders are refused as parameter errors.
   switch (biz) {
     case BIZ_CONTRACTS: {
       if (!str(req.exchange)) return badRequest(biz);
@@ -96,9 +110,9 @@ export function answerBiz(req: Req, ctx: ServerContext): Record<string, unknown>
       return contractsResponse(str(req.contract) ? (inst ? [inst] : []) : ctx.instruments, venue);
     }
     case BIZ_ACCOUNT:
-      return accountResponse(account?.balances() ?? [], venue);
+      return accountResponse((await account?.balances()) ?? [], venue);
     case BIZ_ORDERS: {
-      let orders = account?.orders() ?? [];
+      let orders = (await account?.orders()) ?? [];
       if (req.system_oid !== undefined) {
         const oids = oidList(req.system_oid);
         if (!oids) return badRequest(biz);
@@ -113,10 +127,10 @@ export function answerBiz(req: Req, ctx: ServerContext): Record<string, unknown>
         const inst = instOf(req.contract);
         orders = orders.filter((o) => o.inst === inst);
       }
-      return ordersResponse(orders, account?.fills(FILL_SCAN_LIMIT) ?? []);
+      return ordersResponse(orders, (await account?.fills(FILL_SCAN_LIMIT)) ?? []);
     }
     case BIZ_POSITIONS: {
-      let positions = (account?.positions() ?? []).filter((p) => Number(p.amount) !== 0);
+      let positions = ((await account?.positions()) ?? []).filter((p) => Number(p.amount) !== 0);
       if (req.contract !== undefined) {
         const inst = instOf(req.contract);
         positions = positions.filter((p) => p.inst === inst);
@@ -130,7 +144,7 @@ export function answerBiz(req: Req, ctx: ServerContext): Record<string, unknown>
       const inst = instOf(req.contract);
       const count = Number(req.count);
       if (!str(req.exchange) || !inst || !Number.isInteger(count) || count < 1 || count > MAX_FILLS_PER_REQUEST) return badRequest(biz);
-      const fills = (account?.fills(FILL_SCAN_LIMIT) ?? []).filter((f) => f.inst === inst).slice(0, count);
+      const fills = ((await account?.fills(FILL_SCAN_LIMIT)) ?? []).filter((f) => f.inst === inst).slice(0, count);
       return fillsResponse(fills);
     }
     case BIZ_PLACE_ORDER: {
@@ -142,22 +156,25 @@ export function answerBiz(req: Req, ctx: ServerContext): Record<string, unknown>
       if (!account || !str(req.exchange) || !inst || !vol || !DECIMAL_RE.test(vol)) return badRequest(biz);
       if ((priceType !== 'limit' && priceType !== 'market') || (side !== 'buy' && side !== 'sell')) return badRequest(biz);
       if (priceType === 'limit' && (!price || !DECIMAL_RE.test(price))) return badRequest(biz);
-      const r = account.placeOrder({
+      const byQuote = priceType === 'market' && side === 'buy';
+      const r = await account.placeOrder({
         inst,
+        venue: str(req.exchange),
         side,
         orderType: priceType,
         price: priceType === 'limit' ? price : undefined,
-        amount: vol,
+        amount: byQuote ? undefined : vol,
+        quoteAmount: byQuote ? vol : undefined,
         clientOrderId: str(req.client_oid),
       });
-      return r.ok ? placeOrderResponse(r.order) : badRequest(biz);
+      return r.ok ? placeOrderResponse(r.order) : refusal(biz, r);
     }
     case BIZ_CANCEL_ORDER: {
       const oids = oidList(req.system_oid);
       if (!account || !oids) return badRequest(biz);
       const ok: string[] = [];
       const failed: string[] = [];
-      for (const oid of oids) (account.cancelOrder(oid).ok ? ok : failed).push(oid);
+      for (const oid of oids) ((await account.cancelOrder({ orderId: oid })).ok ? ok : failed).push(oid);
       return cancelResponse(ok, failed);
     }
     default:
@@ -176,6 +193,7 @@ export function createTradeSession(link: SessionLink, ctx: ServerContext): Serve
   // an empty account (replay). Recorded answers are never pushed unasked: the exchange does not.
   const recordedAnswers = new Map<number, Uint8Array>();
   link.subscribe(parseChannel(TRADING_KEY));
+  let answers: Promise<void> = Promise.resolve();
 
   return {
     onMessage(data, binary) {
@@ -203,9 +221,13 @@ export function createTradeSession(link: SessionLink, ctx: ServerContext): Serve
         link.send(JSON.stringify(badRequest()), false);
         return;
       }
-      const recorded = recordedAnswers.get(bizTypeOf(req as Req) ?? -1);
-      if (recorded) link.send(recorded, false);
-      else link.send(JSON.stringify(answerBiz(req as Req, ctx)), false);
+      // with an account the account answers; a replay without one answers with what was recorded
+      const recorded = ctx.trading ? undefined : recordedAnswers.get(bizTypeOf(req as Req) ?? -1);
+      // answers go out in request order, each when it is ready (a paper account answers after its delays)
+      answers = answers.then(async () => {
+        const answer = recorded ?? JSON.stringify(await answerBiz(req as Req, ctx).catch(() => badRequest(bizTypeOf(req as Req))));
+        if (!idle.stopped) link.send(answer, false);
+      });
     },
     onClose() {
       idle.stop();

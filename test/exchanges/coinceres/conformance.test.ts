@@ -5,6 +5,7 @@ import { readMarketFrame, subscribeElement } from '../../../exchanges/coinceres/
 import { handshakeSign } from '../../../exchanges/coinceres/sign.js';
 import { TEST_INSTRUMENTS } from '../../helpers/test-feed.js';
 import { createTestAccount } from './demo-account.js';
+import { tradingFromDemo } from '../../../exchanges/trading.js';
 import { openSocket } from './ws-client.js';
 
 const enc = new TextEncoder();
@@ -68,5 +69,8 @@ runConformance({
   },
   badRequestCloses: false,
   idle: { timing: { idleTimeoutMs: 300 }, waitMs: 5000 },
-  context: (base) => ({ ...base, account: createTestAccount(TEST_INSTRUMENTS) }),
+  context: (base) => {
+    const account = createTestAccount(TEST_INSTRUMENTS);
+    return { ...base, account, trading: tradingFromDemo(account) };
+  },
 });

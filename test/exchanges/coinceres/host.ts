@@ -4,6 +4,7 @@ import { EXCHANGES } from '../../../exchanges/registry.js';
 import type { ServerContext, ServerTiming } from '../../../exchanges/types.js';
 import { createTestFeedFactory, TEST_INSTRUMENTS } from '../../helpers/test-feed.js';
 import { createTestAccount } from './demo-account.js';
+import { tradingFromDemo } from '../../../exchanges/trading.js';
 
 export const NOW_MS = 1_767_323_045_000;
 
@@ -12,12 +13,14 @@ export async function hostCoinceres(opts: { timing?: Partial<ServerTiming>; acco
   ctx: ServerContext;
 }> {
   let n = 0;
+  const account = opts.account === false ? undefined : createTestAccount(TEST_INSTRUMENTS);
   const ctx: ServerContext = {
     instruments: TEST_INSTRUMENTS,
     credentials: [EXCHANGES.coinceres.demoCredentials],
     nowMs: () => NOW_MS,
     timing: opts.timing ?? {},
-    account: opts.account === false ? undefined : createTestAccount(TEST_INSTRUMENTS),
+    account,
+    trading: account ? tradingFromDemo(account) : undefined,
     random: () => ((n = (n * 9301 + 49297) % 233280) / 233280),
   };
   const feeds = createTestFeedFactory({ intervalMs: 20 });

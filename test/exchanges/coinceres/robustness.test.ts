@@ -13,6 +13,7 @@ import { NOTIFY_FIXTURES } from '../../../exchanges/coinceres/fixtures/notify.js
 import { TRADE_FIXTURES } from '../../../exchanges/coinceres/fixtures/trade.js';
 import { readNotifyFrame } from '../../../exchanges/coinceres/client-notify.js';
 import type { ServerContext, SessionLink } from '../../../exchanges/types.js';
+import { tradingFromDemo } from '../../../exchanges/trading.js';
 import { TEST_INSTRUMENTS } from '../../helpers/test-feed.js';
 import { createTestAccount } from './demo-account.js';
 
@@ -91,7 +92,7 @@ describe('coinceres robustness', () => {
     }
   });
 
-  it('both server sessions answer every mangled request and stay open', () => {
+  it('both server sessions answer every mangled request and stay open', async () => {
     const ctx: ServerContext = {
       instruments: TEST_INSTRUMENTS,
       credentials: [],
@@ -100,6 +101,7 @@ describe('coinceres robustness', () => {
       account: createTestAccount(TEST_INSTRUMENTS),
       random: () => 0.5,
     };
+    ctx.trading = tradingFromDemo(ctx.account!);
     for (const endpoint of ['market', 'trade']) {
       const sent: string[] = [];
       const closes: string[] = [];
@@ -107,6 +109,8 @@ describe('coinceres robustness', () => {
       for (const { bytes } of inputs) {
         const before = sent.length;
         session.onMessage(bytes, false);
+        // trading answers come from the account, which answers asynchronously
+        await new Promise((r) => setImmediate(r));
         expect(sent.length, `${endpoint}: ${new TextDecoder().decode(bytes)}`).toBe(before + 1);
         const reply = sent.at(-1)!;
         if (endpoint === 'market') expect(reply.startsWith('[') || reply.includes('"pong"')).toBe(true);
