@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type SessionFeed } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
-import type { ExchangeId, ServerContext } from '../exchanges/types.js';
+import { EXCHANGE_IDS, type ExchangeId, type ServerContext } from '../exchanges/types.js';
 import { readRecords, type ReadRecordsOptions } from '../store/reader/index.js';
 import { openDuckSession, type DuckSession } from '../store/duck/index.js';
 import { FLAG_OVERLAP, type TapeRecord } from '../schemas/record.js';
@@ -46,7 +46,10 @@ export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
 export interface ReplaySessionInfo {
   id: string;
   clock: ReplayClock;
+  /** Connections whose replay runs on the session's clock (their cursor started). */
   connections: number;
+  /** Paper trading: connections of the session that are open, replaying or not (a trading socket holds the session's account). */
+  open: number;
   expiry: NodeJS.Timeout | null;
 }
 
@@ -99,7 +102,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
   const openSession = (id: string, startNs: bigint, speed: Speed): ReplaySessionInfo => {
     let s = sessions.get(id);
     if (!s) {
-      s = { id, clock: new ReplayClock(startNs, speed), connections: 0, expiry: null };
+      s = { id, clock: new ReplayClock(startNs, speed), connections: 0, open: 0, expiry: null };
       sessions.set(id, s);
     }
     return s;
@@ -195,10 +198,30 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         log,
       })
     : null;
-  /** A session a paper request trades on starts its clock when no connection of it will (a bot that only calls REST). */
+  if (desk) {
+    try {
+      await desk.prepare(EXCHANGE_IDS.filter((x) => catalog[x].streams.size > 0));
+    } catch (err) {
+      tape.close();
+      throw err;
+    }
+  }
+  /** A session a paper request trades on starts its clock when no connection of it will (a bot that only calls REST), and lives on. */
   const touchSession = (id: string) => {
     const s = openSession(id, paperStartNs, opts.speed);
-    if (s.connections === 0 && !s.clock.started) s.clock.start();
+    if (s.connections === 0 && s.open === 0 && !s.clock.started) s.clock.start();
+    // a request keeps a session whose connections are gone alive for another sessionKeepMs
+    if (s.expiry) release(s, true);
+  };
+  /**
+   * A session nobody uses any more ends: at once when it is anonymous, after `sessionKeepMs` when
+   * named (a bot that reconnects after a recorded disconnect continues where it was).
+   */
+  const release = (s: ReplaySessionInfo, named: boolean) => {
+    if (s.connections > 0 || s.open > 0) return;
+    if (s.expiry) clearTimeout(s.expiry);
+    if (!named) endSession(s.id);
+    else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && s.open === 0 && endSession(s.id), opts.sessionKeepMs).unref();
   };
   const endSession = (id: string) => {
     sessions.delete(id);
@@ -251,22 +274,29 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       onEnd: () => log.info({ exchange, session: sessionId }, 'replay range ended'),
     });
     const context = contextFor(exchange, () => joined?.clock.nowRecordedNs() ?? startNs);
+    // the first connection of a paper session creates it with its own range and speed (its account needs the clock now)
+    if (desk) openSession(sessionId, overrides.fromNs ?? globalFirst ?? 0n, overrides.speed);
     if (desk) context.trading = desk.account(sessionId, exchange);
+    // with paper trading every open connection holds its session (and so its account)
+    const held = desk ? sessions.get(sessionId) ?? null : null;
     return {
       context,
       feed: desk ? desk.feed(sessionId, exchange, cursor) : cursor,
       onOpen: (conn) => {
         stats.sessionsOpened++;
         cursor.bind(conn.link, conn.session);
+        if (held) {
+          held.open++;
+          if (held.expiry) clearTimeout(held.expiry);
+          held.expiry = null;
+        }
       },
       onClose: () => {
         const s = joined;
         joined = null;
-        if (!s || --s.connections > 0) return;
-        // a named session outlives its connections for a while, so a bot that reconnects (after a
-        // recorded disconnect) continues where it was
-        if (!named) endSession(s.id);
-        else s.expiry = setTimeout(() => sessions.get(s.id) === s && s.connections === 0 && endSession(s.id), opts.sessionKeepMs).unref();
+        if (s) s.connections--;
+        if (held) held.open--;
+        for (const x of new Set([s, held])) if (x) release(x, named);
       },
     };
   };

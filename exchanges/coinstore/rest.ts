@@ -329,16 +329,14 @@ export async function answerRest(req: RestRequest, ctx: RestContext): Promise<Re
       if (!strField(body.symbol) || !Array.isArray(body.orders)) return fail(REST_ERRORS.fieldMissing, 'symbol and orders are required');
       if (!inst) return fail(REST_ERRORS.symbolNotFound, `no symbol ${strField(body.symbol)}`);
       if (body.orders.length === 0 || body.orders.length > MAX_BATCH_ORDERS) return fail(REST_ERRORS.fieldMissing, `orders: 1 to ${MAX_BATCH_ORDERS}`);
-      const data: Record<string, unknown>[] = [];
-      for (const o of body.orders) {
-        const one = o !== null && typeof o === 'object' && !Array.isArray(o) && !(o instanceof JsonNumber) ? (o as Obj) : {};
-        const r = await placeOne(trading, inst, one);
-        if (r.ok) data.push({ ordId: idValue(r.order.orderId), clOrdId: r.order.clientOrderId });
-        else {
-          const e = 'missing' in r ? REST_ERRORS.fieldMissing : REFUSALS[r.code];
-          data.push({ clOrdId: strField(one.clOrdId) ?? null, errno: e.code, errMsg: 'missing' in r ? r.missing : r.message });
-        }
-      }
+      // every order of the batch reaches the account now, in order (each acts in turn)
+      const orders = body.orders.map((o) => (o !== null && typeof o === 'object' && !Array.isArray(o) && !(o instanceof JsonNumber) ? (o as Obj) : {}));
+      const placed = await Promise.all(orders.map((one) => placeOne(trading, inst, one)));
+      const data = placed.map((r, i) => {
+        if (r.ok) return { ordId: idValue(r.order.orderId), clOrdId: r.order.clientOrderId };
+        const e = 'missing' in r ? REST_ERRORS.fieldMissing : REFUSALS[r.code];
+        return { clOrdId: strField(orders[i].clOrdId) ?? null, errno: e.code, errMsg: 'missing' in r ? r.missing : r.message };
+      });
       return ok(data);
     }
     case 'POST /trade/order/cancel': {

@@ -20,7 +20,10 @@ export interface AccountEvents {
 
 /** Whether `e` belongs on `stream` (a private stream of the account). */
 export function routesTo(stream: StreamSpec, e: PaperEvent, instruments: readonly Instrument[]): boolean {
-  if (KIND_OF[e.type] !== stream.kind) return false;
+  // an order change that is an execution goes to fill streams too: it names the order's type, which
+  // a fill alone does not (Coinsuper's trade push needs it; its broker publishes each fill once)
+  const kind = e.type === 'order' && e.fill && stream.kind === 'fill' ? 'fill' : KIND_OF[e.type];
+  if (kind !== stream.kind) return false;
   const inst = stream.symbol ? matchInstrument(instruments, stream.symbol) : undefined;
   if (e.type === 'balance') {
     const cur = stream.params.currency;

@@ -14,7 +14,7 @@ import { defaultInitialBalances } from '../../simulator/account.js';
 import type { ReplayClock } from '../clock.js';
 import { paperFeed } from './account-feed.js';
 import type { PaperSettings } from './config.js';
-import type { MarketData } from './market-data.js';
+import type { MarketData, RecordedMarket } from './market-data.js';
 import { PaperAccount } from './paper-account.js';
 import { PaperResults } from './results.js';
 
@@ -49,8 +49,25 @@ interface DeskSession {
 
 export class PaperDesk {
   private readonly sessions = new Map<string, DeskSession>();
+  private readonly directories = new Map<ExchangeId, Promise<RecordedMarket[]>>();
 
   constructor(private readonly deps: PaperDeskDeps) {}
+
+  /** The markets of an exchange's recording (read once, shared by every account). */
+  markets(exchange: ExchangeId): Promise<RecordedMarket[]> {
+    let d = this.directories.get(exchange);
+    if (!d) {
+      d = this.deps.data.markets(exchange);
+      d.catch(() => this.directories.delete(exchange));
+      this.directories.set(exchange, d);
+    }
+    return d;
+  }
+
+  /** Reads every exchange's markets now, so the first order does not wait for it. */
+  async prepare(exchanges: readonly ExchangeId[]): Promise<void> {
+    await Promise.all(exchanges.map((x) => this.markets(x)));
+  }
 
   /** The paper account of `session` on `exchange` (created at the session's current replay time). */
   account(session: string, exchange: ExchangeId): PaperAccount {
@@ -70,6 +87,7 @@ export class PaperDesk {
       queue: this.deps.settings.queue,
       restingFills: this.deps.settings.restingFills,
       data: this.deps.data,
+      markets: () => this.markets(exchange),
       clock: () => this.deps.clockOf(session),
       startNs: clock.startNs,
       endNs: this.deps.lastNs(exchange),
@@ -105,29 +123,43 @@ export class PaperDesk {
   /** Writes a session's results so far (after every request already made has been acted on). */
   async flush(session: string): Promise<string[]> {
     const s = this.sessions.get(session);
-    if (!s) return [];
-    for (const a of s.accounts.values()) await a.idle();
-    const files = await s.results.write(this.folderOf(session), {
-      session,
-      data: path.resolve(this.deps.dataDir),
-      exchanges: [...s.accounts.keys()].sort(),
-      ...this.deps.run,
-      settings: this.deps.settings.describe(),
-    });
-    this.deps.log.info({ session, folder: this.folderOf(session), files: files.length }, 'paper results written');
-    return files;
+    return s ? this.write(session, s) : [];
   }
 
-  /** The session is over: its results are written and its accounts stop. */
+  /** The session is over: its results are written and its accounts stop (a later request starts it afresh). */
   async end(session: string): Promise<void> {
-    if (!this.sessions.has(session)) return;
+    const s = this.sessions.get(session);
+    if (!s) return;
+    this.sessions.delete(session);
     try {
-      await this.flush(session);
+      await this.write(session, s);
     } finally {
-      const s = this.sessions.get(session);
-      this.sessions.delete(session);
-      for (const a of s?.accounts.values() ?? []) a.close();
+      for (const a of s.accounts.values()) a.close();
     }
+  }
+
+  /** Writes of one folder run one after the other (a session that ends while it is being flushed). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+
+  private write(session: string, s: DeskSession): Promise<string[]> {
+    const run = async () => {
+      for (const a of s.accounts.values()) await a.idle();
+      const files = await s.results.write(this.folderOf(session), {
+        session,
+        data: path.resolve(this.deps.dataDir),
+        exchanges: [...s.accounts.keys()].sort(),
+        ...this.deps.run,
+        settings: this.deps.settings.describe(),
+      });
+      this.deps.log.info({ session, folder: this.folderOf(session), files: files.length }, 'paper results written');
+      return files;
+    };
+    const prev = this.writing.get(session) ?? Promise.resolve();
+    const p = prev.then(run, run);
+    const tail = p.catch(() => undefined);
+    this.writing.set(session, tail);
+    void tail.then(() => this.writing.get(session) === tail && this.writing.delete(session));
+    return p;
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export interface PaperAccountDeps {
   queue: QueueModel;
   restingFills: RestingFills | 'auto';
   data: MarketData;
+  /** The recording's markets of the exchange, when the caller has them already (default: read from `data`). */
+  markets?(): Promise<RecordedMarket[]>;
   /** The session's clock, once it exists. */
   clock: ClockSource;
   /** Where the session stands before its clock starts. */
@@ -266,7 +268,7 @@ export class PaperAccount implements TradingAccount {
   // --- markets -------------------------------------------------------------------------------------
 
   private marketsOf(): Promise<RecordedMarket[]> {
-    this.directory ??= this.deps.data.markets(this.deps.exchange);
+    this.directory ??= this.deps.markets?.() ?? this.deps.data.markets(this.deps.exchange);
     return this.directory;
   }
 
@@ -299,12 +301,13 @@ export class PaperAccount implements TradingAccount {
 
   /**
    * The latest recorded frame at or before `atNs` of every market the account trades (and `extra`,
-   * the market of the request at hand), or the session's start when there is none.
+   * the market of the request at hand), or the session's start when there is none since it.
    */
   private async latestTracked(atNs: bigint, extra: MarketSpec | null): Promise<FrameKey> {
-    let best: FrameKey | null = null;
+    // never before the session's start: frames before it were never sent
+    let best: FrameKey = { recvNs: this.deps.startNs, connId: '', seq: 0 };
     const consider = (k: FrameKey | null) => {
-      if (k && (!best || compareKeys(k, best) > 0)) best = k;
+      if (k && compareKeys(k, best) > 0) best = k;
     };
     for (const feed of this.feeds.values()) {
       if (this.engine.hasOpenOrders(feed.spec.id)) await feed.ensure(atNs);
@@ -314,7 +317,7 @@ export class PaperAccount implements TradingAccount {
       const recorded = (await this.marketsOf()).find((m) => `${m.venue ?? ''}|${m.symbol}` === extra.id)!;
       consider(await this.deps.data.latestKey(this.deps.exchange, recorded, atNs));
     }
-    return best ?? { recvNs: this.deps.startNs, connId: '', seq: 0 };
+    return best;
   }
 
   /**

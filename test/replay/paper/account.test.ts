@@ -137,7 +137,7 @@ describe('paper account on a recording', () => {
       }
       expect(expectedNs).not.toBeNull();
       expect(BigInt(fill.tsMs)).toBe(expectedNs! / 1_000_000n);
-      expect([fill.price, fill.amount, fill.liquidity]).toEqual([price, amount, 'maker']);
+      expect([Number(fill.price), fill.amount, fill.liquidity]).toEqual([Number(price), amount, 'maker']);
       if (queue === 'position') {
         // the first trade at the price came earlier: touch would have filled there
         const firstAtPrice = trades.find((tr) => tr.price_str === price)!.recv_ns as bigint;
