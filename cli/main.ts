@@ -15,6 +15,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
 import { registerSeal } from './commands/seal.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerUpload } from './commands/upload.js';
 import { registerVerify } from './commands/verify.js';
 import { VERSION } from './version.js';
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .description('Record crypto-exchange WebSocket data byte-exact, replay it over the native protocols, analyze it with SQL.')
     .version(VERSION)
     .addHelpText('afterAll', `\n${exitCodesHelp()}`)
-    .addHelpText('after', '\nData folder: --data DIR on every command (default ./data).');
+    .addHelpText('after', '\nData folder: --data DIR on every command (default ./data); the reading commands also take\n--data s3://bucket/prefix (read through a local cache, --cache-gb).');
   // Set before the subcommands are created: commander copies both into each of them. commander's
   // own errors (unknown option, missing argument) are printed like every other error: one line,
   // `ticktape: <what is wrong> (what to do) [TT_USAGE]`, exit 2.
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerLs(program);
   registerVerify(program);
   registerSeal(program);
+  registerUpload(program);
   registerDemo(program);
   return program;
 }

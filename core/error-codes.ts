@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   TT_JOURNAL_CORRUPT: { exit: 'DAMAGE', meaning: 'a journal segment is damaged (verify)' },
   TT_PARTITION_DAMAGED: { exit: 'DAMAGE', meaning: 'a sealed partition is damaged (verify)' },
   TT_SEAL_VERIFY: { exit: 'DAMAGE', meaning: 'a sealed file does not match its journal' },
+  TT_STORE_DENIED: { exit: 'USAGE', meaning: 'the object store refused the credentials, or there is no such bucket' },
+  TT_STORE_UNREACHABLE: { exit: 'FAILURE', meaning: "the object store did not answer (after the SDK's retries); nothing local is deleted" },
+  TT_STORE_CONFLICT: { exit: 'DAMAGE', meaning: 'an object of that name already holds other bytes: never overwritten' },
   TT_NO_DATA: { exit: 'NO_DATA', meaning: 'nothing to read where `--data` points, or the filter (exchange, symbol, time) matches nothing: the message lists what the data holds' },
   TT_INTERNAL: { exit: 'FAILURE', meaning: 'a bug: please report it' },
 } as const satisfies Record<string, CodeInfo>;

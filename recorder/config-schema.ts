@@ -4,6 +4,7 @@
  * unit in the name (`...Ms`), sizes theirs (`...Gb`).
  */
 import { z } from 'zod';
+import { storeConfigSchema } from '../store/remote/store-config.js';
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9100';
 export const DEFAULT_FSYNC_INTERVAL_MS = 200;
@@ -102,6 +103,11 @@ export const configFileSchema = z
     clockIntervalMs: positiveInt.optional(),
     handoffTimeoutMs: positiveInt.optional(),
     lowDiskGb: z.number().nonnegative().optional(),
+    /**
+     * Ship sealed partitions to S3-compatible object storage: `{ url: s3://bucket/prefix, endpoint,
+     * region, forcePathStyle, keepLocalDays }`. Credentials only from AWS_* environment variables.
+     */
+    store: storeConfigSchema.optional(),
     /** Start the built-in simulator in-process and record from it. */
     simulate: z
       .union([

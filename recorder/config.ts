@@ -29,6 +29,7 @@ import {
   type ConfigFile,
 } from './config-schema.js';
 import { credentialsFromEnv, envNames } from './credentials.js';
+import { resolveStoreConfig, type RemoteStoreConfig } from '../store/remote/store-config.js';
 
 export interface ExchangePlan {
   id: ExchangeId;
@@ -76,6 +77,8 @@ export interface RecorderConfig {
   clockIntervalMs: number;
   handoffTimeoutMs: number;
   lowDiskGb: number;
+  /** Where sealed partitions are shipped (`store`), or null to keep them on this disk only. */
+  store: RemoteStoreConfig | null;
   /** Start the simulator in-process; exchanges without channels then get the demo channels. */
   simulate: SimulateOptions | null;
   /** Empty with `simulate`: the recorder fills in all four exchanges from the simulator's instruments. */
@@ -280,6 +283,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
     clockIntervalMs: file.clockIntervalMs ?? DEFAULT_CLOCK_INTERVAL_MS,
     handoffTimeoutMs: file.handoffTimeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS,
     lowDiskGb: file.lowDiskGb ?? DEFAULT_LOW_DISK_GB,
+    store: file.store ? resolveStoreConfig(undefined, file.store, env, 'store.url') : null,
     simulate,
     exchanges,
   };

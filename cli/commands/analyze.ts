@@ -5,14 +5,13 @@ import { parseTimeArg } from '../../core/time-arg.js';
 import { listScripts, runScript, DEFAULT_INTERVAL } from '../../analysis/scripts.js';
 import { openAnalysis } from '../../analysis/open.js';
 import { defaultFormat, formatReader, formatRows, type OutputFormat } from '../../store/duck/format-result.js';
-import { existingDataDir } from '../options.js';
+import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 
 export function registerAnalyze(program: Command): void {
-  program
-    .command('analyze')
+  addStoreOptions(program.command('analyze'))
     .description('Run one of the SQL analysis scripts (analysis/sql) over the data: bars, spread, gaps, latency, quality, ...')
     .argument('[script]', 'script name (see --list)')
-    .option('--data <dir>', 'data folder', './data')
+    .option('--data <dir>', DATA_HELP, './data')
     .option('--list', 'list the scripts with one line each')
     .option('--exchange <id>', 'only this exchange')
     .option('--symbol <symbol>', 'only this symbol (as the exchange spells it, e.g. BTCUSDT)')
@@ -39,7 +38,14 @@ Examples:
       }
       const format = (o.format as string | undefined) ?? (o.out ? 'csv' : defaultFormat());
       if (format === 'parquet' && !o.out) throw new TicktapeError('TT_CONFIG_INVALID', '--format parquet writes a file: add --out result.parquet.');
-      const tape = await openAnalysis(existingDataDir(o.data as string), { includeJournal: o.journal !== false, progress: process.stderr.isTTY });
+      const src = await openDataArg(o);
+      let tape;
+      try {
+        tape = await openAnalysis(src.dir, { includeJournal: o.journal !== false, progress: process.stderr.isTTY });
+      } catch (err) {
+        src.close();
+        throw err;
+      }
       try {
         const params = {
           exchange: (o.exchange as string | undefined) ?? null,
@@ -62,6 +68,7 @@ Examples:
         } else process.stdout.write(text);
       } finally {
         tape.close();
+        src.close();
       }
     });
 }

@@ -2,7 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { inventory, type Inventory } from '../../store/duck/inventory.js';
 import { formatTable } from '../../store/duck/format-result.js';
-import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
+import { DEFAULT_DATA_DIR } from '../options.js';
+import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 
 function iso(ns: bigint | null): string {
   return ns === null ? '' : new Date(Number(ns / 1_000_000n)).toISOString();
@@ -56,17 +57,23 @@ export function renderInventory(inv: Inventory): string {
 }
 
 export function registerLs(program: Command): void {
-  program
+  const cmd = program
     .command('ls')
     .description('Inventory: exchanges, streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal')
-    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--data <dir>', DATA_HELP, DEFAULT_DATA_DIR)
     .option('--format <format>', 'table | json', (v: string) => {
       if (v !== 'table' && v !== 'json') throw new InvalidArgumentError('--format must be table or json');
       return v;
     }, 'table')
-    .addHelpText('after', '\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --format json | jq \'.streams[] | select(.gaps > 0)\'')
-    .action(async (opts: { data: string; format: 'table' | 'json' }) => {
-      const inv = await inventory(existingDataDir(opts.data));
+    .addHelpText('after', '\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq \'.streams[] | select(.gaps > 0)\'');
+  addStoreOptions(cmd).action(async (opts: { data: string; format: 'table' | 'json'; cacheGb?: number; config?: string }) => {
+      const src = await openDataArg(opts);
+      let inv: Inventory;
+      try {
+        inv = await inventory(src.dir);
+      } finally {
+        src.close();
+      }
       if (opts.format === 'json') {
         const json = JSON.stringify(
           {

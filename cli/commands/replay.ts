@@ -6,13 +6,18 @@ import { routes } from '../../exchanges/host.js';
 import { parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
 import { startReplay } from '../../replay/server.js';
 import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
-import { intArg, existingDataDir, exposureWarning } from '../options.js';
+import { intArg, exposureWarning } from '../options.js';
+import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+
+/** UTC date (YYYY-MM-DD) of a ns time. */
+function isoDate(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+}
 
 export function registerReplay(program: Command): void {
-  program
-    .command('replay')
+  addStoreOptions(program.command('replay'))
     .description("Serve recorded data back over each exchange's native WebSocket protocol (same paths as the simulator).")
-    .option('--data <dir>', 'data folder', './data')
+    .option('--data <dir>', DATA_HELP, './data')
     .option('--port <n>', 'port to listen on', intArg('--port'), REPLAY_DEFAULTS.port)
     .option('--host <addr>', 'address to bind (loopback unless told otherwise)', REPLAY_DEFAULTS.host)
     .option('--speed <x>', 'replay speed: 1 (real time), N (N times faster) or max', '1')
@@ -52,14 +57,20 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
       const log = createLogger('replay');
       const exposed = exposureWarning('the replay server (with its control API)', String(o.host));
       if (exposed) log.warn(exposed);
-      const server = await startReplay(
+      const fromNs = o.from ? parseTimeArg(String(o.from), '--from') : null;
+      const toNs = o.to ? parseTimeArg(String(o.to), '--to') : null;
+      // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
+      const src = await openDataArg(o, { fromDate: fromNs === null ? undefined : isoDate(fromNs), toDate: toNs === null ? undefined : isoDate(toNs) });
+      let server;
+      try {
+        server = await startReplay(
         {
-          dataDir: existingDataDir(o.data as string),
+          dataDir: src.dir,
           port: o.port as number,
           host: o.host as string,
           speed: parseSpeed(String(o.speed)),
-          fromNs: o.from ? parseTimeArg(String(o.from), '--from') : null,
-          toNs: o.to ? parseTimeArg(String(o.to), '--to') : null,
+          fromNs,
+          toNs,
           loop: Boolean(o.loop),
           graceMs: o.graceMs as number,
           continueOnGaps: Boolean(o.continueOnGaps),
@@ -72,10 +83,15 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
         },
         log,
       );
+      } catch (err) {
+        src.close();
+        throw err;
+      }
       if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
         // A typo in --data or an empty folder would otherwise serve silence to every client.
         await server.close();
-        throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${existingDataDir(o.data as string)}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+        src.close();
+        throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${String(o.data)}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
       }
       const lines = routes().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${server.url(r.exchange, r.endpoint)}`);
       const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
@@ -89,5 +105,6 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
       });
       log.info({ stats: server.stats.toJSON() }, 'replay server stopping');
       await server.close();
+      src.close();
     });
 }

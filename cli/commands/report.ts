@@ -2,13 +2,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openAnalysis } from '../../analysis/open.js';
 import { writeReport } from '../../analysis/report/index.js';
-import { existingDataDir } from '../options.js';
+import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 
 export function registerReport(program: Command): void {
-  program
-    .command('report')
+  addStoreOptions(program.command('report'))
     .description('Write one self-contained HTML report (charts and summary tables; opens without network).')
-    .option('--data <dir>', 'data folder', './data')
+    .option('--data <dir>', DATA_HELP, './data')
     .option('--out <file>', 'HTML file to write', 'report.html')
     .option('--exchange <id>', 'only this exchange')
     .option('--symbol <symbol>', 'focus on this symbol (default: the most traded one)')
@@ -21,10 +20,17 @@ Examples:
   ticktape report --exchange nexus --symbol BTCUSDT --out nexus.html`,
     )
     .action(async (o: Record<string, unknown>) => {
-      const dataDir = existingDataDir(o.data as string);
+      const src = await openDataArg(o);
+      const dataDir = src.dir;
       const out = path.resolve(String(o.out));
       const started = Date.now();
-      const tape = await openAnalysis(dataDir, { includeJournal: o.journal !== false, progress: process.stderr.isTTY });
+      let tape;
+      try {
+        tape = await openAnalysis(dataDir, { includeJournal: o.journal !== false, progress: process.stderr.isTTY });
+      } catch (err) {
+        src.close();
+        throw err;
+      }
       try {
         const r = await tape.withProgress(() =>
           writeReport(tape.conn, dataDir, out, { exchange: (o.exchange as string | undefined) ?? null, symbol: (o.symbol as string | undefined) ?? null }),
@@ -33,6 +39,7 @@ Examples:
         process.stdout.write(`${out}\n`);
       } finally {
         tape.close();
+        src.close();
       }
     });
 }

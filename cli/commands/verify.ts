@@ -3,16 +3,21 @@ import type { Command } from 'commander';
 import { EXIT } from '../../core/errors.js';
 import { verifyStore } from '../../store/seal/verify-store.js';
 import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
+import { addStoreOptions, DATA_HELP, storeSectionOf } from '../data-source.js';
+import { verifyRemoteStore } from '../../store/remote/verify-remote.js';
+import { isStoreUrl } from '../../store/remote/store-url.js';
 
 export function registerVerify(program: Command): void {
-  program
+  const cmd = program
     .command('verify')
     .description('Check every sealed partition (readable, metadata, row counts, sequence ranges, checksum, schema version) and every journal segment (CRC)')
-    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--data <dir>', DATA_HELP, DEFAULT_DATA_DIR)
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExit codes: 0 clean, 3 damage found (listed on stdout).')
-    .action(async (opts: { data: string; json?: boolean }) => {
-      const report = await verifyStore(existingDataDir(opts.data));
+    .addHelpText('after', '\nWith --data s3://…: every committed file is fetched (into the cache) and checked against its manifest, then as above; objects no manifest lists are noted.\nExit codes: 0 clean, 3 damage found (listed on stdout).');
+  addStoreOptions(cmd).action(async (opts: { data: string; json?: boolean; cacheGb?: number; config?: string }) => {
+      const report = isStoreUrl(opts.data)
+        ? await verifyRemoteStore(opts.data, { cacheGb: opts.cacheGb, storeConfig: storeSectionOf(opts.config) })
+        : await verifyStore(existingDataDir(opts.data));
       if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {
         const lines = [
