@@ -20,6 +20,8 @@ export const MANIFEST_FORMAT = 'ticktape.manifest';
 export const MANIFEST_VERSION = 1;
 /** Lost races on one manifest before giving up (each retry re-reads it). */
 export const MANIFEST_MAX_ATTEMPTS = 50;
+/** Wait before the read-back that checks a commit survived (see commitManifest). */
+export const MANIFEST_SETTLE_MS = 150;
 
 export interface ManifestFile {
   name: string;
@@ -122,7 +124,17 @@ export async function commitManifest(store: RemoteStore, d: DayKey, change: (m: 
     const next = change(manifest);
     if (next === manifest) return manifest;
     const ok = await putConditional(store, key, JSON.stringify(next, null, 1), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
-    if (ok !== false) return next;
+    if (ok !== false) {
+      // Read back after a moment: a store whose conditional writes are not atomic (moto, some
+      // S3-compatible servers) can let two racing writers both succeed, the later one dropping
+      // the earlier one's change. `change` is idempotent, so "nothing to do" on the re-read proves
+      // the change is in; otherwise it is applied again on top of the winner's version.
+      await new Promise((r) => setTimeout(r, MANIFEST_SETTLE_MS));
+      const again = await readManifest(store, d);
+      const redo = change(again.manifest);
+      if (redo === again.manifest) return again.manifest;
+      continue;
+    }
     await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * Math.random()));
   }
   throw storeError(new Error(`${MANIFEST_MAX_ATTEMPTS} lost races`), store, `committing ${key}`);

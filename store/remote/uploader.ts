@@ -168,18 +168,27 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
   }
 }
 
-async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
-  const day: DayKey = { table: f.table, exchange: f.exchange, date: f.date };
-  const name = path.basename(f.path);
+/**
+ * Puts one local file and its sidecar at `rel` and proves the bucket holds exactly its bytes:
+ * upload with `If-None-Match: *` (multipart above the part size), then a full read-back compared
+ * with `sha256`. An object already there (a crashed run's) is read back the same way and adopted
+ * when its bytes are ours; other bytes are a TT_STORE_CONFLICT and stay as they are.
+ */
+export async function putFileVerified(
+  store: RemoteStore,
+  local: { path: string; bytes: number; sha256: string },
+  rel: string,
+  sidecarRel: string,
+  opts: Pick<UploadOptions, 'partSizeBytes' | 'crashAt' | 'crashMode'> = {},
+): Promise<{ etag: string; how: 'uploaded' | 'adopted' }> {
   const key = objectKey(store.cfg, rel);
   let how: 'uploaded' | 'adopted' = 'adopted';
-  let etag: string;
   const head = await headObject(store, key);
   if (head === null) {
     try {
       const up = new Upload({
         client: store.client,
-        params: { Bucket: store.cfg.bucket, Key: key, Body: fs.createReadStream(f.path), ContentLength: f.bytes, IfNoneMatch: '*', ContentType: 'application/vnd.apache.parquet', Metadata: { 'ticktape-sha256': sha256 } },
+        params: { Bucket: store.cfg.bucket, Key: key, Body: fs.createReadStream(local.path), ContentLength: local.bytes, IfNoneMatch: '*', ContentType: 'application/vnd.apache.parquet', Metadata: { 'ticktape-sha256': local.sha256 } },
         partSize: opts.partSizeBytes ?? PART_SIZE_BYTES,
         queueSize: PART_QUEUE_SIZE,
         leavePartsOnError: false,
@@ -194,24 +203,31 @@ async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: st
   // Read back what the bucket holds and compare it with the sidecar: the upload's verification,
   // and for an object found there already, the proof that it is ours.
   const back = await sha256OfObject(store, key);
-  if (back.sha256 !== sha256 || back.bytes !== f.bytes) {
+  if (back.sha256 !== local.sha256 || back.bytes !== local.bytes) {
     throw new TicktapeError(
       'TT_STORE_CONFLICT',
       how === 'uploaded'
-        ? `${key} reads back with SHA-256 ${back.sha256.slice(0, 12)}… (${back.bytes} bytes), not the sidecar's ${sha256.slice(0, 12)}… (${f.bytes} bytes): the store damaged the upload. The local file is kept; delete the object and run the upload again.`
+        ? `${key} reads back with SHA-256 ${back.sha256.slice(0, 12)}… (${back.bytes} bytes), not the sidecar's ${local.sha256.slice(0, 12)}… (${local.bytes} bytes): the store damaged the upload. The local file is kept; delete the object and run the upload again.`
         : `${key} already exists with other bytes (SHA-256 ${back.sha256.slice(0, 12)}…); nothing is overwritten. Two recorders share an instance id? Give each its own.`,
       { key },
     );
   }
-  etag = back.etag;
   remoteCrashIf(opts.crashAt, 'upload-after-object', opts.crashMode);
-  const sidecarKey = objectKey(store.cfg, sidecarRelPath(day, name));
-  const sidecarText = fs.existsSync(checksumPathFor(f.path)) ? fs.readFileSync(checksumPathFor(f.path), 'utf8') : `${sha256}  ${name}\n`;
+  const sidecarKey = objectKey(store.cfg, sidecarRel);
+  const name = path.basename(local.path);
+  const sidecarText = fs.existsSync(checksumPathFor(local.path)) ? fs.readFileSync(checksumPathFor(local.path), 'utf8') : `${local.sha256}  ${name}\n`;
   if ((await putConditional(store, sidecarKey, sidecarText, { ifNoneMatch: true }, 'text/plain')) === false) {
     const there = await getText(store, sidecarKey);
-    if (there && there.text.split(/\s+/)[0] !== sha256) throw new TicktapeError('TT_STORE_CONFLICT', `${sidecarKey} already names SHA-256 ${there.text.split(/\s+/)[0].slice(0, 12)}…, not ${sha256.slice(0, 12)}…; nothing is overwritten.`, { key: sidecarKey });
+    if (there && there.text.split(/\s+/)[0] !== local.sha256) throw new TicktapeError('TT_STORE_CONFLICT', `${sidecarKey} already names SHA-256 ${there.text.split(/\s+/)[0].slice(0, 12)}…, not ${local.sha256.slice(0, 12)}…; nothing is overwritten.`, { key: sidecarKey });
   }
   remoteCrashIf(opts.crashAt, 'upload-after-sidecar', opts.crashMode);
+  return { etag: back.etag, how };
+}
+
+async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
+  const day: DayKey = { table: f.table, exchange: f.exchange, date: f.date };
+  const name = path.basename(f.path);
+  const { etag, how } = await putFileVerified(store, { path: f.path, bytes: f.bytes, sha256 }, rel, sidecarRelPath(day, name), opts);
   const entry: ManifestFile = { name, instance: f.instance, kind: f.kind, sources: f.sources, bytes: f.bytes, sha256, etag, rows, committedAtMs: now() };
   await commitManifest(store, day, (m) => withFile(m, entry, now()));
   remoteCrashIf(opts.crashAt, 'upload-after-commit', opts.crashMode);
