@@ -16,6 +16,7 @@ import type { Alert } from './alerts.js';
 import type { DiskSpace } from './disk.js';
 import type { SealRunnerStats } from './seal-runner.js';
 import type { StreamState } from './stream-state.js';
+import type { UploadRunnerStats } from './upload-runner.js';
 
 export interface HealthInput {
   instance: string;
@@ -29,6 +30,8 @@ export interface HealthInput {
   disk: DiskSpace | null;
   lowDiskBytes: number;
   seal: SealRunnerStats | null;
+  /** Shipping to object storage (`store`), null without one. */
+  upload?: UploadRunnerStats | null;
 }
 
 export type HealthStatus = 'ok' | 'degraded' | 'failing';
@@ -65,7 +68,8 @@ export function buildHealth(h: HealthInput) {
   const degraded =
     lowDisk ||
     streams.some((s) => s.open_gap || s.refused || s.silent || s.down) ||
-    (h.seal?.lastError ?? null) !== null;
+    (h.seal?.lastError ?? null) !== null ||
+    (h.upload?.lastError ?? null) !== null;
   const exchangesDown = exchanges.filter((e) => e.down).map((e) => e.exchange);
   const status: HealthStatus = journalFailing || exchangesDown.length ? 'failing' : degraded ? 'degraded' : 'ok';
   return {
@@ -101,6 +105,24 @@ export function buildHealth(h: HealthInput) {
           last_run: h.seal.lastRunAtMs === null ? null : new Date(h.seal.lastRunAtMs).toISOString(),
           last_duration_ms: h.seal.lastDurationMs,
           last_error: h.seal.lastError,
+        }
+      : null,
+    upload: h.upload
+      ? {
+          url: h.upload.url,
+          endpoint: h.upload.endpoint,
+          running: h.upload.running,
+          backlog_files: h.upload.backlogFiles,
+          backlog_bytes: h.upload.backlogBytes,
+          lag_s: h.upload.lagS,
+          bytes_per_s: h.upload.lastBytesPerS,
+          uploaded_files: h.upload.uploadedFiles,
+          uploaded_bytes: h.upload.uploadedBytes,
+          failures: h.upload.failures,
+          failed_passes: h.upload.failedPasses,
+          deleted_local_files: h.upload.deletedLocalFiles,
+          last_success: h.upload.lastSuccessMs === null ? null : new Date(h.upload.lastSuccessMs).toISOString(),
+          last_error: h.upload.lastError,
         }
       : null,
   };

@@ -204,6 +204,25 @@ export function createMetrics(snapshot: () => HealthDoc): Metrics {
       this.set(get().seal?.runs ?? 0);
     },
   });
+  const upload: Array<[string, string, (u: NonNullable<ReturnType<typeof get>['upload']>) => number]> = [
+    ['ticktape_upload_backlog_files', 'Sealed files waiting to be shipped to object storage', (u) => u.backlog_files],
+    ['ticktape_upload_backlog_bytes', 'Bytes of sealed files waiting to be shipped', (u) => u.backlog_bytes],
+    ['ticktape_upload_lag_seconds', 'Age of the oldest sealed file not yet shipped', (u) => u.lag_s],
+    ['ticktape_upload_bytes_per_second', 'Throughput of the last upload pass that shipped bytes', (u) => u.bytes_per_s ?? 0],
+    ['ticktape_upload_uploaded_bytes', 'Bytes shipped since start', (u) => u.uploaded_bytes],
+    ['ticktape_upload_failures', 'Files that failed to ship since start (each attempt)', (u) => u.failures],
+  ];
+  for (const [name, help, value] of upload) {
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const u = get().upload;
+        if (u) this.set(value(u));
+      },
+    });
+  }
   return {
     registry,
     contentType: registry.contentType,

@@ -30,6 +30,7 @@ import { LAST_SEEN_INTERVAL_MS, lastSeenKey, lastSeenPath, readLastSeen, writeLa
 import { createMetrics, type Metrics } from './metrics.js';
 import { applyRetention } from './retention.js';
 import { SealRunner } from './seal-runner.js';
+import { UploadRunner } from './upload-runner.js';
 import { startInProcessSimulator, type InProcessSimulator } from './simulator-source.js';
 import { StatusLine } from './status-line.js';
 import { StreamState, staleThresholdMs } from './stream-state.js';
@@ -80,6 +81,8 @@ export class Recorder {
   private readonly gates = new Map<string, ConnectGate>();
   private readonly alerts = new AlertLog();
   private readonly sealer: SealRunner;
+  /** Ships sealed partitions to `store` (null without one). */
+  private uploader: UploadRunner | null = null;
   private readonly metrics: Metrics;
   private readonly lastSeenFile: string;
   private readonly previous: LastSeen | null;
@@ -181,6 +184,7 @@ export class Recorder {
     });
     this.every(cfg.clockIntervalMs, () => this.writeClockEvents());
     this.every(cfg.sealIntervalMs, () => this.scheduledSeal());
+    if (cfg.store) this.startUploader(cfg.store);
     // Whatever a previous run left closed (or recovery closed) is sealed now, in the background.
     this.requestSeal();
     this.statusLine?.start();
@@ -334,7 +338,27 @@ export class Recorder {
     void this.sealer.request(newDay);
   }
 
+  private startUploader(store: NonNullable<RecorderConfig['store']>): void {
+    let lastAlertMs = 0;
+    this.uploader = new UploadRunner(
+      this.config.dataDir,
+      store,
+      this.log,
+      (message) => {
+        // One alert per 10 minutes while the condition lasts: visible, not a flood.
+        if (Date.now() - lastAlertMs < 600_000) return;
+        lastAlertMs = Date.now();
+        this.log.error({ url: store.url }, message);
+        this.alerts.add({ atMs: Date.now(), exchange: '', stream: '', message, connId: null, cause: 'upload backlog' });
+      },
+      () => diskSpace(this.config.dataDir)?.freeBytes ?? null,
+      this.config.lowDiskGb * GB,
+    );
+    this.uploader.request();
+  }
+
   private afterSeal(): void {
+    this.uploader?.request();
     const { days, maxGb } = this.config.retention;
     if (days === null && maxGb === null) return;
     try {
@@ -373,6 +397,7 @@ export class Recorder {
       disk: diskSpace(this.config.dataDir),
       lowDiskBytes: this.config.lowDiskGb * GB,
       seal: this.sealer.stats,
+      upload: this.uploader?.stats ?? null,
     });
   }
 
@@ -398,6 +423,12 @@ export class Recorder {
     }
     this.config = { ...next, dataDir: this.config.dataDir, instance: this.config.instance, http: this.config.http, exchanges: plans };
     for (const g of this.gates.values()) g.setStagger(next.staggerMs);
+    if (next.store && this.uploader) this.uploader.update(next.store);
+    else if (next.store) this.startUploader(next.store);
+    else if (this.uploader) {
+      this.uploader.stop();
+      this.uploader = null;
+    }
     const before = new Set(this.streams.keys());
     const planned: Array<{ plan: ExchangePlan; g: PlannedGroup }> = [];
     for (const plan of plans) for (const g of planGroups(plan, exchangeModule(plan.id))) planned.push({ plan, g });
@@ -438,6 +469,7 @@ export class Recorder {
     this.log.info('stopping: closing connections');
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.uploader?.stop();
     this.statusLine?.stop();
     await Promise.all([...this.groups].map((e) => e.group.stop()));
     this.saveLastSeen(true);

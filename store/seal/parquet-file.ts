@@ -98,10 +98,19 @@ function kvMetadata(meta: ParquetFileMeta): string {
  * columns use DELTA_BINARY_PACKED: recv_ns and seq, sorted, shrink to almost nothing (about 800×
  * smaller than with format 1 on the benchmark frames). Spark, Trino and DuckDB read format 2.
  */
+/**
+ * Parquet field ids (`FIELD_IDS`): each column's 1-based position in schemas/tables.ts, where
+ * columns are only ever appended. Table formats that track columns by id (Iceberg) can adopt the
+ * files as they are, without rewriting them.
+ */
+export function fieldIds(table: TableName): string {
+  return `{${TABLES[table].map((c, i) => `"${c.name}": ${i + 1}`).join(', ')}}`;
+}
+
 export async function copyToParquet(conn: DuckDBConnection, select: string, tmpPath: string, meta: ParquetFileMeta, rowGroupRows = ROW_GROUP_ROWS, zstdLevel = SEAL_ZSTD_LEVEL): Promise<void> {
   fs.rmSync(tmpPath, { force: true });
   await conn.run(
-    `COPY (${select}) TO ${sqlStr(tmpPath)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL ${zstdLevel}, ROW_GROUP_SIZE ${rowGroupRows}, KV_METADATA ${kvMetadata(meta)})`,
+    `COPY (${select}) TO ${sqlStr(tmpPath)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL ${zstdLevel}, ROW_GROUP_SIZE ${rowGroupRows}, FIELD_IDS ${fieldIds(meta.table)}, KV_METADATA ${kvMetadata(meta)})`,
   );
   fsyncPath(tmpPath);
 }
