@@ -1,6 +1,7 @@
 /** Replay options: defaults in one place, CLI flags, and per-connection query-parameter overrides. */
 import { TicktapeError } from '../core/errors.js';
 import { parseTimeArg } from '../core/time-arg.js';
+import type { AuthMode, Credentials, ExchangeId } from '../exchanges/types.js';
 import type { PaperSettings } from './paper/config.js';
 
 export type Speed = number | 'max';
@@ -32,6 +33,14 @@ export interface ReplayOptions {
   paper: PaperSettings | null;
   /** Where paper sessions' results go, one folder per session (`--paper-out`). */
   paperOut: string;
+  /**
+   * How logins, signs and tokens are checked (`--auth`): `any` accepts every well-formed one
+   * without a check, logged as such (a replay is a test double: it must not need the bot's real
+   * secrets); `strict` checks them against the demo credentials and `credentials`, like the simulator.
+   */
+  auth: AuthMode;
+  /** Credentials accepted besides each exchange's demo set (`--credential`, TICKTAPE_<EXCHANGE>_<FIELD>). */
+  credentials: Partial<Record<ExchangeId, Credentials[]>>;
 }
 
 export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
@@ -52,7 +61,15 @@ export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
   maxFrameBytes: 64 << 10,
   paper: null,
   paperOut: './paper',
+  auth: 'any',
+  credentials: {},
 };
+
+/** Reads `--auth`. */
+export function parseAuthMode(v: string): AuthMode {
+  if (v === 'any' || v === 'strict') return v;
+  throw new TicktapeError('TT_CONFIG_INVALID', `--auth must be "any" (accept every well-formed login, the default) or "strict" (check it like the simulator), got "${v}".`, { auth: v });
+}
 
 export function parseSpeed(v: string): Speed {
   if (v === 'max') return 'max';

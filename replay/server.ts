@@ -40,6 +40,9 @@ export const IDLE_DUCK_SESSIONS = 2;
 /** How far back request answers built from the recording (Coinstore `param.size`) look, widening: a minute, 15 minutes, a day. */
 export const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n);
 
+/** What an order sent to a replay without paper trading is refused with (Coinceres biz_type 11/12). */
+export const NO_TRADING_REASON = 'the replay does not trade: orders are refused unless it runs with paper trading (ticktape replay --paper)';
+
 /** How far back a replay starting mid-recording looks for each stream's latest state. */
 export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
 
@@ -153,6 +156,9 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     }
   };
 
+  /** The credentials `--auth strict` checks against: the exchange's demo set and the configured ones. */
+  const credentialsOf = (exchange: ExchangeId) => [EXCHANGES[exchange].demoCredentials, ...(opts.credentials[exchange] ?? [])];
+
   // One context per connection: its "now" and its kline history follow the connection's replay clock.
   const randoms = new Map<ExchangeId, () => number>();
   /** `recordedNow`: the connection's replay time, or null before its clock exists. */
@@ -164,7 +170,10 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     const replayNow = (): bigint => recordedNow() ?? (c.lastNs ?? 0n) + 1n;
     return {
       instruments: instrumentsOf(exchange),
-      credentials: [EXCHANGES[exchange].demoCredentials],
+      credentials: credentialsOf(exchange),
+      authMode: opts.auth,
+      acceptedUnchecked: (what) => log.info({ exchange, what }, 'login accepted without a check (replay --auth any)'),
+      ...(desk ? {} : { noTradingReason: NO_TRADING_REASON }),
       // the replay's time, so that times a session writes (Coinstore lifeStartTime, pongs) match the frames
       nowMs: () => {
         const t = recordedNow();
@@ -327,9 +336,9 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         (await handlePaperHttp(req, res, {
           desk,
           instruments: instrumentsOf,
-          credentials: (exchange) => [EXCHANGES[exchange].demoCredentials],
-          authMode: 'any',
-          acceptedUnchecked: (what) => log.info({ what }, 'accepted without a check (replay auth any)'),
+          credentials: credentialsOf,
+          authMode: opts.auth,
+          acceptedUnchecked: (what) => log.info({ what }, 'login accepted without a check (replay --auth any)'),
           touch: touchSession,
         })) ||
         handleNormalized(req, res, normalizedPool),

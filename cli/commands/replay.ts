@@ -3,7 +3,8 @@ import { TicktapeError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { parseTimeArg } from '../../core/time-arg.js';
 import { routes } from '../../exchanges/host.js';
-import { parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
+import { parseAuthMode, parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
+import { credentialsFromEnv, parseCredentialArg } from './simulate.js';
 import { startReplay } from '../../replay/server.js';
 import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
 import { intArg, exposureWarning } from '../options.js';
@@ -30,6 +31,8 @@ export function registerReplay(program: Command): void {
     .option('--max-subscriptions <n>', 'subscriptions per connection', intArg('--max-subscriptions'), REPLAY_DEFAULTS.maxSubscriptionsPerConnection)
     .option('--max-buffered-bytes <n>', 'a paced client with more unsent bytes than this is closed with 1008', intArg('--max-buffered-bytes'), REPLAY_DEFAULTS.maxBufferedBytes)
     .option('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', intArg('--session-keep-ms'), REPLAY_DEFAULTS.sessionKeepMs)
+    .option('--auth <any|strict>', 'logins, signs and tokens: any = every well-formed one accepted unchecked (logged), strict = checked like the simulator', REPLAY_DEFAULTS.auth)
+    .option('--credential <exchange:field=value,...>', 'credentials --auth strict accepts besides the demo ones (repeatable); or TICKTAPE_<EXCHANGE>_<FIELD>', (v: string, prev: string[] = []) => prev.concat(v))
     .option('--paper', 'paper trading: every session gets an account whose orders fill against the recorded market', false)
     .option('--paper-config <file>', 'paper trading settings (YAML or JSON): balances, fees, latency, matching (see deploy/paper.sample.yaml)')
     .option('--paper-out <dir>', 'where paper sessions write their results (orders, fills, balances as Parquet), one folder per session', REPLAY_DEFAULTS.paperOut)
@@ -42,6 +45,10 @@ which is how a bot gets past a recorded disconnect). Control API on the same por
   GET /control/sessions, POST /control/sessions/<id>/pause|resume, POST /control/sessions/<id>/seek?to=T,
   GET /control/stats, GET /control/catalog, GET /normalized?exchange=..&kinds=trade,book&from=..&to=..
 
+Logins: with --auth any (the default) every well-formed Coinstore LOGIN, Coinsuper private CONNECT, Nexus token
+and Coinceres sign is accepted without a check and logged as such, so a bot runs with its own keys; --auth strict
+checks them like the simulator, against the demo credentials and those given with --credential.
+
 Paper trading (--paper): orders sent over the exchanges' own protocols (Coinceres biz_type 11-17, Coinstore
 REST under /coinstore/api/...) or POST /paper/orders fill against the recording; results go to
 <paper-out>/<session>/ when the session ends or the server stops (\`ticktape report --paper <folder>\`).
@@ -51,12 +58,19 @@ Examples:
   ticktape replay --data ./data --paper --paper-config paper.yaml --speed 10
   ticktape replay --data ./data --speed 10 --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z
   ticktape replay --data ./data --speed max --loop      # as fast as the client reads, forever
+  ticktape replay --data ./data --auth strict --credential coinceres:apiKey=K,secret=S
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --data.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const log = createLogger('replay');
       const exposed = exposureWarning('the replay server (with its control API)', String(o.host));
       if (exposed) log.warn(exposed);
+      const auth = parseAuthMode(String(o.auth));
+      const credentials = credentialsFromEnv(process.env);
+      for (const text of (o.credential as string[] | undefined) ?? []) {
+        const [ex, creds] = parseCredentialArg(text);
+        (credentials[ex] ??= []).push(creds);
+      }
       const fromNs = o.from ? parseTimeArg(String(o.from), '--from') : null;
       const toNs = o.to ? parseTimeArg(String(o.to), '--to') : null;
       // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
@@ -80,6 +94,8 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
           sessionKeepMs: o.sessionKeepMs as number,
           paper: o.paper || o.paperConfig ? paperSettings(o.paperConfig ? loadPaperConfig(String(o.paperConfig)) : {}) : null,
           paperOut: String(o.paperOut),
+          auth,
+          credentials,
         },
         log,
       );

@@ -99,6 +99,11 @@ export function badRequest(bizType?: number): Record<string, unknown> {
     : { code: RESULT_BAD, message: RESULT_BAD_MESSAGE, biz_type: bizType };
 }
 
+/** An order the server will not carry out at all (no account to trade with): the documented error code, the reason as `message`. */
+export function noTradingRefusal(bizType: number, message: string): Record<string, unknown> {
+  return { code: RESULT_BAD, message, biz_type: bizType };
+}
+
 /** biz_type 13 (key order as in the PDF: code, data, biz_type, message). */
 export function contractsResponse(instruments: Instrument[], venue: string): Record<string, unknown> {
   const data = instruments.map((i) => ({

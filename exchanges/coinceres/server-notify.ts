@@ -11,7 +11,7 @@ import type { ServerContext, ServerSession, SessionLink, UpgradeDecision } from 
 import { notifySpec } from './channels.js';
 import { entrustNotice } from './format.js';
 import { ACCOUNT_VENUE, AUTH_FAILED_BODY, AUTH_FAILED_STATUS, DEMO_PRODUCT, NOTIFY_IDLE_TIMEOUT_MS } from './protocol.js';
-import { verifyHandshakeSign } from './sign.js';
+import { SIGN_RE, verifyHandshakeSign } from './sign.js';
 import { createIdleTimer } from './idle-timer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -31,6 +31,10 @@ export function checkNotifyUpgrade(url: URL, ctx: ServerContext): UpgradeDecisio
   const refused = { ok: false as const, status: AUTH_FAILED_STATUS, body: AUTH_FAILED_BODY };
   if (!apiKey || !sign) return refused;
   if (timestamp !== undefined && !TIMESTAMP_RE.test(timestamp)) return refused;
+  if (ctx.authMode === 'any' && SIGN_RE.test(sign)) {
+    ctx.acceptedUnchecked?.(`notification socket sign of api_key ${apiKey}`);
+    return { ok: true };
+  }
   const known = ctx.credentials.some((c) => c.apiKey === apiKey && typeof c.secret === 'string' && verifyHandshakeSign(apiKey, c.secret, sign, timestamp));
   return known ? { ok: true } : refused;
 }

@@ -10,6 +10,7 @@ import type { Rejection } from '../trading.js';
 import {
   accountResponse,
   badRequest,
+  noTradingRefusal,
   cancelResponse,
   contractsResponse,
   fillsResponse,
@@ -33,7 +34,7 @@ import {
   MAX_OIDS_PER_REQUEST,
   TRADE_IDLE_TIMEOUT_MS,
 } from './protocol.js';
-import { verifyHandshakeSign } from './sign.js';
+import { SIGN_RE, verifyHandshakeSign } from './sign.js';
 import { parseChannel, TRADING_KEY } from './channels.js';
 import { createIdleTimer } from './idle-timer.js';
 
@@ -63,6 +64,10 @@ export function findCredential(credentials: Credentials[], apiKey: string, sign:
 export function checkTradeUpgrade(url: URL, ctx: ServerContext): UpgradeDecision {
   const apiKey = url.searchParams.get('api_key') ?? '';
   const sign = url.searchParams.get('sign') ?? '';
+  if (ctx.authMode === 'any' && apiKey && SIGN_RE.test(sign)) {
+    ctx.acceptedUnchecked?.(`trading socket sign of api_key ${apiKey}`);
+    return { ok: true };
+  }
   if (!apiKey || !sign || !findCredential(ctx.credentials, apiKey, sign)) {
     return { ok: false, status: AUTH_FAILED_STATUS, body: AUTH_FAILED_BODY };
   }
@@ -101,8 +106,10 @@ export async function answerBiz(req: Req, ctx: ServerContext): Promise<Record<st
     const c = str(v);
     return c ? matchInstrument(ctx.instruments, c) : undefined;
   };
-  // ASSUMPTION: without an account (replay without --paper) queries answer an empty account and
-  // orders are refused as parameter errors.
+  // ASSUMPTION: without an account (a replay without --paper) queries answer an empty
+  // account, and orders are refused with the documented error code and the reason the server
+  // gives (ctx.noTradingReason) — never a "parameter error" for a well-formed order.
+  if (!account && ctx.noTradingReason && (biz === BIZ_PLACE_ORDER || biz === BIZ_CANCEL_ORDER)) return noTradingRefusal(biz, ctx.noTradingReason);
   switch (biz) {
     case BIZ_CONTRACTS: {
       if (!str(req.exchange)) return badRequest(biz);

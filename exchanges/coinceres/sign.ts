@@ -6,6 +6,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+/** A well-formed sign: SHA-256 as hex (64 digits, either case). What `--auth any` accepts unchecked. */
+export const SIGN_RE = /^[0-9a-fA-F]{64}$/;
+
 /** The string that is hashed: `a=1&b=2&secret=<secret>`. */
 export function signingString(params: Record<string, string>, secret: string): string {
   const keys = Object.keys(params).sort();

@@ -167,7 +167,8 @@ export class CoinsuperBroker implements ServerSession {
     if (p.username === PUBLIC_USERNAME && password === PUBLIC_USER_CODE) {
       this.account = null;
     } else if (p.username === PRIVATE_USERNAME) {
-      const account = verifyPrivateLogin(p.clientId, password, this.ctx.credentials);
+      const account = verifyPrivateLogin(p.clientId, password, this.ctx.credentials, this.ctx.authMode);
+      if (account && this.ctx.authMode === 'any') this.ctx.acceptedUnchecked?.(`private MQTT login of ${account.email}`);
       if (!account) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'private login: the sign does not verify');
       this.account = account;
     } else {

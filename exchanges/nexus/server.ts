@@ -78,6 +78,10 @@ export function checkUpgrade(endpoint: string, req: { url: URL; headers: Incomin
       headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_MISSING },
     };
   }
+  if (ctx.authMode === 'any') {
+    ctx.acceptedUnchecked?.(`${TOKEN_PARAM} token`);
+    return { ok: true };
+  }
   if (!ctx.credentials.some((c) => typeof c.token === 'string' && sameToken(c.token, token))) {
     return {
       ok: false,
