@@ -2,7 +2,7 @@
  * Runs the SQL a user gave (`ticktape query`): several statements separated by ";" run in order and
  * the last one's result is streamed. Any SQL error is a TicktapeError TT_QUERY carrying DuckDB's message.
  */
-import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import { TicktapeError } from '../core/errors.js';
 
 /** DuckDB's error as TT_QUERY (a TicktapeError passes through). */
@@ -12,7 +12,14 @@ export function sqlError(err: unknown): TicktapeError {
   return new TicktapeError('TT_QUERY', `SQL error: ${message}`, {}, { cause: err });
 }
 
-export async function runQuery(conn: DuckDBConnection, sql: string): Promise<DuckDBResult> {
+/** Parameters of the last statement: `$1`/`?` take an array, `$name` an object. */
+export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
+
+/**
+ * Runs every statement but the last, then streams the last one, with `params` bound to it. Any
+ * error is TT_QUERY with DuckDB's message.
+ */
+export async function runQuery(conn: DuckDBConnection, sql: string, params?: QueryParams): Promise<DuckDBResult> {
   let statements;
   try {
     statements = await conn.extractStatements(sql);
@@ -23,7 +30,9 @@ export async function runQuery(conn: DuckDBConnection, sql: string): Promise<Duc
   if (n === 0) throw new TicktapeError('TT_QUERY', 'SQL error: no statement given: pass one, e.g. ticktape query "SELECT count(*) FROM raw".');
   try {
     for (let i = 0; i < n - 1; i++) await (await statements.prepare(i)).run();
-    return await (await statements.prepare(n - 1)).stream();
+    const last = await statements.prepare(n - 1);
+    if (params !== undefined) last.bind(params);
+    return await last.stream();
   } catch (err) {
     throw sqlError(err);
   }

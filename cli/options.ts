@@ -1,29 +1,19 @@
 /** Option parsers shared by commands. */
-import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { TicktapeError } from '../core/errors.js';
+import { DEFAULT_DATA_DIR, existingDataFolder, writableDataFolder } from '../store/open-data.js';
 
-export const DEFAULT_DATA_DIR = './data';
+export { DEFAULT_DATA_DIR };
 
 export function resolveDataDir(dir: string | undefined): string {
-  return path.resolve(dir ?? DEFAULT_DATA_DIR);
+  return writableDataFolder(dir ?? DEFAULT_DATA_DIR);
 }
 
 /**
  * The data folder of a command that reads one: it must exist, or a mistyped --data would read as
- * an empty recording without a word. Exit 4 (no data) with what to do.
+ * an empty recording without a word. Exit 4 (no data) with what to do (store/open-data.ts).
  */
 export function existingDataDir(dir: string | undefined): string {
-  const p = resolveDataDir(dir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(p);
-  } catch {
-    throw new TicktapeError('TT_NO_DATA', `No data folder at ${p}: point --data at the folder \`ticktape record\` writes into (default ${DEFAULT_DATA_DIR}), or record first.`, { dataDir: p });
-  }
-  if (!stat.isDirectory()) throw new TicktapeError('TT_DATA_DIR', `${p} is a file, not a data folder: point --data at the folder \`ticktape record\` writes into.`, { dataDir: p });
-  return p;
+  return existingDataFolder(dir ?? DEFAULT_DATA_DIR);
 }
 
 export function intArg(name: string) {

@@ -14,6 +14,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/no
 import type { TableName } from '../../schemas/tables.js';
 import { liveFilesOf } from '../duck/live-files.js';
 import { openDuckSession, type DuckSession } from '../duck/session.js';
+import { symbolMatchSql } from '../../core/symbols.js';
 import { sqlStr } from '../partitions.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { stageJournals } from './journal-stage.js';
@@ -100,7 +101,7 @@ export interface ReadNormalizedOptions {
   /** Message types (default: all four). */
   kinds?: readonly NormalizedKind[];
   exchanges?: readonly string[];
-  /** Symbols as stored (e.g. BTCUSDT, BTC/USDT). */
+  /** Symbols however written: `btcusdt`, `BTC/USDT` and `BTC-USDT` select the same instrument (core/symbols.ts). */
   symbols?: readonly string[];
   streams?: readonly string[];
   /** Inclusive lower bound on recv_ns. */
@@ -407,18 +408,36 @@ export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<
     const files = (await liveFilesOf(conn, o.dataDir, tables, journalSegmentKeys(o.dataDir))).filter((f) => !o.exchanges?.length || o.exchanges.includes(f.exchange));
     let journal = false;
     if (o.includeJournal !== false) journal = (await stageJournals(conn, o.dataDir, 'rn_j_', { normalize: true })).records > 0;
-    const where = whereOf(o);
-    const inputs: AsyncGenerator<NormalizedMessage[]>[] = [];
-    for (const kind of kinds) {
-      const table = TABLE_OF[kind];
+    const sourceOf = (table: TableName, where: string): string | null => {
       const paths = files.filter((f) => f.table === table).map((f) => f.path);
       const parts: string[] = [];
       if (paths.length) parts.push(`SELECT * FROM read_parquet([${paths.map(sqlStr).join(', ')}], hive_partitioning=false, union_by_name=true) ${where}`);
       if (journal) parts.push(`SELECT * EXCLUDE ("date") FROM rn_j_${table} ${where}`);
-      if (!parts.length) continue;
+      return parts.length ? `(${parts.join(' UNION ALL BY NAME ')})` : null;
+    };
+    let filter = o;
+    if (o.symbols?.length) {
+      // Symbols however written (btcusdt, BTC-USDT): the spellings the data uses, so the filter
+      // stays an equality on the sorted symbol column and row groups are still skipped.
+      const spellings = new Set<string>();
+      const unfiltered = whereOf({ ...o, symbols: undefined });
+      for (const kind of kinds) {
+        const src = sourceOf(TABLE_OF[kind], unfiltered);
+        if (!src) continue;
+        const rows = (await conn.runAndReadAll(`SELECT DISTINCT symbol FROM ${src} WHERE ${symbolMatchSql('symbol', o.symbols)}`)).getRows();
+        for (const [sym] of rows) spellings.add(sym as string);
+      }
+      if (spellings.size === 0) return;
+      filter = { ...o, symbols: [...spellings] };
+    }
+    const where = whereOf(filter);
+    const inputs: AsyncGenerator<NormalizedMessage[]>[] = [];
+    for (const kind of kinds) {
+      const src = sourceOf(TABLE_OF[kind], where);
+      if (!src) continue;
       const c = inputs.length === 0 ? conn : await session.instance.connect();
       if (c !== conn) extra.push(c);
-      inputs.push(readKind(c, kind, `(${parts.join(' UNION ALL BY NAME ')})`, Math.max(1, o.windowRows ?? NORMALIZED_WINDOW_ROWS)));
+      inputs.push(readKind(c, kind, src, Math.max(1, o.windowRows ?? NORMALIZED_WINDOW_ROWS)));
     }
     if (inputs.length === 1) yield* inputs[0];
     else if (inputs.length > 1) yield* mergeOrdered(inputs);
