@@ -245,6 +245,11 @@ export async function openStore(data: DataLocation, options: StoreOptions = {}):
   return openTapeStore(data, options);
 }
 
+/** A TapeStore over a location another opener resolved (the CLI's `--data`, s3:// included); close() releases it. */
+export function storeOver(source: { dir: string; close(): void }, options: StoreOptions & { progress?: boolean } = {}): TapeStore {
+  return new TapeStore({ dir: source.dir, location: source.dir, close: () => source.close() }, options);
+}
+
 /** openStore, typed as the TapeStore the CLI drives (with its streaming and COPY entries). */
 export async function openTapeStore(data: DataLocation, options: StoreOptions & { progress?: boolean } = {}): Promise<TapeStore> {
   return new TapeStore(await openData(data), options);
