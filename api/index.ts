@@ -43,3 +43,7 @@ export type { DataLocation } from '../store/open-data.js';
 export type { Direction, RecordKind, GapCause } from '../schemas/record.js';
 export type { ExchangeId } from '../exchanges/types.js';
 export { TicktapeError, type ErrorCode } from '../core/errors.js';
+export { startSimulator, type SimulatorOptions, type SimulatorHandle, type SimulatorStats } from './simulator.js';
+export { startReplayServer, type ReplayServerOptions, type ReplayServerHandle, type ReplayServerStats } from './replay-server.js';
+export { startRecorder, type RecorderOptions, type RecorderHandle, type RecorderStats } from './recorder.js';
+export type { EndpointUrls } from './endpoints.js';

@@ -525,4 +525,14 @@ export class Recorder {
   describe(): Array<{ exchange: ExchangeId; channels: string[] }> {
     return this.config.exchanges.map((p) => ({ exchange: p.id, channels: p.channels }));
   }
+
+  /** The URL of every endpoint recorded from, per exchange. */
+  endpointUrls(): Array<{ exchange: ExchangeId; endpoint: string; url: string }> {
+    return this.config.exchanges.flatMap((p) => Object.entries(p.urls).map(([endpoint, url]) => ({ exchange: p.id, endpoint, url })));
+  }
+
+  /** The data folder written into. */
+  get dataDir(): string {
+    return this.config.dataDir;
+  }
 }

@@ -1,0 +1,997 @@
+import { Table } from 'apache-arrow';
+import { Logger } from 'pino';
+import { z } from 'zod';
+
+/**
+ * The unit the recorder writes and the reader yields: one frame that crossed the wire, or one
+ * control event. Journal segments and the sealed `raw` table hold exactly these fields.
+ */
+export type Direction = "in" | "out" | "event";
+type FrameKind = "text" | "binary" | "ping" | "pong";
+type EventKind = "connected" | "disconnected" | "gap" | "clock" | "subscribed" | "refused" | "alert";
+export type RecordKind = FrameKind | EventKind;
+interface TapeRecord {
+	/** Exchange id, e.g. 'coinstore'. */
+	exchange: string;
+	/** Connection id, globally unique: `<instance>-<process start, base36>-<n>`. */
+	connId: string;
+	/** Strictly increasing per connection, from 1, over every record of the connection (in, out, event). */
+	seq: number;
+	/** Receive (or send) time, ns since the Unix epoch, from the recorder's clock. */
+	recvNs: bigint;
+	direction: Direction;
+	kind: RecordKind;
+	/** Canonical stream key (exchange-specific, e.g. 'btcusdt@trade'), or '' when the frame names none. */
+	stream: string;
+	/** The connection's endpoint URL (secrets removed from its query string). */
+	endpoint: string;
+	/** The exact bytes (frames) or a JSON document (events). */
+	payload: Uint8Array;
+	flags: number;
+}
+export type GapCause = "disconnect" | "sequence" | "journal_loss" | "corruption" | "stale" | "malformed" | "refused";
+/** A data folder path, a `file:` URL, or (for the stores that support it) another URL. */
+export type DataLocation = string | URL;
+/**
+ * A time as a TypeScript caller gives one: a `Date`, an ISO 8601 string (or digits as above),
+ * epoch milliseconds as a number, or epoch nanoseconds as a bigint.
+ */
+export type TimeInput = Date | string | number | bigint;
+export type ExchangeId = "coinstore" | "coinsuper" | "nexus" | "coinceres";
+type StreamKind = "trade" | "trade_window" | "book" | "depth_chart" | "kline" | "ticker" | "account" | "order" | "fill" | "position" | "trading";
+interface StreamSpec {
+	/** Canonical stream key, stored in raw.stream. Same key on the client side, server side and in the data. */
+	key: string;
+	kind: StreamKind;
+	/** The exchange's own spelling of the symbol (BTCUSDT, BTC_USD, BTC/USDT), or null (account-wide streams). */
+	symbol: string | null;
+	/** Endpoint name (a key of `client.endpoints`). */
+	endpoint: string;
+	private: boolean;
+	/** Stream parameters: levels, intervalMs, interval name, step, upstream venue... */
+	params: Record<string, string | number>;
+	/** How long this stream normally stays silent (ms): the default threshold of the stale-stream detector. */
+	quietMs: number;
+}
+export interface TimeRange {
+	/** Inclusive start: a Date, an ISO 8601 string, epoch ms (number) or ns (bigint). */
+	from?: TimeInput;
+	/** Exclusive end, in the same forms. */
+	to?: TimeInput;
+}
+/** One frame that crossed the wire (or one control event), exactly as recorded. */
+export declare class Frame {
+	/** Exchange id: `coinstore`, `coinsuper`, `nexus` or `coinceres`. */
+	readonly exchange: string;
+	/** Canonical stream key (`btcusdt@trade`, an MQTT topic, …), '' when the frame names none. */
+	readonly stream: string;
+	/** Connection id, globally unique: `<instance>-<process start>-<n>`. */
+	readonly connId: string;
+	/** Recorder sequence, from 1 per connection over every record of it. */
+	readonly seq: number;
+	/** Receive (or, for `out`, send) time in ns since the epoch, from the recorder's clock. */
+	readonly recvNs: bigint;
+	/** `in` from the exchange, `out` sent by the recorder, `event` a control record. */
+	readonly direction: Direction;
+	/** `text`, `binary`, `ping`, `pong`, or for events `connected`, `disconnected`, `clock`, … */
+	readonly kind: RecordKind;
+	/** The exact bytes of the frame (for events a JSON document). */
+	readonly payload: Uint8Array;
+	/** The connection's URL, secrets removed. */
+	readonly endpoint: string;
+	/** Record flag bits (1 malformed, 2 redacted, 4 synthetic, 8 overlap). */
+	readonly flags: number;
+	constructor(r: TapeRecord);
+	/** Discriminates frames from gap events. */
+	get type(): "frame";
+	/** `recvNs` as a Date (millisecond precision). */
+	get localTimestamp(): Date;
+	/** The exchange's reader could not parse this frame (kept raw). */
+	get malformed(): boolean;
+	/** An outgoing frame whose secret was replaced before it was stored. */
+	get redacted(): boolean;
+	/** A frame whose data another connection already delivered (a make-before-break rotation). */
+	get overlap(): boolean;
+	/** The payload as UTF-8 text. */
+	text(): string;
+	/** The payload parsed as JSON (throws a SyntaxError for binary or malformed frames). */
+	json<T = unknown>(): T;
+}
+/** A hole in the recording: where data is known to be missing, and why. */
+export interface GapEvent {
+	type: "gap";
+	/** The exchange affected; '' when the whole recorder instance lost data (a full disk). */
+	exchange: string;
+	/** The stream affected; '' when the whole connection is. */
+	stream: string;
+	connId: string;
+	seq: number;
+	/** When the gap record was written (it sorts right after the frame that revealed the gap). */
+	recvNs: bigint;
+	localTimestamp: Date;
+	cause: GapCause;
+	/** Last time data is known complete before the gap, ns. */
+	startNs: bigint;
+	/** First time data is known complete after the gap, ns. */
+	endNs: bigint;
+	detail?: string;
+	/** For sequence gaps: the exchange's sequence number expected, and the one that came. */
+	expected?: string;
+	got?: string;
+	/** Frames known lost, where known. */
+	lostFrames?: number;
+}
+export interface ReplayOptions extends TimeRange {
+	/** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+	data: DataLocation;
+	/** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
+	exchanges?: readonly string[];
+	/** Only these canonical stream keys, as `ticktape ls` lists them. Gaps of the whole connection still come. */
+	streams?: readonly string[];
+	/** Only frames of these directions (default: all three); gap events come whatever this says. */
+	directions?: readonly Direction[];
+	/**
+	 * Also yield the frames a make-before-break rotation received twice (flagged overlap). Default
+	 * false, as the replay server and the normalizers do: nothing is counted twice.
+	 */
+	overlap?: boolean;
+	/** Read unsealed journals too (default true). */
+	includeJournal?: boolean;
+}
+/** What `replay()` yields. */
+export type ReplayItem = Frame | GapEvent;
+/**
+ * The recorded frames and gaps, in order. Options are checked when it is called (a bad time or
+ * exchange throws a TicktapeError at once); the data is opened when iteration starts, and closed
+ * when it ends or the loop breaks.
+ *
+ * @example
+ * for await (const item of replay({ data: './data', exchanges: ['coinstore'], from: '2026-11-23' })) {
+ *   if (item.type === 'gap') console.warn('gap', item.cause, item.stream);
+ *   else if (item.direction === 'in') handle(item.stream, item.json());
+ * }
+ */
+export declare function replay(options: ReplayOptions): AsyncIterable<ReplayItem>;
+interface MessageHead {
+	exchange: string;
+	symbol: string;
+	stream: string;
+	connId: string;
+	seq: number;
+	/** Receive time of the frame, ns since the epoch. */
+	recvNs: bigint;
+	/** Exchange time, ms since the epoch, where the message carries one. */
+	exchangeTsMs: number | null;
+}
+interface TradeMessage extends MessageHead {
+	type: "trade";
+	id: string | null;
+	price: number;
+	amount: number;
+	/** The exact decimal text the exchange sent. */
+	priceStr: string;
+	amountStr: string;
+	side: "buy" | "sell" | null;
+	venue: string | null;
+}
+export interface BookLevel {
+	price: number;
+	amount: number;
+	priceStr: string;
+	amountStr: string;
+	/** Counterparty (Nexus), upstream venue (Coinceres). */
+	cp?: string;
+	venue?: string;
+}
+interface BookMessage extends MessageHead {
+	type: "book";
+	isSnapshot: boolean;
+	/** Levels per side the stream carries, where known. */
+	depth: number | null;
+	bids: BookLevel[];
+	asks: BookLevel[];
+}
+interface KlineMessage extends MessageHead {
+	type: "kline";
+	interval: string;
+	intervalMs: number | null;
+	openTsMs: number;
+	open: number | null;
+	high: number | null;
+	low: number | null;
+	close: number | null;
+	volume: number | null;
+	quoteVolume: number | null;
+}
+interface TickerMessage extends MessageHead {
+	type: "ticker";
+	last: number | null;
+	open: number | null;
+	high: number | null;
+	low: number | null;
+	volume: number | null;
+	quoteVolume: number | null;
+	change: number | null;
+	bid: number | null;
+	ask: number | null;
+}
+/** A trade: price and amount as numbers and as the exact text the exchange sent. */
+export type Trade = TradeMessage;
+/** A book message: `book_snapshot` replaces the whole book, `book_change` updates levels (amount 0 removes one). */
+export type BookUpdate = Omit<BookMessage, "type"> & {
+	type: "book_snapshot" | "book_change";
+};
+/** A candle as the exchange pushed it (the last push of an open candle is its current state). */
+export type Kline = KlineMessage;
+/** A 24 h ticker push. */
+export type Ticker = TickerMessage;
+/** What `replayNormalized()` yields; `type` tells which. */
+export type NormalizedMessage = Trade | BookUpdate | Kline | Ticker;
+/** The message types `replayNormalized()` can select. */
+export type NormalizedType = NormalizedMessage["type"];
+export declare const NORMALIZED_TYPES: readonly NormalizedType[];
+export interface ReplayNormalizedOptions extends TimeRange {
+	/** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+	data: DataLocation;
+	/** Only these exchanges (default: all). */
+	exchanges?: readonly string[];
+	/** Only these symbols, however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
+	symbols?: readonly string[];
+	/** Only these canonical stream keys (e.g. to pick one book depth). */
+	streams?: readonly string[];
+	/** Message types (default: all of NORMALIZED_TYPES). */
+	kinds?: readonly NormalizedType[];
+	/** Read unsealed journals too, normalized on the fly (default true). */
+	includeJournal?: boolean;
+}
+/**
+ * Typed messages in recorded order. Options are checked when it is called; the data is opened
+ * when iteration starts and closed when it ends or the loop breaks.
+ *
+ * @example
+ * for await (const m of replayNormalized({ data: './data', symbols: ['btc-usdt'], kinds: ['trade', 'book_snapshot'] })) {
+ *   if (m.type === 'trade') console.log(m.exchange, m.price, m.amount, m.side);
+ * }
+ */
+export declare function replayNormalized(options: ReplayNormalizedOptions): AsyncIterable<NormalizedMessage>;
+/** Which book `OrderBook.bookAt()` builds. */
+export interface BookSource {
+	data: DataLocation;
+	exchange: string;
+	/** However written: `btcusdt`, `BTC/USDT`, `BTC-USDT`. */
+	symbol: string;
+	/** The stream to follow when the symbol has several book streams (depths); default: the one of the latest snapshot. */
+	stream?: string;
+	/** Read unsealed journals too (default true). */
+	includeJournal?: boolean;
+}
+export declare class OrderBook {
+	private readonly bidLevels;
+	private readonly askLevels;
+	private bidCache;
+	private askCache;
+	/** Receive time of the last message applied, ns (null before the first). */
+	lastUpdateNs: bigint | null;
+	/** Whether a snapshot has been applied: before one, changes describe a partial book. */
+	hasSnapshot: boolean;
+	/**
+	 * Applies one message. A snapshot replaces both sides; a change sets each level it carries
+	 * (amount 0 removes the level). Levels are keyed by price, so `100.10` and `100.1` are one level.
+	 */
+	apply(m: BookUpdate): this;
+	private set;
+	/** Bids, best (highest) first; the first `depth` when given. */
+	bids(depth?: number): BookLevel[];
+	/** Asks, best (lowest) first; the first `depth` when given. */
+	asks(depth?: number): BookLevel[];
+	bestBid(): BookLevel | undefined;
+	bestAsk(): BookLevel | undefined;
+	/** Best ask minus best bid (negative when the book is crossed, as Nexus' can be); undefined when a side is empty. */
+	spread(): number | undefined;
+	/** Midpoint of best bid and ask; undefined when a side is empty. */
+	mid(): number | undefined;
+	/**
+	 * The book of `source` as it stood at `time` (messages received at or before it): the latest
+	 * snapshot at or before `time`, then the changes after it. TT_NO_DATA when the recording holds no
+	 * snapshot of that book by then.
+	 */
+	static bookAt(source: BookSource, time: TimeInput): Promise<OrderBook>;
+}
+export interface StreamInventory {
+	exchange: string;
+	stream: string;
+	firstNs: bigint | null;
+	lastNs: bigint | null;
+	/** Incoming frames (direction 'in'). */
+	frames: number;
+	/** Every record: frames in and out, events. */
+	records: number;
+	gaps: number;
+}
+export interface ExchangeBytes {
+	exchange: string;
+	files: number;
+	bytes: number;
+	rawBytes: number;
+}
+export interface JournalInventory {
+	instance: string;
+	closedSegments: number;
+	openSegments: number;
+	bytes: number;
+}
+export interface Inventory {
+	streams: StreamInventory[];
+	exchanges: ExchangeBytes[];
+	journals: JournalInventory[];
+}
+type ColumnType = "VARCHAR" | "BIGINT" | "INTEGER" | "UBIGINT" | "DOUBLE" | "BOOLEAN" | "BLOB";
+interface ColumnDef {
+	name: string;
+	type: ColumnType;
+	nullable: boolean;
+	doc: string;
+}
+declare const TABLES: {
+	readonly raw: [
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+	readonly trades: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef
+	];
+	readonly book: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+	readonly klines: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly tickers: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly orders: ColumnDef[];
+	readonly fills: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef
+	];
+	readonly balances: ColumnDef[];
+	readonly positions: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly gaps: [
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+};
+type TableName = keyof typeof TABLES;
+export interface CompactResult {
+	table: TableName;
+	exchange: string;
+	date: string;
+	instance: string;
+	inputs: string[];
+	output: string | null;
+	rows: number;
+	/** Superseded files deleted (leftovers of an interrupted compaction). */
+	cleaned: number;
+	/** compactAll: why this day was not compacted (its files are left as they are). */
+	error?: {
+		code: string;
+		message: string;
+	};
+}
+interface JournalStats {
+	appended: number;
+	written: number;
+	bytesWritten: number;
+	lostRecords: number;
+	syncs: number;
+	lastSyncNs: bigint | null;
+	segment: string | null;
+	diskFull: boolean;
+}
+interface CorruptRegion {
+	offset: number;
+	length: number;
+	quarantinePath?: string;
+}
+interface ScanReport {
+	path: string;
+	records: number;
+	validBytes: number;
+	tornTailBytes: number;
+	corrupt: CorruptRegion[];
+	firstRecvNs: bigint | null;
+	lastRecvNs: bigint | null;
+}
+interface RecoveryReport extends ScanReport {
+	truncated: boolean;
+	quarantined: number;
+	gapRecordsWritten: number;
+}
+export interface DeadSegmentRecovery {
+	path: string;
+	closedAs: string;
+	report: RecoveryReport;
+}
+interface NormalizeIssues {
+	failedFrames: number;
+	missingExchanges: string[];
+	messages: string[];
+}
+interface SealedFile {
+	table: TableName;
+	exchange: string;
+	date: string;
+	path: string;
+	rows: number;
+	bytes: number;
+}
+interface SegmentSealReport {
+	instance: string;
+	segment: string;
+	records: number;
+	files: SealedFile[];
+	normalize: NormalizeIssues;
+	badGapPayloads: number;
+	/** Normalized rows skipped because a value could not be stored. */
+	badRows: number;
+}
+export interface SealReport {
+	segments: SegmentSealReport[];
+	records: number;
+	files: number;
+	/** Instances skipped because another sealer holds their lock. */
+	busyInstances: string[];
+	tempFilesRemoved: number;
+	/** Segments that failed (the journal segment is kept; later segments of the instance wait). */
+	failures: Array<{
+		instance: string;
+		segment: string;
+		error: string;
+	}>;
+}
+type FindingSeverity = "damage" | "notice";
+export interface Finding {
+	severity: FindingSeverity;
+	path: string;
+	message: string;
+}
+export interface VerifyReport {
+	files: number;
+	rows: number;
+	segments: number;
+	records: number;
+	findings: Finding[];
+	damaged: boolean;
+}
+/** A query parameter: `$1` / `?` take them in order (an array), `$name` by name (an object). */
+export type QueryValue = string | number | bigint | boolean | null | Date | Uint8Array;
+export type QueryParams = readonly QueryValue[] | Readonly<Record<string, QueryValue>>;
+/** A result row: column name → value (BIGINT as bigint, BLOB as Uint8Array, TIMESTAMP and DATE as Date). */
+export type Row = Record<string, unknown>;
+export interface StoreOptions {
+	/** Include unsealed journals in the SQL views (default true; false is faster on large folders). */
+	includeJournal?: boolean;
+}
+export interface SealStoreOptions {
+	/** Then merge each finished day's files into one file per instance (days before today, UTC). */
+	compact?: boolean;
+	/** With compact: include today (rewritten again at each later compaction). */
+	compactToday?: boolean;
+	/** With compact: zstd level 1-22 of the day files (default 9). */
+	zstdLevel?: number;
+	/** Only this recorder instance. */
+	instance?: string;
+	log?: Logger;
+}
+export interface StoreSealReport {
+	/** Open segments a stopped recorder left, recovered and closed before sealing. */
+	recovered: DeadSegmentRecovery[];
+	sealed: SealReport;
+	/** Day partitions compacted (null without `compact`). */
+	compacted: CompactResult[] | null;
+}
+export interface Store {
+	/** The local data folder. */
+	readonly dir: string;
+	/**
+	 * Runs SQL over the views raw, trades, book, klines, tickers, orders, fills, balances, positions,
+	 * gaps and the derived ones (top_of_book, spread, bars(), book_at(), …). Several statements
+	 * separated by ";" run in order and the last one's rows are returned. TT_QUERY on an SQL error.
+	 */
+	query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]>;
+	/** The same, as an Apache Arrow Table (64-bit integers and bytes kept; see store/duck/arrow-result.ts for the types). */
+	queryArrow(sql: string, params?: QueryParams): Promise<Table>;
+	/** Inventory: streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal. */
+	ls(): Promise<Inventory>;
+	/** Checks every sealed partition and journal segment; `damaged` is true when something is. */
+	verify(): Promise<VerifyReport>;
+	/** Recovers what dead recorders left, seals closed journal segments, and optionally compacts. */
+	seal(options?: SealStoreOptions): Promise<StoreSealReport>;
+	/** Releases the DuckDB snapshot (the object cannot be used afterwards). */
+	close(): void;
+}
+/**
+ * Opens a data folder as a Store. TT_NO_DATA when nothing is there (a mistyped path reads as no
+ * data, never as an empty recording).
+ *
+ * @example
+ * const store = await openStore('./data');
+ * const [{ n }] = await store.query<{ n: bigint }>("SELECT count(*) AS n FROM trades WHERE exchange = $1", ['coinstore']);
+ * store.close();
+ */
+export declare function openStore(data: DataLocation, options?: StoreOptions): Promise<Store>;
+declare const ERROR_CODES: {
+	readonly TT_USAGE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a command line that cannot be parsed: unknown command or option, missing argument";
+	};
+	readonly TT_CONFIG_INVALID: {
+		readonly exit: "USAGE";
+		readonly meaning: "a config field, flag or option value is wrong (the message names it and the accepted values)";
+	};
+	readonly TT_CONFIG_UNREADABLE: {
+		readonly exit: "USAGE";
+		readonly meaning: "the config file cannot be read or parsed (JSON or YAML)";
+	};
+	readonly TT_UNKNOWN_EXCHANGE: {
+		readonly exit: "USAGE";
+		readonly meaning: "not one of coinstore, coinsuper, nexus, coinceres";
+	};
+	readonly TT_UNKNOWN_CHANNEL: {
+		readonly exit: "USAGE";
+		readonly meaning: "a channel string the exchange's grammar does not accept (the valid forms are listed)";
+	};
+	readonly TT_CREDENTIALS_MISSING: {
+		readonly exit: "USAGE";
+		readonly meaning: "a private channel without credentials (config or `TICKTAPE_<EXCHANGE>_<FIELD>`)";
+	};
+	readonly TT_BAD_TIME: {
+		readonly exit: "USAGE";
+		readonly meaning: "a time that is neither ISO 8601 nor epoch s/ms/ns, or a range that ends before it starts";
+	};
+	readonly TT_SCRIPT_UNKNOWN: {
+		readonly exit: "USAGE";
+		readonly meaning: "no such analysis script";
+	};
+	readonly TT_QUERY: {
+		readonly exit: "USAGE";
+		readonly meaning: "an SQL error (the message is DuckDB's)";
+	};
+	readonly TT_ADDRESS_IN_USE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a server cannot listen on its address: the port is taken, reserved or the address is not this machine's";
+	};
+	readonly TT_PATH_ESCAPE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a value would make ticktape read or write outside its data folder";
+	};
+	readonly TT_DATA_DIR: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the data folder is not writable, or is a file";
+	};
+	readonly TT_JOURNAL_LOCKED: {
+		readonly exit: "FAILURE";
+		readonly meaning: "another live process owns this instance's journal";
+	};
+	readonly TT_JOURNAL_IO: {
+		readonly exit: "FAILURE";
+		readonly meaning: "journal I/O failed (the writer keeps running; losses become gaps)";
+	};
+	readonly TT_DISK_FULL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the disk is full (the writer keeps running; losses become gaps)";
+	};
+	readonly TT_PROTOCOL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "a peer broke its protocol";
+	};
+	readonly TT_JOURNAL_CORRUPT: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a journal segment is damaged (verify)";
+	};
+	readonly TT_PARTITION_DAMAGED: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a sealed partition is damaged (verify)";
+	};
+	readonly TT_SEAL_VERIFY: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a sealed file does not match its journal";
+	};
+	readonly TT_NO_DATA: {
+		readonly exit: "NO_DATA";
+		readonly meaning: "nothing to read where `--data` points, or the filter (exchange, symbol, time) matches nothing: the message lists what the data holds";
+	};
+	readonly TT_INTERNAL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "a bug: please report it";
+	};
+};
+export type ErrorCode = keyof typeof ERROR_CODES;
+export declare class TicktapeError extends Error {
+	readonly code: ErrorCode;
+	readonly context: Record<string, unknown>;
+	constructor(code: ErrorCode, message: string, context?: Record<string, unknown>, options?: {
+		cause?: unknown;
+	});
+}
+interface FaultCounts {
+	/** Connections terminated after N frames or N seconds. */
+	drops: number;
+	malformed: number;
+	/** Frames held back by delayMs. */
+	delayed: number;
+	lifetimeCloses: number;
+	/** Connections whose session was given an idle timeout (idleCloseS). */
+	idleLimits: number;
+	/** Connections whose reading was stopped. */
+	stoppedReading: number;
+	/** Streams that stalled, and the items withheld from them. */
+	stalledStreams: number;
+	withheldItems: number;
+}
+interface RouteStats {
+	connections: number;
+	connectionsTotal: number;
+	frames: number;
+	bytes: number;
+}
+export interface SimulatorStats {
+	steps: number;
+	nowMs: number;
+	connections: number;
+	/** Frames and bytes sent, per `exchange/endpoint`. */
+	routes: Record<string, RouteStats>;
+	frames: number;
+	bytes: number;
+	/** Feed items delivered to sessions, per stream kind. */
+	delivered: Record<string, number>;
+	faults: FaultCounts;
+	/** Steps the pacer skipped because the process fell behind. */
+	skippedSteps: number;
+}
+/** exchange → endpoint name → URL, e.g. `urls.coinstore.ws`, `urls.coinsuper.mqtt`. */
+export type EndpointUrls = Partial<Record<ExchangeId, Record<string, string>>>;
+/** `ticktape simulate`'s flags, camel-cased. */
+export interface SimulatorOptions {
+	/** Port, 0 for any free port (default 9001). */
+	port?: number;
+	/** Address to listen on (default 127.0.0.1). */
+	host?: string;
+	/** Seed of the market: same seed, same market (default 1). */
+	seed?: number;
+	/** Market steps per second (each step moves every symbol once), or 'max' to go as fast as clients read (default 200). */
+	rate?: number | "max";
+	/** Symbols as BASE-QUOTE (default BTC-USDT, ETH-USDT, …). */
+	symbols?: readonly string[];
+	/** Start of the market clock, Unix ms (default: now); fix it for byte-identical runs. */
+	originMs?: number;
+	/** Minimum market time between two book snapshots of one stream, ms (default 100). */
+	bookThrottleMs?: number;
+	/** The demo account trades by itself now and then (default true). */
+	autoTrade?: boolean;
+	/** Extra credentials, `<exchange>:field=value,field=value` each. */
+	credential?: readonly string[];
+	faultDropEvery?: number;
+	faultDropEveryS?: number;
+	faultMalformedRate?: number;
+	faultDelayMs?: number;
+	faultStopReading?: boolean;
+	faultLifetimeS?: number;
+	faultStall?: string;
+	faultStallAfter?: number;
+	logger?: Logger;
+}
+export interface SimulatorHandle {
+	readonly port: number;
+	/** exchange → endpoint → URL. */
+	readonly urls: EndpointUrls;
+	url(exchange: ExchangeId, endpoint: string): string;
+	stats(): SimulatorStats;
+	close(): Promise<void>;
+}
+export declare function startSimulator(options?: SimulatorOptions): Promise<SimulatorHandle>;
+type Speed = number | "max";
+/** `ticktape replay`'s flags, camel-cased. */
+export interface ReplayServerOptions {
+	data: DataLocation;
+	/** Port, 0 for any free port (default 8001). */
+	port?: number;
+	/** Address to bind (default 127.0.0.1). */
+	host?: string;
+	/** 1 real time, N times faster, or 'max' as fast as the client reads (default 1). */
+	speed?: Speed | string;
+	from?: TimeInput;
+	to?: TimeInput;
+	/** Start over at the end of the range instead of closing with 1000. */
+	loop?: boolean;
+	/** Wait after a session's first subscription before its clock starts, ms (default 250). */
+	graceMs?: number;
+	/** Do not reproduce recorded disconnects and sequence gaps. */
+	continueOnGaps?: boolean;
+	maxConnections?: number;
+	/** Subscriptions per connection. */
+	maxSubscriptions?: number;
+	/** A paced client with more unsent bytes than this is closed with 1008. */
+	maxBufferedBytes?: number;
+	/** A named session keeps its clock this long after its last connection, ms. */
+	sessionKeepMs?: number;
+	logger?: Logger;
+}
+export interface ReplayServerStats {
+	[key: string]: unknown;
+}
+export interface ReplayServerHandle {
+	readonly port: number;
+	/** exchange → endpoint → URL; the control API and /normalized are on the same port. */
+	readonly urls: EndpointUrls;
+	url(exchange: ExchangeId, endpoint: string): string;
+	/** Recorded streams per exchange. */
+	streams(): Partial<Record<ExchangeId, string[]>>;
+	stats(): ReplayServerStats;
+	close(): Promise<void>;
+}
+export declare function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle>;
+declare const exchangeConfigSchema: z.ZodObject<{
+	/** Exchange id: coinstore | coinsuper | nexus | coinceres. */
+	name: z.ZodString;
+	/** Channels as the exchange spells them (see `ticktape record --help`). */
+	channels: z.ZodArray<z.ZodString, "many">;
+	/** Base URL for every endpoint (a simulator or replay server): endpoint URL = baseUrl + its path. */
+	baseUrl: z.ZodOptional<z.ZodString>;
+	/** URL of each endpoint by name; overrides the production default. */
+	urls: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
+	/** Shortcut for `urls` when the exchange has one endpoint (or for its first one). */
+	url: z.ZodOptional<z.ZodString>;
+	/** Credentials of private channels (also from env TICKTAPE_<EXCHANGE>_<FIELD>). */
+	credentials: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
+	/** Rotate (make-before-break) each connection after this long; default: before the exchange's own cap. */
+	rotateAfterMs: z.ZodOptional<z.ZodNumber>;
+	/** Per-stream stale thresholds (ms) by channel, overriding quietMs × staleFactor. */
+	staleMs: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodNumber>>;
+}, "strict", z.ZodTypeAny, {
+	name: string;
+	channels: string[];
+	url?: string | undefined;
+	credentials?: Record<string, string> | undefined;
+	urls?: Record<string, string> | undefined;
+	baseUrl?: string | undefined;
+	rotateAfterMs?: number | undefined;
+	staleMs?: Record<string, number> | undefined;
+}, {
+	name: string;
+	channels: string[];
+	url?: string | undefined;
+	credentials?: Record<string, string> | undefined;
+	urls?: Record<string, string> | undefined;
+	baseUrl?: string | undefined;
+	rotateAfterMs?: number | undefined;
+	staleMs?: Record<string, number> | undefined;
+}>;
+type ExchangeConfigFile = z.infer<typeof exchangeConfigSchema>;
+interface ConfigFlags {
+	config?: string;
+	exchange?: string;
+	channels?: string[];
+	url?: string;
+	data?: string;
+	instance?: string;
+	http?: string;
+	simulate?: boolean;
+	simulatePort?: number;
+	seed?: number;
+	rate?: number;
+	fsyncIntervalMs?: number;
+	sealIntervalMs?: number;
+	staggerMs?: number;
+}
+interface Alert {
+	atMs: number;
+	exchange: string;
+	stream: string;
+	message: string;
+	connId: string | null;
+}
+interface DiskSpace {
+	freeBytes: number;
+	totalBytes: number;
+}
+interface SealSummary {
+	segments: number;
+	records: number;
+	files: number;
+	failures: Array<{
+		instance: string;
+		segment: string;
+		error: string;
+	}>;
+	busy?: string[];
+	compacted: number;
+}
+interface SealRunnerStats {
+	runs: number;
+	failedRuns: number;
+	lastRunAtMs: number | null;
+	lastDurationMs: number | null;
+	lastSummary: SealSummary | null;
+	lastError: string | null;
+	running: boolean;
+}
+interface StreamCursor {
+	/** Highest sequence accepted. */
+	seq: number | null;
+	/** Timestamp of the last accepted frame that had one, and its connection. */
+	tsMs: number | null;
+	connId: string | null;
+}
+interface OpenGap {
+	startNs: bigint;
+	cause: GapCause;
+	detail: string;
+	/** Last exchange sequence value of the stream before the gap, when it has one. */
+	lastSeq: number | null;
+}
+declare class StreamState {
+	spec: StreamSpec;
+	readonly exchange: string;
+	/** Stale threshold (ms): silence longer than this on a live connection forces a reconnect. */
+	staleMs: number;
+	frames: number;
+	bytes: number;
+	malformed: number;
+	lastDataNs: bigint | null;
+	lastSeq: number | null;
+	openGap: OpenGap | null;
+	/** What has been accepted so far, to flag repeated data (handoff.ts). */
+	readonly cursor: StreamCursor;
+	gaps: number;
+	refused: string | null;
+	/** Alert raised because the subscription stays silent (cleared by data). */
+	silent: boolean;
+	/** frames/s over the last rate window. */
+	rate: number;
+	private rateFrames;
+	private rateAtMs;
+	constructor(spec: StreamSpec, exchange: string, 
+	/** Stale threshold (ms): silence longer than this on a live connection forces a reconnect. */
+	staleMs: number);
+	get key(): string;
+	/** Opens a gap unless one is open already (the earlier start wins: it covers more). */
+	openGapAt(gap: OpenGap): void;
+	/** Updates `rate` from the frames counted since the last call. */
+	sampleRate(nowMs: number): void;
+}
+interface HealthInput {
+	instance: string;
+	startedMs: number;
+	nowNs: bigint;
+	streams: Array<{
+		state: StreamState;
+		reconnects: number;
+		connected: boolean;
+		connId: string | null;
+	}>;
+	alerts: Alert[];
+	alertsTotal: number;
+	journal: JournalStats | null;
+	disk: DiskSpace | null;
+	lowDiskBytes: number;
+	seal: SealRunnerStats | null;
+}
+type HealthStatus = "ok" | "degraded" | "failing";
+declare function buildHealth(h: HealthInput): {
+	status: HealthStatus;
+	instance: string;
+	uptime_s: number;
+	streams: {
+		exchange: string;
+		stream: string;
+		connected: boolean;
+		conn_id: string | null;
+		frames: number;
+		frames_per_s: number;
+		last_frame_age_ms: number | null;
+		stale_after_ms: number;
+		reconnects: number;
+		gaps: number;
+		malformed: number;
+		open_gap: {
+			since_ns: string;
+			cause: GapCause;
+			detail: string;
+		} | null;
+		refused: string | null;
+		silent: boolean;
+	}[];
+	open_gaps: number;
+	alerts: {
+		at: string;
+		exchange: string;
+		stream: string;
+		message: string;
+		conn_id: string | null;
+	}[];
+	alerts_total: number;
+	journal: {
+		appended: number;
+		written: number;
+		bytes_written: number;
+		lost_records: number;
+		syncs: number;
+		last_sync_ns: string | null;
+		segment: string | null;
+		disk_full: boolean;
+	} | null;
+	disk: {
+		free_bytes: number;
+		total_bytes: number;
+		low: boolean;
+		warning: string | null;
+	} | null;
+	seal: {
+		runs: number;
+		failed_runs: number;
+		running: boolean;
+		last_run: string | null;
+		last_duration_ms: number | null;
+		last_error: string | null;
+	} | null;
+};
+type HealthDoc = ReturnType<typeof buildHealth>;
+/** `ticktape record`'s flags, camel-cased, plus `exchanges` (the config file's entries, inline). */
+export interface RecorderOptions extends Omit<ConfigFlags, "channels"> {
+	/** With `exchange`: the channels to record, e.g. ['btcusdt@trade', 'btcusdt@depth@20']. */
+	channels?: readonly string[];
+	/** What to record, as a config file's `exchanges` list: `{ name, channels, baseUrl?, urls?, credentials? }`. */
+	exchanges?: readonly ExchangeConfigFile[];
+	logger?: Logger;
+}
+export interface RecorderHandle {
+	/** Recorder instance id (names its journal folder and files). */
+	readonly instance: string;
+	readonly dataDir: string;
+	/** exchange → endpoint → URL recorded from. */
+	readonly urls: EndpointUrls;
+	/** `http://host:port` of /health and /metrics, or null when off. */
+	readonly httpUrl: string | null;
+	/** What /health says: per-stream frames, rates, staleness, gaps, journal and seal state. */
+	stats(): HealthDoc;
+	/** Stops like SIGTERM: closes the sockets and the journal, then seals (within the shutdown budget). */
+	close(): Promise<void>;
+}
+export declare function startRecorder(options: RecorderOptions): Promise<RecorderHandle>;
+
+export {
+	HealthDoc as RecorderStats,
+};
+
+export {};
