@@ -528,7 +528,11 @@ export class Recorder {
 
   /** The URL of every endpoint recorded from, per exchange. */
   endpointUrls(): Array<{ exchange: ExchangeId; endpoint: string; url: string }> {
-    return this.config.exchanges.flatMap((p) => Object.entries(p.urls).map(([endpoint, url]) => ({ exchange: p.id, endpoint, url })));
+    return this.config.exchanges.flatMap((p) => {
+      const mod = exchangeModule(p.id);
+      const endpoints = [...new Set(planGroups(p, mod).map((g) => g.endpoint))];
+      return endpoints.map((endpoint) => ({ exchange: p.id, endpoint, url: endpointUrl(p, mod, endpoint) }));
+    });
   }
 
   /** The data folder written into. */

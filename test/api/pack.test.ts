@@ -73,7 +73,7 @@ describe('the packed package', () => {
     expect(r.damaged).toBe(false);
     expect(r.lastBook).toBeGreaterThan(0);
     expect(r.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
-  });
+  }, INSTALL_TIMEOUT_MS);
 
   it("the README's TypeScript example type-checks against the package", () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -84,12 +84,12 @@ describe('the packed package', () => {
     const r = spawnSync(process.execPath, [TSC, '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'readme-example.ts'], { cwd: project, env, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
-  });
+  }, INSTALL_TIMEOUT_MS);
 
   it('a type error in a consumer fails tsc (the declarations are checked, not any)', () => {
     fs.writeFileSync(path.join(project, 'wrong.ts'), "import { replay } from 'ticktape';\nreplay({ data: './d', from: { when: 'now' } });\n");
     const r = spawnSync(process.execPath, [TSC, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'wrong.ts'], { cwd: project, env, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain('wrong.ts');
-  });
+  }, INSTALL_TIMEOUT_MS);
 });

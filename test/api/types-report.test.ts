@@ -30,6 +30,6 @@ describe('types/index.d.ts', () => {
     expect(d).toContain('static bookAt(');
     expect(d).toMatch(/queryArrow\(sql: string, params\?: QueryParams\): Promise<Table>/);
     // only packages the library depends on are imported, never a relative path
-    for (const m of d.matchAll(/^import .* from '([^']+)';$/gm)) expect(['apache-arrow', 'pino']).toContain(m[1]);
+    for (const m of d.matchAll(/^import .* from '([^']+)';$/gm)) expect(['apache-arrow', 'pino', 'zod']).toContain(m[1]);
   });
 });
