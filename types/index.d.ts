@@ -627,6 +627,18 @@ declare const ERROR_CODES: {
 		readonly exit: "DAMAGE";
 		readonly meaning: "a sealed file does not match its journal";
 	};
+	readonly TT_STORE_DENIED: {
+		readonly exit: "USAGE";
+		readonly meaning: "the object store refused the credentials, or there is no such bucket";
+	};
+	readonly TT_STORE_UNREACHABLE: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the object store did not answer (after the SDK's retries); nothing local is deleted";
+	};
+	readonly TT_STORE_CONFLICT: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "an object of that name already holds other bytes: never overwritten";
+	};
 	readonly TT_NO_DATA: {
 		readonly exit: "NO_DATA";
 		readonly meaning: "nothing to read where `--data` points, or the filter (exchange, symbol, time) matches nothing: the message lists what the data holds";
@@ -820,6 +832,8 @@ interface Alert {
 	stream: string;
 	message: string;
 	connId: string | null;
+	/** Short machine-readable cause where there is one (`refused 401`, `dns`, `unreachable`, `closed on open`). */
+	cause?: string;
 }
 interface DiskSpace {
 	freeBytes: number;
@@ -860,6 +874,12 @@ interface OpenGap {
 	/** Last exchange sequence value of the stream before the gap, when it has one. */
 	lastSeq: number | null;
 }
+interface StreamDown {
+	cause: string;
+	detail: string;
+	sinceMs: number;
+	attempts: number;
+}
 declare class StreamState {
 	spec: StreamSpec;
 	readonly exchange: string;
@@ -877,6 +897,10 @@ declare class StreamState {
 	refused: string | null;
 	/** Alert raised because the subscription stays silent (cleared by data). */
 	silent: boolean;
+	/** Set while the stream's connection fails (refused, dns, unreachable, closed on open); cleared once it delivers or stays up. */
+	down: StreamDown | null;
+	/** Frames journal losses (disk full, I/O errors) cost this stream, each loss also counted in `gaps`. */
+	journalLostFrames: number;
 	/** frames/s over the last rate window. */
 	rate: number;
 	private rateFrames;
@@ -890,6 +914,26 @@ declare class StreamState {
 	/** Updates `rate` from the frames counted since the last call. */
 	sampleRate(nowMs: number): void;
 }
+interface UploadRunnerStats {
+	url: string;
+	endpoint: string | null;
+	running: boolean;
+	passes: number;
+	failedPasses: number;
+	/** Files that failed to ship (each attempt counts). */
+	failures: number;
+	uploadedFiles: number;
+	uploadedBytes: number;
+	/** Throughput of the last pass that shipped bytes. */
+	lastBytesPerS: number | null;
+	backlogFiles: number;
+	backlogBytes: number;
+	/** Age of the oldest sealed file not yet shipped, seconds (0 with no backlog). */
+	lagS: number;
+	deletedLocalFiles: number;
+	lastSuccessMs: number | null;
+	lastError: string | null;
+}
 interface HealthInput {
 	instance: string;
 	startedMs: number;
@@ -902,10 +946,17 @@ interface HealthInput {
 	}>;
 	alerts: Alert[];
 	alertsTotal: number;
+	alertCounts?: Array<{
+		exchange: string;
+		cause: string;
+		count: number;
+	}>;
 	journal: JournalStats | null;
 	disk: DiskSpace | null;
 	lowDiskBytes: number;
 	seal: SealRunnerStats | null;
+	/** Shipping to object storage (`store`), null without one. */
+	upload?: UploadRunnerStats | null;
 }
 type HealthStatus = "ok" | "degraded" | "failing";
 declare function buildHealth(h: HealthInput): {
@@ -929,9 +980,25 @@ declare function buildHealth(h: HealthInput): {
 			cause: GapCause;
 			detail: string;
 		} | null;
+		journal_lost_frames: number;
 		refused: string | null;
 		silent: boolean;
+		down: {
+			cause: string;
+			detail: string;
+			since: string;
+			attempts: number;
+		} | null;
+		live: boolean;
 	}[];
+	exchanges: {
+		exchange: string;
+		streams: number;
+		live: number;
+		down: boolean;
+	}[];
+	/** Exchanges with no live stream: the recorder is failing them. */
+	exchanges_down: string[];
 	open_gaps: number;
 	alerts: {
 		at: string;
@@ -939,8 +1006,14 @@ declare function buildHealth(h: HealthInput): {
 		stream: string;
 		message: string;
 		conn_id: string | null;
+		cause: string | null;
 	}[];
 	alerts_total: number;
+	alert_counts: {
+		exchange: string;
+		cause: string;
+		count: number;
+	}[];
 	journal: {
 		appended: number;
 		written: number;
@@ -963,6 +1036,22 @@ declare function buildHealth(h: HealthInput): {
 		running: boolean;
 		last_run: string | null;
 		last_duration_ms: number | null;
+		last_error: string | null;
+	} | null;
+	upload: {
+		url: string;
+		endpoint: string | null;
+		running: boolean;
+		backlog_files: number;
+		backlog_bytes: number;
+		lag_s: number;
+		bytes_per_s: number | null;
+		uploaded_files: number;
+		uploaded_bytes: number;
+		failures: number;
+		failed_passes: number;
+		deleted_local_files: number;
+		last_success: string | null;
 		last_error: string | null;
 	} | null;
 };
