@@ -1,0 +1,124 @@
+/**
+ * Template + slots + rest → the frame's exact bytes (format.ts), written into a caller's buffer:
+ * the reader rebuilds a whole batch of frames into one buffer and hands out views of it. Pure.
+ */
+import { SEP, SEP_CODE, SLOT_CHAR_BASE } from './format.js';
+
+export type SlotValues = (number | null)[];
+
+const HOLE_REST = 0;
+const HOLE_INT = 1;
+const HOLE_DEC = 2;
+
+/** A template parsed once: literal bytes and, per hole, its kind and slot. */
+export interface CompiledTemplate {
+  head: Uint8Array;
+  kinds: Uint8Array;
+  slots: Uint8Array;
+  lits: Uint8Array[];
+  /** Bytes of the literals together (a lower bound of a frame's length). */
+  literalBytes: number;
+}
+
+const enc = new TextEncoder();
+const cache = new Map<string, CompiledTemplate>();
+/** Compiled templates kept (a few per stream in practice); the cache is cleared beyond. */
+export const MAX_CACHED_TEMPLATES = 10_000;
+
+export function compileTemplate(tpl: string): CompiledTemplate {
+  const hit = cache.get(tpl);
+  if (hit) return hit;
+  const parts = tpl.split(SEP);
+  const n = parts.length - 1;
+  const kinds = new Uint8Array(n);
+  const slots = new Uint8Array(n);
+  const lits: Uint8Array[] = new Array(n);
+  const head = enc.encode(parts[0]);
+  let literalBytes = head.length;
+  for (let k = 0; k < n; k++) {
+    const p = parts[k + 1];
+    const t = p.charCodeAt(0);
+    if (t === 0x72 /* r */) {
+      kinds[k] = HOLE_REST;
+      lits[k] = enc.encode(p.slice(1));
+    } else {
+      kinds[k] = t === 0x69 /* i */ ? HOLE_INT : HOLE_DEC;
+      slots[k] = p.charCodeAt(1) - SLOT_CHAR_BASE;
+      lits[k] = enc.encode(p.slice(2));
+    }
+    literalBytes += lits[k].length;
+  }
+  const c: CompiledTemplate = { head, kinds, slots, lits, literalBytes };
+  if (cache.size >= MAX_CACHED_TEMPLATES) cache.clear();
+  cache.set(tpl, c);
+  return c;
+}
+
+const digits = new Uint8Array(24);
+
+/** Writes the decimal digits of a non-negative safe integer, at least `minDigits` of them; returns the new offset. */
+function writeDigits(v: number, minDigits: number, out: Uint8Array, o: number): number {
+  let n = 0;
+  do {
+    const q = Math.floor(v / 10);
+    digits[n++] = 0x30 + (v - q * 10);
+    v = q;
+  } while (v > 0);
+  while (n < minDigits) digits[n++] = 0x30;
+  while (n > 0) out[o++] = digits[--n];
+  return o;
+}
+
+/**
+ * Rebuilds one frame into `out` at `o`; returns the frame's length, or -1 when `out` is too small
+ * (the caller grows it and retries) or a value is missing.
+ * `rest` holds the frame's rest fields in rest[restStart, restEnd).
+ */
+export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: Uint8Array, restStart: number, restEnd: number, slots: SlotValues, out: Uint8Array, o: number): number {
+  const start = o;
+  const cap = out.length;
+  if (pre) {
+    if (o + pre.length > cap) return -1;
+    out.set(pre, o);
+    o += pre.length;
+  }
+  if (o + t.head.length > cap) return -1;
+  out.set(t.head, o);
+  o += t.head.length;
+  let r = restStart;
+  const n = t.kinds.length;
+  for (let k = 0; k < n; k++) {
+    // This hole's rest field (empty for slot holes) runs to the next separator.
+    let e = r;
+    while (e < restEnd && rest[e] !== SEP_CODE) e++;
+    const kind = t.kinds[k];
+    if (kind === HOLE_REST) {
+      if (o + (e - r) > cap) return -1;
+      for (let b = r; b < e; b++) out[o++] = rest[b];
+    } else {
+      const v = slots[t.slots[k]];
+      if (v === null || v === undefined) return -1;
+      if (o + 40 > cap) return -1;
+      if (kind === HOLE_INT) {
+        if (v < 0) {
+          out[o++] = 0x2d;
+          o = writeDigits(-v, 1, out, o);
+        } else o = writeDigits(v, 1, out, o);
+      } else {
+        const mant = Math.floor(v / 16);
+        const scale = v - mant * 16;
+        o = writeDigits(mant, scale + 1, out, o);
+        // Move the last `scale` digits one place right and put the point before them.
+        for (let b = 0; b < scale; b++) out[o - b] = out[o - b - 1];
+        out[o - scale] = 0x2e;
+        o++;
+      }
+    }
+    r = e + 1;
+    const lit = t.lits[k];
+    if (o + lit.length > cap) return -1;
+    out.set(lit, o);
+    o += lit.length;
+  }
+  return o - start;
+}

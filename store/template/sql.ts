@@ -1,0 +1,25 @@
+/**
+ * The same rebuild in SQL, for DuckDB (views over raw, verification) and for the stock duckdb CLI
+ * (analysis/sql/base.sql carries this text; a test keeps the two identical). `tt_payload(...)`
+ * returns the exact payload BLOB of any raw row, templated or not.
+ */
+import { SLOT_COLUMNS, TEMPLATE_COLUMNS } from './format.js';
+
+/** `tt_payload(payload, tpl, pre, rest, [n0..n15])` and its helpers, as CREATE MACRO statements. */
+export const PAYLOAD_MACROS_SQL = [
+  `CREATE OR REPLACE MACRO tt_dec_point(p, s) AS left(p, length(p) - s) || '.' || right(p, s)`,
+  `CREATE OR REPLACE MACRO tt_dec(v) AS tt_dec_point(lpad(CAST(v // 16 AS VARCHAR), CAST(greatest(length(CAST(v // 16 AS VARCHAR)), v % 16 + 1) AS INTEGER), '0'), CAST(v % 16 AS INTEGER))`,
+  `CREATE OR REPLACE MACRO tt_payload(payload, tpl, pre, rest, slots) AS CASE WHEN tpl IS NULL THEN payload ELSE coalesce(pre, ''::BLOB) || encode(array_to_string(list_transform(list_zip(string_split(tpl, chr(31)), [NULL::VARCHAR] || string_split(rest, chr(31))), (z, k) -> CASE WHEN k = 1 THEN z[1] WHEN z[1][1] = 'r' THEN z[2] || z[1][2:] WHEN z[1][1] = 'i' THEN CAST(slots[unicode(z[1][2]) - 47] AS VARCHAR) || z[1][3:] ELSE tt_dec(slots[unicode(z[1][2]) - 47]) || z[1][3:] END), '')) END`,
+];
+
+/** The payload of a raw row as an expression over its columns (qualified by `alias.` when given). */
+export function payloadExpr(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `tt_payload(${a}"payload", ${a}"tpl", ${a}"pre", ${a}"rest", [${SLOT_COLUMNS.map((c) => `${a}"${c}"`).join(', ')}])`;
+}
+
+/** The storage columns, for `SELECT * EXCLUDE (...)`. */
+export const TEMPLATE_COLUMNS_SQL = TEMPLATE_COLUMNS.map((c) => `"${c}"`).join(', ');
+
+/** DDL of the template columns (after the raw table's own). */
+export const TEMPLATE_COLUMNS_DDL = ['"tpl" VARCHAR', '"pre" BLOB', '"rest" VARCHAR', ...SLOT_COLUMNS.map((c) => `"${c}" BIGINT`), '"rank" BIGINT'].join(', ');
