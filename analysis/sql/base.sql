@@ -10,6 +10,13 @@
 -- A table with no file yet is an empty table with the same columns (schemas/tables.ts), so every
 -- view and script works on any folder: each view reads through query() the SQL chosen here.
 
+-- Raw files may store payloads as templates (ARCHITECTURE.md, "Payload templates"): tt_payload() rebuilds
+-- every payload byte for byte, and the raw view shows it as payload (generated from store/template/sql.ts).
+CREATE OR REPLACE MACRO tt_dec_point(p, s) AS left(p, length(p) - s) || '.' || right(p, s);
+CREATE OR REPLACE MACRO tt_dec(v) AS tt_dec_point(lpad(CAST(v // 16 AS VARCHAR), CAST(greatest(length(CAST(v // 16 AS VARCHAR)), v % 16 + 1) AS INTEGER), '0'), CAST(v % 16 AS INTEGER));
+CREATE OR REPLACE MACRO tt_payload(payload, tpl, pre, rest, slots) AS CASE WHEN tpl IS NULL THEN payload ELSE coalesce(pre, ''::BLOB) || encode(array_to_string(list_transform(list_zip(string_split(tpl, chr(31)), [NULL::VARCHAR] || string_split(rest, chr(31))), (z, k) -> CASE WHEN k = 1 THEN z[1] WHEN z[1][1] = 'r' THEN z[2] || z[1][2:] WHEN z[1][1] = 'i' THEN CAST(slots[unicode(z[1][2]) - 47] AS VARCHAR) || z[1][3:] ELSE tt_dec(slots[unicode(z[1][2]) - 47]) || z[1][3:] END), '')) END;
+CREATE TABLE IF NOT EXISTS tt_template_columns ("tpl" VARCHAR, "pre" BLOB, "rest" VARCHAR, "n0" BIGINT, "n1" BIGINT, "n2" BIGINT, "n3" BIGINT, "n4" BIGINT, "n5" BIGINT, "n6" BIGINT, "n7" BIGINT, "n8" BIGINT, "n9" BIGINT, "n10" BIGINT, "n11" BIGINT, "n12" BIGINT, "n13" BIGINT, "n14" BIGINT, "n15" BIGINT, "rank" BIGINT);
+
 CREATE OR REPLACE TABLE tt_empty_raw ("exchange" VARCHAR, "conn_id" VARCHAR, "seq" BIGINT, "recv_ns" BIGINT, "direction" VARCHAR, "kind" VARCHAR, "stream" VARCHAR, "endpoint" VARCHAR, "payload" BLOB, "malformed" BOOLEAN, "redacted" BOOLEAN, "instance" VARCHAR, "flags" INTEGER, "date" DATE);
 CREATE OR REPLACE TABLE tt_empty_trades ("exchange" VARCHAR, "symbol" VARCHAR, "recv_ns" BIGINT, "conn_id" VARCHAR, "seq" BIGINT, "stream" VARCHAR, "exchange_ts_ms" BIGINT, "trade_id" VARCHAR, "price" DOUBLE, "price_str" VARCHAR, "amount" DOUBLE, "amount_str" VARCHAR, "side" VARCHAR, "venue" VARCHAR, "date" DATE);
 CREATE OR REPLACE TABLE tt_empty_book ("exchange" VARCHAR, "symbol" VARCHAR, "recv_ns" BIGINT, "conn_id" VARCHAR, "seq" BIGINT, "stream" VARCHAR, "exchange_ts_ms" BIGINT, "side" VARCHAR, "level" INTEGER, "price" DOUBLE, "price_str" VARCHAR, "amount" DOUBLE, "amount_str" VARCHAR, "is_snapshot" BOOLEAN, "levels" INTEGER, "cp" VARCHAR, "venue" VARCHAR, "date" DATE);
@@ -22,7 +29,7 @@ CREATE OR REPLACE TABLE tt_empty_positions ("exchange" VARCHAR, "symbol" VARCHAR
 CREATE OR REPLACE TABLE tt_empty_gaps ("exchange" VARCHAR, "stream" VARCHAR, "start_ns" BIGINT, "end_ns" BIGINT, "cause" VARCHAR, "conn_id" VARCHAR, "seq" BIGINT, "detail" VARCHAR, "lost_frames" BIGINT, "date" DATE);
 
 SET VARIABLE tt_src_raw = CASE WHEN (SELECT count(*) FROM glob(getvariable('data') || '/raw/**/*.parquet')) = 0 THEN 'SELECT * FROM tt_empty_raw'
-  ELSE 'SELECT * FROM read_parquet(''' || replace(getvariable('data'), '''', '''''') || '/raw/**/*.parquet'', hive_partitioning = true, hive_types = {''exchange'': VARCHAR, ''date'': DATE}, union_by_name = true)' END;
+  ELSE 'SELECT * EXCLUDE ("tpl", "pre", "rest", "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15", "rank") REPLACE (tt_payload("payload", "tpl", "pre", "rest", ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15"]) AS "payload") FROM (SELECT * FROM read_parquet(''' || replace(getvariable('data'), '''', '''''') || '/raw/**/*.parquet'', hive_partitioning = true, hive_types = {''exchange'': VARCHAR, ''date'': DATE}, union_by_name = true) UNION ALL BY NAME SELECT * FROM tt_template_columns)' END;
 CREATE OR REPLACE VIEW "raw" AS SELECT * FROM query(getvariable('tt_src_raw'));
 SET VARIABLE tt_src_trades = CASE WHEN (SELECT count(*) FROM glob(getvariable('data') || '/trades/**/*.parquet')) = 0 THEN 'SELECT * FROM tt_empty_trades'
   ELSE 'SELECT * FROM read_parquet(''' || replace(getvariable('data'), '''', '''''') || '/trades/**/*.parquet'', hive_partitioning = true, hive_types = {''exchange'': VARCHAR, ''date'': DATE}, union_by_name = true)' END;

@@ -13,6 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABLE_NAMES, type TableName } from '../../schemas/tables.js';
 import type { SegmentInfo } from '../journal/api.js';
 import { sqlStr } from '../partitions.js';
+import { rawRowsSql } from '../template/index.js';
 import { stageJournals } from '../reader/journal-stage.js';
 import { Stager } from '../seal/stage.js';
 import { journalSegmentKeys } from '../seal/compact.js';
@@ -64,6 +65,8 @@ function viewSql(table: TableName, files: LiveFile[]): string {
   const journal = `SELECT * FROM "${JOURNAL_TABLE_PREFIX}${table}"`;
   if (files.length === 0) return `CREATE OR REPLACE VIEW "${table}" AS ${journal}`;
   const list = `[${files.map((f) => sqlStr(f.path)).join(', ')}]`;
-  const sealed = `SELECT * FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'exchange': VARCHAR, 'date': DATE}, union_by_name = true)`;
+  const scan = `SELECT * FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'exchange': VARCHAR, 'date': DATE}, union_by_name = true)`;
+  // Raw files may store payloads as templates: the view rebuilds every payload byte for byte.
+  const sealed = table === 'raw' ? rawRowsSql(scan) : scan;
   return `CREATE OR REPLACE VIEW "${table}" AS ${sealed} UNION ALL BY NAME ${journal}`;
 }

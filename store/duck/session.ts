@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { PAYLOAD_MACROS_SQL, TEMPLATE_EMPTY_TABLE_SQL } from '../template/index.js';
 
 /** DuckDB's own memory cap for ticktape sessions; beyond it, sorts and joins spill to TEMP. */
 export const DUCKDB_MEMORY_LIMIT = process.env.TICKTAPE_DUCKDB_MEMORY ?? '1GB';
@@ -33,6 +34,8 @@ export async function openDuckSession(opts: DuckSessionOptions = {}): Promise<Du
   if (opts.threads) options.threads = String(opts.threads);
   const instance = await DuckDBInstance.create(':memory:', options);
   const conn = await instance.connect();
+  // tt_payload(): the exact payload of any raw row (templated files rebuild it), for views and checks.
+  for (const m of [...PAYLOAD_MACROS_SQL, TEMPLATE_EMPTY_TABLE_SQL]) await conn.run(m);
   const extra: DuckDBConnection[] = [];
   return {
     instance,

@@ -15,10 +15,20 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { Direction, RecordKind, TapeRecord } from '../../schemas/record.js';
+import { compileTemplate, rebuildInto, SLOT_COLUMNS, type CompiledTemplate } from '../template/index.js';
 
 const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)';
-/** Column order of the reader's record query. */
-export const RECORD_SELECT = `${HEADER_HASH} AS h, recv_ns, seq, payload, coalesce(flags, 0) AS flags`;
+/**
+ * Column order of the reader's record query: the header hash, times, the stored payload, flags,
+ * then the payload template columns (store/template: NULL for payloads stored as they are) — the
+ * template by hash (fetched once with TEMPLATE_SELECT), head bytes, rest text, integer slots.
+ */
+export const RECORD_SELECT = `${HEADER_HASH} AS h, recv_ns, seq, payload, coalesce(flags, 0) AS flags, CASE WHEN tpl IS NULL THEN NULL ELSE hash(tpl) END AS th, pre, rest, ${SLOT_COLUMNS.join(', ')}, "rank"`;
+/** The templates of a source (SELECT DISTINCT). */
+export const TEMPLATE_SELECT = 'hash(tpl) AS th, tpl';
+const SLOT_COL0 = 8;
+/** Bytes reserved per templated frame when a chunk's rebuild buffer is sized (it grows when short). */
+const REBUILD_BYTES_PER_FRAME = 512;
 /** Column order of the header query (SELECT DISTINCT). */
 export const HEADER_SELECT = `${HEADER_HASH} AS h, exchange, conn_id, direction, kind, stream, endpoint`;
 
@@ -49,14 +59,24 @@ interface RawVector {
 
 const EMPTY = new Uint8Array(0);
 
-/** Every payload of a BLOB vector, copied out in runs of adjacent strings. */
+const utf8 = new TextEncoder();
+
+/** The bytes of one row of a BLOB or VARCHAR vector, through the API (the slow path). */
+function itemBytes(vec: RawVector, i: number): Uint8Array {
+  if (typeof vec.getItemBytes === 'function') return vec.getItemBytes(i) ?? EMPTY;
+  const v = vec.getItem(i) as { bytes?: Uint8Array } | string | null;
+  if (typeof v === 'string') return utf8.encode(v);
+  return v?.bytes ?? EMPTY;
+}
+
+/** Every value of a BLOB (or VARCHAR, as UTF-8 bytes) vector, copied out in runs of adjacent strings; NULL gives an empty array. */
 export function blobColumn(vec: RawVector, n: number): Uint8Array[] {
   const out = new Array<Uint8Array>(n);
   const dv = vec.dataView;
   // string_t entries read as 32-bit words (length, prefix, pointer low, pointer high): DuckDB's
   // vector data is aligned, and a typed array reads faster than a DataView.
-  if (!dv || typeof vec.getItemBytes !== 'function' || dv.byteOffset % 4 !== 0) {
-    for (let i = 0; i < n; i++) out[i] = (vec.getItem(i) as { bytes?: Uint8Array } | null)?.bytes ?? EMPTY;
+  if (!dv || dv.byteOffset % 4 !== 0) {
+    for (let i = 0; i < n; i++) out[i] = !vec.validity || vec.validity.itemValid(i) ? itemBytes(vec, i) : EMPTY;
     return out;
   }
   const w = new Uint32Array(dv.buffer, dv.byteOffset, n * 4);
@@ -88,7 +108,7 @@ export function blobColumn(vec: RawVector, n: number): Uint8Array[] {
       j++;
     }
     if (j === i + 1) {
-      out[i] = vec.getItemBytes(i) ?? EMPTY;
+      out[i] = itemBytes(vec, i);
       i++;
       continue;
     }
@@ -109,6 +129,13 @@ function keyOfHash(h: bigint): number {
 
 export class ChunkDecoder {
   private readonly headers = new Map<number, Header>();
+  private readonly templates = new Map<number, CompiledTemplate>();
+
+  /** Learns payload templates from a TEMPLATE_SELECT result. */
+  addTemplates(rows: readonly unknown[][]): void {
+    if (this.templates.size + rows.length > MAX_HEADER_CACHE_ENTRIES) this.templates.clear();
+    for (const [h, tpl] of rows as [bigint, string | null][]) if (tpl !== null) this.templates.set(keyOfHash(h), compileTemplate(tpl));
+  }
 
   /** Learns header tuples from a HEADER_SELECT result. */
   addHeaders(rows: readonly unknown[][]): void {
@@ -134,6 +161,8 @@ export class ChunkDecoder {
     // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
     const seqWords = seqItems ? new Uint32Array(seqItems.buffer, seqItems.byteOffset, n * 2) : undefined;
     const flagItems = flags.items as Int32Array | undefined;
+    const rebuilt = this.rebuild(chunk, n, payloads);
+    if (rebuilt === null) return null;
     const out = new Array<TapeRecord>(n);
     const headers = this.headers;
     for (let i = 0; i < n; i++) {
@@ -154,5 +183,58 @@ export class ChunkDecoder {
       };
     }
     return out;
+  }
+
+  /**
+   * Rebuilds the templated payloads of a chunk in place in `payloads`, all into one buffer (views
+   * handed out); false when a template is not known yet (fetch it with addTemplates, then retry).
+   */
+  private rebuild(chunk: DuckDBDataChunk, n: number, payloads: Uint8Array[]): true | null {
+    const th = chunk.getColumnVector(5) as unknown as RawVector;
+    const thItems = th.items as BigUint64Array | undefined;
+    const thValid = th.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
+    const noneValid = thValid && thValid.data !== null && !Array.from({ length: n }, (_, i) => thValid.itemValid(i)).some(Boolean);
+    if (noneValid) return true;
+    const thWords = thItems ? new Uint32Array(thItems.buffer, thItems.byteOffset, n * 2) : undefined;
+    const pre = blobColumn(chunk.getColumnVector(6) as unknown as RawVector, n);
+    const preVec = chunk.getColumnVector(6) as unknown as RawVector;
+    const rest = blobColumn(chunk.getColumnVector(7) as unknown as RawVector, n);
+    const slotWords: (Int32Array | null)[] = [];
+    const slotVecs: RawVector[] = [];
+    for (let k = 0; k < SLOT_COLUMNS.length; k++) {
+      const v = chunk.getColumnVector(SLOT_COL0 + k) as unknown as RawVector;
+      slotVecs.push(v);
+      const it = v.items as BigInt64Array | undefined;
+      slotWords.push(it ? new Int32Array(it.buffer, it.byteOffset, n * 2) : null);
+    }
+    const vals: (number | null)[] = new Array(SLOT_COLUMNS.length).fill(null);
+    let buf = new Uint8Array(n * REBUILD_BYTES_PER_FRAME);
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      if (thValid && thValid.data !== null && !thValid.itemValid(i)) continue;
+      const key = thWords ? thWords[2 * i] + (thWords[2 * i + 1] & 0xfffff) * TWO_32 : keyOfHash(th.getItem(i) as bigint);
+      const t = this.templates.get(key);
+      if (t === undefined) return null;
+      for (let k = 0; k < t.slots.length; k++) {
+        const s = t.slots[k];
+        if (t.kinds[k] === 0) continue;
+        const sv = slotVecs[s];
+        const w = slotWords[s];
+        vals[s] = sv.validity && (sv.validity as { data?: unknown }).data !== null && !sv.validity.itemValid(i) ? null : w ? (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32 : Number(sv.getItem(i) as bigint);
+      }
+      const p = preVec.validity && !preVec.validity.itemValid(i) ? null : pre[i].length ? pre[i] : null;
+      const r = rest[i];
+      let len = rebuildInto(t, p, r, 0, r.length, vals, buf, o);
+      if (len < 0) {
+        // Out of room: continue in a new buffer (views into the old one stay valid).
+        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + r.length + (p?.length ?? 0) + 40 * t.kinds.length)));
+        o = 0;
+        len = rebuildInto(t, p, r, 0, r.length, vals, buf, o);
+        if (len < 0) throw new Error('reader: a templated payload misses a value');
+      }
+      payloads[i] = new Uint8Array(buf.buffer, o, len);
+      o += len;
+    }
+    return true;
   }
 }

@@ -20,9 +20,10 @@ import { liveFilesOf } from '../duck/live-files.js';
 import { openDuckSession, type DuckSession } from '../duck/session.js';
 import { dayBoundsNs, sqlStr } from '../partitions.js';
 import { journalSegmentKeys } from '../seal/compact.js';
-import { SORT_KEYS_META } from '../seal/parquet-file.js';
+import { RANK_BLOCK_ORDER, RAW_BLOCK_ROWS, SORT_KEYS_META } from '../seal/parquet-file.js';
 import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
-import { ChunkDecoder, HEADER_SELECT, RECORD_SELECT } from './chunk-decoder.js';
+import { ChunkDecoder, HEADER_SELECT, RECORD_SELECT, TEMPLATE_SELECT } from './chunk-decoder.js';
+import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
 import { mergeOrdered } from './merge.js';
 import { stageJournals } from './journal-stage.js';
 
@@ -44,6 +45,14 @@ export interface ReadRecordsOptions {
 }
 
 const RAW_COLUMNS = 'exchange, conn_id, seq, recv_ns, direction, kind, stream, endpoint, payload, malformed, redacted, flags';
+/** The payload template columns the decoder reads (store/template), NULL where a source has none. */
+const TEMPLATE_COLS = `tpl, pre, rest, ${SLOT_COLUMNS.join(', ')}, "rank"`;
+const NO_TEMPLATE_COLS = `NULL::VARCHAR AS tpl, NULL::BLOB AS pre, NULL::VARCHAR AS rest, ${SLOT_COLUMNS.map((c) => `NULL::BIGINT AS ${c}`).join(', ')}, NULL::BIGINT AS "rank"`;
+
+/** Sealed files as a source with the raw columns and the template columns (older files: NULL). */
+function sealedSource(paths: readonly string[], where: string): string {
+  return `SELECT ${RAW_COLUMNS}, ${TEMPLATE_COLS} FROM (SELECT * FROM ${parquetList(paths)} UNION ALL BY NAME SELECT * FROM ${TEMPLATE_EMPTY_TABLE}) ${where}`;
+}
 
 function whereClause(o: ReadRecordsOptions): string {
   const conds: string[] = [];
@@ -101,7 +110,7 @@ export async function buildReaderSource(session: DuckSession, o: ReadRecordsOpti
   const files = await sealedFiles(session, o);
   const where = whereClause(o);
   const parts: string[] = [];
-  if (files.length) parts.push(`SELECT ${RAW_COLUMNS} FROM ${parquetList(files.map((f) => f.path))} ${where}`);
+  if (files.length) parts.push(rawRowsSql(sealedSource(files.map((f) => f.path), where)));
   if (o.includeJournal !== false) {
     const staged = await stageJournals(session.conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
     if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
@@ -115,6 +124,8 @@ interface FileRange {
   max: bigint;
   /** The least recv_ns of each row group. */
   starts: bigint[];
+  /** Templated file in rank blocks (RANK_BLOCK_ORDER): read by rank, not by recv_ns. */
+  ranked: boolean;
 }
 
 /** Files that follow one another in time, and where their row groups start (window boundaries). */
@@ -122,6 +133,8 @@ export interface Chain {
   paths: string[];
   /** Least recv_ns of every row group of the chain, ascending. */
   rowGroupStarts: bigint[];
+  /** The chain's files in order, each with its own row-group starts and order. */
+  files: Array<{ path: string; starts: bigint[]; ranked: boolean }>;
 }
 
 /**
@@ -133,8 +146,9 @@ export interface Chain {
 export async function planChains(conn: DuckDBConnection, paths: readonly string[]): Promise<{ chains: Chain[]; unordered: string[] }> {
   if (paths.length === 0) return { chains: [], unordered: [] };
   const kv = await readKvMetadata(conn, paths);
-  const ordered = paths.filter((p) => kv.get(p)?.[SORT_KEYS_META] === REPLAY_ORDER);
-  const unordered = paths.filter((p) => kv.get(p)?.[SORT_KEYS_META] !== REPLAY_ORDER);
+  const inOrder = (p: string) => kv.get(p)?.[SORT_KEYS_META] === REPLAY_ORDER || kv.get(p)?.[SORT_KEYS_META] === RANK_BLOCK_ORDER;
+  const ordered = paths.filter(inOrder);
+  const unordered = paths.filter((p) => !inOrder(p));
   const ranges: FileRange[] = [];
   if (ordered.length) {
     const r = await conn.runAndReadAll(
@@ -145,7 +159,7 @@ export async function planChains(conn: DuckDBConnection, paths: readonly string[
     for (const [path, min, max, missing, starts] of r.getRows() as [string, bigint | null, bigint | null, bigint, { items: (bigint | null)[] }][]) {
       seen.add(path);
       if (min === null || max === null || missing > 0n) unordered.push(path);
-      else ranges.push({ path, min, max, starts: starts.items as bigint[] });
+      else ranges.push({ path, min, max, starts: starts.items as bigint[], ranked: kv.get(path)?.[SORT_KEYS_META] === RANK_BLOCK_ORDER });
     }
     for (const p of ordered) if (!seen.has(p)) unordered.push(p); // no row group: nothing to read, harmless either way
   }
@@ -158,7 +172,7 @@ export async function planChains(conn: DuckDBConnection, paths: readonly string[
     else unordered.push(f.path);
   }
   return {
-    chains: chains.map((c) => ({ paths: c.map((f) => f.path), rowGroupStarts: c.flatMap((f) => f.starts) })),
+    chains: chains.map((c) => ({ paths: c.map((f) => f.path), rowGroupStarts: c.flatMap((f) => f.starts), files: c.map((f) => ({ path: f.path, starts: f.starts, ranked: f.ranked })) })),
     unordered,
   };
 }
@@ -169,7 +183,11 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
   const [min, max, count] = stats;
   if (min === null || max === null || count === 0n) return;
   const decoder = new ChunkDecoder();
-  decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+  const learn = async () => {
+    decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+    decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
+  };
+  await learn();
   const target = BigInt(Math.max(1, o.windowRows ?? READER_WINDOW_ROWS));
   let span = ((max - min + 1n) * target) / count;
   if (span < 1n) span = 1n;
@@ -206,7 +224,7 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
         // Headers are fetched up front; a journal growing meanwhile cannot add any (it was staged once).
         let batch = decoder.decode(chunk);
         if (!batch) {
-          decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+          await learn();
           batch = decoder.decode(chunk);
           if (!batch) throw new Error('reader: a record header is missing from its source');
         }
@@ -216,6 +234,76 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
   } finally {
     // A consumer that stops early leaves a window in flight: let it finish before the session closes.
     if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+/** Records per batch handed out (DuckDB's vector size, as a result chunk gives them). */
+export const READER_BATCH_ROWS = 2048;
+/** Index of the rank column in RECORD_SELECT's result. */
+const RANK_COL = 24;
+
+/**
+ * A templated file in rank blocks, in replay order: windows of whole blocks by rank, each block's
+ * rows (stored stream by stream) put back in order by their rank — no sort.
+ */
+async function* readRanked(conn: DuckDBConnection, path: string, where: string, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+  const src = `(${sealedSource([path], where)})`;
+  const [rows] = (await conn.runAndReadAll(`SELECT max("rank") + 1 FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`)).getRows()[0] as [bigint | null];
+  if (rows === null) return;
+  const total = Number(rows);
+  const decoder = new ChunkDecoder();
+  const learn = async () => {
+    decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+    decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
+  };
+  await learn();
+  const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
+  const span = blocks * RAW_BLOCK_ROWS;
+  const fetchWindow = async (lo: number) => {
+    const result = await conn.run(`SELECT ${RECORD_SELECT} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
+    return { lo, chunks: await result.fetchAllChunks() };
+  };
+  let pending: Promise<{ lo: number; chunks: DuckDBDataChunk[] }> | null = fetchWindow(0);
+  try {
+    while (pending) {
+      const w: { lo: number; chunks: DuckDBDataChunk[] } = await pending;
+      pending = w.lo + span < total ? fetchWindow(w.lo + span) : null;
+      const slots = new Array<TapeRecord | undefined>(span);
+      let count = 0;
+      let top = 0;
+      for (const chunk of w.chunks) {
+        if (chunk.rowCount === 0) continue;
+        let batch = decoder.decode(chunk);
+        if (!batch) {
+          await learn();
+          batch = decoder.decode(chunk);
+          if (!batch) throw new Error('reader: a record header is missing from its source');
+        }
+        const rank = (chunk.getColumnVector(RANK_COL) as unknown as { items: BigInt64Array }).items;
+        const words = new Int32Array(rank.buffer, rank.byteOffset, batch.length * 2);
+        for (let i = 0; i < batch.length; i++) {
+          const at = words[2 * i] - w.lo; // rank < 2^31 within a file
+          slots[at] = batch[i];
+          if (at >= top) top = at + 1;
+        }
+        count += batch.length;
+      }
+      if (count === 0) continue;
+      slots.length = top;
+      const ordered = count === top ? (slots as TapeRecord[]) : (slots.filter((r) => r !== undefined) as TapeRecord[]);
+      // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
+      for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield ordered.slice(i, i + READER_BATCH_ROWS);
+    }
+  } finally {
+    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+/** One chain's files in order: templated ones by rank, older ones by recv_ns windows. */
+async function* readChain(conn: DuckDBConnection, chain: Chain, where: string, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+  for (const f of chain.files) {
+    if (f.ranked) yield* readRanked(conn, f.path, where, o);
+    else yield* readWindows(conn, `(${sealedSource([f.path], where)})`, { paths: [f.path], rowGroupStarts: f.starts, files: [f] }, o);
   }
 }
 
@@ -230,10 +318,10 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
     const { chains, unordered } = await planChains(conn, files.map((f) => f.path));
     // The sorted input: files not known to be in order, and the unsealed journals.
     const parts: string[] = [];
-    if (unordered.length) parts.push(`SELECT ${RAW_COLUMNS} FROM ${parquetList(unordered)} ${where}`);
+    if (unordered.length) parts.push(sealedSource(unordered, where));
     if (o.includeJournal !== false) {
       const staged = await stageJournals(conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
-      if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
+      if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS}, ${NO_TEMPLATE_COLS} FROM reader_j_raw`);
     }
     const inputs: AsyncGenerator<TapeRecord[]>[] = [];
     // Each input runs its own queries concurrently with the others: one connection each.
@@ -244,7 +332,7 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
       return c;
     };
     if (parts.length) inputs.push(readWindows(await connFor(), `(${parts.join(' UNION ALL ')})`, null, o));
-    for (const chain of chains) inputs.push(readWindows(await connFor(), `(SELECT ${RAW_COLUMNS} FROM ${parquetList(chain.paths)} ${where})`, chain, o));
+    for (const chain of chains) inputs.push(readChain(await connFor(), chain, where, o));
     if (inputs.length === 1) yield* inputs[0];
     else if (inputs.length > 1) yield* mergeOrdered(inputs);
   } finally {

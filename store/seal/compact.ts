@@ -16,7 +16,7 @@ import { openDuckSession, type DuckSession } from '../duck/session.js';
 import { resolveLiveFiles, type LiveFile } from '../duck/live-files.js';
 import { dayFileName, fsyncPath, journalDir, listPartitionFiles, partitionDir, sqlStr, tempPathFor } from '../partitions.js';
 import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
-import { columnList, copyToParquet, orderBy, readChecksumFile, removeSealedFile, sha256File, tallyParquet, verifyParquet, writeChecksumFile, COMPACT_ZSTD_LEVEL, ROW_GROUP_ROWS } from './parquet-file.js';
+import { anyTemplated, columnList, copyToParquet, orderBy, readChecksumFile, templatedRawSelect, removeSealedFile, sha256File, tallyParquet, verifyParquet, writeChecksumFile, COMPACT_ZSTD_LEVEL, ROW_GROUP_ROWS } from './parquet-file.js';
 
 export interface CompactOptions {
   crashAt?: CrashPoint;
@@ -137,8 +137,11 @@ export async function compactDay(dataDir: string, table: TableName, exchange: st
       }
       const expected = await tallyParquet(session.conn, paths, table);
       const list = `[${paths.map(sqlStr).join(', ')}]`;
-      const select = `SELECT ${columnList(table)} FROM read_parquet(${list}, hive_partitioning=false, union_by_name=true) ORDER BY ${orderBy(table)}`;
-      await copyToParquet(session.conn, select, tmp, { table, instance, sources, expectation: expected }, opts.rowGroupRows ?? ROW_GROUP_ROWS, zstdLevel);
+      // Raw days with templated files stay templated (rows of older files keep their payload as it is).
+      const templated = table === 'raw' && (await anyTemplated(session.conn, paths));
+      const src = `read_parquet(${list}, hive_partitioning=false, union_by_name=true)`;
+      const select = templated ? templatedRawSelect(src) : `SELECT ${columnList(table)} FROM ${src} ORDER BY ${orderBy(table)}`;
+      await copyToParquet(session.conn, select, tmp, { table, templated, instance, sources, expectation: expected }, opts.rowGroupRows ?? ROW_GROUP_ROWS, zstdLevel);
       crashIf(opts.crashAt, 'after-temp', opts.crashMode);
       await verifyParquet(session.conn, tmp, table, expected);
       writeChecksumFile(tmp, finalPath);

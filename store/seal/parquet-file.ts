@@ -10,6 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TicktapeError } from '../../core/errors.js';
 import { SCHEMA_VERSION, SORT_KEYS, TABLES, type TableName } from '../../schemas/tables.js';
 import { META, checksumPathFor, fsyncPath, sqlStr } from '../partitions.js';
+import { PAYLOAD_CODEC, PAYLOAD_CODEC_META, payloadExpr, SLOT_COLUMNS } from '../template/index.js';
 
 /** Rows per Parquet row group: large enough for good compression, small enough for pruning by stream and time. */
 export const ROW_GROUP_ROWS = 122_880;
@@ -30,6 +31,16 @@ export const COMPACT_ZSTD_LEVEL = 9;
  */
 export const SORT_KEYS_META = 'ticktape.sort_keys';
 
+/**
+ * The order of templated raw files (SORT_KEYS_META): blocks of RAW_BLOCK_ROWS rows in replay order,
+ * each block sorted by stream (a stream's frames side by side compress far better: its templates,
+ * slots and rest text repeat), and `rank` = the row's place in replay order within the file, so
+ * the reader puts each block back in order by position, without sorting.
+ */
+export const RANK_BLOCK_ORDER = 'rank_block,stream,rank';
+/** Rows per block of a templated raw file (one row group each). */
+export const RAW_BLOCK_ROWS = ROW_GROUP_ROWS;
+
 export interface ConnRange {
   rows: number;
   min: number;
@@ -45,6 +56,8 @@ export interface FileExpectation {
 
 export interface ParquetFileMeta {
   table: TableName;
+  /** A raw file with payload templates (templatedRawSelect). */
+  templated?: boolean;
   instance: string;
   sources: string[];
   expectation: FileExpectation;
@@ -59,18 +72,33 @@ export function orderBy(table: TableName): string {
 }
 
 /**
+ * The SELECT writing a templated raw file from `from` (a table or file list with the raw columns,
+ * the template columns and the original or rebuilt payload): payloads that have a template are
+ * not stored again, `rank` is each row's place in replay order, rows go out block by block, each
+ * block by stream.
+ */
+export function templatedRawSelect(from: string): string {
+  const cols = TABLES.raw.map((c) => (c.name === 'payload' ? `CASE WHEN "tpl" IS NULL THEN "payload" END AS "payload"` : `"${c.name}"`));
+  const tcols = ['tpl', 'pre', 'rest', ...SLOT_COLUMNS].map((c) => `"${c}"`);
+  return `SELECT ${[...cols, ...tcols, '"rank"'].join(', ')} FROM (SELECT *, (row_number() OVER (ORDER BY recv_ns, conn_id, seq) - 1)::BIGINT AS "rank" FROM ${from}) ORDER BY "rank" // ${RAW_BLOCK_ROWS}, "stream", "rank"`;
+}
+
+/**
  * Content checksum of a table's rows: the sum of the low 64 bits of each row's MD5 (over every
  * column as text, payloads as hex). A sum, not a xor, so identical rows do not cancel out; MD5, not
  * DuckDB's hash(), so the value does not change with the DuckDB version. Catches a flipped byte
  * that still decodes (an uncompressed page), which a row count would miss.
  */
-export function checksumExpr(table: TableName): string {
-  const parts = TABLES[table].map((c) => (c.type === 'BLOB' ? `coalesce(hex("${c.name}"), '~')` : `coalesce(CAST("${c.name}" AS VARCHAR), '~')`));
+export function checksumExpr(table: TableName, templated = false): string {
+  // Templated raw rows are checked on their rebuilt payload: the same sum as the original bytes give.
+  const parts = TABLES[table].map((c) =>
+    c.type === 'BLOB' ? `coalesce(hex(${templated && c.name === 'payload' ? payloadExpr() : `"${c.name}"`}), '~')` : `coalesce(CAST("${c.name}" AS VARCHAR), '~')`,
+  );
   return `sum(md5_number_lower(concat_ws('|', ${parts.join(', ')})))::VARCHAR`;
 }
 
-export async function checksumOf(conn: DuckDBConnection, table: TableName, from: string): Promise<string> {
-  const r = await conn.runAndReadAll(`SELECT coalesce(${checksumExpr(table)}, '0') FROM ${from}`);
+export async function checksumOf(conn: DuckDBConnection, table: TableName, from: string, templated = false): Promise<string> {
+  const r = await conn.runAndReadAll(`SELECT coalesce(${checksumExpr(table, templated)}, '0') FROM ${from}`);
   return String(r.getRows()[0][0]);
 }
 
@@ -84,8 +112,9 @@ function kvMetadata(meta: ParquetFileMeta): string {
     [META.sourceSegments]: JSON.stringify([...meta.sources].sort()),
     [META.rows]: String(meta.expectation.rows),
     [META.seqRanges]: JSON.stringify(ranges),
-    [SORT_KEYS_META]: SORT_KEYS[meta.table].join(','),
+    [SORT_KEYS_META]: meta.templated ? RANK_BLOCK_ORDER : SORT_KEYS[meta.table].join(','),
   };
+  if (meta.templated) kv[PAYLOAD_CODEC_META] = PAYLOAD_CODEC;
   if (meta.expectation.checksum !== undefined) kv[META.checksum] = meta.expectation.checksum;
   return `{${Object.entries(kv)
     .map(([k, v]) => `${sqlStr(k)}: ${sqlStr(v)}`)
@@ -120,6 +149,13 @@ export function parquetFrom(paths: readonly string[]): string {
 }
 
 /** Per-connection tally (and content checksum) of a Parquet file or list of files as DuckDB reads them. */
+/** Whether any of the files stores templated payloads (their union then has the template columns). */
+export async function anyTemplated(conn: DuckDBConnection, paths: readonly string[]): Promise<boolean> {
+  if (paths.length === 0) return false;
+  const r = await conn.runAndReadAll(`SELECT count(*) FROM parquet_kv_metadata([${paths.map(sqlStr).join(', ')}]) WHERE decode(key) = ${sqlStr(PAYLOAD_CODEC_META)}`);
+  return Number(r.getRows()[0][0]) > 0;
+}
+
 export async function tallyParquet(conn: DuckDBConnection, paths: readonly string[], table: TableName): Promise<FileExpectation> {
   const list = `[${paths.map(sqlStr).join(', ')}]`;
   const r = await conn.runAndReadAll(
@@ -131,7 +167,8 @@ export async function tallyParquet(conn: DuckDBConnection, paths: readonly strin
     conns.set(c, { rows: Number(n), min: Number(mn), max: Number(mx) });
     rows += Number(n);
   }
-  return { rows, conns, checksum: await checksumOf(conn, table, parquetFrom(paths)) };
+  const templated = table === 'raw' && (await anyTemplated(conn, paths));
+  return { rows, conns, checksum: await checksumOf(conn, table, parquetFrom(paths), templated) };
 }
 
 /** Throws TT_SEAL_VERIFY when the file does not hold exactly what was expected. */

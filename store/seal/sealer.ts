@@ -23,7 +23,7 @@ import { fsyncPath, journalDir, listTempFiles, parsePartitionFileName, partition
 import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
 import { mkdirDurable } from './atomic-file.js';
 import { NormalizerSet, type NormalizeIssues } from './normalizers.js';
-import { checksumOf, columnList, copyToParquet, orderBy, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
+import { checksumOf, columnList, copyToParquet, orderBy, templatedRawSelect, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
 import { acquireSealLock } from './seal-lock.js';
 import { Stager } from './stage.js';
 import { loadStateFile, saveStateAfter, stateBefore } from './state-file.js';
@@ -97,7 +97,7 @@ export async function sealRecords(
   records: Iterable<TapeRecord>,
   opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode; rowGroupRows?: number },
 ): Promise<SegmentSealReport> {
-  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers);
+  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates: true });
   let count = 0;
   try {
     for (const rec of records) {
@@ -119,9 +119,11 @@ export async function sealRecords(
   for (const p of planned) {
     mkdirDurable(p.dir);
     const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
+    // The checksum of the original payloads; the written file's (rebuilt from templates) must match it.
     p.checksum = await checksumOf(session.conn, p.o.table, from);
-    const select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
-    await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+    const templated = p.o.table === 'raw';
+    const select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
+    await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
   }
   crashIf(opts.crashAt, 'after-temp', opts.crashMode);
   for (const p of planned) await verifyParquet(session.conn, p.tmp, p.o.table, { ...p.o, checksum: p.checksum });

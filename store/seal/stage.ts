@@ -13,6 +13,7 @@ import { FLAG_MALFORMED, FLAG_REDACTED, type GapPayload, type TapeRecord } from 
 import type { NormalizedRow } from '../../schemas/rows.js';
 import { createTableSql, NORMALIZED_TABLES, TABLE_NAMES, TABLES, type ColumnDef, type NormalizedTable, type TableName } from '../../schemas/tables.js';
 import type { NormalizerSet } from './normalizers.js';
+import { encodePayload, TEMPLATE_COLUMNS_DDL, TEMPLATE_SLOTS } from '../template/index.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
 /**
@@ -22,6 +23,16 @@ const NS_PER_DAY = 86_400_000_000_000n;
  */
 const RAW_CHUNK_ROWS = 2048;
 const RAW_CHUNK_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BLOB, BOOLEAN, BOOLEAN, VARCHAR, INTEGER, DATE];
+/** With payload templates (sealing): tpl, pre, rest and the integer slots after the date. */
+const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.from({ length: TEMPLATE_SLOTS }, () => BIGINT)];
+
+export interface StagerOptions {
+  /**
+   * Encode payloads as templates (store/template) in extra columns of the raw table, as sealing
+   * writes them; the original payload stays in `payload` (checksums are taken from it).
+   */
+  templates?: boolean;
+}
 
 export interface SeqRange {
   min: number;
@@ -148,6 +159,7 @@ export class Stager {
     readonly prefix: string,
     private instance: string,
     private normalizers: NormalizerSet | null,
+    readonly templates: boolean,
   ) {}
 
   /** Normalizers for the records that follow (null: raw and gaps only). */
@@ -156,12 +168,13 @@ export class Stager {
   }
 
   /** Creates `<prefix><table>` for every table (empty) and opens appenders on them. */
-  static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null): Promise<Stager> {
-    const s = new Stager(conn, prefix, instance, normalizers);
+  static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null, opts: StagerOptions = {}): Promise<Stager> {
+    const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true);
     for (const t of TABLE_NAMES) {
       const name = s.tableName(t);
       await conn.run(`DROP TABLE IF EXISTS "${name}"`);
-      await conn.run(createTableSql(t, name).replace(/\)$/, ', "date" DATE)'));
+      const extra = t === 'raw' && s.templates ? `, ${TEMPLATE_COLUMNS_DDL.replace(', "rank" BIGINT', '')}` : '';
+      await conn.run(createTableSql(t, name).replace(/\)$/, `, "date" DATE${extra})`));
       s.appenders.set(t, await conn.createAppender(name));
     }
     for (const t of NORMALIZED_TABLES) s.columns.set(t, normalizedColumns(t));
@@ -272,8 +285,10 @@ export class Stager {
     const n = rows.length;
     if (n === 0) return;
     if (TABLES.raw.length + 1 !== RAW_CHUNK_TYPES.length) throw new Error('raw staging chunk does not match TABLES.raw');
-    const chunk = DuckDBDataChunk.create(RAW_CHUNK_TYPES, n);
-    const v: DuckDBVector[] = RAW_CHUNK_TYPES.map((_, i) => chunk.getColumnVector(i));
+    const types = this.templates ? [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES] : RAW_CHUNK_TYPES;
+    const chunk = DuckDBDataChunk.create(types, n);
+    const v: DuckDBVector[] = types.map((_, i) => chunk.getColumnVector(i));
+    const T = RAW_CHUNK_TYPES.length;
     for (let i = 0; i < n; i++) {
       const { rec, date, instance } = rows[i];
       v[0].setItem(i, rec.exchange);
@@ -290,6 +305,15 @@ export class Stager {
       v[11].setItem(i, instance);
       v[12].setItem(i, rec.flags);
       v[13].setItem(i, date);
+      if (!this.templates) continue;
+      const e = encodePayload(rec.payload, rec.kind === 'binary');
+      v[T].setItem(i, e ? e.tpl : null);
+      v[T + 1].setItem(i, e?.pre ? new DuckDBBlobValue(e.pre) : null);
+      v[T + 2].setItem(i, e ? e.rest : null);
+      for (let k = 0; k < TEMPLATE_SLOTS; k++) {
+        const x = e?.slots[k];
+        v[T + 3 + k].setItem(i, x === null || x === undefined ? null : BigInt(x));
+      }
     }
     for (const vec of v) vec.flush();
     this.appenders.get('raw')!.appendDataChunk(chunk);

@@ -23,3 +23,15 @@ export const TEMPLATE_COLUMNS_SQL = TEMPLATE_COLUMNS.map((c) => `"${c}"`).join('
 
 /** DDL of the template columns (after the raw table's own). */
 export const TEMPLATE_COLUMNS_DDL = ['"tpl" VARCHAR', '"pre" BLOB', '"rest" VARCHAR', ...SLOT_COLUMNS.map((c) => `"${c}" BIGINT`), '"rank" BIGINT'].join(', ');
+
+/** An empty table with just the template columns, so a union by name always has them (older files lack them). */
+export const TEMPLATE_EMPTY_TABLE = 'tt_template_columns';
+export const TEMPLATE_EMPTY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${TEMPLATE_EMPTY_TABLE} (${TEMPLATE_COLUMNS_DDL})`;
+
+/**
+ * Raw rows of `source` (any mix of templated and older files, or staged journals) with their exact
+ * payload and the raw table's columns only: what the `raw` view shows.
+ */
+export function rawRowsSql(source: string): string {
+  return `SELECT * EXCLUDE (${TEMPLATE_COLUMNS_SQL}) REPLACE (${payloadExpr()} AS "payload") FROM (${source} UNION ALL BY NAME SELECT * FROM ${TEMPLATE_EMPTY_TABLE})`;
+}

@@ -76,7 +76,8 @@ describe('reader chains and merge', () => {
     const session = await openDuckSession();
     try {
       const kv = await readKvMetadata(session.conn, files);
-      for (const f of files) expect(kv.get(f)?.[SORT_KEYS_META]).toBe(f === oldFile ? undefined : 'recv_ns,conn_id,seq');
+      // Sealed raw files store payload templates in rank blocks, read back in order by rank.
+      for (const f of files) expect(kv.get(f)?.[SORT_KEYS_META]).toBe(f === oldFile ? undefined : 'rank_block,stream,rank');
       const { chains, unordered } = await planChains(session.conn, files);
       expect(unordered).toEqual([oldFile]);
       // r1's two segments follow each other: one chain; r2 overlaps r1 in time: a second chain.
@@ -87,6 +88,7 @@ describe('reader chains and merge', () => {
       // One row group per segment file here; their starts are the chain's window boundaries.
       for (const c of chains) {
         expect(c.rowGroupStarts.length).toBe(c.paths.length);
+        expect(c.files.every((f) => f.ranked)).toBe(true);
         expect([...c.rowGroupStarts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(c.rowGroupStarts);
       }
     } finally {
