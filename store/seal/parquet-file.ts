@@ -10,7 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TicktapeError } from '../../core/errors.js';
 import { SCHEMA_VERSION, SORT_KEYS, TABLES, type TableName } from '../../schemas/tables.js';
 import { META, checksumPathFor, fsyncPath, sqlStr } from '../partitions.js';
-import { PAYLOAD_CODEC, PAYLOAD_CODEC_META, payloadExpr, SLOT_COLUMNS } from '../template/index.js';
+import { PAYLOAD_CODEC, PAYLOAD_CODEC_META, SLOT_COLUMNS } from '../template/index.js';
 
 /** Rows per Parquet row group: large enough for good compression, small enough for pruning by stream and time. */
 export const ROW_GROUP_ROWS = 122_880;
@@ -80,7 +80,8 @@ export function orderBy(table: TableName): string {
 export function templatedRawSelect(from: string): string {
   const cols = TABLES.raw.map((c) => (c.name === 'payload' ? `CASE WHEN "tpl" IS NULL THEN "payload" END AS "payload"` : `"${c.name}"`));
   const tcols = ['tpl', 'pre', 'rest', ...SLOT_COLUMNS].map((c) => `"${c}"`);
-  return `SELECT ${[...cols, ...tcols, '"rank"'].join(', ')} FROM (SELECT *, (row_number() OVER (ORDER BY recv_ns, conn_id, seq) - 1)::BIGINT AS "rank" FROM ${from}) ORDER BY "rank" // ${RAW_BLOCK_ROWS}, "stream", "rank"`;
+  // The new rank is computed under another name: a source of templated files has a rank of its own.
+  return `SELECT ${[...cols, ...tcols, '"_tt_rank" AS "rank"'].join(', ')} FROM (SELECT *, (row_number() OVER (ORDER BY recv_ns, conn_id, seq) - 1)::BIGINT AS "_tt_rank" FROM ${from}) ORDER BY "_tt_rank" // ${RAW_BLOCK_ROWS}, "stream", "_tt_rank"`;
 }
 
 /**
@@ -90,10 +91,12 @@ export function templatedRawSelect(from: string): string {
  * that still decodes (an uncompressed page), which a row count would miss.
  */
 export function checksumExpr(table: TableName, templated = false): string {
-  // Templated raw rows are checked on their rebuilt payload: the same sum as the original bytes give.
-  const parts = TABLES[table].map((c) =>
-    c.type === 'BLOB' ? `coalesce(hex(${templated && c.name === 'payload' ? payloadExpr() : `"${c.name}"`}), '~')` : `coalesce(CAST("${c.name}" AS VARCHAR), '~')`,
-  );
+  // A templated raw file is checked on what it stores: the payload where it is kept as it is, and
+  // the template columns (rank excepted: compaction renumbers it). Staging computes the same sum
+  // from the same columns; the template encoding itself is checked when it is made (store/template).
+  const stored = (c: string) => (templated && table === 'raw' && c === 'payload' ? `CASE WHEN "tpl" IS NULL THEN "payload" END` : `"${c}"`);
+  const parts = TABLES[table].map((c) => (c.type === 'BLOB' ? `coalesce(hex(${stored(c.name)}), '~')` : `coalesce(CAST("${c.name}" AS VARCHAR), '~')`));
+  if (templated && table === 'raw') parts.push(`coalesce("tpl", '~')`, `coalesce(hex("pre"), '~')`, `coalesce("rest", '~')`, ...SLOT_COLUMNS.map((c) => `coalesce(CAST("${c}" AS VARCHAR), '~')`));
   return `sum(md5_number_lower(concat_ws('|', ${parts.join(', ')})))::VARCHAR`;
 }
 
@@ -171,15 +174,27 @@ export async function tallyParquet(conn: DuckDBConnection, paths: readonly strin
   return { rows, conns, checksum: await checksumOf(conn, table, parquetFrom(paths), templated) };
 }
 
+/**
+ * Problems with the ranks of a templated raw file: they must number its rows 0..rows-1, each once
+ * (the reader puts rows in order by rank). [] for other files.
+ */
+export async function rankProblems(conn: DuckDBConnection, path: string): Promise<string[]> {
+  if (!(await anyTemplated(conn, [path]))) return [];
+  const [n, distinct, min, max] = (await conn.runAndReadAll(`SELECT count(*), count(DISTINCT "rank"), min("rank"), max("rank") FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`)).getRows()[0] as bigint[];
+  return n === 0n || (distinct === n && min === 0n && max === n - 1n) ? [] : [`ranks ${min}..${max} (${distinct} distinct) do not number ${n} rows`];
+}
+
 /** Throws TT_SEAL_VERIFY when the file does not hold exactly what was expected. */
 export async function verifyParquet(conn: DuckDBConnection, path: string, table: TableName, expected: FileExpectation): Promise<void> {
   let got: FileExpectation;
+  const rankIssues: string[] = [];
   try {
     got = await tallyParquet(conn, [path], table);
+    if (table === 'raw') rankIssues.push(...(await rankProblems(conn, path)));
   } catch (err) {
     throw new TicktapeError('TT_SEAL_VERIFY', `Sealed file ${path} cannot be read back (${(err as Error).message}); the journal is kept. Check the disk, then run \`ticktape seal\` again.`, { path }, { cause: err });
   }
-  const problems = compareTally(got, expected);
+  const problems = [...compareTally(got, expected), ...rankIssues];
   if (problems.length) {
     throw new TicktapeError('TT_SEAL_VERIFY', `Sealed file ${path} does not match its input (${problems.slice(0, 3).join('; ')}); the input is kept. Run \`ticktape verify\`.`, { path, problems });
   }

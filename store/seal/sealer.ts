@@ -119,9 +119,8 @@ export async function sealRecords(
   for (const p of planned) {
     mkdirDurable(p.dir);
     const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
-    // The checksum of the original payloads; the written file's (rebuilt from templates) must match it.
-    p.checksum = await checksumOf(session.conn, p.o.table, from);
     const templated = p.o.table === 'raw';
+    p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
     const select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
     await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
   }

@@ -14,7 +14,7 @@ import { journalSegmentKeys } from './compact.js';
 import { openDuckSession } from '../duck/session.js';
 import { listSegments, scanSegment } from '../journal/index.js';
 import { listPartitionFiles, listTempFiles, META } from '../partitions.js';
-import { compareTally, readChecksumFile, sha256File, tallyParquet, type ConnRange, type FileExpectation } from './parquet-file.js';
+import { compareTally, rankProblems, readChecksumFile, sha256File, tallyParquet, type ConnRange, type FileExpectation } from './parquet-file.js';
 
 export type FindingSeverity = 'damage' | 'notice';
 
@@ -91,6 +91,7 @@ export async function verifyStore(dataDir: string): Promise<VerifyReport> {
         }
         report.rows += got.rows;
         for (const p of compareTally(got, expected, false)) damage(f.path, p);
+        if (f.table === 'raw') for (const p of await rankProblems(session.conn, f.path)) damage(f.path, p);
         try {
           const r = await session.conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${f.path.replace(/'/g, "''")}', hive_partitioning=false) WHERE exchange <> '${f.exchange.replace(/'/g, "''")}'`);
           if (Number(r.getRows()[0][0]) > 0) damage(f.path, `rows of another exchange than ${f.exchange}`);

@@ -4,7 +4,7 @@
  * identical is stored as it is (null), so templating can never change a byte.
  */
 import { compileTemplate, rebuildInto, type SlotValues } from './rebuild.js';
-import { MAX_DECIMAL_SCALE, MAX_TEMPLATE_HOLES, SEP, SLOT_CHAR_BASE, TEMPLATE_SLOTS } from './format.js';
+import { DEC_MARK, INT_MARK, MAX_DECIMAL_SCALE, MAX_TEMPLATE_HOLES, SEP, SLOT_CHAR_BASE, TEMPLATE_SLOTS } from './format.js';
 
 export interface EncodedPayload {
   tpl: string;
@@ -128,34 +128,34 @@ export function encodePayload(payload: Uint8Array, binary: boolean): EncodedPayl
   } catch {
     return null; // not UTF-8 text
   }
-  if (s.includes(SEP)) return null;
+  if (s.includes(SEP) || s.includes(INT_MARK) || s.includes(DEC_MARK)) return null;
   const { lits, holes } = tokenize(s);
   if (holes.length === 0) return null;
   const slots: SlotValues = new Array(TEMPLATE_SLOTS).fill(null);
   const small = holes.length <= TEMPLATE_SLOTS;
   let used = 0;
   const parts: string[] = [lits[0]];
-  const rest: string[] = new Array(holes.length);
+  const rest: string[] = [];
   for (let k = 0; k < holes.length; k++) {
     const t = holes[k];
-    let tag = 'r';
+    let mark = SEP;
     if (used < TEMPLATE_SLOTS) {
       const iv = intValue(t);
       if (iv !== null) {
         slots[used] = iv;
-        tag = `i${String.fromCharCode(SLOT_CHAR_BASE + used++)}`;
+        mark = INT_MARK + String.fromCharCode(SLOT_CHAR_BASE + used++);
       } else if (small) {
         const dv = decValue(t);
         if (dv !== null) {
           slots[used] = dv;
-          tag = `d${String.fromCharCode(SLOT_CHAR_BASE + used++)}`;
+          mark = DEC_MARK + String.fromCharCode(SLOT_CHAR_BASE + used++);
         }
       }
     }
-    rest[k] = tag === 'r' ? t : '';
-    parts.push(tag + lits[k + 1]);
+    if (mark === SEP) rest.push(t);
+    parts.push(mark, lits[k + 1]);
   }
-  const enc: EncodedPayload = { tpl: parts.join(SEP), pre, rest: rest.join(SEP), slots };
+  const enc: EncodedPayload = { tpl: parts.join(''), pre, rest: rest.join(SEP), slots };
   // The reader's rebuild must give the same bytes back.
   const restBytes = new TextEncoder().encode(enc.rest);
   const out = new Uint8Array(payload.length + 64);

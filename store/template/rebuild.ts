@@ -2,7 +2,7 @@
  * Template + slots + rest → the frame's exact bytes (format.ts), written into a caller's buffer:
  * the reader rebuilds a whole batch of frames into one buffer and hands out views of it. Pure.
  */
-import { SEP, SEP_CODE, SLOT_CHAR_BASE } from './format.js';
+import { DEC_MARK_CODE, INT_MARK_CODE, SEP_CODE, SLOT_CHAR_BASE } from './format.js';
 
 export type SlotValues = (number | null)[];
 
@@ -28,27 +28,30 @@ export const MAX_CACHED_TEMPLATES = 10_000;
 export function compileTemplate(tpl: string): CompiledTemplate {
   const hit = cache.get(tpl);
   if (hit) return hit;
-  const parts = tpl.split(SEP);
-  const n = parts.length - 1;
-  const kinds = new Uint8Array(n);
-  const slots = new Uint8Array(n);
-  const lits: Uint8Array[] = new Array(n);
-  const head = enc.encode(parts[0]);
-  let literalBytes = head.length;
-  for (let k = 0; k < n; k++) {
-    const p = parts[k + 1];
-    const t = p.charCodeAt(0);
-    if (t === 0x72 /* r */) {
-      kinds[k] = HOLE_REST;
-      lits[k] = enc.encode(p.slice(1));
+  const kinds: number[] = [];
+  const slots: number[] = [];
+  const litStrings: string[] = [];
+  let lit = 0;
+  let i = 0;
+  for (; i < tpl.length; i++) {
+    const c = tpl.charCodeAt(i);
+    if (c !== SEP_CODE && c !== INT_MARK_CODE && c !== DEC_MARK_CODE) continue;
+    litStrings.push(tpl.slice(lit, i));
+    if (c === SEP_CODE) {
+      kinds.push(HOLE_REST);
+      slots.push(0);
+      lit = i + 1;
     } else {
-      kinds[k] = t === 0x69 /* i */ ? HOLE_INT : HOLE_DEC;
-      slots[k] = p.charCodeAt(1) - SLOT_CHAR_BASE;
-      lits[k] = enc.encode(p.slice(2));
+      kinds.push(c === INT_MARK_CODE ? HOLE_INT : HOLE_DEC);
+      slots.push(tpl.charCodeAt(i + 1) - SLOT_CHAR_BASE);
+      lit = i + 2;
+      i++;
     }
-    literalBytes += lits[k].length;
   }
-  const c: CompiledTemplate = { head, kinds, slots, lits, literalBytes };
+  litStrings.push(tpl.slice(lit));
+  const head = enc.encode(litStrings[0]);
+  const lits = litStrings.slice(1).map((x) => enc.encode(x));
+  const c: CompiledTemplate = { head, kinds: Uint8Array.from(kinds), slots: Uint8Array.from(slots), lits, literalBytes: lits.reduce((a, l) => a + l.length, head.length) };
   if (cache.size >= MAX_CACHED_TEMPLATES) cache.clear();
   cache.set(tpl, c);
   return c;
@@ -88,13 +91,14 @@ export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: U
   let r = restStart;
   const n = t.kinds.length;
   for (let k = 0; k < n; k++) {
-    // This hole's rest field (empty for slot holes) runs to the next separator.
-    let e = r;
-    while (e < restEnd && rest[e] !== SEP_CODE) e++;
     const kind = t.kinds[k];
     if (kind === HOLE_REST) {
+      // The next rest field runs to the next separator.
+      let e = r;
+      while (e < restEnd && rest[e] !== SEP_CODE) e++;
       if (o + (e - r) > cap) return -1;
       for (let b = r; b < e; b++) out[o++] = rest[b];
+      r = e + 1;
     } else {
       const v = slots[t.slots[k]];
       if (v === null || v === undefined) return -1;
@@ -114,7 +118,6 @@ export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: U
         o++;
       }
     }
-    r = e + 1;
     const lit = t.lits[k];
     if (o + lit.length > cap) return -1;
     out.set(lit, o);

@@ -44,10 +44,10 @@ describe('payload templates', () => {
   it('keep integers and trade-sized decimals in slots, and book-sized decimals in rest', () => {
     const trade = encodePayload(Buffer.from('{"S":7,"price":"65000.12","volume":"0.0867","ts":1767225600030,"side":"BUY"}'), false)!;
     expect(trade.slots.slice(0, 4)).toEqual([7, 6500012 * 16 + 2, 867 * 16 + 4, 1767225600030]);
-    expect(trade.rest.split('\x1f')).toEqual(['', '', '', '', 'BUY']);
+    expect(trade.rest.split('\x1f')).toEqual(['BUY']);
     const book = encodePayload(Buffer.from(JSON.stringify({ S: 9, b: Array.from({ length: 10 }, (_, i) => [`${100 + i}.5`, '1.25']) })), false)!;
     expect(book.slots.filter((v) => v !== null)).toEqual([9]);
-    expect(book.rest.split('\x1f').slice(1, 3)).toEqual(['100.5', '1.25']);
+    expect(book.rest.split('\x1f').slice(0, 2)).toEqual(['100.5', '1.25']);
   });
 
   it('rebuild every frame exactly in DuckDB SQL (tt_payload)', async () => {
@@ -86,5 +86,17 @@ describe('payload templates', () => {
       conn.closeSync();
       db.closeSync();
     }
+  });
+});
+
+describe('analysis/sql/base.sql', () => {
+  it('carries the same payload macros and raw view as the code (stock duckdb CLI users get exact payloads)', async () => {
+    const { readSqlFile } = await import('../../../analysis/sql-files.js');
+    const { rawRowsSql, TEMPLATE_EMPTY_TABLE_SQL } = await import('../../../store/template/index.js');
+    const sql = readSqlFile('base.sql');
+    for (const m of [...PAYLOAD_MACROS_SQL, TEMPLATE_EMPTY_TABLE_SQL]) expect(sql).toContain(`${m};`);
+    const [pre, post] = rawRowsSql('SELECT * FROM read_parquet(XX)').replace(/'/g, "''").split('XX');
+    expect(sql).toContain(pre);
+    expect(sql).toContain(post);
   });
 });
