@@ -122,6 +122,79 @@ export function blobColumn(vec: RawVector, n: number): Uint8Array[] {
   return out;
 }
 
+/** A string column's values as spans of shared buffers: no object per row. */
+interface Spans {
+  buf: Uint8Array[];
+  off: Int32Array;
+  len: Int32Array;
+  /** Row is NULL. */
+  nul: Uint8Array;
+}
+
+/** The values of a BLOB or VARCHAR vector as spans (runs of adjacent strings copied with one call each). */
+function stringSpans(vec: RawVector, n: number): Spans {
+  const buf = new Array<Uint8Array>(n);
+  const off = new Int32Array(n);
+  const len = new Int32Array(n);
+  const nul = new Uint8Array(n);
+  const dv = vec.dataView;
+  const validity = vec.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
+  const allValid = !validity || validity.data === null;
+  if (!dv || dv.byteOffset % 4 !== 0) {
+    for (let i = 0; i < n; i++) {
+      if (!allValid && !validity!.itemValid(i)) nul[i] = 1;
+      else {
+        buf[i] = itemBytes(vec, i);
+        len[i] = buf[i].length;
+      }
+    }
+    return { buf, off, len, nul };
+  }
+  const w = new Uint32Array(dv.buffer, dv.byteOffset, n * 4);
+  // Inline strings (up to 12 bytes) are in the vector's own memory: spans of it.
+  const inline = new Uint8Array(dv.buffer, dv.byteOffset, n * 16);
+  let i = 0;
+  while (i < n) {
+    if (!allValid && !validity!.itemValid(i)) {
+      nul[i++] = 1;
+      continue;
+    }
+    const l = w[4 * i];
+    if (l <= INLINE_MAX_BYTES) {
+      buf[i] = inline;
+      off[i] = 16 * i + 4;
+      len[i++] = l;
+      continue;
+    }
+    const start = w[4 * i + 2] + w[4 * i + 3] * TWO_32;
+    let end = start + l;
+    let j = i + 1;
+    while (j < n) {
+      const lj = w[4 * j];
+      if (lj <= INLINE_MAX_BYTES || (!allValid && !validity!.itemValid(j))) break;
+      const p = w[4 * j + 2] + w[4 * j + 3] * TWO_32;
+      if (p < end || p - end > MAX_RUN_GAP_BYTES) break;
+      end = p + lj;
+      j++;
+    }
+    if (j === i + 1) {
+      buf[i] = itemBytes(vec, i);
+      len[i] = buf[i].length;
+      i++;
+      continue;
+    }
+    const run = duckdb.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + i * 16 + 8, end - start);
+    const u = new Uint8Array(run.buffer, run.byteOffset, run.byteLength);
+    for (let k = i; k < j; k++) {
+      buf[k] = u;
+      off[k] = w[4 * k + 2] + w[4 * k + 3] * TWO_32 - start;
+      len[k] = w[4 * k];
+    }
+    i = j;
+  }
+  return { buf, off, len, nul };
+}
+
 /** The cache key of a header hash: its low 52 bits, a Number (no BigInt per row). */
 function keyOfHash(h: bigint): number {
   return Number(BigInt.asUintN(52, h));
@@ -191,14 +264,15 @@ export class ChunkDecoder {
    */
   private rebuild(chunk: DuckDBDataChunk, n: number, payloads: Uint8Array[]): true | null {
     const th = chunk.getColumnVector(5) as unknown as RawVector;
-    const thItems = th.items as BigUint64Array | undefined;
     const thValid = th.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
-    const noneValid = thValid && thValid.data !== null && !Array.from({ length: n }, (_, i) => thValid.itemValid(i)).some(Boolean);
-    if (noneValid) return true;
+    const someNull = thValid !== undefined && thValid.data !== null;
+    let any = !someNull;
+    if (!any) for (let i = 0; i < n && !any; i++) any = thValid!.itemValid(i);
+    if (!any) return true; // no templated row in this chunk
+    const thItems = th.items as BigUint64Array | undefined;
     const thWords = thItems ? new Uint32Array(thItems.buffer, thItems.byteOffset, n * 2) : undefined;
-    const pre = blobColumn(chunk.getColumnVector(6) as unknown as RawVector, n);
-    const preVec = chunk.getColumnVector(6) as unknown as RawVector;
-    const rest = blobColumn(chunk.getColumnVector(7) as unknown as RawVector, n);
+    const pre = stringSpans(chunk.getColumnVector(6) as unknown as RawVector, n);
+    const rest = stringSpans(chunk.getColumnVector(7) as unknown as RawVector, n);
     const slotWords: (Int32Array | null)[] = [];
     const slotVecs: RawVector[] = [];
     for (let k = 0; k < SLOT_COLUMNS.length; k++) {
@@ -210,26 +284,32 @@ export class ChunkDecoder {
     const vals: (number | null)[] = new Array(SLOT_COLUMNS.length).fill(null);
     let buf = new Uint8Array(n * REBUILD_BYTES_PER_FRAME);
     let o = 0;
+    let last: CompiledTemplate | undefined;
+    let lastKey = -1;
     for (let i = 0; i < n; i++) {
-      if (thValid && thValid.data !== null && !thValid.itemValid(i)) continue;
+      if (someNull && !thValid!.itemValid(i)) continue;
       const key = thWords ? thWords[2 * i] + (thWords[2 * i + 1] & 0xfffff) * TWO_32 : keyOfHash(th.getItem(i) as bigint);
-      const t = this.templates.get(key);
+      const t = key === lastKey ? last : this.templates.get(key);
       if (t === undefined) return null;
-      for (let k = 0; k < t.slots.length; k++) {
-        const s = t.slots[k];
+      last = t;
+      lastKey = key;
+      for (let k = 0; k < t.kinds.length; k++) {
         if (t.kinds[k] === 0) continue;
-        const sv = slotVecs[s];
+        const s = t.slots[k];
         const w = slotWords[s];
-        vals[s] = sv.validity && (sv.validity as { data?: unknown }).data !== null && !sv.validity.itemValid(i) ? null : w ? (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32 : Number(sv.getItem(i) as bigint);
+        const sv = slotVecs[s];
+        vals[s] = w === null ? Number(sv.getItem(i) as bigint) : (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32;
       }
-      const p = preVec.validity && !preVec.validity.itemValid(i) ? null : pre[i].length ? pre[i] : null;
-      const r = rest[i];
-      let len = rebuildInto(t, p, r, 0, r.length, vals, buf, o);
+      const p = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
+      const rb = rest.nul[i] ? EMPTY : rest.buf[i];
+      const r0 = rest.off[i];
+      const r1 = r0 + rest.len[i];
+      let len = rebuildInto(t, p, rb, r0, r1, vals, buf, o);
       if (len < 0) {
         // Out of room: continue in a new buffer (views into the old one stay valid).
-        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + r.length + (p?.length ?? 0) + 40 * t.kinds.length)));
+        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + rest.len[i] + (p?.length ?? 0) + 40 * t.kinds.length)));
         o = 0;
-        len = rebuildInto(t, p, r, 0, r.length, vals, buf, o);
+        len = rebuildInto(t, p, rb, r0, r1, vals, buf, o);
         if (len < 0) throw new Error('reader: a templated payload misses a value');
       }
       payloads[i] = new Uint8Array(buf.buffer, o, len);

@@ -58,6 +58,18 @@ export function compileTemplate(tpl: string): CompiledTemplate {
 }
 
 const digits = new Uint8Array(24);
+/** Literals up to this length are copied byte by byte (cheaper than a TypedArray.set call). */
+const SHORT_COPY_BYTES = 48;
+
+function copy(src: Uint8Array, out: Uint8Array, o: number): number {
+  const n = src.length;
+  if (n > SHORT_COPY_BYTES) {
+    out.set(src, o);
+    return o + n;
+  }
+  for (let i = 0; i < n; i++) out[o + i] = src[i];
+  return o + n;
+}
 
 /** Writes the decimal digits of a non-negative safe integer, at least `minDigits` of them; returns the new offset. */
 function writeDigits(v: number, minDigits: number, out: Uint8Array, o: number): number {
@@ -86,8 +98,7 @@ export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: U
     o += pre.length;
   }
   if (o + t.head.length > cap) return -1;
-  out.set(t.head, o);
-  o += t.head.length;
+  o = copy(t.head, out, o);
   let r = restStart;
   const n = t.kinds.length;
   for (let k = 0; k < n; k++) {
@@ -120,8 +131,7 @@ export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: U
     }
     const lit = t.lits[k];
     if (o + lit.length > cap) return -1;
-    out.set(lit, o);
-    o += lit.length;
+    o = copy(lit, out, o);
   }
   return o - start;
 }
