@@ -93,6 +93,10 @@ interface Prepared {
   frames: number;
   payloadBytes: number;
   dataDir: string;
+  /** The same frames sealed in the previous version's layout. */
+  earlierDir: string;
+  earlierSealSecs: number;
+  earlierRawBytes: number;
   cacheDir: string;
   raw: { from: string; to: string; bytes: number };
   normalized: { from: string; to: string; symbols: string[] } | null;
@@ -103,6 +107,8 @@ interface Prepared {
 
 async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
   const dataDir = path.join(root, `${s.name}-tt`);
+  const earlierDir = path.join(root, `${s.name}-tt-earlier`);
+  const earlierJournal = openJournalWriter({ dataDir: earlierDir, instance: 'peer' });
   const cacheDir = path.join(root, `${s.name}-tardis`);
   const journal = openJournalWriter({ dataDir, instance: 'peer' });
   const raw = tardisCacheWriter(cacheDir, TARDIS_RAW_EXCHANGE, []);
@@ -113,13 +119,21 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
   let payloadBytes = 0;
   for (const rec of s.frames(n)) {
     journal.append(rec);
+    earlierJournal.append(rec);
     payloadBytes += rec.payload.byteLength;
-    if (++i % 1000 === 0) journal.flush();
-    if (i % 250_000 === 0 && i < n) journal.rotate();
+    if (++i % 1000 === 0) {
+      journal.flush();
+      earlierJournal.flush();
+    }
+    if (i % 250_000 === 0 && i < n) {
+      journal.rotate();
+      earlierJournal.rotate();
+    }
     await raw.add(rec, s.tardisMessage(rec));
     if (norm) await norm.add(rec, binanceTrade(rec));
   }
   await journal.close();
+  await earlierJournal.close();
   const rawInfo = await raw.close();
   let normalized: Prepared['normalized'] = null;
   if (norm) {
@@ -131,10 +145,17 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
   const sealSecs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (report.records !== n || report.failures.length) throw new Error(`${s.name}: sealed ${report.records} of ${n} (${report.failures.map((f) => f.error).join('; ')})`);
   await compactAll(dataDir);
+  // The same frames in the layout of the previous version (payloads as they are): before and after.
+  const e0 = process.hrtime.bigint();
+  const earlier = await sealClosedSegments(earlierDir, { payloadTemplates: false });
+  const earlierSealSecs = Number(process.hrtime.bigint() - e0) / 1e9;
+  if (earlier.records !== n) throw new Error(`${s.name}: earlier layout sealed ${earlier.records} of ${n}`);
+  await compactAll(earlierDir);
+  const earlierRawBytes = listPartitionFiles(earlierDir, ['raw']).reduce((a, f) => a + f.bytes, 0);
   const files = listPartitionFiles(dataDir);
   const ticktapeRawBytes = files.filter((f) => f.table === 'raw').reduce((a, f) => a + f.bytes, 0);
   const ticktapeOtherBytes = files.filter((f) => f.table !== 'raw').reduce((a, f) => a + f.bytes, 0);
-  return { shape: s, frames: n, payloadBytes, dataDir, cacheDir, raw: { from: rawInfo.fromIso, to: rawInfo.toIso, bytes: rawInfo.bytes }, normalized, sealSecs, ticktapeRawBytes, ticktapeOtherBytes };
+  return { shape: s, frames: n, payloadBytes, earlierDir, earlierSealSecs, earlierRawBytes, dataDir, cacheDir, raw: { from: rawInfo.fromIso, to: rawInfo.toIso, bytes: rawInfo.bytes }, normalized, sealSecs, ticktapeRawBytes, ticktapeOtherBytes };
 }
 
 /** The filters tardis-dev's replayNormalized(normalizeTrades) asks for, as its worker keys them. */
@@ -157,11 +178,11 @@ async function tardisRaw(p: Prepared, skipDecoding: boolean): Promise<number> {
   return n;
 }
 
-async function ticktapeRaw(p: Prepared, parse: boolean): Promise<number> {
+async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir): Promise<number> {
   let n = 0;
   let sink = 0;
   const binary = p.shape.name === 'coinsuper-orderbook';
-  for await (const batch of readRecords({ dataDir: p.dataDir, includeJournal: false })) {
+  for await (const batch of readRecords({ dataDir, includeJournal: false })) {
     n += batch.length;
     if (!parse) for (const r of batch) sink += r.payload.byteLength;
     else if (binary) for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload.subarray(mqttJsonOffset(r.payload)))) === 'object' ? 1 : 0;
@@ -201,6 +222,8 @@ interface Pair {
   unit: string;
   tardis: () => Promise<number>;
   ticktape: () => Promise<number>;
+  /** The previous version's layout, read by this version (before). */
+  earlier?: () => Promise<number>;
   expect: number;
   goal: string;
 }
@@ -215,19 +238,28 @@ export async function run(): Promise<BenchResult[]> {
       process.stderr.write(`peers: ${name}: generating ${n} frames, sealing, compacting...\n`);
       const p = await prepare(s, n, root);
       const pairs: Pair[] = [
-        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), expect: n, goal: '≥ 2' },
-        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), expect: n, goal: '≥ 2' },
+        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), earlier: () => ticktapeRaw(p, false, p.earlierDir), expect: n, goal: '≥ 2' },
+        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), earlier: () => ticktapeRaw(p, true, p.earlierDir), expect: n, goal: '≥ 2' },
       ];
       if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), expect: n, goal: '≥ 3' });
       for (const pair of pairs) {
         const tt: number[] = [];
         const td: number[] = [];
+        const te: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           const a = await timed(pair.tardis);
           const b = await timed(pair.ticktape);
           if (a.n !== pair.expect || b.n !== pair.expect) throw new Error(`${name} ${pair.figure}: tardis-dev read ${a.n}, ticktape ${b.n}, of ${pair.expect}`);
           td.push(a.n / a.secs);
           tt.push(b.n / b.secs);
+          if (pair.earlier) {
+            const c = await timed(pair.earlier);
+            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: earlier layout read ${c.n} of ${pair.expect}`);
+            te.push(c.n / c.secs);
+          }
+        }
+        if (te.length) {
+          out.push({ name: `${name}: ${pair.figure}, ticktape, earlier layout (before)`, value: Math.round(median(te)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(te) / median(td)).toFixed(2)}` });
         }
         const mt = median(td);
         const mk = median(tt);
@@ -237,9 +269,10 @@ export async function run(): Promise<BenchResult[]> {
       }
       out.push({ name: `${name}: bytes per frame, tardis-dev cache`, value: p.raw.bytes / n, unit: 'B/frame', note: `gzip NDJSON minute slices; payloads average ${(p.payloadBytes / n).toFixed(0)} B` });
       out.push({ name: `${name}: bytes per frame, ticktape raw`, value: p.ticktapeRawBytes / n, unit: 'B/frame', note: `sealed + compacted, every column; normalized tables another ${(p.ticktapeOtherBytes / n).toFixed(1)} B/frame` });
-      out.push({ name: `${name}: bytes, ticktape / tardis-dev`, value: p.ticktapeRawBytes / p.raw.bytes, unit: 'ratio', note: 'goal ≤ 0.5' });
-      out.push({ name: `${name}: seal with normalization`, value: Math.round(n / p.sealSecs), unit: 'frames/s', note: `${n} frames, journal → verified Parquet (raw + normalized)` });
+      out.push({ name: `${name}: bytes, ticktape / tardis-dev`, value: p.ticktapeRawBytes / p.raw.bytes, unit: 'ratio', note: `goal ≤ 0.5; earlier layout (before) ${(p.earlierRawBytes / n).toFixed(2)} B/frame, ratio ${(p.earlierRawBytes / p.raw.bytes).toFixed(2)}` });
+      out.push({ name: `${name}: seal with normalization`, value: Math.round(n / p.sealSecs), unit: 'frames/s', note: `${n} frames, journal → verified Parquet (raw + normalized); earlier layout (before) ${Math.round(n / p.earlierSealSecs)} frames/s` });
       fs.rmSync(p.dataDir, { recursive: true, force: true });
+      fs.rmSync(p.earlierDir, { recursive: true, force: true });
       fs.rmSync(p.cacheDir, { recursive: true, force: true });
     }
   } finally {

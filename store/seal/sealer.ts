@@ -38,6 +38,11 @@ export interface SealOptions {
   log?: Logger;
   /** Reuse a DuckDB session (benchmarks); one is opened and closed otherwise. */
   session?: DuckSession;
+  /**
+   * Store raw payloads as templates (default true). False writes the earlier layout (payloads as
+   * they are, in replay order), which every reader still reads: benchmarks compare the two.
+   */
+  payloadTemplates?: boolean;
 }
 
 export interface SealedFile {
@@ -95,9 +100,10 @@ export async function sealRecords(
   instance: string,
   segment: string,
   records: Iterable<TapeRecord>,
-  opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode; rowGroupRows?: number },
+  opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode; rowGroupRows?: number; payloadTemplates?: boolean },
 ): Promise<SegmentSealReport> {
-  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates: true });
+  const templates = opts.payloadTemplates !== false;
+  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates });
   let count = 0;
   try {
     for (const rec of records) {
@@ -119,7 +125,7 @@ export async function sealRecords(
   for (const p of planned) {
     mkdirDurable(p.dir);
     const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
-    const templated = p.o.table === 'raw';
+    const templated = templates && p.o.table === 'raw';
     p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
     const select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
     await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
@@ -155,6 +161,7 @@ async function sealOneSegment(session: DuckSession, dataDir: string, seg: Segmen
     crashAt: opts.crashAt,
     crashMode: opts.crashMode,
     rowGroupRows: opts.rowGroupRows,
+    payloadTemplates: opts.payloadTemplates,
   });
   saveStateAfter(dataDir, seg.instance, stateFile, seg.name, before, normalizers.states());
   crashIf(opts.crashAt, 'after-state', opts.crashMode);
