@@ -10,7 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TicktapeError } from '../../core/errors.js';
 import { SCHEMA_VERSION, SORT_KEYS, TABLES, type TableName } from '../../schemas/tables.js';
 import { META, checksumPathFor, fsyncPath, sqlStr } from '../partitions.js';
-import { PAYLOAD_CODEC, PAYLOAD_CODEC_META, SLOT_COLUMNS } from '../template/index.js';
+import { PAYLOAD_CODEC, PAYLOAD_CODEC_META, SLOT_COLUMNS, TEMPLATE_COLUMNS } from '../template/index.js';
 
 /** Rows per Parquet row group: large enough for good compression, small enough for pruning by stream and time. */
 export const ROW_GROUP_ROWS = 122_880;
@@ -135,14 +135,20 @@ function kvMetadata(meta: ParquetFileMeta): string {
  * columns are only ever appended. Table formats that track columns by id (Iceberg) can adopt the
  * files as they are, without rewriting them.
  */
-export function fieldIds(table: TableName): string {
-  return `{${TABLES[table].map((c, i) => `"${c.name}": ${i + 1}`).join(', ')}}`;
+export function fieldIds(table: TableName, templated = false): string {
+  const ids = TABLES[table].map((c, i) => `"${c.name}": ${i + 1}`);
+  // The payload template columns of raw files are storage, not table columns: ids from 1001 up.
+  if (templated) TEMPLATE_COLUMNS.forEach((c, i) => ids.push(`"${c}": ${TEMPLATE_FIELD_ID_BASE + i}`));
+  return `{${ids.join(', ')}}`;
 }
+
+/** Field id of the first payload template column (far above any table column's). */
+export const TEMPLATE_FIELD_ID_BASE = 1001;
 
 export async function copyToParquet(conn: DuckDBConnection, select: string, tmpPath: string, meta: ParquetFileMeta, rowGroupRows = ROW_GROUP_ROWS, zstdLevel = SEAL_ZSTD_LEVEL): Promise<void> {
   fs.rmSync(tmpPath, { force: true });
   await conn.run(
-    `COPY (${select}) TO ${sqlStr(tmpPath)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL ${zstdLevel}, ROW_GROUP_SIZE ${rowGroupRows}, FIELD_IDS ${fieldIds(meta.table)}, KV_METADATA ${kvMetadata(meta)})`,
+    `COPY (${select}) TO ${sqlStr(tmpPath)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL ${zstdLevel}, ROW_GROUP_SIZE ${rowGroupRows}, FIELD_IDS ${fieldIds(meta.table, meta.templated)}, KV_METADATA ${kvMetadata(meta)})`,
   );
   fsyncPath(tmpPath);
 }

@@ -5,6 +5,8 @@ import { openDuckSession } from '../../../store/duck/session.js';
 import { listPartitionFiles, sqlStr } from '../../../store/partitions.js';
 import { compactAll } from '../../../store/seal/index.js';
 import { TABLES } from '../../../schemas/tables.js';
+import { TEMPLATE_FIELD_ID_BASE } from '../../../store/seal/parquet-file.js';
+import { TEMPLATE_COLUMNS } from '../../../store/template/index.js';
 import { sealedStore } from '../remote/fixtures.js';
 
 const dirs: string[] = [];
@@ -29,6 +31,11 @@ describe('Parquet field ids', () => {
     await compactAll(data);
     const files = listPartitionFiles(data);
     expect(files.some((f) => f.kind === 'day')).toBe(true);
-    for (const f of files) expect(await fieldIdsOf(f.path)).toEqual(TABLES[f.table].map((c, i) => [c.name, i + 1]));
+    // Raw files also carry the payload template columns (storage, not table columns), ids from 1001.
+    for (const f of files) {
+      const ids = TABLES[f.table].map((c, i): [string, number] => [c.name, i + 1]);
+      if (f.table === 'raw') ids.push(...TEMPLATE_COLUMNS.map((c, i): [string, number] => [c, TEMPLATE_FIELD_ID_BASE + i]));
+      expect(await fieldIdsOf(f.path)).toEqual(ids);
+    }
   });
 });
