@@ -49,9 +49,9 @@ function mixedFrames(): TapeRecord[] {
   const peers = ['coinstore-trades', 'coinstore-depth20', 'nexus-depth5', 'coinsuper-orderbook'] as const;
   const out: TapeRecord[] = [];
   peers.forEach((name, k) => {
-    for (const r of shape(name).frames(700)) out.push({ ...r, connId: `${r.connId}-${k}`, recvNs: r.recvNs + BigInt(k) });
+    for (const r of shape(name).frames(300)) out.push({ ...r, connId: `${r.connId}-${k}`, recvNs: r.recvNs + BigInt(k) });
   });
-  out.push(...genRecords(400, { connId: 'odd-1', stepNs: 170_000n, exchange: 'nexus' }));
+  out.push(...genRecords(200, { connId: 'odd-1', stepNs: 170_000n, exchange: 'nexus' }));
   return out.sort(order);
 }
 
@@ -74,7 +74,7 @@ describe('templated raw files', () => {
     await compactAll(data);
     const raw = listPartitionFiles(data, ['raw']);
     expect(raw.every((f) => f.kind === 'day')).toBe(true);
-    for (const w of [undefined, 1000]) same(await readAll(data, w), frames);
+    for (const w of [undefined, 500]) same(await readAll(data, w), frames);
     const v = await verifyStore(data);
     expect(v.findings.filter((f) => f.severity === 'damage')).toEqual([]);
     const tape = await openTape(data, { includeJournal: false });
@@ -84,7 +84,7 @@ describe('templated raw files', () => {
     } finally {
       tape.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('files in the earlier layout stay readable next to templated ones, and compact with them', async () => {
     const data = tmpDataDir('tpl-old');
@@ -118,5 +118,5 @@ describe('templated raw files', () => {
     expect(listPartitionFiles(data, ['raw']).map((f) => f.kind)).toEqual(['day']);
     same(await readAll(data), want);
     expect((await verifyStore(data)).findings.filter((f) => f.severity === 'damage')).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
