@@ -265,6 +265,7 @@ export class ConnectionGroup {
     st.frames += 1;
     st.bytes += bytes;
     st.lastDataNs = recvNs;
+    st.lastConnId = conn.connId;
     if (st.silent) st.silent = false;
     const range = streamSeqRange(info, info.stream);
     // Late frames of a retired connection are new data, but they do not close a gap: one opened at

@@ -2,8 +2,9 @@
  * The last data frame of every stream, kept in `<data>/recorder/<instance>/last-seen.json` (written
  * every second and at shutdown, atomically by rename). On the next start each stream begins with a
  * gap from that point, so the time the recorder was not running — after a clean stop or a SIGKILL —
- * is a row of `gaps`, not a silent hole. After a crash the file can be up to one write interval old:
- * the gap then starts a little early and overlaps recorded frames, never the other way round.
+ * is a row of `gaps`, not a silent hole. After a crash the file can be up to one write interval old,
+ * so the recorder reads the journal's records after it (crash-points.ts) to start each gap exactly
+ * at the last record the connection wrote.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,8 @@ export interface LastSeenEntry {
   last_seq: number | null;
   /** Exchange timestamp of the last accepted frame (repeats of it after a restart are flagged). */
   last_ts_ms?: number | null;
+  /** Connection of the last data frame (after a crash, the gap starts at its last journaled record). */
+  last_conn?: string | null;
 }
 
 export interface LastSeen {

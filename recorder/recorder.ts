@@ -16,6 +16,7 @@ import type { JournalLoss, JournalWriterHandle } from '../store/journal/api.js';
 import type { TapeRecord } from '../schemas/record.js';
 import { AlertLog } from './alerts.js';
 import { clockPayload, queryNtpStatus, type NtpStatus } from './clock-probe.js';
+import { CRASH_SCAN_MARGIN_NS, frameKeyOf, scanCrashPoints, type CrashScan } from './crash-points.js';
 import { demoPlans, type ExchangePlan, type RecorderConfig } from './config.js';
 import { ConnIdFactory } from './conn-id.js';
 import { ConnectGate } from './connect-gate.js';
@@ -86,6 +87,7 @@ export class Recorder {
   private readonly metrics: Metrics;
   private readonly lastSeenFile: string;
   private readonly previous: LastSeen | null;
+  private crash: CrashScan | null = null;
   private ntp: NtpStatus = { synced: null };
   private ntpAtMs = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -177,6 +179,9 @@ export class Recorder {
     }
     void this.refreshNtp();
     for (const plan of plans) for (const g of planGroups(plan, exchangeModule(plan.id))) this.startGroup(plan, g);
+    // saved at once, not only after the first interval: a crash within it must still leave the
+    // streams of this run (and the previous run's last frames) for the next start to open gaps from
+    this.saveLastSeen(false);
     this.every(LAST_SEEN_INTERVAL_MS, () => this.saveLastSeen(false));
     this.every(RATE_SAMPLE_INTERVAL_MS, () => {
       const t = Date.now();
@@ -217,34 +222,70 @@ export class Recorder {
       return st;
     }
     st = new StreamState(spec, plan.id, threshold);
-    const prev = this.previous?.streams[key];
-    if (!prev && this.previous && !this.previous.clean && this.previous.subscribed?.includes(key)) {
-      // Recorded by the crashed run, but without data before its last state save: whatever came
-      // after that save and before the crash may be lost.
-      st.openGap = {
-        startNs: BigInt(this.previous.written_ns),
-        cause: 'disconnect',
-        detail: 'recorder stopped unexpectedly (crash or kill); the gap starts at its last state save',
-        lastSeq: null,
-      };
-    }
-    if (prev) {
-      st.lastSeq = prev.last_seq;
-      // What the last run recorded is not accepted twice if the exchange replays it.
-      st.cursor.seq = prev.last_seq;
-      if (typeof prev.last_ts_ms === 'number') {
-        st.cursor.tsMs = prev.last_ts_ms;
+    const restart = this.restartPoint(plan, spec, key);
+    if (restart) {
+      if (restart.seq !== null) {
+        st.lastSeq = restart.seq;
+        // What the last run recorded is not accepted twice if the exchange replays it.
+        st.cursor.seq = restart.seq;
+      }
+      if (restart.tsMs !== null) {
+        st.cursor.tsMs = restart.tsMs;
         st.cursor.connId = 'previous-run';
       }
-      st.openGap = {
-        startNs: BigInt(prev.last_ns),
-        cause: 'disconnect',
-        detail: this.previous?.clean ? 'recorder was not running' : 'recorder stopped unexpectedly (crash or kill); the gap starts at its last state save',
-        lastSeq: prev.last_seq,
-      };
+      st.openGap = { startNs: restart.startNs, cause: 'disconnect', detail: restart.detail, lastSeq: restart.seq };
     }
     this.streams.set(key, st);
     return st;
+  }
+
+  /**
+   * Where a stream the previous run recorded resumes: its restart gap starts at the last point the
+   * recording is known complete. After a clean stop that is the state file's last frame. After a
+   * crash it is the last record, in the journal, of the connection that carried the stream
+   * (crash-points.ts), so no recorded frame lies inside the gap and `lost_frames` counts only what
+   * the journal lacks. A stream subscribed but without data before the crash starts at the last
+   * state save (or at its first frame in the journal after it). Null for a stream new to this run.
+   */
+  private restartPoint(plan: ExchangePlan, spec: StreamSpec, key: string): { startNs: bigint; seq: number | null; tsMs: number | null; detail: string } | null {
+    const prevRun = this.previous;
+    if (!prevRun) return null;
+    const prev = prevRun.streams[key];
+    if (prevRun.clean) {
+      return prev ? { startNs: BigInt(prev.last_ns), seq: prev.last_seq, tsMs: typeof prev.last_ts_ms === 'number' ? prev.last_ts_ms : null, detail: 'recorder was not running' } : null;
+    }
+    if (!prev && !prevRun.subscribed?.includes(key)) return null;
+    const scan = this.crashScan();
+    const seen = scan.lastData.get(key);
+    const detail = 'recorder stopped unexpectedly (crash or kill); the gap starts at the last record of its connection in the journal';
+    if (seen && (!prev || seen.recvNs >= BigInt(prev.last_ns))) {
+      const conn = (scan.lastKept.get(key) ?? seen).connId;
+      const connEnd = scan.connLastNs.get(conn) ?? seen.recvNs;
+      const k = frameKeyOf(exchangeModule(plan.id), spec, seen, plan.credentials);
+      return {
+        startNs: connEnd > seen.recvNs ? connEnd : seen.recvNs,
+        seq: k.seq ?? prev?.last_seq ?? null,
+        tsMs: k.tsMs ?? (typeof prev?.last_ts_ms === 'number' ? prev.last_ts_ms : null),
+        detail,
+      };
+    }
+    if (prev) {
+      const lastNs = BigInt(prev.last_ns);
+      const connEnd = prev.last_conn ? scan.connLastNs.get(prev.last_conn) : undefined;
+      return { startNs: connEnd !== undefined && connEnd > lastNs ? connEnd : lastNs, seq: prev.last_seq, tsMs: typeof prev.last_ts_ms === 'number' ? prev.last_ts_ms : null, detail };
+    }
+    return { startNs: BigInt(prevRun.written_ns), seq: null, tsMs: null, detail: 'recorder stopped unexpectedly (crash or kill); no data of this stream before its last state save or in the journal after it' };
+  }
+
+  /** The crashed run's journal tail, read once (the first stream that needs it). */
+  private crashScan(): CrashScan {
+    if (!this.crash) {
+      const since = BigInt(this.previous!.written_ns) - BigInt(LAST_SEEN_INTERVAL_MS) * 1_000_000n - CRASH_SCAN_MARGIN_NS;
+      const started = Date.now();
+      this.crash = scanCrashPoints(this.config.dataDir, this.instance, since);
+      this.log.info({ segments: this.crash.segments, streams: this.crash.lastData.size, connections: this.crash.connLastNs.size, durationMs: Date.now() - started }, 'read the end of the crashed run from the journal');
+    }
+    return this.crash;
   }
 
   private startGroup(plan: ExchangePlan, planned: PlannedGroup): GroupEntry {
@@ -296,7 +337,7 @@ export class Recorder {
   private saveLastSeen(clean: boolean): void {
     const doc: LastSeen = { version: 1, clean, written_ns: String(nowNs()), streams: { ...(this.previous?.streams ?? {}) }, subscribed: [...this.streams.keys()] };
     for (const [key, st] of this.streams) {
-      if (st.lastDataNs !== null) doc.streams[key] = { last_ns: String(st.lastDataNs), last_seq: st.lastSeq, last_ts_ms: st.cursor.tsMs };
+      if (st.lastDataNs !== null) doc.streams[key] = { last_ns: String(st.lastDataNs), last_seq: st.lastSeq, last_ts_ms: st.cursor.tsMs, last_conn: st.lastConnId };
     }
     try {
       writeLastSeen(this.lastSeenFile, doc);

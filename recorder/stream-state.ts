@@ -28,6 +28,8 @@ export class StreamState {
   bytes = 0;
   malformed = 0;
   lastDataNs: bigint | null = null;
+  /** Connection of the last data frame. */
+  lastConnId: string | null = null;
   lastSeq: number | null = null;
   openGap: OpenGap | null = null;
   /** What has been accepted so far, to flag repeated data (handoff.ts). */

@@ -12,6 +12,8 @@
  * Recorded gaps: where the recording lost its connection (a disconnect gap) the cursor closes the
  * client's connection with 1001 after the last frame before the loss; a session-sequence gap right
  * after a frame makes the session skip that many numbers (Coinstore's S) before the frame goes out.
+ * A reconnect of the same session continues each stream after the last frame the session sent of
+ * it (session-resume.ts), so every recorded frame reaches the bot once.
  */
 import { FLAG_OVERLAP, type GapPayload, type TapeRecord } from '../schemas/record.js';
 import type { SessionFeed } from '../exchanges/host.js';
@@ -19,6 +21,7 @@ import type { ExchangeId, FeedItem, ServerSession, SessionLink, StreamSpec } fro
 import type { DisconnectSpan, StreamInfo } from './catalog.js';
 import type { ReplayClock } from './clock.js';
 import { EVICTED, type Timeline } from './timeline.js';
+import { compareKeys, keyOf, type ExchangeResume, type RecordKey } from './session-resume.js';
 import type { ReplayStats } from './stats.js';
 
 /** Stream kinds whose latest message is a complete state (sent first when a replay starts mid-recording). */
@@ -50,6 +53,8 @@ export interface CursorDeps {
   clock(): ReplayClock;
   /** Records from `fromNs` on: the shared timeline of that start (`shared`) or one of this cursor alone. */
   timeline(fromNs: bigint, shared: boolean): Timeline;
+  /** Where the session stands on this exchange (named sessions only), for this clock generation. */
+  resume?(generation: number): ExchangeResume | null;
   /** Latest recorded message of each stream strictly before `beforeNs`, oldest first. */
   primers(streams: string[], beforeNs: bigint): Promise<TapeRecord[]>;
   stats: ReplayStats;
@@ -62,6 +67,10 @@ interface Sub {
   /** A late subscription waits for its primer; frames that come meanwhile are held (the newest). */
   waiting: boolean;
   held: TapeRecord | null;
+  /** Frames at or before this point went out on an earlier connection of the session: not again. */
+  after: RecordKey | null;
+  /** The last frame sent of this stream. */
+  last: TapeRecord | null;
 }
 
 type SubscribeResult = { ok: true } | { ok: false; reason: string; code: 'limit' | 'unknown' };
@@ -93,6 +102,7 @@ export class ReplayCursor implements SessionFeed {
   private gapApplied: TapeRecord | null = null;
   /** Session-sequence gaps matter only to a session that numbers its messages (Coinstore's S). */
   private tracksSequence = false;
+  private resume: ExchangeResume | null = null;
   /** Ends the current wait early (a seek, pause or resume of the clock). */
   private wake: (() => void) | null = null;
 
@@ -115,7 +125,7 @@ export class ReplayCursor implements SessionFeed {
       return { ok: true };
     }
     const late = this.state === 'running' && PRIMED_KINDS.has(spec.kind);
-    const sub: Sub = { spec, deliver, waiting: late, held: null };
+    const sub: Sub = { spec, deliver, waiting: late, held: null, after: null, last: null };
     this.subs.set(spec.key, sub);
     if (this.state === 'idle') {
       this.state = 'grace';
@@ -135,6 +145,7 @@ export class ReplayCursor implements SessionFeed {
 
   close(): void {
     if (this.state === 'running' && this.lastRec && this.clock?.speed === 'max') this.clock.advanceTo(this.lastRec.recvNs + 1n);
+    this.saveResume();
     this.state = 'closed';
     this.wake?.();
     if (this.timer) clearTimeout(this.timer);
@@ -153,9 +164,14 @@ export class ReplayCursor implements SessionFeed {
       this.wake?.();
       void this.pump();
     });
-    const fromNs = clock.started ? clock.nowRecordedNs() : clock.startNs;
-    await this.prime(fromNs);
+    // At max speed "now" is only how far the session's fastest connection got: a connection the
+    // session has not served yet on this exchange starts at the beginning of the range.
+    const nowNs = !clock.started ? clock.startNs : clock.speed === 'max' ? clock.seekedToNs : clock.nowRecordedNs();
+    this.resume = this.deps.resume?.(clock.generation) ?? null;
+    const { fromNs, sent, afters } = this.resumePoints(nowNs);
+    await this.prime(fromNs, sent);
     if (this.state !== 'running') return;
+    for (const [sub, after] of afters) sub.after = after;
     this.open(fromNs, true);
     // the clock starts once the first frames are in memory, so the read does not make them late
     // (held as a pump turn: a seek meanwhile waits for it)
@@ -170,9 +186,44 @@ export class ReplayCursor implements SessionFeed {
     void this.pump();
   }
 
+  /**
+   * Where each subscribed stream continues in a session that served this exchange before: after the
+   * last frame it sent of the stream, else where its last connection stopped reading. The read starts
+   * at the earliest of them; streams the session already sent are not primed again.
+   */
+  private resumePoints(nowNs: bigint): { fromNs: bigint; sent: Set<string>; afters: Map<Sub, RecordKey> } {
+    const sent = new Set<string>();
+    const afters = new Map<Sub, RecordKey>();
+    let fromNs = nowNs;
+    const r = this.resume;
+    if (!r) return { fromNs, sent, afters };
+    for (const [key, sub] of this.subs) {
+      const last = r.sent.get(key);
+      if (last) sent.add(key);
+      const after = last ?? r.position;
+      if (!after) continue;
+      afters.set(sub, after);
+      if (after.recvNs < fromNs) fromNs = after.recvNs;
+    }
+    return { fromNs, sent, afters };
+  }
+
+  /** Leaves where this connection got to for the session's next connection on this exchange. */
+  private saveResume(): void {
+    const r = this.resume;
+    if (!r || (this.state !== 'running' && this.state !== 'closed')) return;
+    for (const [key, sub] of this.subs) if (sub.last) r.sent.set(key, keyOf(sub.last));
+    if (this.lastRec && (!r.position || compareKeys(this.lastRec, r.position) > 0)) r.position = keyOf(this.lastRec);
+  }
+
   /** Re-positions at recorded time `at` (seek, loop): primed, on a timeline of its own. */
   private async reposition(at: bigint): Promise<void> {
     this.lastRec = null;
+    this.resume = this.deps.resume?.(this.clock!.generation) ?? null;
+    for (const sub of this.subs.values()) {
+      sub.after = null;
+      sub.last = null;
+    }
     await this.prime(at);
     this.open(at, false);
   }
@@ -188,21 +239,30 @@ export class ReplayCursor implements SessionFeed {
     this.planDisconnect();
   }
 
-  /** The first recorded disconnect at or after this cursor's start that touches a subscribed stream. */
+  /**
+   * The first recorded disconnect ahead of this cursor that touches a subscribed stream: not behind
+   * where it reads now, not before where that stream resumed, not one the session already closed for.
+   */
   private planDisconnect(): void {
     this.closeAt = null;
     if (this.deps.continueOnGaps) return;
+    const at = this.lastRec?.recvNs ?? this.fromNs;
     for (const d of this.deps.disconnects) {
-      if (d.startNs < this.fromNs) continue;
-      if (d.stream === '' || this.subs.has(d.stream)) {
+      if (d.startNs < at || this.resume?.passed.has(d)) continue;
+      if (d.stream === '') {
+        this.closeAt = d;
+        return;
+      }
+      const sub = this.subs.get(d.stream);
+      if (sub && (sub.after === null || d.startNs >= sub.after.recvNs)) {
         this.closeAt = d;
         return;
       }
     }
   }
 
-  private async prime(beforeNs: bigint): Promise<void> {
-    const wanted = [...this.subs.values()].filter((s) => PRIMED_KINDS.has(s.spec.kind) && this.recordedBefore(s.spec.key, beforeNs)).map((s) => s.spec.key);
+  private async prime(beforeNs: bigint, skip: ReadonlySet<string> = new Set()): Promise<void> {
+    const wanted = [...this.subs.values()].filter((s) => PRIMED_KINDS.has(s.spec.kind) && !skip.has(s.spec.key) && this.recordedBefore(s.spec.key, beforeNs)).map((s) => s.spec.key);
     if (wanted.length === 0) return;
     const recs = await this.deps.primers(wanted, beforeNs);
     if (this.state === 'closed') return;
@@ -361,11 +421,16 @@ export class ReplayCursor implements SessionFeed {
     if (!replayable(rec)) return;
     const sub = this.subs.get(rec.stream);
     if (!sub) return;
+    if (sub.after !== null) {
+      if (compareKeys(rec, sub.after) <= 0) return; // sent on an earlier connection of the session
+      sub.after = null;
+    }
     if (sub.waiting) {
       sub.held = rec;
       return;
     }
     sub.deliver({ type: 'recorded', payload: rec.payload, binary: rec.kind === 'binary', recvNs: rec.recvNs });
+    sub.last = rec;
     this.deps.stats.recordSend(rec.payload.byteLength, lateNs ?? 0n, lateNs !== null);
   }
 
@@ -387,6 +452,11 @@ export class ReplayCursor implements SessionFeed {
   private recordedDisconnect(): void {
     const d = this.closeAt!;
     this.deps.stats.gapsReplayed++;
+    // The session is past this loss, and past every loss it overlaps: one recorder connection lost
+    // is one gap per stream it carried (each from that stream's last frame), and a crash is one per
+    // stream of every connection. The bot gets one close for them; its reconnect continues each
+    // stream after its last frame sent, so the frames other streams recorded meanwhile still come.
+    if (this.resume) for (const x of this.deps.disconnects) if (x.startNs <= d.endNs && x.endNs >= d.startNs) this.resume.passed.add(x);
     // a reconnect of the same session continues after the loss, as the bot would have
     if (this.clock?.speed === 'max') this.clock.advanceTo(d.endNs);
     this.state = 'closed';

@@ -17,6 +17,7 @@ import { openTape } from '../store/duck/index.js';
 import { ReplayClock } from './clock.js';
 import { handleControl } from './control.js';
 import { ReplayCursor } from './cursor.js';
+import { SessionResume } from './session-resume.js';
 import { connectionOverrides, REPLAY_DEFAULTS, type ReplayOptions } from './options.js';
 import { ReplayStats } from './stats.js';
 import { TimelineRegistry } from './timeline.js';
@@ -54,6 +55,8 @@ export interface ReplaySessionInfo {
   /** Paper trading: connections of the session that are open, replaying or not (a trading socket holds the session's account). */
   open: number;
   expiry: NodeJS.Timeout | null;
+  /** Where the session's connections got to, per exchange: a reconnect continues there. */
+  resume: SessionResume;
 }
 
 export interface ReplayServer {
@@ -105,7 +108,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
   const openSession = (id: string, startNs: bigint, speed: Speed): ReplaySessionInfo => {
     let s = sessions.get(id);
     if (!s) {
-      s = { id, clock: new ReplayClock(startNs, speed), connections: 0, open: 0, expiry: null };
+      s = { id, clock: new ReplayClock(startNs, speed), connections: 0, open: 0, expiry: null, resume: new SessionResume() };
       sessions.set(id, s);
     }
     return s;
@@ -280,6 +283,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         return shared ? timelines.shared(`${exchange}|${fromNs}|${toNs ?? ''}`, source) : timelines.own(source);
       },
       primers: (streams, beforeNs) => primers(exchange, streams, beforeNs),
+      resume: (generation) => (named && joined ? joined.resume.forExchange(exchange, generation) : null),
       onEnd: () => log.info({ exchange, session: sessionId }, 'replay range ended'),
     });
     const context = contextFor(exchange, () => joined?.clock.nowRecordedNs() ?? startNs);

@@ -105,25 +105,42 @@ export async function gapRecords(data: string): Promise<GapRow[]> {
 
 /**
  * Checks that a stream's consecutive data frames from different connections are bridged by a gap
- * row (no silent hole across a reconnect). Returns the holes found.
+ * row (no silent hole across a reconnect): a gap of that stream that starts no later than the last
+ * record the first connection left (what it lost came after it) and ends no earlier than the next
+ * frame. Returns the holes found.
  */
 export async function unbridgedReconnects(data: string): Promise<string[]> {
   const frames = await query(
     data,
     `SELECT exchange, stream, conn_id, recv_ns FROM raw WHERE direction = 'in' AND stream <> '' AND NOT malformed AND (flags & 8) = 0 ORDER BY exchange, stream, recv_ns`,
   );
+  const connEnd = new Map((await query(data, `SELECT conn_id, max(recv_ns) AS last FROM raw GROUP BY conn_id`)).map((r) => [String(r.conn_id), BigInt(r.last as bigint)]));
   const gaps = await gapRecords(data);
   const holes: string[] = [];
   for (let i = 1; i < frames.length; i++) {
     const a = frames[i - 1];
     const b = frames[i];
     if (a.exchange !== b.exchange || a.stream !== b.stream || a.conn_id === b.conn_id) continue;
-    const an = BigInt(a.recv_ns as bigint);
+    const aEnd = connEnd.get(String(a.conn_id))!;
     const bn = BigInt(b.recv_ns as bigint);
-    const bridged = gaps.some((g) => g.exchange === a.exchange && g.stream === a.stream && g.start_ns <= an && g.end_ns >= bn);
+    const bridged = gaps.some((g) => g.exchange === a.exchange && g.stream === a.stream && g.start_ns <= aEnd && g.end_ns >= bn);
     if (!bridged) holes.push(`${String(a.exchange)} ${String(a.stream)}: ${String(a.conn_id)} → ${String(b.conn_id)} at ${bn}`);
   }
   return holes;
+}
+
+/**
+ * Recorded data frames that lie strictly inside a gap of their own stream (a gap must start at or
+ * after the last frame before it and end at or before the first after it). Returns them, by gap.
+ */
+export async function framesInsideGaps(data: string): Promise<Row[]> {
+  return query(
+    data,
+    `SELECT g.exchange, g.stream, g.cause, g.detail, g.start_ns, g.end_ns, count(*) AS inside
+     FROM gaps g JOIN raw r ON r.exchange = g.exchange AND r.stream = g.stream AND r.recv_ns > g.start_ns AND r.recv_ns < g.end_ns
+     WHERE g.stream <> '' AND r.direction = 'in' AND NOT r.malformed AND r.kind IN ('text', 'binary')
+     GROUP BY ALL ORDER BY ALL`,
+  );
 }
 
 /**
