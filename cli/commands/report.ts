@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openAnalysis } from '../../analysis/open.js';
-import { writeReport } from '../../analysis/report/index.js';
+import { writePaperReport, writeReport } from '../../analysis/report/index.js';
+import { readPaperManifest } from '../../analysis/report/paper-queries.js';
 import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 
 export function registerReport(program: Command): void {
@@ -12,14 +13,37 @@ export function registerReport(program: Command): void {
     .option('--exchange <id>', 'only this exchange')
     .option('--symbol <symbol>', 'focus on this symbol (default: the most traded one)')
     .option('--no-journal', 'leave unsealed journals out')
+    .option('--paper <folder>', "a paper session's results (<paper-out>/<session>/ of `ticktape replay --paper`): PnL, fills against the market, slippage, latency; --data defaults to the recording it traded on")
     .addHelpText(
       'after',
       `
 Examples:
   ticktape report --data ./data --out report.html      # prints the report's path on stdout
-  ticktape report --exchange nexus --symbol BTCUSDT --out nexus.html`,
+  ticktape report --exchange nexus --symbol BTCUSDT --out nexus.html
+  ticktape report --paper ./paper/bot-1 --out bot-1.html # a paper session against its recording`,
     )
-    .action(async (o: Record<string, unknown>) => {
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      if (o.paper !== undefined) {
+        const folder = path.resolve(String(o.paper));
+        const manifest = readPaperManifest(folder);
+        // the recording the session traded on, unless --data names another copy of it
+        const recorded = cmd.getOptionValueSource('data') === 'cli' || typeof manifest.data !== 'string' ? String(o.data) : manifest.data;
+        const src = await openDataArg({ ...o, data: recorded });
+        const out = path.resolve(String(o.out === 'report.html' && cmd.getOptionValueSource('out') !== 'cli' ? 'paper-report.html' : o.out));
+        try {
+          const tape = await openAnalysis(src.dir, { includeJournal: o.journal !== false, progress: process.stderr.isTTY });
+          try {
+            const r = await tape.withProgress(() => writePaperReport(tape.conn, folder, src.dir, out));
+            process.stderr.write(`paper report: ${r.charts} charts, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
+            process.stdout.write(`${out}\n`);
+          } finally {
+            tape.close();
+          }
+        } finally {
+          src.close();
+        }
+        return;
+      }
       const src = await openDataArg(o);
       const dataDir = src.dir;
       const out = path.resolve(String(o.out));

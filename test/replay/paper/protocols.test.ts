@@ -6,6 +6,7 @@
  * entry — POST /paper/orders with Nexus' and Coinsuper's private pushes. What the orders get is
  * checked against SQL over the recording (expected.ts), not against the engine.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,10 @@ import { startReplay, type ReplayServer } from '../../../replay/server.js';
 import { paperSettings } from '../../../replay/paper/config.js';
 import { collect, fixtureData, json, tmpDir, type Collected } from '../fixture.js';
 import { firstRestingFill, results, Store, takerFills, type MarketRef } from './expected.js';
+import { CLI } from '../../recorder/harness.js';
+import { findChromium } from '../../exchanges/coinceres/chromium.js';
+import { skipWithout } from '../../helpers/system-tools.js';
+import { PAPER_REPORT_CHARTS } from '../../../analysis/report/paper-page.js';
 
 let data: string;
 let store: Store;
@@ -277,6 +282,46 @@ describe('at max speed', () => {
     expect(await results(fa, 'SELECT DISTINCT order_id FROM orders')).toEqual([{ order_id: a.json.order.orderId }]);
     expect(await results(fb, 'SELECT count(*)::INTEGER AS n FROM fills')).toEqual([{ n: 0 }]);
   });
+});
+
+describe('ticktape report --paper', () => {
+  it.skipIf(skipWithout('chromium', 'the paper report in Chromium'))('PnL, fills against the market, slippage and latency, drawn in headless Chromium', async () => {
+    const out = tmpDir('tt-paper-report-');
+    const replay = await startReplay({ dataDir: data, port: 0, speed: 'max', graceMs: 50, paper: paperSettings({ latency: { inMs: 5 } }), paperOut: out });
+    let folder: string;
+    try {
+      const c = await collect(`ws://127.0.0.1:${replay.port}/coinstore/s/ws?session=rep`);
+      c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@depth@20'], id: 1 }));
+      await c.closed;
+      const [mid] = await store.rows(`SELECT ((min(recv_ns) + max(recv_ns)) / 2)::BIGINT AS t FROM raw WHERE exchange = 'coinstore'`);
+      await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(mid.t)}`, { method: 'POST' });
+      expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: '0.2' })).json.order.status).toBe('filled');
+      await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(BigInt(mid.t as bigint) + 1_000_000_000n)}`, { method: 'POST' });
+      expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: '0.1' })).json.order.status).toBe('filled');
+      folder = await flush(replay.port, 'rep');
+    } finally {
+      await replay.close();
+    }
+    const html = path.join(out, 'paper.html');
+    const r = spawnSync(process.execPath, [CLI, 'report', '--paper', folder!, '--out', html], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(html);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    for (const t of ['PnL at the end', 'Slippage', 'Latency (order-in, ms)', 'Fills (first 500)']) expect(page).toContain(t);
+    const chromium = findChromium();
+    const profile = fs.mkdtempSync(path.join(out, 'chromium-'));
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=10000'];
+    const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+    expect(dom.status, dom.stderr).toBe(0);
+    const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
+    expect(body).toContain(`data-rendered="${PAPER_REPORT_CHARTS}"`);
+    expect(body).toContain(`data-inked="${PAPER_REPORT_CHARTS}"`);
+    // a folder without results is no data, with the code and exit status for it
+    const bad = spawnSync(process.execPath, [CLI, 'report', '--paper', out], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(4);
+    expect(bad.stderr).toMatch(/No paper results in .*\[TT_NO_DATA\]/);
+  }, 240_000);
 });
 
 describe('at 1x', () => {
