@@ -173,8 +173,9 @@ export function orderBody(channel: string, e: OrderEvent, currencyId: (currency:
     matchQty: f ? f.amount : '0',
     matchAmt,
     selfDealingQty: '0',
-    // The rate the fee of this execution was charged at: fee ÷ match amount (fees are in the quote currency).
-    actualFeeRate: f ? (decDiv(f.fee, matchAmt) ?? '0') : null,
+    // The rate the fee of this execution was charged at: the account's own where it says (a paper
+    // fill's fee in the base currency is no fraction of the match amount), else fee ÷ match amount.
+    actualFeeRate: f ? (f.feeRate ?? decDiv(f.fee, matchAmt) ?? '0') : null,
     feeCurrencyId: f ? currencyId(f.feeCurrency) : 0,
     // A JSON number, as in the doc's example (`"fee":0.21`).
     fee: f ? Number(f.fee) : 0,

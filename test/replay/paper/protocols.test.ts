@@ -183,7 +183,8 @@ describe('at max speed', () => {
     await ws.waitFor((m) => m.filter((s) => json(s).T === 'order').length >= 6, 'order pushes');
     const pushes = ws.messages.map(json).filter((m) => m.T === 'order');
     expect(pushes.find((m) => m.ordId === ordId && m.ordState === 'CANCELED')).toBeDefined();
-    expect(pushes.find((m) => m.ordId === buy.json.data.ordId && m.ordState === 'FILLED')).toMatchObject({ matchRole: 'TAKER' });
+    // the fee of a buy is charged in BTC (the currency received): its rate is the account's, not fee ÷ match amount
+    expect(pushes.find((m) => m.ordId === buy.json.data.ordId && m.ordState === 'FILLED')).toMatchObject({ matchRole: 'TAKER', actualFeeRate: '0.002' });
     expect(ws.messages.map(json).some((m) => m.T === 'account' && m.currency === 'BTC')).toBe(true);
     // the document's error codes
     expect((await coinstore(port, 'POST', '/trade/order/place', { symbol: 'NOPEUSDT', side: 'BUY', ordType: 'LIMIT', ordPrice: '1', ordQty: '1', timestamp: 1 }, 'cs')).json).toMatchObject({ code: 3011, msg: 'symbol not found' });
