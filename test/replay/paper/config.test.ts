@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FEES, loadPaperConfig, parsePaperConfig, paperSettings } from '../../../replay/paper/config.js';
 import { TicktapeError } from '../../../core/errors.js';
+import { ROOT } from '../../recorder/harness.js';
 
 describe('paper config', () => {
   it('an empty document: demo balances, the documents\' fees, no latency, queue position', () => {
@@ -58,6 +59,13 @@ describe('paper config', () => {
     for (const part of ['balances.coinstore.USDT: must not be negative', 'balances: unknown field(s) "kraken"', 'fees.nexus.maker', 'fees.nexus.taker', 'latency.inMs', 'unknown field(s) "extra"']) {
       expect(e.message).toContain(part);
     }
+  });
+
+  it('the sample in deploy/ is valid and says what it says', () => {
+    const s = paperSettings(loadPaperConfig(path.join(ROOT, 'deploy', 'paper.sample.yaml')));
+    expect(s.balancesFor('bot-b', 'coinstore')).toEqual({ USDT: '500' });
+    expect(s.fees('coinstore')).toEqual({ maker: '0.001', taker: '0.002', currency: 'received' });
+    expect(s.latency('coinceres')).toEqual({ inNs: 50_000_000n, outNs: 10_000_000n });
   });
 
   it('an unreadable or unparsable file has its own code', () => {
