@@ -30,7 +30,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isDecimal, signDecimal } from '../../core/decimal.js';
 import { matchInstrument, type FillEvent, type Instrument, type OrderEvent } from '../market.js';
 import type { OrderResult, RejectCode, TradingAccount } from '../trading.js';
-import type { Credentials } from '../types.js';
+import type { AuthMode, Credentials } from '../types.js';
 import { currencies, symbolOf } from './channels.js';
 import { decMul, decSub } from './decimal.js';
 import { SIM_ACCOUNT_ID } from './format.js';
@@ -66,9 +66,6 @@ const REFUSALS: Record<RejectCode, RestError> = {
   order_closed: REST_ERRORS.orderNotFound,
   duplicate_order: REST_ERRORS.duplicateOrder,
 };
-
-/** How signatures are checked: against the credentials (`strict`), or any well-formed one (`any`). */
-export type AuthMode = 'strict' | 'any';
 
 export interface RestRequest {
   method: string;

@@ -17,8 +17,8 @@
 import type http from 'node:http';
 import { z } from 'zod';
 import type { Instrument, OrderEvent } from '../../exchanges/market.js';
-import { answerRest, REST_PREFIX, type AuthMode } from '../../exchanges/coinstore/rest.js';
-import { EXCHANGE_IDS, type Credentials, type ExchangeId } from '../../exchanges/types.js';
+import { answerRest, REST_PREFIX } from '../../exchanges/coinstore/rest.js';
+import { EXCHANGE_IDS, type AuthMode, type Credentials, type ExchangeId } from '../../exchanges/types.js';
 import { matchInstrument } from '../../exchanges/market.js';
 import type { PaperDesk } from './desk.js';
 import { DEFAULT_PAPER_SESSION } from './desk.js';
