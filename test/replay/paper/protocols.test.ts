@@ -43,13 +43,13 @@ beforeAll(async () => {
 afterAll(() => store?.close());
 
 /** A signed Coinstore REST call as the document's Python examples make it. */
-async function coinstore(port: number, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, session?: string): Promise<{ status: number; json: any }> {
+async function coinstore(port: number, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, session?: string, cred = { apiKey: CS_KEY, secret: 'your_secret_key' }): Promise<{ status: number; json: any }> {
   const payload = body === undefined ? '' : JSON.stringify(body);
   const expires = String(Date.now());
   const query = pathAndQuery.includes('?') ? pathAndQuery.slice(pathAndQuery.indexOf('?') + 1) : '';
-  const key = createHmac('sha256', 'your_secret_key').update(String(Math.floor(Number(expires) / 30000))).digest('hex');
+  const key = createHmac('sha256', cred.secret).update(String(Math.floor(Number(expires) / 30000))).digest('hex');
   const sign = createHmac('sha256', key).update(query + payload).digest('hex');
-  const headers: Record<string, string> = { 'X-CS-APIKEY': CS_KEY, 'X-CS-EXPIRES': expires, 'X-CS-SIGN': sign, 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { 'X-CS-APIKEY': cred.apiKey, 'X-CS-EXPIRES': expires, 'X-CS-SIGN': sign, 'Content-Type': 'application/json' };
   if (session) headers['X-Ticktape-Session'] = session;
   const res = await fetch(`http://127.0.0.1:${port}/coinstore/api${pathAndQuery}`, { method, headers, body: method === 'POST' ? payload : undefined });
   return { status: res.status, json: await res.json() };
@@ -282,6 +282,23 @@ describe('at max speed', () => {
     expect(fa).not.toBe(fb);
     expect(await results(fa, 'SELECT DISTINCT order_id FROM orders')).toEqual([{ order_id: a.json.order.orderId }]);
     expect(await results(fb, 'SELECT count(*)::INTEGER AS n FROM fills')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('--auth strict', () => {
+  it('Coinstore REST signs are checked against the configured credentials', async () => {
+    const cred = { apiKey: 'bot-key', secret: 'bot-secret' };
+    const replay = await startReplay({ dataDir: data, port: 0, speed: 'max', paper: paperSettings({}), paperOut: tmpDir('tt-paper-strict-'), auth: 'strict', credentials: { coinstore: [cred] } });
+    try {
+      const good = await coinstore(replay.port, 'POST', '/spot/accountList', {}, 'st', cred);
+      expect(good).toMatchObject({ status: 200, json: { code: 0 } });
+      const forged = await coinstore(replay.port, 'POST', '/spot/accountList', {}, 'st', { ...cred, secret: 'not-it' });
+      expect(forged).toMatchObject({ status: 401, json: { code: 1401, msg: 'unauthorized' } });
+      const unknown = await coinstore(replay.port, 'POST', '/spot/accountList', {}, 'st', { apiKey: 'nobody', secret: 'x' });
+      expect(unknown).toMatchObject({ status: 401, json: { code: 401, msg: 'signature-failed' } });
+    } finally {
+      await replay.close();
+    }
   });
 });
 
