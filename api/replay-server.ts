@@ -9,6 +9,7 @@ import { timeRangeNs, type TimeInput } from '../core/time-arg.js';
 import type { ExchangeId } from '../exchanges/types.js';
 import { parseSpeed, REPLAY_DEFAULTS, type Speed } from '../replay/options.js';
 import { startReplay } from '../replay/server.js';
+import { loadPaperConfig, paperSettings, parsePaperConfig } from '../replay/paper/config.js';
 import { openData, type DataLocation } from '../store/open-data.js';
 import { urlsOf, type EndpointUrls } from './endpoints.js';
 
@@ -36,6 +37,12 @@ export interface ReplayServerOptions {
   maxBufferedBytes?: number;
   /** A named session keeps its clock this long after its last connection, ms. */
   sessionKeepMs?: number;
+  /** Paper trading: every session gets an account whose orders fill against the recorded market (`--paper`). */
+  paper?: boolean;
+  /** Paper trading settings (`--paper-config`): a YAML or JSON file, or the document itself (as deploy/paper.sample.yaml), checked the same way; implies `paper`. */
+  paperConfig?: string | Record<string, unknown>;
+  /** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
+  paperOut?: string;
   logger?: Logger;
 }
 
@@ -65,6 +72,10 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   if (port !== undefined && port > 65535) throw new TicktapeError('TT_CONFIG_INVALID', `port must be 0-65535, got ${port}.`, { field: 'port' });
   const speed = o.speed === undefined ? REPLAY_DEFAULTS.speed : typeof o.speed === 'number' ? parseSpeed(String(o.speed)) : parseSpeed(o.speed);
   const { fromNs, toNs } = timeRangeNs(o.from, o.to);
+  const paper =
+    o.paper === true || o.paperConfig !== undefined
+      ? paperSettings(typeof o.paperConfig === 'string' ? loadPaperConfig(o.paperConfig) : parsePaperConfig(o.paperConfig ?? {}, 'paperConfig'))
+      : null;
   const data = await openData(o.data);
   let server;
   try {
@@ -83,6 +94,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
         maxSubscriptionsPerConnection: nonNegInt('maxSubscriptions', o.maxSubscriptions) ?? REPLAY_DEFAULTS.maxSubscriptionsPerConnection,
         maxBufferedBytes: nonNegInt('maxBufferedBytes', o.maxBufferedBytes) ?? REPLAY_DEFAULTS.maxBufferedBytes,
         sessionKeepMs: nonNegInt('sessionKeepMs', o.sessionKeepMs) ?? REPLAY_DEFAULTS.sessionKeepMs,
+        paper,
+        paperOut: o.paperOut ?? REPLAY_DEFAULTS.paperOut,
       },
       o.logger,
     );

@@ -757,6 +757,12 @@ export interface ReplayServerOptions {
 	maxBufferedBytes?: number;
 	/** A named session keeps its clock this long after its last connection, ms. */
 	sessionKeepMs?: number;
+	/** Paper trading: every session gets an account whose orders fill against the recorded market (`--paper`). */
+	paper?: boolean;
+	/** Paper trading settings (`--paper-config`): a YAML or JSON file, or the document itself (as deploy/paper.sample.yaml), checked the same way; implies `paper`. */
+	paperConfig?: string | Record<string, unknown>;
+	/** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
+	paperOut?: string;
 	logger?: Logger;
 }
 export interface ReplayServerStats {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startReplay, type ReplayServer } from '../../../replay/server.js';
+import { startReplayServer } from '../../../api/replay-server.js';
 import { paperSettings } from '../../../replay/paper/config.js';
 import { collect, fixtureData, json, tmpDir, type Collected } from '../fixture.js';
 import { firstRestingFill, results, Store, takerFills, type MarketRef } from './expected.js';
@@ -282,6 +283,21 @@ describe('at max speed', () => {
     expect(fa).not.toBe(fb);
     expect(await results(fa, 'SELECT DISTINCT order_id FROM orders')).toEqual([{ order_id: a.json.order.orderId }]);
     expect(await results(fb, 'SELECT count(*)::INTEGER AS n FROM fills')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('the library', () => {
+  it('startReplayServer takes the same paper options, checked the same way', async () => {
+    await expect(startReplayServer({ data, port: 0, paperConfig: { latency: { inMs: -1 } } })).rejects.toMatchObject({ code: 'TT_CONFIG_INVALID' });
+    const out = tmpDir('tt-paper-lib-');
+    const h = await startReplayServer({ data, port: 0, speed: 'max', paper: true, paperConfig: { balances: { nexus: { USDT: '1000' } } }, paperOut: out });
+    try {
+      const r = await paperOrder(h.port, { session: 'lib', exchange: 'nexus', symbol: 'BTCUSDT', side: 'buy', type: 'limit', price: '1', amount: '2000' });
+      expect(r).toMatchObject({ status: 422, json: { code: 'insufficient_balance' } });
+    } finally {
+      await h.close();
+    }
+    expect(fs.existsSync(path.join(out, 'lib', 'paper.json'))).toBe(true);
   });
 });
 
