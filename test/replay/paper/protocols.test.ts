@@ -401,6 +401,42 @@ describe('at 1x', () => {
     }
   }
 
+  it('coinceres at 1x: the trading document\'s bot places, cancels and gets fills, with notices, in real time', async () => {
+    const [r] = await store.rows(`SELECT min(recv_ns) AS a, max(recv_ns) AS b FROM raw WHERE exchange = 'coinceres' AND direction = 'in'`);
+    const from = (r.a as bigint) + ((r.b as bigint) - (r.a as bigint)) / 3n;
+    const replay = await startReplay({ dataDir: data, port: 0, speed: 1, graceMs: 50, paper: paperSettings({}), paperOut: tmpDir('tt-paper-cc1x-') });
+    try {
+      const base = `ws://127.0.0.1:${replay.port}/coinceres`;
+      const q = `session=cc1&from=${from}&to=${from + 3_000_000_000n}`;
+      const notify = await collect(`${base}/notify?api_key=${CC_KEY}&sign=${CC_SIGN}&${q}`);
+      const trade = await collect(`${base}/trade?api_key=${CC_KEY}&sign=${CC_SIGN}&${q}`);
+      const market = await collect(`${base}/market?${q}`);
+      market.ws.send(JSON.stringify([{ msg_type: 'subscribe-depth10', exchange: 'OKEX', contract: 'BTC/USDT' }, { msg_type: 'subscribe-trade', exchange: 'OKEX', contract: 'BTC/USDT' }]));
+      await market.waitFor((m) => m.some((x) => x.includes('push-depth10')), 'a depth push');
+      const depth = json(market.messages.find((x) => x.includes('push-depth10'))!);
+      // join the best bid, sell at market, cancel what rests
+      const bid = await biz(trade, { exchange: 'OKEX', contract: 'BTC/USDT', price_type: 'limit', entrust_price: depth.bids[0].price, entrust_vol: '0.001', entrust_bs: 'buy', future_dir: 'open', lever: '1', client_oid: 'j1', biz_type: 11 });
+      const sell = await biz(trade, { exchange: 'OKEX', contract: 'BTC/USDT', price_type: 'market', entrust_vol: '0.02', entrust_bs: 'sell', future_dir: 'close', lever: '1', client_oid: 'm1', biz_type: 11 });
+      expect([bid.code, sell.code]).toEqual(['200', '200']);
+      const sellId = String(sell.data.system_oid);
+      await notify.waitFor((m) => m.some((x) => x.startsWith('{') && json(x).entrustId === sellId && json(x).entrustStatus === 'FILLED'), 'FILLED');
+      const bidId = String(bid.data.system_oid);
+      const open = (await biz(trade, { biz_type: 15, system_oid: bidId })).data[0].status;
+      if (open === 3 || open === 4) {
+        expect((await biz(trade, { system_oid: bidId, biz_type: 12 })).data.SUCCESS).toEqual([{ system_oid: bidId }]);
+        await notify.waitFor((m) => m.some((x) => x.startsWith('{') && json(x).entrustId === bidId && /CANCELED$/.test(json(x).entrustStatus)), 'CANCELED');
+      } else expect(open).toBe(5); // the market traded through it first
+      const fills = await biz(trade, { biz_type: 17, exchange: 'OKEX', contract: 'BTC/USDT', count: 50 });
+      expect(fills.data.some((f: { system_oid: string }) => f.system_oid === sellId)).toBe(true);
+      const folder = await flush(replay.port, 'cc1');
+      const got = await results(folder, `SELECT recv_ns, price, amount FROM fills WHERE order_id = '${sellId}' ORDER BY seq`);
+      expect(got.map((f) => ({ price: f.price, amount: f.amount }))).toEqual(await takerFills(store, CC_MARKET, got[0].recv_ns as bigint, 'sell', '0.02'));
+      for (const c of [notify, trade, market]) c.ws.close();
+    } finally {
+      await replay.close();
+    }
+  }, 60_000);
+
   it('a bot places, gets fills at the recorded times and cancels; two runs give byte-identical results', async () => {
     const [t] = await store.rows(`
       WITH f AS (SELECT DISTINCT recv_ns FROM (SELECT recv_ns FROM trades WHERE exchange = 'coinstore' AND symbol = 'BTCUSDT'
