@@ -43,6 +43,8 @@ export interface ReplayServerOptions {
   paperConfig?: string | Record<string, unknown>;
   /** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
   paperOut?: string;
+  /** Bearer token the control API (/control/*) requires (`--control-token`); default none. */
+  controlToken?: string;
   logger?: Logger;
 }
 
@@ -96,6 +98,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
         sessionKeepMs: nonNegInt('sessionKeepMs', o.sessionKeepMs) ?? REPLAY_DEFAULTS.sessionKeepMs,
         paper,
         paperOut: o.paperOut ?? REPLAY_DEFAULTS.paperOut,
+        controlToken: o.controlToken || null,
       },
       o.logger,
     );

@@ -69,6 +69,8 @@ export const configFileSchema = z
       .optional(),
     /** HTTP listen address for /health and /metrics, "host:port", or "off". */
     http: z.string().optional(),
+    /** Bearer token POST /rotate requires (also TICKTAPE_CONTROL_TOKEN); none by default. */
+    controlToken: z.string().min(1, 'give a token, or leave the field out').optional(),
     fsyncIntervalMs: positiveInt.optional(),
     seal: z
       .object({

@@ -29,6 +29,7 @@ import {
   type ConfigFile,
 } from './config-schema.js';
 import { credentialsFromEnv, envNames } from './credentials.js';
+import { CONTROL_TOKEN_ENV } from '../core/control-guard.js';
 import { resolveStoreConfig, type RemoteStoreConfig } from '../store/remote/store-config.js';
 
 export interface ExchangePlan {
@@ -62,6 +63,8 @@ export interface RecorderConfig {
   instance: string | null;
   dataDir: string;
   http: HttpListen | null;
+  /** Bearer token POST /rotate requires (`controlToken`, or TICKTAPE_CONTROL_TOKEN), or null. */
+  controlToken: string | null;
   fsyncIntervalMs: number;
   sealIntervalMs: number;
   sealAtShutdown: boolean;
@@ -270,6 +273,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
     instance: flags.instance ?? file.instance ?? null,
     dataDir,
     http: parseListen(flags.http ?? file.http ?? DEFAULT_HTTP_LISTEN, flags.http ? '--http' : 'http'),
+    controlToken: file.controlToken ?? (env[CONTROL_TOKEN_ENV] || null),
     fsyncIntervalMs: flags.fsyncIntervalMs ?? file.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS,
     sealIntervalMs: flags.sealIntervalMs ?? file.seal?.intervalMs ?? DEFAULT_SEAL_INTERVAL_MS,
     sealAtShutdown: file.seal?.atShutdown ?? true,
@@ -311,7 +315,7 @@ export function configFromFlags(flags: ConfigFlags, env: NodeJS.ProcessEnv = pro
   if (!flags.config) return { config: quickConfig(flags, env), warnings };
   const { config: file, mode } = loadConfigFile(flags.config);
   if (flags.exchange || flags.channels?.length) throw invalid('--exchange/--channels: not allowed with --config; list the channels in the file');
-  const hasSecrets = (file.exchanges ?? []).some((e) => e.credentials && Object.keys(e.credentials).length > 0);
+  const hasSecrets = file.controlToken !== undefined || (file.exchanges ?? []).some((e) => e.credentials && Object.keys(e.credentials).length > 0);
   if (hasSecrets && (mode & 0o077) !== 0) {
     warnings.push(`config file ${flags.config} holds credentials and is readable by group or others (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${flags.config}`);
   }

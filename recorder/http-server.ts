@@ -2,10 +2,13 @@
  * The recorder's HTTP endpoint (loopback by default): GET /health (JSON), GET /metrics (Prometheus
  * text), and POST /rotate[?exchange=X] which starts a make-before-break rotation of every
  * connection (of one exchange) now — for tests and for operators who want to check the stitch.
+ * POST /rotate is a control request (core/control-guard.ts): refused unless its Host names this
+ * server and any Origin is its own, and without the bearer token when one is configured.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TicktapeError } from '../core/errors.js';
+import { checkControlRequest } from '../core/control-guard.js';
 import type { HealthDoc } from './health.js';
 import type { Metrics } from './metrics.js';
 
@@ -13,6 +16,10 @@ export interface HttpHandlers {
   health(): HealthDoc;
   metrics: Metrics;
   rotate(exchange: string | null): number;
+  /** The bearer token POST /rotate requires (`controlToken`), or null; read per request, so a reload applies. */
+  controlToken(): string | null;
+  /** A control request was refused (logged: an operator should know a page tried). */
+  refused?(path: string, message: string, origin: string | null): void;
 }
 
 export interface RecorderHttp {
@@ -40,6 +47,12 @@ export async function startHttp(host: string, port: number, h: HttpHandlers): Pr
         return;
       }
       if (req.method === 'POST' && url.pathname === '/rotate') {
+        const verdict = checkControlRequest(req.headers, { port: (server.address() as AddressInfo).port, listenHost: host, token: h.controlToken() });
+        if (!verdict.ok) {
+          h.refused?.(url.pathname, verdict.message, req.headers.origin ?? null);
+          res.writeHead(verdict.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+          return res.end(`${JSON.stringify({ error: verdict.message })}\n`);
+        }
         const n = h.rotate(url.searchParams.get('exchange'));
         return send(200, 'application/json', `${JSON.stringify({ rotating: n })}\n`);
       }

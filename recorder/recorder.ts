@@ -174,6 +174,8 @@ export class Recorder {
         health: () => this.health(),
         metrics: this.metrics,
         rotate: (ex) => this.rotate(ex),
+        controlToken: () => this.config.controlToken,
+        refused: (path, message, origin) => this.log.warn({ path, origin, reason: message }, 'control request refused'),
       });
       this.log.info({ http: `http://${this.http.address.host}:${this.http.address.port}`, port: this.http.address.port }, 'http listening (/health, /metrics)');
     }

@@ -6,9 +6,13 @@
  *   POST /control/sessions/<id>/seek?to=T  jump to recorded time T (ISO 8601 or epoch ms/ns)
  *   GET  /control/stats                    frames, bytes, lateness p50/p99/max, backpressure pauses
  *   GET  /control/catalog                  streams per exchange with their time ranges
+ * Every control request must name this server in Host and come from its own origin (or say
+ * nothing of where it comes from), and carry the bearer token when one is set (`--control-token`,
+ * TICKTAPE_CONTROL_TOKEN): core/control-guard.ts.
  */
 import type http from 'node:http';
 import { parseTimeArg } from '../core/time-arg.js';
+import { checkControlRequest, type ControlGuardOptions } from '../core/control-guard.js';
 import type { Catalog } from './catalog.js';
 import type { ReplaySessionInfo } from './server.js';
 import type { ReplayStats } from './stats.js';
@@ -17,6 +21,10 @@ interface ControlDeps {
   sessions: Map<string, ReplaySessionInfo>;
   stats: ReplayStats;
   catalog: Catalog;
+  /** Who may send control requests (the listening port is known once the server listens). */
+  guard(): ControlGuardOptions;
+  /** A control request was refused (logged). */
+  refused?(path: string, message: string, origin: string | null): void;
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): true {
@@ -40,6 +48,12 @@ function describe(s: ReplaySessionInfo) {
 export function handleControl(req: http.IncomingMessage, res: http.ServerResponse, deps: ControlDeps): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (!url.pathname.startsWith('/control/')) return false;
+  const verdict = checkControlRequest(req.headers, deps.guard());
+  if (!verdict.ok) {
+    deps.refused?.(url.pathname, verdict.message, req.headers.origin ?? null);
+    if (verdict.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    return json(res, verdict.status, { error: verdict.message });
+  }
   const parts = url.pathname.split('/').filter(Boolean); // control, sessions, id, action
   if (req.method === 'GET' && parts[1] === 'stats') return json(res, 200, deps.stats.toJSON());
   if (req.method === 'GET' && parts[1] === 'catalog') {

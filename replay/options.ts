@@ -41,6 +41,8 @@ export interface ReplayOptions {
   auth: AuthMode;
   /** Credentials accepted besides each exchange's demo set (`--credential`, TICKTAPE_<EXCHANGE>_<FIELD>). */
   credentials: Partial<Record<ExchangeId, Credentials[]>>;
+  /** Bearer token the control API requires (`--control-token`, TICKTAPE_CONTROL_TOKEN), or null. */
+  controlToken: string | null;
 }
 
 export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
@@ -63,6 +65,7 @@ export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
   paperOut: './paper',
   auth: 'any',
   credentials: {},
+  controlToken: null,
 };
 
 /** Reads `--auth`. */

@@ -336,7 +336,9 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         },
       },
       onRequest: async (req: http.IncomingMessage, res: http.ServerResponse) =>
-        handleControl(req, res, { sessions, stats, catalog }) ||
+        handleControl(req, res, { sessions, stats, catalog, guard: () => ({ port: host.port, listenHost: opts.host, token: opts.controlToken }),
+          refused: (path, message, origin) => log.warn({ path, origin, reason: message }, 'control request refused'),
+        }) ||
         (await handlePaperHttp(req, res, {
           desk,
           instruments: instrumentsOf,

@@ -763,6 +763,8 @@ export interface ReplayServerOptions {
 	paperConfig?: string | Record<string, unknown>;
 	/** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
 	paperOut?: string;
+	/** Bearer token the control API (/control/*) requires (`--control-token`); default none. */
+	controlToken?: string;
 	logger?: Logger;
 }
 export interface ReplayServerStats {
@@ -895,6 +897,8 @@ declare class StreamState {
 	bytes: number;
 	malformed: number;
 	lastDataNs: bigint | null;
+	/** Connection of the last data frame. */
+	lastConnId: string | null;
 	lastSeq: number | null;
 	openGap: OpenGap | null;
 	/** What has been accepted so far, to flag repeated data (handoff.ts). */

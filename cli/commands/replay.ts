@@ -6,6 +6,7 @@ import { routes } from '../../exchanges/host.js';
 import { parseAuthMode, parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
 import { credentialsFromEnv, parseCredentialArg } from './simulate.js';
 import { startReplay } from '../../replay/server.js';
+import { CONTROL_TOKEN_ENV } from '../../core/control-guard.js';
 import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
 import { intArg, exposureWarning } from '../options.js';
 import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
@@ -33,6 +34,7 @@ export function registerReplay(program: Command): void {
     .option('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', intArg('--session-keep-ms'), REPLAY_DEFAULTS.sessionKeepMs)
     .option('--auth <any|strict>', 'logins, signs and tokens: any = every well-formed one accepted unchecked (logged), strict = checked like the simulator', REPLAY_DEFAULTS.auth)
     .option('--credential <exchange:field=value,...>', 'credentials --auth strict accepts besides the demo ones (repeatable); or TICKTAPE_<EXCHANGE>_<FIELD>', (v: string, prev: string[] = []) => prev.concat(v))
+    .option('--control-token <token>', `bearer token the control API requires (Authorization: Bearer <token>); or ${CONTROL_TOKEN_ENV} in the environment, which keeps it out of the process list`)
     .option('--paper', 'paper trading: every session gets an account whose orders fill against the recorded market', false)
     .option('--paper-config <file>', 'paper trading settings (YAML or JSON): balances, fees, latency, matching (see deploy/paper.sample.yaml)')
     .option('--paper-out <dir>', 'where paper sessions write their results (orders, fills, balances as Parquet), one folder per session', REPLAY_DEFAULTS.paperOut)
@@ -96,6 +98,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
           paperOut: String(o.paperOut),
           auth,
           credentials,
+          controlToken: (o.controlToken as string | undefined) || process.env[CONTROL_TOKEN_ENV] || null,
         },
         log,
       );
