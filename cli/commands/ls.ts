@@ -4,6 +4,7 @@ import { inventory, type Inventory } from '../../store/duck/inventory.js';
 import { formatTable } from '../../store/duck/format-result.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+import { summarizeInstances } from '../../store/remote/verify-remote.js';
 
 function iso(ns: bigint | null): string {
   return ns === null ? '' : new Date(Number(ns / 1_000_000n)).toISOString();
@@ -74,16 +75,27 @@ export function registerLs(program: Command): void {
       } finally {
         src.close();
       }
+      // A bucket: every recorder instance that wrote into it, from the manifests.
+      const instances = src.remote ? summarizeInstances(src.remote.sync.days) : undefined;
       if (opts.format === 'json') {
         const json = JSON.stringify(
           {
             ...inv,
+            ...(instances ? { instances } : {}),
             streams: inv.streams.map((s) => ({ ...s, firstNs: s.firstNs?.toString() ?? null, lastNs: s.lastNs?.toString() ?? null, first: iso(s.firstNs), last: iso(s.lastNs) })),
           },
           null,
           2,
         );
         process.stdout.write(json + '\n');
-      } else process.stdout.write(renderInventory(inv));
+      } else {
+        let text = renderInventory(inv);
+        if (instances?.length) {
+          text +=
+            `\nInstances in ${opts.data}:\n` +
+            formatTable(['instance', 'files', 'bytes', 'first day', 'last day'], instances.map((i) => [i.instance, String(i.files), bytes(i.bytes), i.firstDate, i.lastDate]), [false, true, true, false, false]);
+        }
+        process.stdout.write(text);
+      }
     });
 }

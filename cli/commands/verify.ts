@@ -4,7 +4,7 @@ import { EXIT } from '../../core/errors.js';
 import { verifyStore } from '../../store/seal/verify-store.js';
 import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
 import { addStoreOptions, DATA_HELP, storeSectionOf } from '../data-source.js';
-import { verifyRemoteStore } from '../../store/remote/verify-remote.js';
+import { verifyRemoteStore, type RemoteVerifyReport } from '../../store/remote/verify-remote.js';
 import { isStoreUrl } from '../../store/remote/store-url.js';
 
 export function registerVerify(program: Command): void {
@@ -23,6 +23,7 @@ export function registerVerify(program: Command): void {
         const lines = [
           `Sealed files: ${report.files} (${report.rows} rows)`,
           `Journal segments: ${report.segments} (${report.records} records)`,
+          ...('instances' in report ? [`Instances in ${(report as RemoteVerifyReport).url}: ${(report as RemoteVerifyReport).instances.map((i) => `${i.instance} (${i.files} files, ${i.firstDate}..${i.lastDate})`).join(', ') || 'none'}`] : []),
           ...report.findings.map((f) => `${f.severity === 'damage' ? 'DAMAGE' : 'note  '}  ${f.path}: ${f.message}`),
           report.damaged ? `Damage found in ${new Set(report.findings.filter((f) => f.severity === 'damage').map((f) => f.path)).size} file(s).` : 'OK: no damage found.',
         ];

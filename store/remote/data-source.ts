@@ -19,6 +19,8 @@ export interface DataSourceOptions {
   /** Which days to fetch (default all). */
   filter?: DayFilter;
   log?: Logger;
+  /** Environment for endpoint, region and credentials (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface DataSource {
@@ -30,7 +32,7 @@ export interface DataSource {
 }
 
 export async function openRemoteDataSource(url: string, opts: DataSourceOptions = {}): Promise<DataSource> {
-  const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig));
+  const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig, opts.env));
   try {
     const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
     const sync = await cache.sync(opts.filter ?? {});

@@ -1,0 +1,73 @@
+/**
+ * Opt-in (TICKTAPE_TEST_CHDB=1): ClickHouse embedded (chdb, from npm; about 550 MB, so not a
+ * dependency: `npm install --no-save chdb@3.4.0`) reads the moto bucket with a hive glob, as the
+ * README's ClickHouse section does, and gets the same trade counts and one-minute bars as
+ * `ticktape query --data s3://…`.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../helpers/system-tools.js';
+import { startMoto, type Moto } from '../../helpers/moto.js';
+import { recordFixture, type Fixture } from '../../analysis/fixture.js';
+import { openRemoteDataSource } from '../../../store/remote/data-source.js';
+import { uploadStore } from '../../../store/remote/uploader.js';
+import { openAnalysis } from '../../../analysis/open.js';
+
+const enabled = process.env.TICKTAPE_TEST_CHDB === '1';
+if (!enabled) process.stderr.write('SKIPPED chdb test: set TICKTAPE_TEST_CHDB=1 (and npm install --no-save chdb@3.4.0) to run it\n');
+const skip = !enabled || skipWithout('moto', 'chdb reading the bucket');
+
+let moto: Moto;
+let fx: Fixture;
+const URL = `s3://tt-chdb-${process.pid}/tape`;
+
+beforeAll(async () => {
+  if (skip) return;
+  moto = await startMoto();
+  fx = await recordFixture({ minFrames: 200 });
+  const store = await moto.store(URL);
+  expect((await uploadStore(fx.data, store)).failures).toEqual([]);
+}, 300_000);
+afterAll(async () => {
+  await moto?.stop();
+  await fx?.cleanup?.();
+});
+
+const TRADES = `SELECT exchange, symbol, count(*) AS n FROM trades GROUP BY exchange, symbol ORDER BY exchange, symbol`;
+const BARS = `SELECT exchange, symbol, intDiv(recv_ns, 60000000000) AS minute, count(*) AS n, min(price) AS low, max(price) AS high
+  FROM trades GROUP BY exchange, symbol, minute ORDER BY exchange, symbol, minute`;
+
+describe.skipIf(skip)('chdb over the bucket', () => {
+  it('gives the same trade counts and bars as ticktape query --data s3://', async () => {
+    let chdb: { query(sql: string, format: string): string };
+    try {
+      chdb = createRequire(import.meta.url)('chdb');
+    } catch {
+      throw new Error('TICKTAPE_TEST_CHDB=1 but chdb is not installed: npm install --no-save chdb@3.4.0');
+    }
+    const glob = `${moto.endpoint}/${URL.slice(5)}/trades/exchange=*/date=*/*.parquet`;
+    const from = `s3('${glob}', '${moto.env.AWS_ACCESS_KEY_ID}', '${moto.env.AWS_SECRET_ACCESS_KEY}', 'Parquet') SETTINGS use_hive_partitioning = 1`;
+    const ch = (sql: string) =>
+      chdb
+        .query(sql.replace('FROM trades', `FROM ${from.split(' SETTINGS')[0]}`) + ' SETTINGS use_hive_partitioning = 1', 'CSV')
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/"/g, ''));
+    const src = await openRemoteDataSource(URL, { env: moto.env, cacheDir: path.join(fx.data, '..', 'cache') });
+    try {
+      const tape = await openAnalysis(src.dir, { includeJournal: false });
+      try {
+        const tt = async (sql: string) => ((await tape.conn.runAndReadAll(sql.replace('intDiv(recv_ns, 60000000000)', '(recv_ns // 60000000000)'))).getRows() as unknown[][]).map((r) => r.map(String).join(','));
+        const trades = await tt(TRADES);
+        expect(trades.length).toBeGreaterThan(0);
+        expect(ch(TRADES)).toEqual(trades);
+        expect(ch(BARS)).toEqual(await tt(BARS));
+      } finally {
+        tape.close();
+      }
+    } finally {
+      src.close();
+    }
+  });
+});
