@@ -64,8 +64,8 @@ async function recordAndShip(instance: string, data: string, step: (what: string
   const port = await first.httpPort();
   await until(async () => {
     const h = await getJson(port, '/health').catch(() => null);
-    return h?.upload && h.upload.uploaded_files > 0 && h.upload.running;
-  }, `${instance}: an upload pass in progress after a first file shipped`, 120_000, 20);
+    return h?.upload && (h.upload.running || h.upload.uploaded_files >= 2) && h.upload.uploaded_files > 0;
+  }, `${instance}: shipping under way`, 180_000, 20);
   await first.stop('SIGKILL');
   step(`${instance} killed`);
   const second = new RecorderProcess(['--config', cfg], moto.env);
