@@ -25,7 +25,7 @@ import { benchRecords, writeBenchJournal } from './seal.js';
 import type { BenchResult } from './types.js';
 
 const FRAMES = Number(process.env.TICKTAPE_BENCH_STORE_FRAMES ?? 500_000);
-const QUERY = 'SELECT stream, count(*), sum(length(payload)) FROM raw GROUP BY stream';
+const QUERY = 'SELECT stream, count(*), sum(octet_length(payload)) FROM raw GROUP BY stream';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
