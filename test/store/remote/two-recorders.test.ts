@@ -56,7 +56,9 @@ const URL = `s3://tt-e2e-${process.pid}/market`;
 /** One recorder: a first run killed with SIGKILL while an upload pass runs, a restart that ships, a stop, then `upload` for the rest. */
 async function recordAndShip(instance: string, data: string, step: (what: string) => void): Promise<void> {
   const cfg = writeSimConfig(root, sim, data, {
-    exchanges: ['coinstore', 'nexus'],
+    // Different exchanges per recorder: two recorders of the same market would record the same
+    // trades twice, and bars over duplicates have no single open and close.
+    exchanges: [instance === 'east' ? 'coinstore' : 'nexus'],
     publicOnly: true,
     extra: { instance, seal: { intervalMs: 3000 }, store: { url: URL, endpoint: moto.endpoint, keepLocalDays: 30 } },
   });
