@@ -7,6 +7,7 @@ import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { timeRangeNs, type TimeInput } from '../core/time-arg.js';
 import type { ExchangeId } from '../exchanges/types.js';
+import { readTlsFiles, resolveMqttPort } from '../cli/options.js';
 import { parseSpeed, REPLAY_DEFAULTS, type Speed } from '../replay/options.js';
 import { startReplay } from '../replay/server.js';
 import { loadPaperConfig, paperSettings, parsePaperConfig } from '../replay/paper/config.js';
@@ -20,6 +21,12 @@ export interface ReplayServerOptions {
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
+  /** MQTT over plain TCP (Coinsuper): a port, 0 for any free one, or 'off' (default: port + 1, any free port when port is 0). */
+  mqttPort?: number | 'off';
+  /** Serve TLS (wss:// on port, mqtts:// on mqttPort) with this PEM certificate file, with `tlsKey`. */
+  tlsCert?: string;
+  /** The PEM private key file of `tlsCert`. */
+  tlsKey?: string;
   /** 1 real time, N times faster, or 'max' as fast as the client reads (default 1). */
   speed?: Speed | string;
   from?: TimeInput;
@@ -72,6 +79,10 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const o = options;
   const port = nonNegInt('port', o.port);
   if (port !== undefined && port > 65535) throw new TicktapeError('TT_CONFIG_INVALID', `port must be 0-65535, got ${port}.`, { field: 'port' });
+  if (o.mqttPort !== undefined && o.mqttPort !== 'off') nonNegInt('mqttPort', o.mqttPort);
+  if (typeof o.mqttPort === 'number' && o.mqttPort > 65535) throw new TicktapeError('TT_CONFIG_INVALID', `mqttPort must be 0-65535 or "off", got ${o.mqttPort}.`, { field: 'mqttPort' });
+  const mqttPort = resolveMqttPort(port ?? REPLAY_DEFAULTS.port, o.mqttPort);
+  const tls = readTlsFiles(o.tlsCert, o.tlsKey);
   const speed = o.speed === undefined ? REPLAY_DEFAULTS.speed : typeof o.speed === 'number' ? parseSpeed(String(o.speed)) : parseSpeed(o.speed);
   const { fromNs, toNs } = timeRangeNs(o.from, o.to);
   const paper =
@@ -85,6 +96,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       {
         dataDir: data.dir,
         port: port ?? REPLAY_DEFAULTS.port,
+        mqttPort,
+        tls,
         host: o.host ?? REPLAY_DEFAULTS.host,
         speed,
         fromNs: fromNs ?? null,

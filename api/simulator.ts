@@ -9,7 +9,9 @@ import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ExchangeId } from '../exchanges/types.js';
 import type { FaultConfig } from '../simulator/faults.js';
-import { startSimulator as startSimulatorServer, type SimulatorStats } from '../simulator/server.js';
+import { resolveMqttPort, readTlsFiles } from '../cli/options.js';
+import { FAST_FEED_THROTTLE } from '../simulator/feed.js';
+import { DEFAULT_SIM_PORT, startSimulator as startSimulatorServer, type SimulatorStats } from '../simulator/server.js';
 import { urlsOf, type EndpointUrls } from './endpoints.js';
 
 export type { SimulatorStats } from '../simulator/server.js';
@@ -20,6 +22,12 @@ export interface SimulatorOptions {
   port?: number;
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
+  /** MQTT over plain TCP (Coinsuper): a port, 0 for any free one, or 'off' (default: port + 1, any free port when port is 0). */
+  mqttPort?: number | 'off';
+  /** Serve TLS (wss:// on port, mqtts:// on mqttPort) with this PEM certificate file, with `tlsKey`. */
+  tlsCert?: string;
+  /** The PEM private key file of `tlsCert`. */
+  tlsKey?: string;
   /** Seed of the market: same seed, same market (default 1). */
   seed?: number;
   /** Market steps per second (each step moves every symbol once), or 'max' to go as fast as clients read (default 200). */
@@ -28,8 +36,10 @@ export interface SimulatorOptions {
   symbols?: readonly string[];
   /** Start of the market clock, Unix ms (default: now); fix it for byte-identical runs. */
   originMs?: number;
-  /** Minimum market time between two book snapshots of one stream, ms (default 100). */
+  /** Market time between two book / depth-chart snapshots of one stream, ms, for every exchange (default: the exchange's documented cadence, else 100). */
   bookThrottleMs?: number;
+  /** Load tests: push snapshots at fast rates whatever the exchanges document (FAST_FEED_THROTTLE). */
+  fastPushes?: boolean;
   /** The demo account trades by itself now and then (default true). */
   autoTrade?: boolean;
   /** Extra credentials, `<exchange>:field=value,field=value` each. */
@@ -68,6 +78,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   check('rate', o.rate, o.rate === 'max' || nonNeg(o.rate), 'a non-negative number of steps per second or "max"');
   check('originMs', o.originMs, nonNegInt(o.originMs), 'Unix ms (a non-negative integer)');
   check('bookThrottleMs', o.bookThrottleMs, nonNegInt(o.bookThrottleMs), 'a non-negative integer (ms)');
+  check('mqttPort', o.mqttPort, o.mqttPort === 'off' || (nonNegInt(o.mqttPort) && (o.mqttPort as number) <= 65535), 'a port 0-65535 (0 for any free port) or "off"');
+  const mqttPort = resolveMqttPort(o.port ?? DEFAULT_SIM_PORT, o.mqttPort);
+  const tls = readTlsFiles(o.tlsCert, o.tlsKey);
   const faults: Partial<FaultConfig> = {};
   const fault = <K extends keyof FaultConfig>(key: K, name: string, v: FaultConfig[K] | undefined, ok: boolean, what: string) => {
     check(name, v, ok, what);
@@ -89,11 +102,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const sim = await startSimulatorServer({
     host: o.host,
     port: o.port,
+    mqttPort,
+    tls,
     seed: o.seed,
     rate: o.rate,
     symbols: o.symbols ? [...o.symbols] : undefined,
     originMs: o.originMs,
-    throttle: o.bookThrottleMs !== undefined ? { bookMs: o.bookThrottleMs } : undefined,
+    throttle: o.fastPushes || o.bookThrottleMs !== undefined ? { ...(o.fastPushes ? FAST_FEED_THROTTLE : {}), ...(o.bookThrottleMs !== undefined ? { bookMs: o.bookThrottleMs } : {}) } : undefined,
     autoTrade: o.autoTrade,
     faults,
     credentials,

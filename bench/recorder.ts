@@ -89,7 +89,7 @@ function pct(values: number[], p: number): number {
 /** Starts the simulator (dist) in a child process at full speed; resolves with its port. */
 async function startSimulatorChild(): Promise<{ port: number; child: ChildProcess }> {
   const cli = path.join(here, '..', 'cli', 'main.js');
-  const child = spawn(process.execPath, [cli, 'simulate', '--port', '0', '--rate', 'max', '--symbols', 'BTC-USDT,ETH-USDT,LTC-USDT,EOS-USDT', '--book-throttle-ms', '0'], {
+  const child = spawn(process.execPath, [cli, 'simulate', '--port', '0', '--rate', 'max', '--symbols', 'BTC-USDT,ETH-USDT,LTC-USDT,EOS-USDT', '--fast-pushes', '--book-throttle-ms', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, TICKTAPE_LOG_LEVEL: 'info' },
   });

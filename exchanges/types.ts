@@ -126,6 +126,13 @@ export interface ClientSide {
   createSession(opts: ClientSessionOptions): ClientSession;
   /** Lifetime cap of a connection, ms (Coinstore: 24 h), or null. The recorder rotates before it. */
   maxConnectionLifeMs: number | null;
+  /**
+   * The successive connections of one group share an identity the exchange lets only one
+   * connection hold (an MQTT client id: a newer CONNECT closes the older connection, MQTT-3.1.4-2).
+   * The recorder then rotates break-before-make — the old connection closes before the new one
+   * opens — instead of taking itself over.
+   */
+  exclusiveIdentity?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,9 +239,18 @@ export interface ServerSession {
   onGap?(stream: StreamSpec | null, lostFrames: number): void;
 }
 
+/** How often an exchange pushes a snapshot stream (book, depth chart, kline, ticker, trade window), as its documents state. */
+export interface PushCadence {
+  periodMs: number;
+  /** Pushed every period whether or not anything changed; else only after a change, at most once a period. */
+  periodic: boolean;
+}
+
 export interface ServerSide {
   /** Endpoint name → default timings of its sessions. */
   timing: Record<string, ServerTiming>;
+  /** The documented push cadence of a stream, where the documents state one (the simulator's feed follows it). */
+  cadence?(stream: StreamSpec): PushCadence | null;
   /** Authentication and protocol checks on the upgrade request, before the WebSocket is accepted. */
   checkUpgrade(endpoint: string, req: { url: URL; headers: IncomingHttpHeaders; protocols: string[] }, ctx: ServerContext): UpgradeDecision;
   createSession(endpoint: string, link: SessionLink, ctx: ServerContext): ServerSession;
@@ -267,8 +283,12 @@ export interface Normalizer {
  * above the limit is refused as soon as it is read, before anything of the message is buffered.
  */
 export interface MessageFramer {
-  /** Bytes in, whole messages out (views into the input where a message lies in one chunk). */
-  push(chunk: Uint8Array): { messages: Uint8Array[]; error: string | null };
+  /**
+   * Bytes in, whole messages out (views into the input where a message lies in one chunk). After an
+   * error the stream cannot be cut any more: `rest` holds the bytes from where it stopped being the
+   * protocol (a recorder journals them, flagged malformed, before it closes the connection).
+   */
+  push(chunk: Uint8Array): { messages: Uint8Array[]; error: string | null; rest?: Uint8Array };
 }
 
 /**

@@ -47,6 +47,20 @@ function frameBatch(frames: readonly Gathered[], total: number): Buffer {
   return out;
 }
 
+/** A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5: 125 bytes of payload, 2 of them the code). */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `reason` cut to what a close frame holds, on a character boundary (ws throws on a longer one). */
+function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason;
+  let out = '';
+  for (const ch of reason) {
+    if (Buffer.byteLength(out + ch) > MAX_CLOSE_REASON_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
 export class WsTransport implements Transport {
   readonly kind = 'websocket' as const;
   private gathered: Gathered[] | null = null;
@@ -87,7 +101,7 @@ export class WsTransport implements Transport {
 
   close(code: number, reason: string): void {
     this.flush(); // frames gathered before the close go first
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, closeReason(reason));
   }
 
   terminate(): void {

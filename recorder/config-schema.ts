@@ -120,6 +120,11 @@ export const configFileSchema = z
             seed: z.number().int().optional(),
             rate: z.number().positive().optional(),
             faults: z.record(z.string(), z.unknown()).optional(),
+            /** Snapshot push periods (ms) that override every exchange's documented cadence: faster feeds for load tests. */
+            throttle: z
+              .object({ bookMs: positiveInt.optional(), klineMs: positiveInt.optional(), tickerMs: positiveInt.optional(), tradeWindowMs: positiveInt.optional() })
+              .strict()
+              .optional(),
           })
           .strict(),
       ])

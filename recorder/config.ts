@@ -51,6 +51,8 @@ export interface SimulateOptions {
   seed: number;
   rate: number | null;
   faults: Record<string, unknown> | null;
+  /** Push periods that override the exchanges' documented cadence (load tests), ms per snapshot kind. */
+  throttle: { bookMs?: number; klineMs?: number; tickerMs?: number; tradeWindowMs?: number } | null;
 }
 
 export interface HttpListen {
@@ -179,6 +181,16 @@ function resolveStreams(id: ExchangeId, channels: string[], where: string): Stre
   return out;
 }
 
+/** A URL the recorder can connect with: a WebSocket (`ws:`, `wss:`, or `http(s):` as ws reads it), or the exchange's byte-stream schemes (Coinsuper `tcp:`, `mqtt:`, `mqtts:`). */
+function checkEndpointScheme(mod: ReturnType<typeof exchangeModule>, url: string, field: string): void {
+  const scheme = new URL(url).protocol.replace(/:$/, '');
+  const byteStream = [...(mod.tcp?.schemes.plain ?? []), ...(mod.tcp?.schemes.tls ?? [])];
+  const allowed = ['ws', 'wss', 'http', 'https', ...byteStream];
+  if (!allowed.includes(scheme)) {
+    throw invalid(`${field}: "${url}" has the scheme ${scheme}://, which ${mod.id} is not spoken over — use ${allowed.map((a) => `${a}://`).join(', ')}`, { url });
+  }
+}
+
 /** Builds the plan of one exchange; `demo` fills in demo credentials when none are given. */
 export function planExchange(
   input: {
@@ -208,6 +220,8 @@ export function planExchange(
     const first = streams[0]?.endpoint ?? Object.keys(mod.client.endpoints)[0];
     urls[first] ??= input.url;
   }
+  for (const [name, url] of Object.entries(urls)) checkEndpointScheme(mod, url, `${where}.${input.urls?.[name] === url ? `urls.${name}` : 'url'}`);
+  if (input.baseUrl) checkEndpointScheme(mod, input.baseUrl, `${where}.baseUrl`);
   const staleMs: Record<string, number> = {};
   for (const [ch, ms] of Object.entries(input.staleMs ?? {})) {
     const [spec] = resolveStreams(id, [ch], `${where}.staleMs`);
@@ -256,6 +270,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
           seed: flags.seed ?? (typeof file.simulate === 'object' ? file.simulate.seed : undefined) ?? 1,
           rate: flags.rate ?? (typeof file.simulate === 'object' ? file.simulate.rate : undefined) ?? null,
           faults: (typeof file.simulate === 'object' ? file.simulate.faults : undefined) ?? null,
+          throttle: (typeof file.simulate === 'object' ? file.simulate.throttle : undefined) ?? null,
         }
       : null;
   const exchanges = (file.exchanges ?? []).map((ex, i) =>

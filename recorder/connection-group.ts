@@ -101,6 +101,8 @@ export class ConnectionGroup {
   private readonly retiring = new Map<Connection, ReadonlyMap<string, bigint>>();
   private readonly all = new Set<Connection>();
   private rateLimitedUntilMs = 0;
+  /** The reason of a break-before-make rotation whose old connection is closing (exclusiveIdentity). */
+  private handover: string | null = null;
   private readonly hooks: ConnectionHooks;
   private readonly states = new Map<string, StreamState>();
   /** Set while connections fail (never open, or close at once): shared by every stream of the group. */
@@ -390,7 +392,8 @@ export class ConnectionGroup {
 
   /** Opens a replacement connection; the current one closes when the new one delivers. */
   rotate(reason: string): boolean {
-    if (this.stopped || this.rotation || !this.primary || this.primary.state !== 'open') return false;
+    if (this.stopped || this.rotation || this.handover !== null || !this.primary || this.primary.state !== 'open') return false;
+    if (this.ctx.module.client.exclusiveIdentity) return this.rotateBreakBeforeMake(reason);
     this.rotations += 1;
     const next = this.newConnection();
     this.rotation = { next, reason, delivered: new Set(), points: new Map(), timer: null };
@@ -400,6 +403,23 @@ export class ConnectionGroup {
       // Still wanted: as the replacement, or as the primary if the old connection died meanwhile.
       if ((this.rotation?.next === next || this.primary === next) && !this.stopped) next.start();
     }, wait).unref?.();
+    return true;
+  }
+
+  /**
+   * A rotation where the exchange lets one connection hold the group's identity (an MQTT client id):
+   * a second connection would take the first one over, so the old one closes first and the new one
+   * opens as soon as it is gone — no backoff, not counted as a lost connection. What is pushed in
+   * between is a `disconnect` gap, opened here from each stream's last frame.
+   */
+  private rotateBreakBeforeMake(reason: string): boolean {
+    const old = this.primary!;
+    this.rotations += 1;
+    this.handover = reason;
+    if (this.lifeTimer) clearTimeout(this.lifeTimer);
+    this.ctx.log.info({ exchange: this.exchange, old: old.connId, reason }, 'rotating connection (break-before-make: the exchange allows one connection per client id)');
+    this.openGaps(old, 'disconnect', `rotation (${reason}): the exchange lets one connection hold the client id, so the old connection closed before the new one opened`);
+    void old.close(1000, `rotated (${reason})`);
     return true;
   }
 
@@ -452,6 +472,14 @@ export class ConnectionGroup {
     }
     if (conn !== this.primary) return;
     if (this.stopped) return;
+    if (this.handover !== null) {
+      // the old connection of a break-before-make rotation is gone: its replacement opens now
+      this.ctx.log.info({ exchange: this.exchange, connId: conn.connId, reason: this.handover }, 'rotation: old connection closed, opening the new one');
+      this.handover = null;
+      this.primary = null;
+      this.scheduleConnect(0);
+      return;
+    }
     if (this.lifeTimer) clearTimeout(this.lifeTimer);
     this.ctx.log.warn({ exchange: this.exchange, connId: conn.connId, code, reason, initiator }, 'connection lost');
     const detail = `connection closed: ${code}${reason ? ` ${reason}` : ''}`;

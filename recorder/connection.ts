@@ -1,10 +1,12 @@
 /**
- * One WebSocket connection of the recorder: the socket (ws), the exchange's ClientSession (the
- * protocol, no I/O), and the recording of everything that crosses it. Every frame in and out, every
+ * One connection of the recorder: the socket (a ws WebSocket, or a TcpMessageSocket for an
+ * exchange also spoken over a byte stream — Coinsuper's `tcp://`/`mqtts://`), the exchange's
+ * ClientSession (the protocol, no I/O), and the recording of everything that crosses it. Every frame in and out, every
  * WebSocket ping/pong and every control event becomes a TapeRecord with a per-connection sequence
  * that starts at 1 and never skips. What to do about drops, staleness and rotation is the
  * ConnectionGroup's business (connection-group.ts); this file only reports.
  */
+import type { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { nowNs } from '../core/clock.js';
@@ -13,6 +15,7 @@ import type { ClientSession, Credentials, ExchangeModule, FrameInfo, OutFrame, S
 import { FLAG_MALFORMED, FLAG_REDACTED, FLAG_SYNTHETIC, type Direction, type EventKind, type GapPayload, type RecordKind, type TapeRecord } from '../schemas/record.js';
 import { closedOnOpenFailure, connectErrorFailure, refusedFailure, type ConnectFailure } from './connect-failure.js';
 import { SequenceTracker } from './sequence-tracker.js';
+import { TcpMessageSocket } from './tcp-socket.js';
 
 /** Give up on a WebSocket handshake after this long. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -31,6 +34,27 @@ export const CLOSE_GRACE_MS = 1_000;
 export const TCP_KEEPALIVE_IDLE_MS = 30_000;
 /** Largest frame accepted from an exchange. */
 export const MAX_INBOUND_FRAME_BYTES = 64 << 20;
+
+/** What a connection uses of its socket: ws's WebSocket, which TcpMessageSocket mirrors for byte streams. */
+interface RecorderSocket extends EventEmitter {
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: string | Uint8Array, opts: { binary: boolean }): void;
+  ping(): void;
+  pong(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+/** The byte-stream transport of `url` when the exchange speaks one and the URL's scheme names it (`tcp:`, `mqtts:`), else null (a WebSocket). */
+export function byteStreamOf(mod: ExchangeModule, url: string): { tls: boolean } | null {
+  const tcp = mod.tcp;
+  if (!tcp) return null;
+  const scheme = new URL(url).protocol.replace(/:$/, '');
+  if ((tcp.schemes.plain as readonly string[]).includes(scheme)) return { tls: false };
+  if ((tcp.schemes.tls as readonly string[]).includes(scheme)) return { tls: true };
+  return null;
+}
 
 export interface RecordSink {
   append(rec: TapeRecord): void;
@@ -96,7 +120,7 @@ export class Connection {
   /** Last data frame per stream on this connection, and when each stream was subscribed. */
   readonly lastDataNs = new Map<string, bigint>();
   readonly subscribedNs = new Map<string, bigint>();
-  private ws: WebSocket | null = null;
+  private ws: RecorderSocket | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
@@ -146,7 +170,17 @@ export class Connection {
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
-  start(): void {
+  private openSocket(): RecorderSocket {
+    const stream = byteStreamOf(this.opts.module, this.session.url);
+    if (stream) {
+      return new TcpMessageSocket({
+        url: new URL(this.session.url),
+        tls: stream.tls,
+        framer: this.opts.module.tcp!.framer(MAX_INBOUND_FRAME_BYTES),
+        connectTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+        keepAliveIdleMs: TCP_KEEPALIVE_IDLE_MS,
+      });
+    }
     const ws = new WebSocket(this.session.url, this.session.protocols ?? [], {
       headers: this.session.headers,
       perMessageDeflate: false,
@@ -156,8 +190,13 @@ export class Connection {
       autoPong: false,
       followRedirects: false,
     });
-    this.ws = ws;
     ws.binaryType = 'nodebuffer';
+    return ws;
+  }
+
+  start(): void {
+    const ws = this.openSocket();
+    this.ws = ws;
     ws.on('upgrade', (res: IncomingMessage) => res.socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS));
     ws.on('open', () => this.handleOpen());
     ws.on('message', (data: Buffer, isBinary: boolean) => {

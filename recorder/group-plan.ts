@@ -23,7 +23,13 @@ export function planGroups(plan: ExchangePlan, mod: ExchangeModule): PlannedGrou
 export function endpointUrl(plan: ExchangePlan, mod: ExchangeModule, endpoint: string): string {
   const info = mod.client.endpoints[endpoint];
   if (plan.urls[endpoint]) return plan.urls[endpoint];
-  if (plan.baseUrl && info) return `${plan.baseUrl.replace(/\/+$/, '')}${info.simPath}`;
+  if (plan.baseUrl && info) {
+    // a byte stream (tcp://host:port) has no paths: the base URL is the endpoint's whole address
+    const scheme = new URL(plan.baseUrl).protocol.replace(/:$/, '');
+    const tcp = mod.tcp;
+    if (tcp && tcp.endpoint === endpoint && [...tcp.schemes.plain, ...tcp.schemes.tls].includes(scheme as never)) return plan.baseUrl;
+    return `${plan.baseUrl.replace(/\/+$/, '')}${info.simPath}`;
+  }
   if (!info) throw new Error(`${plan.id} has no endpoint ${endpoint}`);
   return info.url;
 }

@@ -23,6 +23,7 @@ export async function startInProcessSimulator(opts: SimulateOptions): Promise<In
     seed: opts.seed,
     ...(opts.rate !== null ? { rate: opts.rate } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.throttle ? { throttle: opts.throttle } : {}),
   });
   return { port: sim.port, url: (e, ep) => sim.url(e, ep), instruments: sim.market.instruments, close: () => sim.close() };
 }

@@ -3,6 +3,7 @@ import { TicktapeError } from '../core/errors.js';
 import { parseTimeArg } from '../core/time-arg.js';
 import type { AuthMode, Credentials, ExchangeId } from '../exchanges/types.js';
 import type { PaperSettings } from './paper/config.js';
+import type { TlsFiles } from '../exchanges/host.js';
 
 export type Speed = number | 'max';
 
@@ -10,6 +11,10 @@ export interface ReplayOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** Port of the MQTT-over-TCP listener for Coinsuper (0 = any free port), or null for none. The CLI defaults it to the HTTP port + 1. */
+  mqttPort: number | null;
+  /** Serve TLS (https/wss and MQTT over TLS) with this certificate and key. */
+  tls?: TlsFiles;
   speed: Speed;
   fromNs: bigint | null;
   toNs: bigint | null;
@@ -48,6 +53,7 @@ export interface ReplayOptions {
 export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
   host: '127.0.0.1',
   port: 8001,
+  mqttPort: null,
   speed: 1,
   fromNs: null,
   toNs: null,

@@ -325,6 +325,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         maxFrameBytes: opts.maxFrameBytes,
         maxBufferedBytes: opts.maxBufferedBytes,
       },
+      tcpPorts: opts.mqttPort === null ? {} : { coinsuper: opts.mqttPort },
+      tls: opts.tls,
       connection,
       logger: log,
       extraSockets: {

@@ -8,7 +8,7 @@
  */
 import type { SessionFeed } from '../exchanges/host.js';
 import type { Instrument, MarketEvent } from '../exchanges/market.js';
-import type { FeedItem, StreamKind, StreamSpec } from '../exchanges/types.js';
+import type { FeedItem, PushCadence, StreamKind, StreamSpec } from '../exchanges/types.js';
 import type { Market } from './market.js';
 
 export interface FeedThrottle {
@@ -20,12 +20,23 @@ export interface FeedThrottle {
   tradeWindowMs: number;
 }
 
+/** Push periods of the streams whose exchange documents none. */
 export const DEFAULT_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, tickerMs: 500, tradeWindowMs: 1000 };
+
+/**
+ * Fast pushes for load tests and benchmarks: given as `throttle`, these override every exchange's
+ * documented cadence (Coinsuper's book every 1.5 s becomes ten times a second). They are the rates
+ * every stream had before the documented cadences, so load figures stay comparable.
+ */
+export const FAST_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, tickerMs: 500, tradeWindowMs: 1000 };
 
 export const DEFAULT_KLINE_INTERVAL_MS = 60_000;
 
 export interface FeedOptions {
+  /** Push periods that override the exchange's documented cadence (load tests); a kind left out follows the cadence. */
   throttle?: Partial<FeedThrottle>;
+  /** The exchange's documented cadence per stream (ServerSide.cadence); streams without one use DEFAULT_FEED_THROTTLE. */
+  cadence?(stream: StreamSpec): PushCadence | null;
   /**
    * Called before every delivery; false withholds the item (fault injection: a stalled stream).
    * The socket and the other streams go on.
@@ -50,10 +61,20 @@ interface Sub {
   /** Instruments of this stream; for account-wide streams with no symbol, null (every instrument). */
   targets: Target[] | null;
   intervalMs: number;
+  /** Push period of the stream's snapshots (0: not a snapshot stream), and whether it pushes unchanged state too. */
+  periodMs: number;
+  periodic: boolean;
 }
 
+const THROTTLE_KEY: Partial<Record<StreamKind, keyof FeedThrottle>> = {
+  book: 'bookMs',
+  depth_chart: 'bookMs',
+  kline: 'klineMs',
+  ticker: 'tickerMs',
+  trade_window: 'tradeWindowMs',
+};
+
 export function createMarketFeed(market: Market, opts: FeedOptions = {}): SessionFeed {
-  const throttle: FeedThrottle = { ...DEFAULT_FEED_THROTTLE, ...opts.throttle };
   const subs = new Map<string, Sub>();
   let off: (() => void) | null = null;
 
@@ -64,20 +85,13 @@ export function createMarketFeed(market: Market, opts: FeedOptions = {}): Sessio
     opts.delivered?.(sub.stream);
   };
 
-  const periodOf = (kind: StreamKind): number => {
-    switch (kind) {
-      case 'book':
-      case 'depth_chart':
-        return throttle.bookMs;
-      case 'kline':
-        return throttle.klineMs;
-      case 'ticker':
-        return throttle.tickerMs;
-      case 'trade_window':
-        return throttle.tradeWindowMs;
-      default:
-        return 0;
-    }
+  /** An explicit throttle first (load tests), then the exchange's documented cadence, then the defaults. */
+  const cadenceOf = (stream: StreamSpec): PushCadence | null => {
+    const key = THROTTLE_KEY[stream.kind];
+    if (!key) return null;
+    const forced = opts.throttle?.[key];
+    if (forced !== undefined) return { periodMs: forced, periodic: stream.kind === 'trade_window' };
+    return opts.cadence?.(stream) ?? { periodMs: DEFAULT_FEED_THROTTLE[key], periodic: stream.kind === 'trade_window' };
   };
 
   const snapshot = (sub: Sub, inst: Instrument): MarketEvent | null => {
@@ -133,12 +147,10 @@ export function createMarketFeed(market: Market, opts: FeedOptions = {}): Sessio
       },
       tick: (now) => {
         for (const sub of subs.values()) {
-          const period = periodOf(sub.stream.kind);
-          if (period === 0 || !sub.targets) continue;
+          if (sub.periodMs === 0 || !sub.targets) continue;
           for (const t of sub.targets) {
-            const periodic = sub.stream.kind === 'trade_window';
-            if (!periodic && !t.pending) continue;
-            if (now - t.lastSentMs < period) continue;
+            if (!sub.periodic && !t.pending) continue;
+            if (now - t.lastSentMs < sub.periodMs) continue;
             const event = snapshot(sub, t.inst);
             t.pending = false;
             if (!event) continue;
@@ -169,7 +181,8 @@ export function createMarketFeed(market: Market, opts: FeedOptions = {}): Sessio
         return { ok: false, reason: `kline interval ${String(raw)} ms is not served: use whole seconds up to 31 days`, code: 'unknown' };
       }
       // The first snapshot goes out at the end of the next step, after the exchange's acknowledgement.
-      subs.set(stream.key, { stream, deliver, targets, intervalMs });
+      const cadence = cadenceOf(stream);
+      subs.set(stream.key, { stream, deliver, targets, intervalMs, periodMs: cadence?.periodMs ?? 0, periodic: cadence?.periodic ?? false });
       listen();
       return { ok: true };
     },

@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type Transport } from '../exchanges/host.js';
+import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type TlsFiles, type Transport } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
 import { tradingFromDemo } from '../exchanges/trading.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId, type ServerContext, type ServerTiming } from '../exchanges/types.js';
@@ -29,6 +29,10 @@ const MAX_CLOSE_REASON_CHARS = 120;
 export interface SimulatorOptions {
   host?: string;
   port?: number;
+  /** Port of the MQTT-over-TCP listener for Coinsuper (0 = any free port); null or absent: none. The CLI defaults it to the HTTP port + 1. */
+  mqttPort?: number | null;
+  /** Serve TLS (https/wss and MQTT over TLS) with this certificate and key. */
+  tls?: TlsFiles;
   seed?: number;
   /** Market steps per second, 0 to step only by hand (`step()`), or 'max'. */
   rate?: Rate;
@@ -36,6 +40,10 @@ export interface SimulatorOptions {
   faults?: Partial<FaultConfig>;
   /** Extra credentials each exchange accepts, besides its documented demo credentials. */
   credentials?: Partial<Record<ExchangeId, Credentials[]>>;
+  /**
+   * Snapshot push periods (book, kline, ticker, trade window), overriding every exchange's
+   * documented cadence: faster rates for load tests (FAST_FEED_THROTTLE).
+   */
   throttle?: Partial<FeedThrottle>;
   /** Start of the logical clock (default: the wall clock at start). */
   originMs?: number;
@@ -71,6 +79,8 @@ export interface SimulatorStats {
 
 export interface Simulator {
   readonly port: number;
+  /** Port of the MQTT-over-TCP listener (Coinsuper), or null when there is none. */
+  readonly mqttPort: number | null;
   readonly market: Market;
   url(exchange: ExchangeId, endpoint: string): string;
   /** Every URL served: WebSocket paths (aliases such as `/mqtt` included) and the MQTT TCP listener. */
@@ -150,6 +160,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     });
     const feed = createMarketFeed(market, {
       throttle: opts.throttle,
+      cadence: EXCHANGES[route.exchange].server.cadence,
       gate: (stream, item) => cf.gate(stream, item),
       delivered: (stream) => {
         delivered[stream.kind] = (delivered[stream.kind] ?? 0) + 1;
@@ -189,6 +200,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const host: ExchangeHost = await startHost({
     host: opts.host ?? DEFAULT_SIM_HOST,
     port: opts.port ?? DEFAULT_SIM_PORT,
+    tcpPorts: opts.mqttPort === null || opts.mqttPort === undefined ? {} : { coinsuper: opts.mqttPort },
+    tls: opts.tls,
     limits: opts.limits,
     connection,
     logger: log,
@@ -208,10 +221,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     return false;
   };
   const pacer = startPacer({ rate, step, congested, idle: () => open.size === 0 });
-  log.info({ port: host.port, seed, rate, symbols: market.instruments.map((i) => `${i.base}-${i.quote}`) }, 'simulator listening');
+  log.info({ port: host.port, mqttPort: host.tcpPort('coinsuper'), seed, rate, symbols: market.instruments.map((i) => `${i.base}-${i.quote}`) }, 'simulator listening');
 
   return {
     port: host.port,
+    mqttPort: host.tcpPort('coinsuper'),
     market,
     url: (exchange, endpoint) => host.url(exchange, endpoint),
     endpoints: () => host.endpoints(),

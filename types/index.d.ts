@@ -699,6 +699,12 @@ export interface SimulatorOptions {
 	port?: number;
 	/** Address to listen on (default 127.0.0.1). */
 	host?: string;
+	/** MQTT over plain TCP (Coinsuper): a port, 0 for any free one, or 'off' (default: port + 1, any free port when port is 0). */
+	mqttPort?: number | "off";
+	/** Serve TLS (wss:// on port, mqtts:// on mqttPort) with this PEM certificate file, with `tlsKey`. */
+	tlsCert?: string;
+	/** The PEM private key file of `tlsCert`. */
+	tlsKey?: string;
 	/** Seed of the market: same seed, same market (default 1). */
 	seed?: number;
 	/** Market steps per second (each step moves every symbol once), or 'max' to go as fast as clients read (default 200). */
@@ -707,8 +713,10 @@ export interface SimulatorOptions {
 	symbols?: readonly string[];
 	/** Start of the market clock, Unix ms (default: now); fix it for byte-identical runs. */
 	originMs?: number;
-	/** Minimum market time between two book snapshots of one stream, ms (default 100). */
+	/** Market time between two book / depth-chart snapshots of one stream, ms, for every exchange (default: the exchange's documented cadence, else 100). */
 	bookThrottleMs?: number;
+	/** Load tests: push snapshots at fast rates whatever the exchanges document (FAST_FEED_THROTTLE). */
+	fastPushes?: boolean;
 	/** The demo account trades by itself now and then (default true). */
 	autoTrade?: boolean;
 	/** Extra credentials, `<exchange>:field=value,field=value` each. */
@@ -740,6 +748,12 @@ export interface ReplayServerOptions {
 	port?: number;
 	/** Address to bind (default 127.0.0.1). */
 	host?: string;
+	/** MQTT over plain TCP (Coinsuper): a port, 0 for any free one, or 'off' (default: port + 1, any free port when port is 0). */
+	mqttPort?: number | "off";
+	/** Serve TLS (wss:// on port, mqtts:// on mqttPort) with this PEM certificate file, with `tlsKey`. */
+	tlsCert?: string;
+	/** The PEM private key file of `tlsCert`. */
+	tlsKey?: string;
 	/** 1 real time, N times faster, or 'max' as fast as the client reads (default 1). */
 	speed?: Speed | string;
 	from?: TimeInput;

@@ -2,13 +2,12 @@ import type { Command } from 'commander';
 import { TicktapeError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { parseTimeArg } from '../../core/time-arg.js';
-import { routes } from '../../exchanges/host.js';
 import { parseAuthMode, parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
 import { credentialsFromEnv, parseCredentialArg } from './simulate.js';
 import { startReplay } from '../../replay/server.js';
 import { CONTROL_TOKEN_ENV } from '../../core/control-guard.js';
 import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
-import { intArg, exposureWarning } from '../options.js';
+import { intArg, exposureWarning, mqttPortArg, readTlsFiles, resolveMqttPort } from '../options.js';
 import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 
 /** UTC date (YYYY-MM-DD) of a ns time. */
@@ -22,6 +21,9 @@ export function registerReplay(program: Command): void {
     .option('--data <dir>', DATA_HELP, './data')
     .option('--port <n>', 'port to listen on', intArg('--port'), REPLAY_DEFAULTS.port)
     .option('--host <addr>', 'address to bind (loopback unless told otherwise)', REPLAY_DEFAULTS.host)
+    .option('--mqtt-port <port|off>', 'MQTT 3.1.1 over plain TCP (Coinsuper): a port, 0 for any free one, or off (default: --port + 1, any free port when --port is 0)', mqttPortArg)
+    .option('--tls-cert <file>', 'serve TLS with this PEM certificate: wss:// on --port, mqtts:// on --mqtt-port (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--speed <x>', 'replay speed: 1 (real time), N (N times faster) or max', '1')
     .option('--from <time>', 'start of the range (ISO 8601 or epoch ms/ns); default: start of the recording')
     .option('--to <time>', 'end of the range (exclusive); default: end of the recording')
@@ -56,7 +58,7 @@ REST under /coinstore/api/...) or POST /paper/orders fill against the recording;
 <paper-out>/<session>/ when the session ends or the server stops (\`ticktape report --paper <folder>\`).
 
 Examples:
-  ticktape replay --data ./data                         # real time on ws://127.0.0.1:8001/<exchange path>
+  ticktape replay --data ./data                         # real time on ws://127.0.0.1:8001/<exchange path>, tcp://127.0.0.1:8002 (MQTT)
   ticktape replay --data ./data --paper --paper-config paper.yaml --speed 10
   ticktape replay --data ./data --speed 10 --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z
   ticktape replay --data ./data --speed max --loop      # as fast as the client reads, forever
@@ -83,6 +85,8 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
         {
           dataDir: src.dir,
           port: o.port as number,
+          mqttPort: resolveMqttPort(o.port as number, o.mqttPort as number | 'off' | undefined),
+          tls: readTlsFiles(o.tlsCert as string | undefined, o.tlsKey as string | undefined),
           host: o.host as string,
           speed: parseSpeed(String(o.speed)),
           fromNs,
@@ -112,10 +116,11 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --dat
         src.close();
         throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${String(o.data)}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
       }
-      const lines = routes().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${server.url(r.exchange, r.endpoint)}`);
+      const lines = server.host.endpoints().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${r.url}`);
       const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
       const paperLine = server.paper ? `paper trading on: POST http://${o.host}:${server.port}/paper/orders, Coinstore REST http://${o.host}:${server.port}/coinstore/api, results in ${String(o.paperOut)}/<session>/\n` : '';
-      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port} (${streams})\n${lines.join('\n')}\n${paperLine}`);
+      const mqtt = server.host.tcpPort('coinsuper');
+      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port}${mqtt === null ? '' : `, MQTT over TCP on ${mqtt}`} (${streams})\n${lines.join('\n')}\n${paperLine}`);
       log.info({ port: server.port, speed: o.speed }, 'replay server started');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

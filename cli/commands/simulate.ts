@@ -8,21 +8,26 @@ import { createLogger } from '../../core/log.js';
 import { EXCHANGES } from '../../exchanges/registry.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId } from '../../exchanges/types.js';
 import type { FaultConfig } from '../../simulator/faults.js';
+import { FAST_FEED_THROTTLE } from '../../simulator/feed.js';
 import { DEFAULT_SYMBOLS } from '../../simulator/instruments.js';
 import { DEFAULT_SIM_HOST, DEFAULT_SIM_PORT, DEFAULT_SIM_RATE, startSimulator, type Simulator } from '../../simulator/server.js';
-import { intArg, listArg, exposureWarning } from '../options.js';
+import { intArg, listArg, exposureWarning, mqttPortArg, readTlsFiles, resolveMqttPort } from '../options.js';
 
 /** A stop that takes longer than this ends the process anyway. */
 const STOP_TIMEOUT_MS = 10_000;
 
 interface SimulateFlags {
   port: number;
+  mqttPort?: number | 'off';
+  tlsCert?: string;
+  tlsKey?: string;
   host: string;
   seed: number;
   rate: number | 'max';
   symbols?: string[];
   originMs?: number;
   bookThrottleMs?: number;
+  fastPushes?: boolean;
   autoTrade: boolean;
   credential?: string[];
   faultDropEvery?: number;
@@ -87,7 +92,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<Excha
   return out;
 }
 
-/** The URL table printed at start: one line per endpoint URL, with the credential fields it accepts. */
+/** The URL table printed at start: one line per endpoint URL (WebSocket paths and TCP listeners), with the credential fields it accepts. */
 export function urlTable(sim: Simulator): string {
   const rows = sim.endpoints().map((r) => {
     const demo = Object.keys(EXCHANGES[r.exchange].demoCredentials ?? {});
@@ -105,11 +110,15 @@ export function registerSimulate(program: Command): void {
     .description("Serve every exchange's native WebSocket protocol on one port over a synthetic market (runs until stopped)")
     .option('--port <port>', `port, 0 for any free port`, intArg('--port'), DEFAULT_SIM_PORT)
     .option('--host <host>', 'address to listen on', DEFAULT_SIM_HOST)
+    .option('--mqtt-port <port|off>', 'MQTT 3.1.1 over plain TCP (Coinsuper): a port, 0 for any free one, or off (default: --port + 1, any free port when --port is 0)', mqttPortArg)
+    .option('--tls-cert <file>', 'serve TLS with this PEM certificate: wss:// on --port, mqtts:// on --mqtt-port (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--seed <n>', 'seed of the market: same seed, same market', intArg('--seed'), 1)
     .option('--rate <stepsPerSecond>', 'market steps per second (each step moves every symbol once), or "max" to go as fast as clients read', rateArg, DEFAULT_SIM_RATE)
     .option('--symbols <list>', `comma-separated symbols (default ${DEFAULT_SYMBOLS.join(',')})`, listArg)
     .option('--origin-ms <ms>', 'start of the market clock, Unix ms (default: now); fix it for byte-identical runs', intArg('--origin-ms'))
-    .option('--book-throttle-ms <ms>', 'minimum market time between two book snapshots of one stream (default 100)', intArg('--book-throttle-ms'))
+    .option('--book-throttle-ms <ms>', "market time between two book / depth-chart snapshots of one stream, for every exchange (default: the exchange's documented cadence, else 100)", intArg('--book-throttle-ms'))
+    .option('--fast-pushes', `load tests: push snapshots at fast rates whatever the exchanges document (book ${FAST_FEED_THROTTLE.bookMs} ms, kline ${FAST_FEED_THROTTLE.klineMs} ms, ticker ${FAST_FEED_THROTTLE.tickerMs} ms, trade window ${FAST_FEED_THROTTLE.tradeWindowMs} ms)`)
     .option('--no-auto-trade', 'the demo account does not trade by itself')
     .option('--credential <exchange:field=value,...>', 'extra credentials an exchange accepts (repeatable); or TICKTAPE_<EXCHANGE>_<FIELD>', collect)
     .option('--fault-drop-every <frames>', 'terminate each connection (no close frame) after this many frames', intArg('--fault-drop-every'))
@@ -128,7 +137,7 @@ Faults can also be set per connection with query parameters, e.g. ws://127.0.0.1
 (dropEvery, dropEverySeconds, malformedRate, delayMs, stopReading, lifetimeS, idleCloseS, stall, stallAfter).
 
 Examples:
-  ticktape simulate                                   # all exchanges on ws://127.0.0.1:9001
+  ticktape simulate                                   # all exchanges on ws://127.0.0.1:9001, Coinsuper also on tcp://127.0.0.1:9002
   ticktape simulate --port 0 --seed 7 --symbols BTC-USDT,ETH-USDT,LTC-BTC
   ticktape simulate --rate max                        # as fast as the clients read (benchmarks)
   ticktape simulate --fault-drop-every 500 --fault-malformed-rate 0.01`,
@@ -154,24 +163,33 @@ Examples:
         (credentials[ex] ??= []).push(creds);
       }
 
+      const mqttPort = resolveMqttPort(flags.port, flags.mqttPort);
+      const tls = readTlsFiles(flags.tlsCert, flags.tlsKey);
       const sim = await startSimulator({
         host: flags.host,
         port: flags.port,
+        mqttPort,
+        tls,
         seed: flags.seed,
         rate: flags.rate,
         symbols: flags.symbols,
         originMs: flags.originMs,
-        throttle: flags.bookThrottleMs !== undefined ? { bookMs: flags.bookThrottleMs } : undefined,
+        throttle: flags.fastPushes || flags.bookThrottleMs !== undefined ? { ...(flags.fastPushes ? FAST_FEED_THROTTLE : {}), ...(flags.bookThrottleMs !== undefined ? { bookMs: flags.bookThrottleMs } : {}) } : undefined,
         autoTrade: flags.autoTrade,
         faults,
         credentials,
         logger: log,
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new TicktapeError('TT_CONFIG_INVALID', `Port ${flags.port} is in use: pick another with --port, or --port 0 for any free port.`, { port: flags.port });
+        if (err.code === 'EADDRINUSE') {
+          const port = (err as NodeJS.ErrnoException & { port?: number }).port ?? flags.port;
+          const flag = port === mqttPort && port !== flags.port ? '--mqtt-port' : '--port';
+          throw new TicktapeError('TT_CONFIG_INVALID', `Port ${port} is in use: pick another with ${flag}, or ${flag} 0 for any free port.`, { port });
+        }
         throw err;
       });
       const symbols = sim.market.instruments.map((i) => `${i.base}-${i.quote}`).join(', ');
-      process.stdout.write(`ticktape simulator on port ${sim.port} (seed ${flags.seed}, ${flags.rate} steps/s, symbols ${symbols})\n${urlTable(sim)}\n`);
+      const mqtt = sim.mqttPort === null ? '' : `, MQTT over TCP on ${sim.mqttPort}`;
+      process.stdout.write(`ticktape simulator on port ${sim.port}${mqtt} (seed ${flags.seed}, ${flags.rate} steps/s, symbols ${symbols})\n${urlTable(sim)}\n`);
 
       let stopping = false;
       const stop = (signal: string) => {

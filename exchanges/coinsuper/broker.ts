@@ -1,8 +1,12 @@
 /**
- * Server side of one Coinsuper WebSocket session: an MQTT 3.1.1 broker for a single client
- * (simulator and replay). It checks CONNECT (protocol level, the public userCode or the private
- * sign), answers SUBSCRIBE/UNSUBSCRIBE/PINGREQ, enforces the keep-alive, and publishes each item of
- * a subscribed stream with the subscriber's QoS, running the PUBACK / PUBREC-PUBREL-PUBCOMP flows.
+ * Server side of one Coinsuper connection: an MQTT 3.1.1 broker for a single client (simulator and
+ * replay), the same over WebSocket (`/coinsuper/mqtt`, `/mqtt`) and over plain TCP — it reads
+ * packets from whatever messages the host hands it and never knows which transport that is. It
+ * checks CONNECT (protocol level, the public userCode or the private sign), takes the client id over
+ * from an older connection holding it (MQTT-3.1.4-2), answers SUBSCRIBE/UNSUBSCRIBE/PINGREQ,
+ * enforces the keep-alive, and publishes each item of a subscribed stream with the subscriber's
+ * QoS, running the PUBACK / PUBREC-PUBREL-PUBCOMP flows. A packet declaring more than the host's
+ * message limit is refused before any of it is buffered, however it is split across messages.
  */
 import type { BalanceEvent, FillEvent, TradeEvent } from '../market.js';
 import type { FeedItem, ServerContext, ServerSession, SessionLink, StreamSpec } from '../types.js';
@@ -47,7 +51,7 @@ interface Outgoing {
 
 export class CoinsuperBroker implements ServerSession {
   private state: State = 'awaiting-connect';
-  private readonly reader = new PacketReader();
+  private readonly reader: PacketReader;
   private readonly ids = new PacketIds();
   private readonly subs = new Map<string, QoS>();
   private readonly outgoing = new Map<number, Outgoing>();
@@ -66,6 +70,7 @@ export class CoinsuperBroker implements ServerSession {
     private readonly link: SessionLink,
     private readonly ctx: ServerContext,
   ) {
+    this.reader = new PacketReader(link.maxMessageBytes);
     // Keep-alive runs on the wall clock: ctx.nowMs() may be the simulator's logical or a replay's clock.
     this.lastPacketMs = Date.now();
     // An explicit idle timeout in the context (tests, fault injection) overrides the keep-alive rule.
@@ -175,6 +180,9 @@ export class CoinsuperBroker implements ServerSession {
       return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown user name or wrong userCode');
     }
     this.state = 'connected';
+    // MQTT-3.1.4-2: a client id already connected is taken over; the older connection is closed.
+    // An empty id (clean session) is a fresh anonymous client each time (MQTT-3.1.3-6): nothing to take.
+    if (p.clientId) this.link.claim(p.clientId);
     // MQTT 3.1.1 §3.1.2.10: one and a half keep-alive periods; keep-alive 0 turns the check off.
     const keepaliveLimit = (p.keepalive ?? 0) > 0 ? p.keepalive! * 1000 * KEEPALIVE_GRACE_FACTOR : 0;
     this.idleLimitMs = this.ctx.timing.idleTimeoutMs ?? keepaliveLimit;

@@ -1,7 +1,9 @@
 /**
- * Client side of Coinsuper (the recorder's view): MQTT 3.1.1 over WebSocket. One connection per
- * public topic (the public clientId embeds md5(topic), so two topics cannot share it) and one
- * connection for every private topic (clientId = access key, "one link for multiple topics").
+ * Client side of Coinsuper (the recorder's view): MQTT 3.1.1 over WebSocket or plain TCP / TLS
+ * (the recorder picks the transport from the URL's scheme; this file only sees packets). One
+ * connection per public topic (the public clientId embeds md5(topic), so two topics cannot share
+ * it, and no two of the recorder's connections ever hold one id) and one connection for every
+ * private topic (clientId = access key, "one link for multiple topics").
  */
 import { TicktapeError } from '../../core/errors.js';
 import type { ClientSession, ClientSessionOptions, ClientSide, Credentials, FrameInfo, OutFrame, StreamKind, StreamSpec } from '../types.js';
@@ -13,6 +15,7 @@ import {
   ENDPOINT,
   KEEPALIVE_S,
   MQTT_PROTOCOL_LEVEL,
+  MQTT_DEFAULT_WS_PATH,
   MQTT_SIM_PATH,
   MQTT_WS_URL,
   PRIVATE_USERNAME,
@@ -204,7 +207,8 @@ export const coinsuperClient: ClientSide = {
     [ENDPOINT]: {
       url: MQTT_WS_URL,
       simPath: MQTT_SIM_PATH,
-      doc: 'MQTT 3.1.1 over WebSocket (sub-protocol mqtt, binary frames): every public and private topic',
+      aliases: [MQTT_DEFAULT_WS_PATH],
+      doc: 'MQTT 3.1.1 over WebSocket (sub-protocol mqtt, binary frames) or plain TCP: every public and private topic',
     },
   },
   parseChannel,
@@ -225,4 +229,7 @@ export const coinsuperClient: ClientSide = {
   },
   createSession: (opts) => new CoinsuperClientSession(opts),
   maxConnectionLifeMs: null, // none documented
+  // A public client id is md5(accessKey)+md5(email)+md5(topic), the private one the access key: a
+  // group's connections all share theirs, and a second CONNECT with it takes the first one over.
+  exclusiveIdentity: true,
 };

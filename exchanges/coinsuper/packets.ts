@@ -1,9 +1,12 @@
 /**
  * MQTT 3.1.1 packets on top of `mqtt-packet`: one reader per connection (a WebSocket frame may
- * carry several packets, or the start of one), and a stateless reader for a single stored frame.
+ * carry several packets, or the start of one; a TCP chunk likewise), and a stateless reader for a
+ * single stored frame. The reader cuts packets with MqttFramer first, so a declared length above
+ * its limit is refused before any of it is buffered (mqtt-packet itself would buffer it whole).
  */
 import { generate, parser as createParser, type Packet, type IPublishPacket, type QoS } from 'mqtt-packet';
-import { MQTT_PROTOCOL_LEVEL } from './protocol.js';
+import { MqttFramer } from './framing.js';
+import { MAX_PACKET_BYTES, MQTT_PROTOCOL_LEVEL } from './protocol.js';
 
 export type { Packet, IPublishPacket, QoS };
 
@@ -17,10 +20,13 @@ export interface ReadResult {
 
 export class PacketReader {
   private parser = createParser({ protocolVersion: MQTT_PROTOCOL_LEVEL });
+  private framer: MqttFramer;
   private out: Packet[] = [];
   private error: Error | null = null;
 
-  constructor() {
+  /** `maxPacketBytes`: the largest packet accepted (a server passes its message limit). */
+  constructor(private readonly maxPacketBytes: number = MAX_PACKET_BYTES) {
+    this.framer = new MqttFramer(maxPacketBytes);
     this.wire();
   }
 
@@ -34,18 +40,23 @@ export class PacketReader {
   push(data: Uint8Array): ReadResult {
     this.out = [];
     this.error = null;
-    let pending = 0;
-    try {
-      pending = this.parser.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    } catch (err) {
-      // mqtt-packet throws (rather than emits) on some truncated bodies: the same verdict.
-      this.error ??= err instanceof Error ? err : new Error(String(err));
+    const framed = this.framer.push(data);
+    for (const packet of framed.messages) {
+      try {
+        this.parser.parse(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength));
+      } catch (err) {
+        // mqtt-packet throws (rather than emits) on some truncated bodies: the same verdict.
+        this.error ??= err instanceof Error ? err : new Error(String(err));
+      }
+      if (this.error) break;
     }
-    const result: ReadResult = { packets: this.out, error: this.error, pending: this.error ? 0 : pending };
+    if (framed.error) this.error ??= new Error(framed.error);
+    const result: ReadResult = { packets: this.out, error: this.error, pending: this.error ? 0 : this.framer.pending };
     if (this.error) {
-      // After an error the parser's position is meaningless: start clean.
+      // After an error the position in the stream is meaningless: start clean.
       this.parser.removeAllListeners();
       this.parser = createParser({ protocolVersion: MQTT_PROTOCOL_LEVEL });
+      this.framer = new MqttFramer(this.maxPacketBytes);
       this.wire();
     }
     this.out = [];

@@ -11,6 +11,14 @@ export const TOPIC_ENV = 'exchange_ha_prod_hk';
 /** Production WebSocket endpoint: the browser demo's host, Paho's default path `/mqtt`. */
 export const MQTT_WS_URL = 'wss://api-mqtt-premium.coinsuper.com:443/mqtt';
 export const MQTT_SIM_PATH = '/coinsuper/mqtt';
+/** Where MQTT libraries connect by default (Paho's WebSocket path): served too, so a bot's default path works. */
+export const MQTT_DEFAULT_WS_PATH = '/mqtt';
+/** Production MQTT over plain TCP (protocols.md §4.2, E-CS1). */
+export const MQTT_TCP_URL = 'tcp://mqtt.coinsuper.com:1883';
+/** URL schemes of MQTT over a byte stream: plain (`tcp://` as Paho writes it, `mqtt://`), TLS (`mqtts://`, Paho's `ssl://`). */
+export const MQTT_TCP_SCHEMES = { plain: ['tcp', 'mqtt'], tls: ['mqtts', 'ssl'] } as const;
+/** The largest packet MQTT 3.1.1 can express (a four-byte Remaining Length, §2.2.3), plus its fixed header. */
+export const MAX_PACKET_BYTES = 268_435_455 + 5;
 export const ENDPOINT = 'mqtt';
 
 /** WebSocket sub-protocols an MQTT client asks for: 3.1.1 (`mqtt`) or Paho's 3.1 fallback. */
@@ -93,6 +101,19 @@ export const DEPTH_CHART_PERCENT = '0.01';
 export const TRADE_WINDOW_SIZE = 50;
 /** Decimals of the JSON numbers of the asset-change push. */
 export const ASSET_DECIMALS = 30;
+
+/**
+ * Push cadence per public topic (protocols.md §4.3): the depth chart "push 1/s"; the order book,
+ * the k-line and the latest trades "every 1–2 s". [ASSUMPTION] where the documents give a range,
+ * the simulator pushes at its middle, every 1.5 s. Each topic pushes every period whether or not
+ * anything changed, as a polling publisher does.
+ */
+export const PUSH_PERIOD_MS = {
+  depth_chart: 1_000,
+  book: 1_500,
+  kline: 1_500,
+  trade_window: 1_500,
+} as const;
 
 /** How long each kind of stream normally stays quiet, ms (pushes every 1–2 s; private ones only on change). */
 export const PUBLIC_QUIET_MS = 15_000;

@@ -1,13 +1,13 @@
 /**
  * Third-party programs some tests drive (headless Chromium, Python's Paho MQTT, a JDK with
- * javax.websocket and Jackson, moto_server, systemd-analyze). `.ci/run` installs them
+ * javax.websocket and Jackson, moto_server, systemd-analyze, openssl for test certificates). `.ci/run` installs them
  * (`scripts/test-packages.sh`) and sets TICKTAPE_TEST_STRICT=1, so in CI a missing tool fails its
  * tests; elsewhere those tests are skipped with a message naming the package to install, never silently.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type SystemTool = 'chromium' | 'paho' | 'java-websocket' | 'moto' | 'systemd-analyze';
+export type SystemTool = 'chromium' | 'paho' | 'java-websocket' | 'moto' | 'systemd-analyze' | 'openssl';
 
 /** Tomcat's javax.websocket client with the jars it loads (juli, util, api), and Jackson. */
 const JAVA_JARS = [
@@ -28,6 +28,7 @@ export const TOOL_PACKAGES: Record<SystemTool, string> = {
   'java-websocket': 'default-jdk libtomcat9-java libjackson2-databind-java',
   moto: 'moto_server (pip package moto[server])',
   'systemd-analyze': 'systemd',
+  openssl: 'openssl',
 };
 
 const CHROMIUM_PATHS = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[];
@@ -61,6 +62,9 @@ export function missingTool(tool: SystemTool): string | null {
       break;
     case 'systemd-analyze':
       ok = runs('systemd-analyze', ['--version']);
+      break;
+    case 'openssl':
+      ok = runs('openssl', ['version']);
       break;
   }
   const reason = ok ? null : `${tool} is not installed (install ${TOOL_PACKAGES[tool]}; scripts/test-packages.sh does it)`;

@@ -15,15 +15,29 @@ import { ReplayStats } from '../../replay/stats.js';
 import type { Timeline } from '../../replay/timeline.js';
 import type { StreamInfo } from '../../replay/catalog.js';
 import type { SessionLink } from '../../exchanges/types.js';
+import { FAST_FEED_THROTTLE } from '../../simulator/feed.js';
 
 export { tmpDir, until };
 
 /**
  * Records the built-in simulator (all four exchanges, their default public and private channels)
- * for about `ms`, then stops the recorder with SIGTERM (which seals the journal).
+ * for about `ms`, then stops the recorder with SIGTERM (which seals the journal). Snapshots are
+ * pushed at the simulator's fast load-test rates (FAST_FEED_THROTTLE), not at each exchange's
+ * documented cadence, so a few seconds of recording hold plenty of frames of every stream.
  */
 export async function recordSimulated(dataDir: string, ms = 4000, extraArgs: string[] = []): Promise<void> {
-  const rec = new RecorderProcess(['--simulate', '--seed', '7', '--rate', '100', '--data', dataDir, '--http', 'off', '--stagger-ms', '0', ...extraArgs]);
+  // the simulator's options go in a config file; a quick-form --exchange/--channels goes there too
+  const args = [...extraArgs];
+  const take = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i < 0 ? undefined : args.splice(i, 2)[1];
+  };
+  const exchange = take('--exchange');
+  const channels = take('--channels');
+  const file = { simulate: { seed: 7, rate: 100, throttle: FAST_FEED_THROTTLE }, ...(exchange ? { exchanges: [{ name: exchange, channels: (channels ?? '').split(',') }] } : {}) };
+  const config = path.join(dataDir, '..', `simulate-${path.basename(dataDir)}.json`);
+  fs.writeFileSync(config, JSON.stringify(file));
+  const rec = new RecorderProcess(['--config', config, '--data', dataDir, '--http', 'off', '--stagger-ms', '0', ...args]);
   await rec.waitLog((l) => l.msg === 'recording', 30_000);
   await new Promise((r) => setTimeout(r, ms));
   const exit = await rec.stop('SIGTERM');

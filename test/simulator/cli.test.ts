@@ -83,4 +83,38 @@ describe.skipIf(!existsSync(main))('ticktape simulate (child process, built CLI)
     expect(await p.exit).not.toBe(0);
     expect(p.stderr()).toMatch(/--rate/);
   });
+
+  it('serves MQTT over TCP on a free port with --port 0, and not at all with --mqtt-port off; the table lists it and /mqtt', async () => {
+    const tcpLine = (out: string) => /^coinsuper\s+mqtt\s+(tcp:\/\/\S+)/m.exec(out)?.[1];
+    const cases: Array<{ args: string[]; expect: (url: string | undefined) => void }> = [
+      { args: ['--port', '0'], expect: (url) => expect(url).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/) },
+      { args: ['--port', '0', '--mqtt-port', 'off'], expect: (url) => expect(url).toBeUndefined() },
+    ];
+    for (const c of cases) {
+      const p = run(['simulate', ...c.args]);
+      try {
+        await until(() => /coinceres\s+notify\s+ws:\/\//.test(p.stdout()), 'the URL table');
+        await new Promise((r) => setTimeout(r, 100));
+        const out = p.stdout();
+        c.expect(tcpLine(out));
+        expect(out).toMatch(/^coinsuper\s+mqtt\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt\s/m);
+        expect(out).toMatch(/^coinsuper\s+mqtt\s+ws:\/\/127\.0\.0\.1:\d+\/coinsuper\/mqtt\s/m);
+        const url = tcpLine(out);
+        if (url) {
+          expect(out).toMatch(new RegExp(`MQTT over TCP on ${new URL(url).port}`));
+          // a real MQTT client connects there
+          const { connect } = await import('mqtt');
+          const client = connect(url.replace(/^tcp:/, 'mqtt:'), { protocolVersion: 4, reconnectPeriod: 0, clientId: 'cli-test', username: 'api_subscriber', password: 'da65be18f44b33b69603c39fd03ddf49' });
+          await new Promise<void>((resolve, reject) => {
+            client.once('connect', () => resolve());
+            client.once('error', reject);
+          });
+          client.end(true);
+        }
+      } finally {
+        p.child.kill('SIGTERM');
+      }
+      expect(await p.exit).toBe(0);
+    }
+  });
 });

@@ -1,0 +1,35 @@
+/**
+ * `--mqtt-port` of `simulate` and `replay`: by default the HTTP port + 1 (9002 next to the
+ * simulator's 9001, 8002 next to the replay's 8001), any free port when the HTTP port is 0, `0`
+ * for any free port, `off` for none; anything else is refused naming the flag.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from 'commander';
+import { mqttPortArg, resolveMqttPort } from '../../cli/options.js';
+import { REPLAY_DEFAULTS } from '../../replay/options.js';
+import { DEFAULT_SIM_PORT } from '../../simulator/server.js';
+
+describe('--mqtt-port', () => {
+  it('defaults to the HTTP port + 1: 9002 for the simulator, 8002 for the replay', () => {
+    expect(resolveMqttPort(DEFAULT_SIM_PORT, undefined)).toBe(9002);
+    expect(resolveMqttPort(REPLAY_DEFAULTS.port, undefined)).toBe(8002);
+    expect(resolveMqttPort(12345, undefined)).toBe(12346);
+  });
+
+  it('is any free port when the HTTP port is 0, or when given 0', () => {
+    expect(resolveMqttPort(0, undefined)).toBe(0);
+    expect(resolveMqttPort(9001, mqttPortArg('0'))).toBe(0);
+  });
+
+  it('is none with off, and the given port otherwise', () => {
+    expect(resolveMqttPort(9001, mqttPortArg('off'))).toBeNull();
+    expect(resolveMqttPort(0, mqttPortArg('off'))).toBeNull();
+    expect(resolveMqttPort(9001, mqttPortArg('1883'))).toBe(1883);
+  });
+
+  it('refuses what is not a port, naming the flag', () => {
+    for (const bad of ['-1', '65536', 'tcp', '1.5', '']) expect(() => mqttPortArg(bad)).toThrow(InvalidArgumentError);
+    expect(() => mqttPortArg('x')).toThrow(/--mqtt-port/);
+    expect(() => resolveMqttPort(65535, undefined)).toThrow(expect.objectContaining({ code: 'TT_CONFIG_INVALID' }));
+  });
+});
