@@ -14,7 +14,7 @@ import type http from 'node:http';
 import { parseTimeArg } from '../core/time-arg.js';
 import { checkControlRequest, type ControlGuardOptions } from '../core/control-guard.js';
 import type { Catalog } from './catalog.js';
-import type { ReplaySessionInfo } from './server.js';
+import type { ReplaySessionInfo } from './sessions.js';
 import type { ReplayStats } from './stats.js';
 
 interface ControlDeps {

@@ -32,6 +32,15 @@ const POLL_BELOW_NS = 1_500_000n;
 const DRAIN_POLL_MS = 1;
 const NEVER = 1n << 62n;
 
+/** What sendDue does with the next record (readiness()). */
+type Readiness = 0 | 1 | 2 | 3;
+const SEND = 0;
+const WAIT = 1;
+const BLOCKED = 2;
+const STOPPED = 3;
+/** recordAfter(): the next batch must be read before this frame can go. */
+const LOAD_NEXT = Symbol('load next batch');
+
 /** A data frame the replay sends (not a make-before-break overlap, which went out from the other connection). */
 function replayable(rec: TapeRecord): boolean {
   return (rec.kind === 'text' || rec.kind === 'binary') && (rec.flags & FLAG_OVERLAP) === 0;
@@ -105,6 +114,8 @@ export class ReplayCursor implements SessionFeed {
   private resume: ExchangeResume | null = null;
   /** Ends the current wait early (a seek, pause or resume of the clock). */
   private wake: (() => void) | null = null;
+  /** Lateness of the frame readiness() just let go (null at max speed: not paced). */
+  private lateNs: bigint | null = null;
 
   constructor(private readonly deps: CursorDeps) {}
 
@@ -349,71 +360,92 @@ export class ReplayCursor implements SessionFeed {
 
   /** Sends every due frame of the current batch in one corked write. Returns true when the client's buffer is full. */
   private sendDue(clock: ReplayClock): boolean {
-    const batch = this.batch!;
-    const link = this.link!;
-    const max = clock.speed === 'max';
-    const soft = this.deps.softBufferBytes;
-    const closeAfterNs = this.closeAt?.startNs ?? NEVER;
-    const now = max ? 0n : process.hrtime.bigint();
+    const now = clock.speed === 'max' ? 0n : process.hrtime.bigint();
     let blocked = false;
-    link.cork(() => {
-      while (this.idx < batch.length) {
+    this.link!.cork(() => {
+      const batch = this.batch!;
+      while (this.idx < batch.length && this.state === 'running') {
         const rec = batch[this.idx];
-        if (rec.recvNs > closeAfterNs) {
-          this.recordedDisconnect();
-          return;
+        const ready = this.readiness(rec, clock, now);
+        if (ready !== SEND) {
+          blocked = ready === BLOCKED;
+          break;
         }
-        let late: bigint | null = null;
-        if (max) {
-          if (link.bufferedAmount() > soft) {
-            blocked = true;
-            break;
-          }
-        } else {
-          const due = clock.dueMono(rec.recvNs);
-          if (due > now) break;
-          if (link.bufferedAmount() > this.deps.maxBufferedBytes) {
-            this.tooSlow();
-            return;
-          }
-          late = now - due;
-        }
-        // the record after this frame may be its session-sequence gap: when it lies in the next batch,
-        // read that batch first so the skip goes out before the frame, as the exchange sent it
-        let peeked: TapeRecord | undefined;
-        if (this.tracksSequence && rec.direction === 'in' && this.idx === batch.length - 1 && !this.noPeek) {
-          const nextBatch = this.timeline!.peek(this.batchNo);
-          if (nextBatch === undefined) {
-            this.awaitNext = true;
-            return;
-          }
-          peeked = nextBatch?.[0];
+        const next = this.recordAfter(rec);
+        if (next === LOAD_NEXT) {
+          this.awaitNext = true;
+          break;
         }
         this.idx++;
         this.lastRec = rec;
-        if (rec.direction === 'in') {
-          if (this.tracksSequence) {
-            // a session-sequence gap recorded right after this frame: the exchange skipped numbers before
-            // it. Only where the frame goes out: a gap on a rotation's overlapping connection, whose
-            // frames the replay sends once from the other connection, is no skip of this session.
-            const stream = replayable(rec) ? rec.stream : '';
-            this.lastStreamOf.set(rec.connId, stream);
-            const next = batch[this.idx] ?? peeked;
-            if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
-              this.sequenceGap(stream, next);
-              this.gapApplied = next;
-            }
-          }
-          this.deliver(rec, late);
-        } else if (rec.kind === 'gap' && this.tracksSequence && rec !== this.gapApplied) {
-          // the gap record came after another connection's frame: skip now, one frame late
-          this.sequenceGap(this.lastStreamOf.get(rec.connId) ?? '', rec);
-        }
-        if (this.state !== 'running') return;
+        if (rec.direction === 'in') this.sendFrame(rec, next);
+        else if (rec.kind === 'gap') this.lateSequenceGap(rec);
       }
     });
-    if (max && this.lastRec) clock.advanceTo(this.lastRec.recvNs);
+    if (clock.speed === 'max' && this.lastRec) clock.advanceTo(this.lastRec.recvNs);
     return blocked;
+  }
+
+  /**
+   * Whether `rec` goes out now: SEND (its lateness in `lateNs`), WAIT (not due yet), BLOCKED (at
+   * max speed the client's buffer is past the soft cap), or STOPPED (a recorded disconnect comes
+   * first, or a paced client that does not read was closed).
+   */
+  private readiness(rec: TapeRecord, clock: ReplayClock, now: bigint): Readiness {
+    if (rec.recvNs > (this.closeAt?.startNs ?? NEVER)) {
+      this.recordedDisconnect();
+      return STOPPED;
+    }
+    if (clock.speed === 'max') {
+      this.lateNs = null;
+      return this.link!.bufferedAmount() > this.deps.softBufferBytes ? BLOCKED : SEND;
+    }
+    const due = clock.dueMono(rec.recvNs);
+    if (due > now) return WAIT;
+    if (this.link!.bufferedAmount() > this.deps.maxBufferedBytes) {
+      this.tooSlow();
+      return STOPPED;
+    }
+    this.lateNs = now - due;
+    return SEND;
+  }
+
+  /**
+   * The record after an incoming frame, where it may be that frame's session-sequence gap: in this
+   * batch, or the first of the next one — LOAD_NEXT when that batch is not read yet (the cursor
+   * reads it first, so the skip goes out before the frame, as the exchange sent it).
+   */
+  private recordAfter(rec: TapeRecord): TapeRecord | undefined | typeof LOAD_NEXT {
+    if (!this.tracksSequence || rec.direction !== 'in') return undefined;
+    const batch = this.batch!;
+    if (this.idx < batch.length - 1) return batch[this.idx + 1];
+    if (this.noPeek) return undefined;
+    const next = this.timeline!.peek(this.batchNo);
+    if (next === undefined) return LOAD_NEXT;
+    return next?.[0];
+  }
+
+  /**
+   * An incoming frame: a session-sequence gap recorded right after it means the exchange skipped
+   * numbers before it — skipped here first. Only where the frame goes out: a gap on a rotation's
+   * overlapping connection, whose frames the replay sends once from the other connection, is no
+   * skip of this session.
+   */
+  private sendFrame(rec: TapeRecord, next: TapeRecord | undefined): void {
+    if (this.tracksSequence) {
+      const stream = replayable(rec) ? rec.stream : '';
+      this.lastStreamOf.set(rec.connId, stream);
+      if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
+        this.sequenceGap(stream, next);
+        this.gapApplied = next;
+      }
+    }
+    this.deliver(rec, this.lateNs);
+  }
+
+  /** A gap record that came after another connection's frame: the skip goes out now, one frame late. */
+  private lateSequenceGap(rec: TapeRecord): void {
+    if (this.tracksSequence && rec !== this.gapApplied) this.sequenceGap(this.lastStreamOf.get(rec.connId) ?? '', rec);
   }
 
   /** Hands one recorded frame to the session when its stream is subscribed; `lateNs` when it was paced. */
