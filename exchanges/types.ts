@@ -305,6 +305,49 @@ export interface TcpProtocol {
   framer(maxMessageBytes: number): MessageFramer;
 }
 
+// ---------------------------------------------------------------------------------------------
+// What the replay reads out of a recording
+
+/** An instrument a recorded frame names: the exchange's symbol, and its numeric id where the frame carries one. */
+export interface RecordedInstrument {
+  symbol: string;
+  id: number | null;
+}
+
+/** One candle as a recorded frame carries it (request/response history: Coinstore's REQ kline). */
+export interface RecordedCandle {
+  symbol: string;
+  intervalMs: number;
+  openTsMs: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quoteVolume: string;
+  firstTradeId: number;
+  lastTradeId: number;
+}
+
+/**
+ * Exchange knowledge the replay server needs from recorded frames, as pure functions, so the
+ * replay's own code runs no exchange-specific parsing or SQL. Every part is optional: an exchange
+ * whose frames name no ids and whose protocol has no history requests needs none.
+ */
+export interface RecordingReader {
+  /**
+   * The instruments one recorded data frame names, with their numeric ids (Coinstore: `symbol` and
+   * `instrumentId`). The replay reads the first and last frame of every recorded stream: the id ↔
+   * name mapping a client subscribing by id (`4@trade`) is served with.
+   */
+  instruments?(payload: Uint8Array): RecordedInstrument[];
+  /** Candles for request/response history: which recorded streams hold them, and the candle of one frame. */
+  candles?: {
+    isCandleStream(streamKey: string): boolean;
+    read(payload: Uint8Array): RecordedCandle | null;
+  };
+}
+
 export interface ExchangeModule {
   id: ExchangeId;
   displayName: string;
@@ -319,4 +362,6 @@ export interface ExchangeModule {
   defaultChannels(instruments: Instrument[]): string[];
   /** Private channels for the demo account. */
   privateChannels(instruments: Instrument[]): string[];
+  /** What the replay reads out of this exchange's recorded frames (instrument ids, candle history). */
+  recording?: RecordingReader;
 }

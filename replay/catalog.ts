@@ -1,12 +1,16 @@
 /**
  * What a data folder holds, per exchange: its streams (with first/last time and frame count), the
- * time range, and the instruments the recording names (for server sides that map ids to symbols).
- * Read once when the replay server starts.
+ * time range, and the instruments the recording names (for server sides that map ids to symbols:
+ * read by the exchange's `ExchangeModule.recording`, from the first and last frame of each
+ * stream). Read once when the replay server starts.
  */
 import type { Tape } from '../store/duck/index.js';
 import type { Instrument } from '../exchanges/market.js';
 import type { GapPayload } from '../schemas/record.js';
-import type { ExchangeId } from '../exchanges/types.js';
+import { EXCHANGES } from '../exchanges/registry.js';
+import { EXCHANGE_IDS, type ExchangeId, type RecordedInstrument } from '../exchanges/types.js';
+import { FLAG_MALFORMED } from '../schemas/record.js';
+import { sqlStr } from '../store/partitions.js';
 
 export interface StreamInfo {
   firstNs: bigint;
@@ -53,7 +57,7 @@ function emptyCatalog(): ExchangeCatalog {
 }
 
 export async function readCatalog(conn: Tape['conn']): Promise<Catalog> {
-  const catalog: Catalog = { coinstore: emptyCatalog(), coinsuper: emptyCatalog(), nexus: emptyCatalog(), coinceres: emptyCatalog() };
+  const catalog = Object.fromEntries(EXCHANGE_IDS.map((id) => [id, emptyCatalog()])) as Catalog;
   const r = await conn.runAndReadAll(
     `SELECT exchange, stream, min(recv_ns)::VARCHAR, max(recv_ns)::VARCHAR, count(*)::INTEGER FROM raw WHERE direction = 'in' GROUP BY exchange, stream`,
   );
@@ -78,18 +82,9 @@ export async function readCatalog(conn: Tape['conn']): Promise<Catalog> {
     }
   }
   for (const c of Object.values(catalog)) c.disconnects.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
-  // Instruments: Coinstore frames carry symbol and instrumentId; others are split from their symbols.
-  const ri = await conn.runAndReadAll(
-    `SELECT json_extract_string(p, '$.symbol') AS symbol, max(TRY_CAST(json_extract(p, '$.instrumentId') AS INTEGER)) AS id
-     FROM (SELECT TRY(decode(payload)) AS p FROM raw WHERE exchange = 'coinstore' AND direction = 'in' AND kind = 'text' LIMIT 100000)
-     WHERE json_valid(p) AND json_extract_string(p, '$.symbol') IS NOT NULL GROUP BY symbol ORDER BY symbol`,
-  );
-  const seen = new Set<string>();
-  for (const [symbol, id] of ri.getRows() as [string, number | null][]) {
-    const bq = splitSymbol(symbol);
-    if (!bq || seen.has(symbol)) continue;
-    seen.add(symbol);
-    catalog.coinstore.instruments.push({ ...bq, id: id ?? 0, priceDecimals: 8, amountDecimals: 8 });
+  for (const id of EXCHANGE_IDS) {
+    const reader = EXCHANGES[id].recording?.instruments;
+    if (reader) catalog[id].instruments = await recordedInstruments(conn, id, catalog[id].streams, reader);
   }
   return catalog;
 }
@@ -108,4 +103,43 @@ export function instrumentsFromStreamKeys(keys: Iterable<string>): Instrument[] 
     out.push({ ...bq, id: id++, priceDecimals: 8, amountDecimals: 8 });
   }
   return out;
+}
+
+/** Streams per query when the first and last frames of every stream are fetched. */
+export const INSTRUMENT_LOOKUP_STREAMS_PER_QUERY = 200;
+
+/**
+ * The instruments an exchange's recorded frames name, with their ids, as its module reads them:
+ * from the first and the last data frame of each stream. Raw is sorted by time, so each lookup by
+ * exact receive time reads one row group, not the recording.
+ */
+async function recordedInstruments(
+  conn: Tape['conn'],
+  exchange: ExchangeId,
+  streams: ReadonlyMap<string, StreamInfo>,
+  read: (payload: Uint8Array) => RecordedInstrument[],
+): Promise<Instrument[]> {
+  const bySymbol = new Map<string, Instrument>();
+  const entries = [...streams.entries()];
+  for (let i = 0; i < entries.length; i += INSTRUMENT_LOOKUP_STREAMS_PER_QUERY) {
+    const branches = entries.slice(i, i + INSTRUMENT_LOOKUP_STREAMS_PER_QUERY).map(
+      ([key, info]) =>
+        `SELECT payload FROM raw WHERE exchange = ${sqlStr(exchange)} AND stream = ${sqlStr(key)} AND direction = 'in' AND kind = 'text'
+         AND (flags & ${FLAG_MALFORMED}) = 0 AND recv_ns IN (${info.firstNs}, ${info.lastNs})`,
+    );
+    const r = await conn.runAndReadAll(branches.join('\nUNION ALL\n'));
+    for (const [payload] of r.getRows() as Array<[{ bytes: Uint8Array }]>) {
+      for (const { symbol, id } of read(payload.bytes)) {
+        const known = bySymbol.get(symbol.toUpperCase());
+        if (known) {
+          if (!known.id && id) known.id = id;
+          continue;
+        }
+        const bq = splitSymbol(symbol);
+        // ASSUMPTION: id 0 when no frame names one; no channel names instrument 0.
+        if (bq) bySymbol.set(symbol.toUpperCase(), { ...bq, id: id ?? 0, priceDecimals: 8, amountDecimals: 8 });
+      }
+    }
+  }
+  return [...bySymbol.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, inst]) => inst);
 }

@@ -14,7 +14,8 @@ export interface ContextSources {
   catalog: Catalog;
   /** The exchange's instruments (one list per exchange: contexts and paper accounts share the objects). */
   instruments(exchange: ExchangeId): Instrument[];
-  klines: KlineHistory;
+  /** Candle history per exchange (exchanges that record none have no entry). */
+  klines: Map<ExchangeId, KlineHistory>;
   /** The credentials `--auth strict` checks against: the exchange's demo set and the configured ones. */
   credentials(exchange: ExchangeId): Credentials[];
   auth: AuthMode;
@@ -47,7 +48,7 @@ export function replayContexts(src: ContextSources): (exchange: ExchangeId, reco
         return t === null ? Date.now() : Number(t / 1_000_000n);
       },
       timing: {},
-      klineHistory: (inst, intervalMs, endTimeMs, limit) => src.klines.query(inst, intervalMs, endTimeMs, limit, replayNow()),
+      klineHistory: (inst, intervalMs, endTimeMs, limit) => src.klines.get(exchange)?.query(inst, intervalMs, endTimeMs, limit, replayNow()) ?? [],
       recordedFrames: (streamKey, limit) => src.recordedFrames(exchange, streamKey, limit, replayNow()),
       random,
     };

@@ -1,33 +1,42 @@
 /**
- * Coinstore's REQ kline history, served from recorded kline pushes. Each candle keeps every
- * recorded version (a push repeats the current candle as it grows), so an answer at replay time T
- * holds each candle as it stood at T and never a candle from after T: a bot replaying a day sees
- * the history it would have seen then.
+ * Request/response history served from the recording (Coinstore's REQ kline): the recorded candle
+ * pushes of every exchange whose module reads candles (`ExchangeModule.recording.candles`). Each
+ * candle keeps every recorded version (a push repeats the current candle as it grows), so an
+ * answer at replay time T holds each candle as it stood at T and never a candle from after T: a bot
+ * replaying a day sees the history it would have seen then. No exchange format is read here.
  */
 import type { KlineEvent, Instrument } from '../exchanges/market.js';
-import { KLINE_INTERVALS } from '../exchanges/coinstore/protocol.js';
+import { EXCHANGES } from '../exchanges/registry.js';
+import { EXCHANGE_IDS, type ExchangeId, type RecordedCandle } from '../exchanges/types.js';
+import { FLAG_OVERLAP } from '../schemas/record.js';
+import { sqlStr } from '../store/partitions.js';
 import type { Tape } from '../store/duck/index.js';
-import { splitSymbol } from './catalog.js';
+import type { Catalog } from './catalog.js';
+
+/** A candle version without its instrument (the answer names the instrument the client asked for). */
+type Candle = Omit<KlineEvent, 'inst'>;
 
 interface Version {
   recvNs: bigint;
-  event: KlineEvent;
+  event: Candle;
 }
 
-interface Candle {
+interface CandleVersions {
   openTsMs: number;
   versions: Version[]; // by recvNs
 }
 
-/** Kline pushes kept in memory at most (a year of 1-minute candles of a few symbols is far below). */
+/** Candle pushes kept in memory at most, per exchange (a year of 1-minute candles of a few symbols is far below). */
 export const MAX_KLINE_VERSIONS = 2_000_000;
 
-export class KlineHistory {
-  /** `BASE/QUOTE|intervalMs` → candles by open time. */
-  private readonly series = new Map<string, Candle[]>();
+/** Series key: the symbol's letters and digits, upper case (BTCUSDT, BTC_USDT and BTC/USDT are one series), and the interval. */
+const seriesKey = (letters: string, intervalMs: number) => `${letters.replace(/[^a-z0-9]/gi, '').toUpperCase()}|${intervalMs}`;
 
-  add(inst: Instrument, intervalMs: number, recvNs: bigint, event: KlineEvent): void {
-    const key = `${inst.base}/${inst.quote}|${intervalMs}`;
+export class KlineHistory {
+  private readonly series = new Map<string, CandleVersions[]>();
+
+  add(symbol: string, intervalMs: number, recvNs: bigint, event: Candle): void {
+    const key = seriesKey(symbol, intervalMs);
     let list = this.series.get(key);
     if (!list) this.series.set(key, (list = []));
     // pushes come in recorded order: the candle is the last one or a new one, rarely an older one
@@ -48,7 +57,7 @@ export class KlineHistory {
    * last recorded before `atNs`.
    */
   query(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number, atNs: bigint): KlineEvent[] {
-    const list = this.series.get(`${inst.base}/${inst.quote}|${intervalMs}`) ?? [];
+    const list = this.series.get(seriesKey(`${inst.base}${inst.quote}`, intervalMs)) ?? [];
     const out: KlineEvent[] = [];
     for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
       const c = list[i];
@@ -66,58 +75,49 @@ export class KlineHistory {
   }
 }
 
-interface CoinstoreKlinePush {
-  symbol?: string;
-  instrumentId?: number;
-  interval?: string;
-  startTime?: number;
-  open?: string;
-  high?: string;
-  low?: string;
-  close?: string;
-  volume?: string;
-  amount?: string;
-  firstTradeId?: number;
-  lastTradeId?: number;
+function candleEvent(c: RecordedCandle, recvNs: bigint): Candle {
+  return {
+    type: 'kline',
+    intervalMs: c.intervalMs,
+    openTsMs: c.openTsMs,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume,
+    quoteVolume: c.quoteVolume,
+    firstTradeId: c.firstTradeId,
+    lastTradeId: c.lastTradeId,
+    tradeCount: 0,
+    tsMs: Number(recvNs / 1_000_000n),
+  };
 }
 
-/** Reads the recorded Coinstore kline pushes of a data folder. */
-export async function loadKlineHistory(conn: Tape['conn']): Promise<KlineHistory> {
-  const h = new KlineHistory();
-  const r = await conn.runAndReadAll(
-    `SELECT recv_ns::VARCHAR, TRY(decode(payload)) FROM raw
-     WHERE exchange = 'coinstore' AND direction = 'in' AND kind = 'text' AND stream LIKE '%@kline@%' AND (flags & 8) = 0
-     ORDER BY recv_ns, conn_id, seq LIMIT ${MAX_KLINE_VERSIONS}`,
-  );
-  for (const [ns, text] of r.getRows() as [string, string | null][]) {
-    if (!text) continue;
-    let p: CoinstoreKlinePush;
-    try {
-      p = JSON.parse(text) as CoinstoreKlinePush;
-    } catch {
-      continue;
+/**
+ * The candle history of every exchange whose module reads candles: its recorded candle streams
+ * (as the module names them, from the catalog), overlapping frames of a rotation left out.
+ */
+export async function loadKlineHistory(conn: Tape['conn'], catalog: Catalog): Promise<Map<ExchangeId, KlineHistory>> {
+  const out = new Map<ExchangeId, KlineHistory>();
+  for (const exchange of EXCHANGE_IDS) {
+    const candles = EXCHANGES[exchange].recording?.candles;
+    if (!candles) continue;
+    const h = new KlineHistory();
+    out.set(exchange, h);
+    const streams = [...catalog[exchange].streams.keys()].filter((k) => candles.isCandleStream(k));
+    if (streams.length === 0) continue;
+    const r = await conn.runAndReadAll(
+      `SELECT recv_ns::VARCHAR, payload FROM raw
+       WHERE exchange = ${sqlStr(exchange)} AND direction = 'in' AND kind = 'text' AND stream IN (${streams.map(sqlStr).join(', ')})
+       AND (flags & ${FLAG_OVERLAP}) = 0
+       ORDER BY recv_ns, conn_id, seq LIMIT ${MAX_KLINE_VERSIONS}`,
+    );
+    for (const [ns, payload] of r.getRows() as Array<[string, { bytes: Uint8Array }]>) {
+      const c = candles.read(payload.bytes);
+      if (!c) continue;
+      const recvNs = BigInt(ns);
+      h.add(c.symbol, c.intervalMs, recvNs, candleEvent(c, recvNs));
     }
-    const bq = p.symbol ? splitSymbol(p.symbol) : null;
-    const intervalMs = p.interval ? KLINE_INTERVALS[p.interval as keyof typeof KLINE_INTERVALS] : undefined;
-    if (!bq || !intervalMs || typeof p.startTime !== 'number') continue;
-    const inst: Instrument = { ...bq, id: p.instrumentId ?? 0, priceDecimals: 8, amountDecimals: 8 };
-    const recvNs = BigInt(ns);
-    h.add(inst, intervalMs, recvNs, {
-      type: 'kline',
-      inst,
-      intervalMs,
-      openTsMs: p.startTime * 1000,
-      open: p.open ?? '0',
-      high: p.high ?? '0',
-      low: p.low ?? '0',
-      close: p.close ?? '0',
-      volume: p.volume ?? '0',
-      quoteVolume: p.amount ?? '0',
-      firstTradeId: p.firstTradeId ?? 0,
-      lastTradeId: p.lastTradeId ?? 0,
-      tradeCount: 0,
-      tsMs: Number(recvNs / 1_000_000n),
-    });
   }
-  return h;
+  return out;
 }

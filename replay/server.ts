@@ -61,10 +61,10 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
   // for the server's lifetime (like the catalog, it sees the data as it was at start).
   const tape = await openTape(opts.dataDir);
   let catalog: Catalog;
-  let klines: KlineHistory;
+  let klines: Map<ExchangeId, KlineHistory>;
   try {
     catalog = await readCatalog(tape.conn);
-    klines = await loadKlineHistory(tape.conn);
+    klines = await loadKlineHistory(tape.conn, catalog);
   } catch (err) {
     tape.close();
     throw err;

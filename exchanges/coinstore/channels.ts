@@ -121,7 +121,8 @@ export function currencies(instruments: readonly Instrument[]): string[] {
 
 /** Instrument a channel target names, when known. */
 export function resolveInstrument(target: ChannelTarget, instruments: readonly Instrument[]): Instrument | undefined {
-  if (target.kind === 'id') return instruments.find((i) => i.id === target.id);
+  // id 0 stands for "not known" in a replay's instruments (a recording whose frames name no id)
+  if (target.kind === 'id') return target.id > 0 ? instruments.find((i) => i.id === target.id) : undefined;
   if (target.kind === 'name') return matchInstrument(instruments, target.name);
   return undefined;
 }

@@ -10,6 +10,7 @@
  *   restamp.ts    recorded frames → this session's S / sid, other bytes untouched
  *   login.ts      LOGIN check against the accepted credentials
  *   normalize.ts  frames → normalized rows
+ *   recording.ts  what the replay reads out of recorded frames (instrument ids, k-line history)
  *   fixtures/     every example message of the documents, with expected rows
  */
 import type { Instrument } from '../market.js';
@@ -17,6 +18,7 @@ import type { ExchangeModule } from '../types.js';
 import { symbolOf } from './channels.js';
 import { clientSide } from './client.js';
 import { createNormalizer } from './normalize.js';
+import { recording } from './recording.js';
 import { serverSide } from './server.js';
 
 /**
@@ -39,4 +41,5 @@ export const coinstore: ExchangeModule = {
       return [`${s}@trade`, `${s}@depth@20`, `${s}@kline@min_1`, `${s}@ticker`];
     }),
   privateChannels: (_instruments: Instrument[]) => ['!@account', '!@order'],
+  recording,
 };
