@@ -26,7 +26,7 @@ const MAX_FRAMES = Number(process.env.TICKTAPE_BENCH_REPLAY_FRAMES ?? 1_000_000)
 const PACED_SPACING_NS = 500_000n;
 const PACED_FRAMES = 100_000;
 const T0 = 1_795_400_000_000_000_000n;
-const TOKEN = 'WHZWUFAxWlV0bzdMMzl5N1dmYy1z';
+export const TOKEN = 'WHZWUFAxWlV0bzdMMzl5N1dmYy1z';
 const CLIENT_FLAG = '--replay-bench-client';
 const MAKE_FLAG = '--replay-bench-make';
 
@@ -56,7 +56,7 @@ async function makeData(dir: string, kind: string, n: number, spacingNs: bigint)
 }
 
 /** A sealed data folder of `n` generated records, made by a child process. */
-async function sealedData(kind: 'nexus' | 'coinstore', n: number, spacingNs: bigint): Promise<string> {
+export async function sealedData(kind: 'nexus' | 'coinstore', n: number, spacingNs: bigint): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-bench-replay-'));
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), MAKE_FLAG, dir, kind, String(n), String(spacingNs)], { stdio: ['ignore', 'inherit', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -71,7 +71,7 @@ interface ClientReport {
 }
 
 /** Runs `count` clients in a child process; each subscribes and counts frames until the server closes. */
-function runClients(url: string, exchange: 'nexus' | 'coinstore', count: number, mode: 'raw' | 'fast' | 'slow'): { done: Promise<ClientReport[]>; pid: number | undefined } {
+export function runClients(url: string, exchange: 'nexus' | 'coinstore', count: number, mode: 'raw' | 'fast' | 'slow'): { done: Promise<ClientReport[]>; pid: number | undefined } {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), CLIENT_FLAG, url, exchange, String(count), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));

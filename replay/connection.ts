@@ -104,11 +104,17 @@ export function replayConnections(d: ReplayConnectionDeps): ConnectionFactory {
   };
 }
 
-/** Records read from the store, counted: with fan-out, clients of one range share one read. */
+/** Records read from the store, and reads open, counted: with fan-out, clients of one range share one read. */
 async function* counted(batches: AsyncIterable<TapeRecord[]>, stats: ReplayStats): AsyncGenerator<TapeRecord[]> {
-  for await (const b of batches) {
-    stats.recordsRead += b.length;
-    yield b;
+  stats.readsOpen++;
+  if (stats.readsOpen > stats.readsPeak) stats.readsPeak = stats.readsOpen;
+  try {
+    for await (const b of batches) {
+      stats.recordsRead += b.length;
+      yield b;
+    }
+  } finally {
+    stats.readsOpen--;
   }
 }
 

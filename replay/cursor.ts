@@ -227,7 +227,13 @@ export class ReplayCursor implements SessionFeed {
     if (this.lastRec && (!r.position || compareKeys(this.lastRec, r.position) > 0)) r.position = keyOf(this.lastRec);
   }
 
-  /** Re-positions at recorded time `at` (seek, loop): primed, on a timeline of its own. */
+  /**
+   * Re-positions at recorded time `at` (seek, loop): primed. Back at the start of the range (a
+   * `--loop` restart) it joins the shared timeline of the range, as at the first start: every
+   * session of the range comes back there, and a read of its own each (a DuckDB session and its
+   * read-ahead per session, all at once) made memory jump at each restart. A seek elsewhere reads
+   * on its own.
+   */
   private async reposition(at: bigint): Promise<void> {
     this.lastRec = null;
     this.resume = this.deps.resume?.(this.clock!.generation) ?? null;
@@ -236,7 +242,7 @@ export class ReplayCursor implements SessionFeed {
       sub.last = null;
     }
     await this.prime(at);
-    this.open(at, false);
+    this.open(at, at === this.clock!.startNs);
   }
 
   private open(fromNs: bigint, shared: boolean): void {

@@ -24,6 +24,9 @@ export class ReplayStats {
   sessionsOpened = 0;
   /** Records read from the store (clients replaying one range share one read). */
   recordsRead = 0;
+  /** Reads of the store open now (each holds a DuckDB session and its read-ahead), and the most at once. */
+  readsOpen = 0;
+  readsPeak = 0;
   private readonly lateness = new Float64Array(BUCKETS);
   private latenessCount = 0;
   private maxLateNs = 0;
@@ -64,6 +67,8 @@ export class ReplayStats {
       slowClientCloses: this.slowClientCloses,
       sessionsOpened: this.sessionsOpened,
       recordsRead: this.recordsRead,
+      readsOpen: this.readsOpen,
+      readsPeak: this.readsPeak,
       latenessMs: this.latenessMs(),
     };
   }
