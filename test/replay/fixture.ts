@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { CLI, ROOT, RecorderProcess, tmpDir, until } from '../recorder/harness.js';
+import { CLI, ROOT, RecorderProcess, journalRecords, tmpDir, until } from '../recorder/harness.js';
 import { blobBytes, query } from '../recorder/sim-harness.js';
 import { FLAG_OVERLAP } from '../../schemas/record.js';
 import { ReplayCursor } from '../../replay/cursor.js';
@@ -19,13 +19,32 @@ import { FAST_FEED_THROTTLE } from '../../simulator/feed.js';
 
 export { tmpDir, until };
 
+/** Streams a fixture must hold data frames of: `[exchange, stream key, at least this many]`. */
+export type FrameFloor = ReadonlyArray<readonly [exchange: string, stream: string, atLeast: number]>;
+
+/** The longest a fixture records past its `ms` while it waits for its floor (a loaded machine is slow). */
+const FLOOR_WAIT_MS = 90_000;
+
+/** Whether the journal (open segments included) holds the floor's data frames, counted as the replay sends them. */
+function journalMeets(dataDir: string, floor: FrameFloor): boolean {
+  const counts = new Map<string, number>();
+  for (const r of journalRecords(dataDir)) {
+    if (r.direction !== 'in' || (r.kind !== 'text' && r.kind !== 'binary') || r.flags & FLAG_OVERLAP) continue;
+    const key = `${r.exchange}\u0000${r.stream}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return floor.every(([exchange, stream, atLeast]) => (counts.get(`${exchange}\u0000${stream}`) ?? 0) >= atLeast);
+}
+
 /**
  * Records the built-in simulator (all four exchanges, their default public and private channels)
- * for about `ms`, then stops the recorder with SIGTERM (which seals the journal). Snapshots are
- * pushed at the simulator's fast load-test rates (FAST_FEED_THROTTLE), not at each exchange's
- * documented cadence, so a few seconds of recording hold plenty of frames of every stream.
+ * for about `ms`, and on past it until the journal holds the `floor` (a condition wait, so a slow
+ * machine gets the frames a test counts on), then stops the recorder with SIGTERM (which seals the
+ * journal). Snapshots are pushed at the simulator's fast load-test rates (FAST_FEED_THROTTLE), not
+ * at each exchange's documented cadence, so a few seconds of recording hold plenty of frames of
+ * every stream.
  */
-export async function recordSimulated(dataDir: string, ms = 4000, extraArgs: string[] = []): Promise<void> {
+export async function recordSimulated(dataDir: string, ms = 4000, extraArgs: string[] = [], floor: FrameFloor = []): Promise<void> {
   // the simulator's options go in a config file; a quick-form --exchange/--channels goes there too
   const args = [...extraArgs];
   const take = (flag: string): string | undefined => {
@@ -40,16 +59,17 @@ export async function recordSimulated(dataDir: string, ms = 4000, extraArgs: str
   const rec = new RecorderProcess(['--config', config, '--data', dataDir, '--http', 'off', '--stagger-ms', '0', ...args]);
   await rec.waitLog((l) => l.msg === 'recording', 30_000);
   await new Promise((r) => setTimeout(r, ms));
+  if (floor.length > 0) await until(() => journalMeets(dataDir, floor), `recorded frames ${JSON.stringify(floor)}`, FLOOR_WAIT_MS, 250);
   const exit = await rec.stop('SIGTERM');
   if (exit.code !== 0) throw new Error(`recorder exited with ${exit.code}: ${rec.stderr.slice(-2000)}`);
 }
 
-/** A fixture folder shared by the tests of one file: recorded once. */
-export async function fixtureData(prefix: string, ms = 4000): Promise<string> {
+/** A fixture folder shared by the tests of one file: recorded once (for `ms`, and until it holds `floor`). */
+export async function fixtureData(prefix: string, ms = 4000, floor: FrameFloor = []): Promise<string> {
   const dir = tmpDir(prefix);
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
-  await recordSimulated(data, ms);
+  await recordSimulated(data, ms, [], floor);
   return data;
 }
 

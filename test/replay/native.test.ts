@@ -8,15 +8,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { startReplay, type ReplayServer } from '../../replay/server.js';
-import { collect, fixtureData, json, recordedFrames, withoutSessionFields, type RecordedFrame } from './fixture.js';
+import { collect, fixtureData, json, recordedFrames, withoutSessionFields, type FrameFloor, type RecordedFrame } from './fixture.js';
 
 let data: string;
 let replay: ReplayServer;
 
+const COINSUPER_BOOK = 'exchange_ha_prod_hk/api/ws/v1/market/orderBook/BTC_USDT/0.01';
+
+/** The frames the cases below count on (each asserts more than it uses); recorded until they are there. */
+const FLOOR: FrameFloor = [
+  ['coinstore', 'btcusdt@trade', 25],
+  ['coinstore', 'btcusdt@depth@20', 30],
+  ['coinstore', 'btcusdt@kline@min_1', 5],
+  ['coinstore', 'ethusdt@ticker', 1],
+  ['coinceres', 'OKEX:BTC/USDT:trade', 30],
+  ['coinceres', 'OKEX:ETH/USDT:depth10', 30],
+  ['nexus', 'API_MARKETDEPTH:BTCUSDT:5', 25],
+  ['coinsuper', COINSUPER_BOOK, 25],
+];
+
 beforeAll(async () => {
-  data = await fixtureData('tt-replay-native-');
+  data = await fixtureData('tt-replay-native-', 4000, FLOOR);
   replay = await startReplay({ dataDir: data, port: 0, speed: 'max', graceMs: 100 });
-}, 60_000);
+}, 150_000);
 afterAll(async () => {
   await replay?.close();
 });
@@ -221,7 +235,7 @@ describe('nexus', () => {
 
 describe('coinsuper (MQTT over WebSocket)', () => {
   it('CONNACK, SUBACK, then exactly the recorded payloads of the topic', async () => {
-    const topic = 'exchange_ha_prod_hk/api/ws/v1/market/orderBook/BTC_USDT/0.01';
+    const topic = COINSUPER_BOOK;
     const recorded = await recordedFrames(data, 'coinsuper', [topic]);
     const want = recorded.flatMap((f) => publishes(f).filter((p) => p.topic === topic).map((p) => p.payload));
     expect(want.length).toBeGreaterThan(20);
