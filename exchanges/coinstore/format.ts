@@ -105,22 +105,42 @@ export function tickerBody(channel: string, e: TickerEvent): Record<string, unkn
   };
 }
 
-/** `!@ticker`: an array of per-symbol tickers, element field order of the doc example. */
-export function allTickersBody(events: TickerEvent[]): Record<string, unknown> {
+/** The fields of one `!@ticker` array element, in the doc example's order. */
+const ALL_TICKERS_FIELDS = ['channel', 'open', 'high', 'low', 'close', 'volume', 'amount', 'symbol', 'instrumentId'] as const;
+
+/** One element of the `!@ticker` array: the doc example names each by its instrument id (`80002@ticker`). */
+export function allTickersElement(e: TickerEvent): Record<string, unknown> {
   return {
-    channel: '!@ticker',
-    data: events.map((e) => ({
-      channel: `${e.inst.id}@ticker`,
-      open: e.open,
-      high: e.high,
-      low: e.low,
-      close: e.last,
-      volume: e.volume,
-      amount: e.quoteVolume,
-      symbol: symbolOf(e.inst),
-      instrumentId: e.inst.id,
-    })),
+    channel: `${e.inst.id}@ticker`,
+    open: e.open,
+    high: e.high,
+    low: e.low,
+    close: e.last,
+    volume: e.volume,
+    amount: e.quoteVolume,
+    symbol: symbolOf(e.inst),
+    instrumentId: e.inst.id,
   };
+}
+
+/**
+ * The `!@ticker` element of a recorded single-symbol ticker push (a replay serving `!@ticker` from
+ * the recorded tickers): its values as recorded, in the element's order and named by id as above,
+ * any further recorded fields after them. Null for a push that is not one symbol's ticker.
+ */
+export function recordedAllTickersElement(push: Record<string, unknown>): Record<string, unknown> | null {
+  if (push.T !== 'ticker' || Array.isArray(push.data) || push.instrumentId === undefined) return null;
+  const { S: _s, T: _t, sid: _sid, ...body } = push;
+  const element: Record<string, unknown> = {};
+  for (const f of ALL_TICKERS_FIELDS) if (f in body) element[f] = body[f];
+  element.channel = `${String(body.instrumentId)}@ticker`;
+  for (const [k, v] of Object.entries(body)) if (!(k in element)) element[k] = v;
+  return element;
+}
+
+/** `!@ticker`: an array of per-symbol tickers. */
+export function allTickersBody(elements: Array<Record<string, unknown>>): Record<string, unknown> {
+  return { channel: '!@ticker', data: elements };
 }
 
 export function accountBody(channel: string, e: BalanceEvent): Record<string, unknown> {

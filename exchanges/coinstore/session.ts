@@ -23,10 +23,10 @@
  * 3 min and closes a session that has not ponged (frame or message) for 10 min; every session is
  * closed after 24 h.
  */
-import type { Instrument, MarketEvent, OrderEvent, TickerEvent } from '../market.js';
+import type { Instrument, MarketEvent, OrderEvent } from '../market.js';
 import type { FeedItem, ServerContext, ServerSession, ServerTiming, SessionLink, StreamSpec } from '../types.js';
 import { currencies, parseChannelName, PRIVATE_TYPES, resolveInstrument, specOf, streamKey, symbolOf, type ParsedChannel } from './channels.js';
-import { accountBody, allTickersBody, depthBody, klineBody, klineItem, orderBody, tickerBody, tradeBody } from './format.js';
+import { accountBody, allTickersBody, allTickersElement, depthBody, klineBody, klineItem, orderBody, recordedAllTickersElement, tickerBody, tradeBody } from './format.js';
 import { checkLogin } from './login.js';
 import { Outbox } from './outbox.js';
 import {
@@ -134,7 +134,8 @@ export class CoinstoreSession implements ServerSession {
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly outbox = new Outbox();
-  private pendingTickers = new Map<number, TickerEvent>();
+  /** `!@ticker` elements waiting for this turn's array push, by instrument id. */
+  private pendingTickers = new Map<string, Record<string, unknown>>();
   private tickerFlush: NodeJS.Immediate | null = null;
 
   constructor(
@@ -573,7 +574,10 @@ export class CoinstoreSession implements ServerSession {
     if (!names) return;
     for (const name of names) {
       if (name === ALL_TICKER && stream.key !== ALL_TICKER) {
-        if (item.type === 'event' && item.event.type === 'ticker') this.queueTicker(item.event);
+        // an instrument's ticker feeding the array: the simulator's event, or a replay's recorded push
+        const element =
+          item.type === 'event' ? (item.event.type === 'ticker' ? allTickersElement(item.event) : null) : recordedAllTickersElement(parseJsonObject(item.payload) ?? {});
+        if (element) this.queueTicker(element);
         continue;
       }
       const sub = this.subs.get(name);
@@ -587,7 +591,7 @@ export class CoinstoreSession implements ServerSession {
         continue;
       }
       if (name === ALL_TICKER) {
-        if (item.event.type === 'ticker') this.queueTicker(item.event);
+        if (item.event.type === 'ticker') this.queueTicker(allTickersElement(item.event));
         continue;
       }
       const body = this.push(sub, item.event);
@@ -647,18 +651,28 @@ export class CoinstoreSession implements ServerSession {
     return typeof body.symbol === 'string' && this.symbolMatches(ch, body.symbol);
   }
 
-  /** `!@ticker`: tickers arriving in one event-loop turn go out as one array push. */
-  private queueTicker(e: TickerEvent): void {
-    this.pendingTickers.set(e.inst.id, e);
+  /**
+   * `!@ticker`: tickers arriving in one event-loop turn go out as one array push. A second ticker of
+   * an instrument already waiting sends the waiting array first, so none is lost (a replay at
+   * `--speed max` delivers many recorded tickers in one turn).
+   */
+  private queueTicker(element: Record<string, unknown>): void {
+    const id = String(element.instrumentId);
+    if (this.pendingTickers.has(id)) this.flushTickers();
+    this.pendingTickers.set(id, element);
     if (this.tickerFlush) return;
     this.tickerFlush = setImmediate(() => {
       this.tickerFlush = null;
-      const sub = this.subs.get(ALL_TICKER);
-      const events = [...this.pendingTickers.values()];
-      this.pendingTickers.clear();
-      if (!sub || events.length === 0 || this.closed) return;
-      sub.msgCount += 1;
-      this.send({ T: 'ticker', ...allTickersBody(events) });
+      this.flushTickers();
     });
+  }
+
+  private flushTickers(): void {
+    const sub = this.subs.get(ALL_TICKER);
+    const elements = [...this.pendingTickers.values()];
+    this.pendingTickers.clear();
+    if (!sub || elements.length === 0 || this.closed) return;
+    sub.msgCount += 1;
+    this.send({ T: 'ticker', ...allTickersBody(elements) });
   }
 }

@@ -20,7 +20,8 @@ const FLOOR: FrameFloor = [
   ['coinstore', 'btcusdt@trade', 25],
   ['coinstore', 'btcusdt@depth@20', 30],
   ['coinstore', 'btcusdt@kline@min_1', 5],
-  ['coinstore', 'ethusdt@ticker', 1],
+  ['coinstore', 'btcusdt@ticker', 2],
+  ['coinstore', 'ethusdt@ticker', 2],
   ['coinceres', 'OKEX:BTC/USDT:trade', 30],
   ['coinceres', 'OKEX:ETH/USDT:depth10', 30],
   ['nexus', 'API_MARKETDEPTH:BTCUSDT:5', 25],
@@ -119,6 +120,31 @@ describe('coinstore', () => {
     if (after.close !== latest.close || after.volume !== latest.volume) expect(answer.item).not.toContainEqual(expect.objectContaining({ volume: after.volume, close: after.close }));
     c.messages.map(json).forEach((m, i) => expect(m.S).toBe(i + 1));
     c.ws.terminate();
+  });
+
+  it('!@ticker, not recorded as such, is the document\'s array push of every recorded ticker', async () => {
+    // protocols.md §1.6: `!@ticker` pushes `{"data":[{"channel":"80002@ticker","open",…,"symbol","instrumentId"}, …]}`
+    const c = await collect(`${base()}/coinstore/s/ws`);
+    c.ws.send(JSON.stringify({ op: 'SUB', channel: ['!@ticker'], id: 1 }));
+    const end = await c.closed;
+    expect(end.code).toBe(1000);
+    const msgs = c.messages.map(json);
+    expect(msgs[2]).toMatchObject({ T: 'resp', C: 200, M: 'sub.channel.success' });
+    msgs.forEach((m, i) => expect(m.S).toBe(i + 1));
+    const arrays = msgs.slice(3);
+    expect(arrays.length).toBeGreaterThan(0);
+    const fields = ['open', 'high', 'low', 'close', 'volume', 'amount'] as const;
+    for (const symbol of ['btcusdt', 'ethusdt']) {
+      const recorded = (await recordedTexts('coinstore', [`${symbol}@ticker`])).map(json);
+      expect(recorded.length).toBeGreaterThan(0);
+      const got = arrays.flatMap((m) => {
+        expect(m).toMatchObject({ T: 'ticker', channel: '!@ticker' });
+        return (m.data as any[]).filter((d) => d.symbol === recorded[0].symbol);
+      });
+      // every recorded ticker once, in order, under the id form as in the document's example
+      expect(got.map((d) => fields.map((f) => d[f]))).toEqual(recorded.map((r) => fields.map((f) => r[f])));
+      for (const d of got) expect(d).toMatchObject({ channel: `${recorded[0].instrumentId}@ticker`, instrumentId: recorded[0].instrumentId });
+    }
   });
 
   it('SUB with param.size: right after the resp, one batch of the latest recorded trades before the replay time, then the trades after it', async () => {
