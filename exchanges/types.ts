@@ -206,8 +206,14 @@ export interface ServerContext {
   noTradingReason?: string;
   nowMs(): number;
   timing: Partial<ServerTiming>;
-  /** History for request/response APIs (Coinstore REQ kline): recorded or synthetic candles, oldest first. */
-  klineHistory?(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number): KlineEvent[];
+  /**
+   * History for request/response APIs (Coinstore REQ kline): recorded or synthetic candles, oldest
+   * first; null when the server holds no candles of that instrument and interval at all (a replay of
+   * a recording without them), which a session refuses rather than answering with an empty history.
+   */
+  klineHistory?(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number): KlineEvent[] | null;
+  /** The candle intervals (ms) the server holds for an instrument, named in that refusal. */
+  klineIntervalsMs?(inst: Instrument): number[];
   /** The latest trades of an instrument, oldest first (Coinstore `param.size`: a batch of recent trades on SUB). */
   recentTrades?(inst: Instrument, limit: number): TradeEvent[];
   /**

@@ -48,7 +48,8 @@ export function replayContexts(src: ContextSources): (exchange: ExchangeId, reco
         return t === null ? Date.now() : Number(t / 1_000_000n);
       },
       timing: {},
-      klineHistory: (inst, intervalMs, endTimeMs, limit) => src.klines.get(exchange)?.query(inst, intervalMs, endTimeMs, limit, replayNow()) ?? [],
+      klineHistory: (inst, intervalMs, endTimeMs, limit) => src.klines.get(exchange)?.query(inst, intervalMs, endTimeMs, limit, replayNow()) ?? null,
+      klineIntervalsMs: (inst) => src.klines.get(exchange)?.intervalsMs(inst) ?? [],
       recordedFrames: (streamKey, limit) => src.recordedFrames(exchange, streamKey, limit, replayNow()),
       random,
     };

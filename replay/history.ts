@@ -35,6 +35,14 @@ const seriesKey = (letters: string, intervalMs: number) => `${letters.replace(/[
 export class KlineHistory {
   private readonly series = new Map<string, CandleVersions[]>();
 
+  /** The intervals (ms) recorded for an instrument, shortest first. */
+  intervalsMs(inst: Instrument): number[] {
+    const prefix = seriesKey(`${inst.base}${inst.quote}`, 0).slice(0, -1);
+    const out: number[] = [];
+    for (const key of this.series.keys()) if (key.startsWith(prefix)) out.push(Number(key.slice(prefix.length)));
+    return out.sort((a, b) => a - b);
+  }
+
   add(symbol: string, intervalMs: number, recvNs: bigint, event: Candle): void {
     const key = seriesKey(symbol, intervalMs);
     let list = this.series.get(key);
@@ -56,8 +64,9 @@ export class KlineHistory {
    * Up to `limit` candles opening before `endTimeMs` (null: no bound), oldest first, each as it was
    * last recorded before `atNs`.
    */
-  query(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number, atNs: bigint): KlineEvent[] {
-    const list = this.series.get(seriesKey(`${inst.base}${inst.quote}`, intervalMs)) ?? [];
+  query(inst: Instrument, intervalMs: number, endTimeMs: number | null, limit: number, atNs: bigint): KlineEvent[] | null {
+    const list = this.series.get(seriesKey(`${inst.base}${inst.quote}`, intervalMs));
+    if (!list) return null;
     const out: KlineEvent[] = [];
     for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
       const c = list[i];

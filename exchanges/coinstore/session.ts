@@ -538,7 +538,12 @@ export class CoinstoreSession implements ServerSession {
     if (endTime !== null && !Number.isFinite(endTime)) throw badRequest('param.endTime must be seconds or null');
     const intervalMs = KLINE_INTERVALS[ch.interval];
     // One more than asked: a history source may include a candle opening exactly at endTime, which is excluded here.
-    const history = this.ctx.klineHistory?.(inst, intervalMs, endTime === null ? null : endTime * 1000, limit + 1) ?? [];
+    const history = this.ctx.klineHistory ? this.ctx.klineHistory(inst, intervalMs, endTime === null ? null : endTime * 1000, limit + 1) : [];
+    if (history === null) {
+      // A replay whose recording holds no candles of this interval: refused like a SUB of a stream it did not record.
+      const held = (this.ctx.klineIntervalsMs?.(inst) ?? []).map((ms) => Object.keys(KLINE_INTERVALS).find((name) => KLINE_INTERVALS[name] === ms) ?? `${ms} ms`);
+      throw badRequest(`channel "${p.channel}": the recording holds no ${ch.interval} k-lines of ${symbolOf(inst)} (it holds: ${held.length > 0 ? held.join(', ') : 'none'})`);
+    }
     const endMs = endTime === null ? Infinity : endTime * 1000;
     const items = history.filter((k) => k.openTsMs < endMs).slice(-limit);
     const interval = ch.interval;

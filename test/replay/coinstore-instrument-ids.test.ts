@@ -115,6 +115,22 @@ describe('coinstore replay of a recording made with channel names', () => {
       expect.objectContaining({ C: 3011, M: 'symbol not found', payload: expect.stringContaining('987654@kline@min_1') }),
     ]);
   });
+
+  it('a REQ for a k-line interval the recording does not hold is refused, never answered with an empty history', async () => {
+    const c = await collect(url());
+    c.ws.send(JSON.stringify({ op: 'REQ', param: { channel: `${btcId}@kline@min_5`, endTime: null, limit: 5 }, id: 1 }));
+    c.ws.send(JSON.stringify({ op: 'REQ', param: { channel: 'btcusdt@kline@min_1', endTime: null, limit: 5 }, id: 2 }));
+    await c.waitFor((m) => m.filter((s) => json(s).T === 'resp').length >= 3, 'two answers');
+    c.ws.close();
+    const [refused, answered] = c.messages.map(json).filter((m) => m.T === 'resp' && m.M !== 'established');
+    expect(refused).toMatchObject({ C: 400, M: 'bad.request', payload: expect.stringContaining(`${btcId}@kline@min_5`) });
+    expect(refused.payload).toContain('min_1');
+    expect(refused.item).toBeUndefined();
+    // the recorded interval is answered (at the start of the replay there is no candle before its time yet)
+    expect(answered).toMatchObject({ channel: 'btcusdt@kline@min_1', symbol: 'BTCUSDT' });
+    expect(answered.C).toBeUndefined();
+    expect(Array.isArray(answered.item)).toBe(true);
+  });
 });
 
 describe('coinstore replay of a recording made with instrument ids', () => {
