@@ -23,11 +23,25 @@ const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)'
  * then the payload template columns (store/template: NULL for payloads stored as they are) — the
  * template by hash (fetched once with TEMPLATE_SELECT), head bytes, rest text, integer slots.
  */
-export const RECORD_SELECT = `${HEADER_HASH} AS h, recv_ns, seq, payload, coalesce(flags, 0) AS flags, CASE WHEN tpl IS NULL THEN NULL ELSE hash(tpl) END AS th, pre, rest, ${SLOT_COLUMNS.join(', ')}, "rank"`;
+export const RECORD_SELECT = recordSelect(new Set());
+
+/** Columns of RECORD_SELECT that may be replaced by a NULL constant when a file holds no value in them. */
+export const NULLABLE_RECORD_COLUMNS: readonly string[] = ['payload', 'pre', ...SLOT_COLUMNS];
+
+/**
+ * RECORD_SELECT with the columns in `absent` (NULLABLE_RECORD_COLUMNS a file holds no value in,
+ * known from its Parquet statistics) as NULL constants: DuckDB hands a constant vector over for free,
+ * where a column of NULLs still costs its scan and its copy into the result (a trade file uses 8 of
+ * the 16 slot columns).
+ */
+export function recordSelect(absent: ReadonlySet<string>): string {
+  const c = (name: string, type: string) => (absent.has(name) ? `NULL::${type} AS ${name}` : name);
+  return `${HEADER_HASH} AS h, recv_ns, seq, ${c('payload', 'BLOB')}, coalesce(flags, 0) AS flags, CASE WHEN tpl IS NULL THEN NULL ELSE hash(tpl) END AS th, ${c('pre', 'BLOB')}, rest, ${SLOT_COLUMNS.map((s) => c(s, 'BIGINT')).join(', ')}, "rank"`;
+}
 /** The templates of a source (SELECT DISTINCT). */
 export const TEMPLATE_SELECT = 'hash(tpl) AS th, tpl';
 const SLOT_COL0 = 8;
-/** Bytes reserved per templated frame when a chunk's rebuild buffer is sized (it grows when short). */
+/** Bytes reserved per templated frame when a chunk's rebuild buffer turns out short (it should not: it is sized from the templates). */
 const REBUILD_BYTES_PER_FRAME = 512;
 /** Column order of the header query (SELECT DISTINCT). */
 export const HEADER_SELECT = `${HEADER_HASH} AS h, exchange, conn_id, direction, kind, stream, endpoint`;
@@ -273,17 +287,19 @@ export class ChunkDecoder {
     const thWords = thItems ? new Uint32Array(thItems.buffer, thItems.byteOffset, n * 2) : undefined;
     const pre = stringSpans(chunk.getColumnVector(6) as unknown as RawVector, n);
     const rest = stringSpans(chunk.getColumnVector(7) as unknown as RawVector, n);
-    const slotWords: (Int32Array | null)[] = [];
-    const slotVecs: RawVector[] = [];
-    for (let k = 0; k < SLOT_COLUMNS.length; k++) {
-      const v = chunk.getColumnVector(SLOT_COL0 + k) as unknown as RawVector;
-      slotVecs.push(v);
+    // Slot vectors are taken from the chunk when a template first uses them (each costs a native call).
+    const slotWords: (Int32Array | null | undefined)[] = new Array(SLOT_COLUMNS.length).fill(undefined);
+    const slotVecs: (RawVector | undefined)[] = new Array(SLOT_COLUMNS.length).fill(undefined);
+    const slotVector = (s: number): Int32Array | null => {
+      const v = chunk.getColumnVector(SLOT_COL0 + s) as unknown as RawVector;
+      slotVecs[s] = v;
       const it = v.items as BigInt64Array | undefined;
-      slotWords.push(it ? new Int32Array(it.buffer, it.byteOffset, n * 2) : null);
-    }
+      return (slotWords[s] = it ? new Int32Array(it.buffer, it.byteOffset, n * 2) : null);
+    };
     const vals: (number | null)[] = new Array(SLOT_COLUMNS.length).fill(null);
-    let buf = new Uint8Array(n * REBUILD_BYTES_PER_FRAME);
-    let o = 0;
+    // Each row's template, and the bytes the chunk's frames can take at most: one buffer, sized once.
+    const tpls = new Array<CompiledTemplate | undefined>(n);
+    let bound = 0;
     let last: CompiledTemplate | undefined;
     let lastKey = -1;
     for (let i = 0; i < n; i++) {
@@ -293,12 +309,20 @@ export class ChunkDecoder {
       if (t === undefined) return null;
       last = t;
       lastKey = key;
+      tpls[i] = t;
+      bound += t.maxBytes + rest.len[i] + pre.len[i];
+    }
+    let buf = new Uint8Array(bound);
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const t = tpls[i];
+      if (t === undefined) continue;
       for (let k = 0; k < t.kinds.length; k++) {
         if (t.kinds[k] === 0) continue;
         const s = t.slots[k];
-        const w = slotWords[s];
-        const sv = slotVecs[s];
-        vals[s] = w === null ? Number(sv.getItem(i) as bigint) : (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32;
+        let w = slotWords[s];
+        if (w === undefined) w = slotVector(s);
+        vals[s] = w === null ? Number(slotVecs[s]!.getItem(i) as bigint) : (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32;
       }
       const p = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
       const rb = rest.nul[i] ? EMPTY : rest.buf[i];

@@ -22,7 +22,7 @@ import { dayBoundsNs, sqlStr } from '../partitions.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { RANK_BLOCK_ORDER, RAW_BLOCK_ROWS, SORT_KEYS_META } from '../seal/parquet-file.js';
 import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
-import { ChunkDecoder, HEADER_SELECT, RECORD_SELECT, TEMPLATE_SELECT } from './chunk-decoder.js';
+import { ChunkDecoder, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, recordSelect, TEMPLATE_SELECT } from './chunk-decoder.js';
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
 import { mergeOrdered } from './merge.js';
 import { stageJournals } from './journal-stage.js';
@@ -242,6 +242,17 @@ export const READER_BATCH_ROWS = 2048;
 /** Index of the rank column in RECORD_SELECT's result. */
 const RANK_COL = 24;
 
+/** The NULLABLE_RECORD_COLUMNS a file holds no value in (every row group's statistics count only NULLs). */
+async function emptyColumns(conn: DuckDBConnection, path: string): Promise<Set<string>> {
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT path_in_schema FROM parquet_metadata(${sqlStr(path)}) WHERE path_in_schema IN (${NULLABLE_RECORD_COLUMNS.map(sqlStr).join(', ')})
+       GROUP BY path_in_schema HAVING bool_and(stats_null_count IS NOT NULL AND stats_null_count = num_values)`,
+    )
+  ).getRows() as [string][];
+  return new Set(rows.map((r) => r[0]));
+}
+
 /**
  * A templated file in rank blocks, in replay order: windows of whole blocks by rank, each block's
  * rows (stored stream by stream) put back in order by their rank — no sort.
@@ -259,8 +270,9 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   await learn();
   const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
   const span = blocks * RAW_BLOCK_ROWS;
+  const select = recordSelect(await emptyColumns(conn, path));
   const fetchWindow = async (lo: number) => {
-    const result = await conn.run(`SELECT ${RECORD_SELECT} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
+    const result = await conn.run(`SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
     return { lo, chunks: await result.fetchAllChunks() };
   };
   let pending: Promise<{ lo: number; chunks: DuckDBDataChunk[] }> | null = fetchWindow(0);

@@ -18,7 +18,12 @@ export interface CompiledTemplate {
   lits: Uint8Array[];
   /** Bytes of the literals together (a lower bound of a frame's length). */
   literalBytes: number;
+  /** Most bytes a frame of this template takes besides its head bytes and rest text (literals and slot values). */
+  maxBytes: number;
 }
+
+/** Most characters a slot value is written with: 16 digits of a safe integer, a sign or a point, leading zeros of a scale. */
+const MAX_SLOT_CHARS = 20;
 
 const enc = new TextEncoder();
 const cache = new Map<string, CompiledTemplate>();
@@ -51,7 +56,9 @@ export function compileTemplate(tpl: string): CompiledTemplate {
   litStrings.push(tpl.slice(lit));
   const head = enc.encode(litStrings[0]);
   const lits = litStrings.slice(1).map((x) => enc.encode(x));
-  const c: CompiledTemplate = { head, kinds: Uint8Array.from(kinds), slots: Uint8Array.from(slots), lits, literalBytes: lits.reduce((a, l) => a + l.length, head.length) };
+  const literalBytes = lits.reduce((a, l) => a + l.length, head.length);
+  const slotHoles = kinds.filter((k) => k !== HOLE_REST).length;
+  const c: CompiledTemplate = { head, kinds: Uint8Array.from(kinds), slots: Uint8Array.from(slots), lits, literalBytes, maxBytes: literalBytes + MAX_SLOT_CHARS * slotHoles };
   if (cache.size >= MAX_CACHED_TEMPLATES) cache.clear();
   cache.set(tpl, c);
   return c;
@@ -74,11 +81,18 @@ function copy(src: Uint8Array, out: Uint8Array, o: number): number {
 /** Writes the decimal digits of a non-negative safe integer, at least `minDigits` of them; returns the new offset. */
 function writeDigits(v: number, minDigits: number, out: Uint8Array, o: number): number {
   let n = 0;
-  do {
+  // Above 2^31 in float arithmetic, below in 32-bit integers (most values: sizes, prices, ids).
+  while (v >= 2147483648) {
     const q = Math.floor(v / 10);
     digits[n++] = 0x30 + (v - q * 10);
     v = q;
-  } while (v > 0);
+  }
+  let x = v | 0;
+  do {
+    const q = (x / 10) | 0;
+    digits[n++] = 0x30 + (x - q * 10);
+    x = q;
+  } while (x > 0);
   while (n < minDigits) digits[n++] = 0x30;
   while (n > 0) out[o++] = digits[--n];
   return o;
