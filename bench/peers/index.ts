@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TapeRecord } from '../../schemas/record.js';
 import { openJournalWriter } from '../../store/journal/index.js';
 import { listPartitionFiles } from '../../store/partitions.js';
@@ -61,6 +62,24 @@ const FRAMES: Record<ShapeName, number> = {
 const WANTED = (process.env.TICKTAPE_BENCH_PEER_SHAPES ?? '').split(',').filter(Boolean) as ShapeName[];
 
 const decoder = new TextDecoder();
+
+/**
+ * TICKTAPE_BENCH_PEER_BASELINE: the `dist` folder of an earlier build of ticktape (`npm run build`,
+ * then copy dist/ aside). Its readRecords and readNormalized read the same stores, alternating with
+ * this build's in the same rounds: the before and after of a reader change from one run.
+ */
+const BASELINE_DIST = process.env.TICKTAPE_BENCH_PEER_BASELINE ?? '';
+interface Readers {
+  readRecords: typeof readRecords;
+  readNormalized: typeof readNormalized;
+}
+const current: Readers = { readRecords, readNormalized };
+const baseline: Readers | null = BASELINE_DIST
+  ? {
+      readRecords: ((await import(pathToFileURL(path.join(BASELINE_DIST, 'store/reader/read-records.js')).href)) as Readers).readRecords,
+      readNormalized: ((await import(pathToFileURL(path.join(BASELINE_DIST, 'store/reader/read-normalized.js')).href)) as Readers).readNormalized,
+    }
+  : null;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -178,11 +197,11 @@ async function tardisRaw(p: Prepared, skipDecoding: boolean): Promise<number> {
   return n;
 }
 
-async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir): Promise<number> {
+async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir, readers = current): Promise<number> {
   let n = 0;
   let sink = 0;
   const binary = p.shape.name === 'coinsuper-orderbook';
-  for await (const batch of readRecords({ dataDir, includeJournal: false })) {
+  for await (const batch of readers.readRecords({ dataDir, includeJournal: false })) {
     n += batch.length;
     if (!parse) for (const r of batch) sink += r.payload.byteLength;
     else if (binary) for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload.subarray(mqttJsonOffset(r.payload)))) === 'object' ? 1 : 0;
@@ -206,10 +225,10 @@ async function tardisNormalized(p: Prepared): Promise<number> {
   return n;
 }
 
-async function ticktapeNormalized(p: Prepared): Promise<number> {
+async function ticktapeNormalized(p: Prepared, readers = current): Promise<number> {
   let n = 0;
   let sink = 0;
-  for await (const batch of readNormalized({ dataDir: p.dataDir, kinds: ['trade'], includeJournal: false })) {
+  for await (const batch of readers.readNormalized({ dataDir: p.dataDir, kinds: ['trade'], includeJournal: false })) {
     n += batch.length;
     for (const m of batch) if (m.type === 'trade') sink += m.price;
   }
@@ -224,6 +243,8 @@ interface Pair {
   ticktape: () => Promise<number>;
   /** The previous version's layout, read by this version (before). */
   earlier?: () => Promise<number>;
+  /** The same store read by the baseline build (TICKTAPE_BENCH_PEER_BASELINE). */
+  baseline?: () => Promise<number>;
   expect: number;
   goal: string;
 }
@@ -237,15 +258,17 @@ export async function run(): Promise<BenchResult[]> {
       const n = FRAMES[name];
       process.stderr.write(`peers: ${name}: generating ${n} frames, sealing, compacting...\n`);
       const p = await prepare(s, n, root);
+      const b = baseline;
       const pairs: Pair[] = [
-        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), earlier: () => ticktapeRaw(p, false, p.earlierDir), expect: n, goal: '≥ 2' },
-        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), earlier: () => ticktapeRaw(p, true, p.earlierDir), expect: n, goal: '≥ 2' },
+        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), earlier: () => ticktapeRaw(p, false, p.earlierDir), baseline: b ? () => ticktapeRaw(p, false, p.dataDir, b) : undefined, expect: n, goal: '≥ 2' },
+        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), earlier: () => ticktapeRaw(p, true, p.earlierDir), baseline: b ? () => ticktapeRaw(p, true, p.dataDir, b) : undefined, expect: n, goal: '≥ 2' },
       ];
-      if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), expect: n, goal: '≥ 3' });
+      if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), baseline: b ? () => ticktapeNormalized(p, b) : undefined, expect: n, goal: '≥ 3' });
       for (const pair of pairs) {
         const tt: number[] = [];
         const td: number[] = [];
         const te: number[] = [];
+        const tb: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           const a = await timed(pair.tardis);
           const b = await timed(pair.ticktape);
@@ -257,6 +280,14 @@ export async function run(): Promise<BenchResult[]> {
             if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: earlier layout read ${c.n} of ${pair.expect}`);
             te.push(c.n / c.secs);
           }
+          if (pair.baseline) {
+            const c = await timed(pair.baseline);
+            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: baseline build read ${c.n} of ${pair.expect}`);
+            tb.push(c.n / c.secs);
+          }
+        }
+        if (tb.length) {
+          out.push({ name: `${name}: ${pair.figure}, ticktape, baseline build (before)`, value: Math.round(median(tb)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(tb) / median(td)).toFixed(2)}; ${BASELINE_DIST}` });
         }
         if (te.length) {
           out.push({ name: `${name}: ${pair.figure}, ticktape, earlier layout (before)`, value: Math.round(median(te)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(te) / median(td)).toFixed(2)}` });

@@ -209,6 +209,11 @@ function stringSpans(vec: RawVector, n: number): Spans {
   return { buf, off, len, nul };
 }
 
+/** A column of NULLs as spans. */
+function noSpans(n: number): Spans {
+  return { buf: [], off: new Int32Array(n), len: new Int32Array(n), nul: new Uint8Array(n).fill(1) };
+}
+
 /** The cache key of a header hash: its low 52 bits, a Number (no BigInt per row). */
 function keyOfHash(h: bigint): number {
   return Number(BigInt.asUintN(52, h));
@@ -217,6 +222,12 @@ function keyOfHash(h: bigint): number {
 export class ChunkDecoder {
   private readonly headers = new Map<number, Header>();
   private readonly templates = new Map<number, CompiledTemplate>();
+
+  /**
+   * `absent`: the NULLABLE_RECORD_COLUMNS the query selects as NULL constants (recordSelect): their
+   * vectors are not taken from the chunks at all (each vector costs a copy of its data out of DuckDB).
+   */
+  constructor(private readonly absent: ReadonlySet<string> = new Set()) {}
 
   /** Learns payload templates from a TEMPLATE_SELECT result. */
   addTemplates(rows: readonly unknown[][]): void {
@@ -239,7 +250,7 @@ export class ChunkDecoder {
     const h = col(0);
     const recv = col(1);
     const seq = col(2);
-    const payloads = blobColumn(col(3), n);
+    const payloads = this.absent.has('payload') ? new Array<Uint8Array>(n).fill(EMPTY) : blobColumn(col(3), n);
     const flags = col(4);
     const hItems = h.items as BigUint64Array | undefined;
     const hWords = hItems ? new Uint32Array(hItems.buffer, hItems.byteOffset, n * 2) : undefined;
@@ -285,7 +296,7 @@ export class ChunkDecoder {
     if (!any) return true; // no templated row in this chunk
     const thItems = th.items as BigUint64Array | undefined;
     const thWords = thItems ? new Uint32Array(thItems.buffer, thItems.byteOffset, n * 2) : undefined;
-    const pre = stringSpans(chunk.getColumnVector(6) as unknown as RawVector, n);
+    const pre = this.absent.has('pre') ? noSpans(n) : stringSpans(chunk.getColumnVector(6) as unknown as RawVector, n);
     const rest = stringSpans(chunk.getColumnVector(7) as unknown as RawVector, n);
     // Slot vectors are taken from the chunk when a template first uses them (each costs a native call).
     const slotWords: (Int32Array | null | undefined)[] = new Array(SLOT_COLUMNS.length).fill(undefined);

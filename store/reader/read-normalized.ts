@@ -12,10 +12,13 @@
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { TableName } from '../../schemas/tables.js';
-import { liveFilesOf } from '../duck/live-files.js';
+import { liveFilesOf, readKvMetadata } from '../duck/live-files.js';
 import { openDuckSession, type DuckSession } from '../duck/session.js';
 import { symbolMatchSql } from '../../core/symbols.js';
 import { sqlStr } from '../partitions.js';
+import { SORT_KEYS_META } from '../seal/parquet-file.js';
+import { SORT_KEYS } from '../../schemas/tables.js';
+import { mergeRuns } from './merge-runs.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { stageJournals } from './journal-stage.js';
 import { mergeOrdered } from './merge.js';
@@ -194,7 +197,15 @@ function intColumn(v: Vec, n: number): (number | null)[] {
   return out;
 }
 
-type Decoder = (chunk: DuckDBDataChunk, heads: Map<number, Head>, out: NormalizedMessage[], open: { book: BookMessage | null }) => boolean;
+type Decoder = (chunk: DuckDBDataChunk, heads: Map<number, Head>, out: NormalizedMessage[], open: { book: BookMessage | null }, absent: ReadonlySet<string>) => boolean;
+
+/** Text columns a decoder skips when its source holds no value in them (each vector costs a copy out of DuckDB). */
+const OPTIONAL_TEXT_COLUMNS = ['venue', 'cp'];
+
+/** A VARCHAR column of the chunk, or NULLs without touching its vector when the source holds none. */
+function optionalText(chunk: DuckDBDataChunk, index: number, name: string, absent: ReadonlySet<string>, n: number): (string | null)[] {
+  return absent.has(name) ? new Array<string | null>(n).fill(null) : varcharColumn(chunk.getColumnVector(index) as unknown as Vec, n);
+}
 
 function headKey(words: Uint32Array, i: number): number {
   return words[2 * i] + (words[2 * i + 1] & 0xfffff) * TWO_32;
@@ -208,7 +219,7 @@ function common(chunk: DuckDBDataChunk) {
   return { col, n, hWords: new Uint32Array(h.buffer, h.byteOffset, n * 2), recv, seq: int64Column(col(2), n), ts: int64Column(col(3), n) };
 }
 
-const decodeTrades: Decoder = (chunk, heads, out) => {
+const decodeTrades: Decoder = (chunk, heads, out, _open, absent) => {
   const { col, n, hWords, recv, seq, ts } = common(chunk);
   const price = doubleColumn(col(4), n);
   const amount = doubleColumn(col(5), n);
@@ -216,7 +227,7 @@ const decodeTrades: Decoder = (chunk, heads, out) => {
   const amountStr = varcharColumn(col(7), n);
   const id = varcharColumn(col(8), n);
   const side = intColumn(col(9), n);
-  const venue = varcharColumn(col(10), n);
+  const venue = optionalText(chunk, 10, 'venue', absent, n);
   for (let i = 0; i < n; i++) {
     const hd = heads.get(headKey(hWords, i));
     if (!hd) return false;
@@ -242,7 +253,7 @@ const decodeTrades: Decoder = (chunk, heads, out) => {
   return true;
 };
 
-const decodeBook: Decoder = (chunk, heads, out, open) => {
+const decodeBook: Decoder = (chunk, heads, out, open, absent) => {
   const { col, n, hWords, recv, seq, ts } = common(chunk);
   const price = doubleColumn(col(4), n);
   const amount = doubleColumn(col(5), n);
@@ -251,8 +262,8 @@ const decodeBook: Decoder = (chunk, heads, out, open) => {
   const ask = intColumn(col(8), n);
   const snap = intColumn(col(9), n);
   const levels = intColumn(col(10), n);
-  const cp = varcharColumn(col(11), n);
-  const venue = varcharColumn(col(12), n);
+  const cp = optionalText(chunk, 11, 'cp', absent, n);
+  const venue = optionalText(chunk, 12, 'venue', absent, n);
   for (let i = 0; i < n; i++) {
     const hd = heads.get(headKey(hWords, i));
     if (!hd) return false;
@@ -357,8 +368,12 @@ async function loadHeads(conn: DuckDBConnection, src: string, heads: Map<number,
   for (const [h, exchange, symbol, connId, stream] of rows) heads.set(Number(BigInt.asUintN(52, h)), { exchange, symbol, connId, stream });
 }
 
-/** One table's messages in order, window by window. */
-async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: string, target: number): AsyncGenerator<NormalizedMessage[]> {
+/**
+ * One table's messages in order, window by window. A source of files written in their table's sort
+ * order (`presorted`: exchange, symbol, recv_ns, conn_id, seq, ...) is scanned as it lies and its
+ * runs (one per symbol and file) merged in JS (merge-runs.ts); other sources are sorted by DuckDB.
+ */
+async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: string, target: number, presorted: boolean, absent: ReadonlySet<string>): AsyncGenerator<NormalizedMessage[]> {
   const [min, max, count] = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
   if (min === null || max === null || count === 0n) return;
   const heads = new Map<number, Head>();
@@ -366,7 +381,7 @@ async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: stri
   let span = ((max - min + 1n) * BigInt(target)) / count;
   if (span < 1n) span = 1n;
   const fetch = async (lo: bigint, hi: bigint) => {
-    const r = await conn.run(`SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi} ORDER BY ${ORDER[kind]}`);
+    const r = await conn.run(`SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${presorted ? '' : ` ORDER BY ${ORDER[kind]}`}`);
     const chunks = await r.fetchAllChunks();
     return { hi, chunks, rows: chunks.reduce((a, c) => a + c.rowCount, 0) };
   };
@@ -387,13 +402,26 @@ async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: stri
       const out: NormalizedMessage[] = [];
       for (const chunk of w.chunks) {
         if (chunk.rowCount === 0) continue;
-        if (!decode(chunk, heads, out, open)) throw new Error('normalized reader: a message header is missing from its source');
+        if (!decode(chunk, heads, out, open, absent)) throw new Error('normalized reader: a message header is missing from its source');
       }
-      if (out.length) yield out;
+      if (out.length) yield presorted ? mergeRuns(out) : out;
     }
   } finally {
     if (pending) await (pending as Promise<unknown>).catch(() => undefined);
   }
+}
+
+/** Of `columns`, those every one of `paths` has only NULLs in (Parquet statistics); a file without the column counts as NULLs. */
+async function emptyColumns(conn: DuckDBConnection, paths: readonly string[], columns: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT path_in_schema, count(DISTINCT file_name), bool_and(stats_null_count IS NOT NULL AND stats_null_count = num_values)
+       FROM parquet_metadata([${paths.map(sqlStr).join(', ')}]) WHERE path_in_schema IN (${columns.map(sqlStr).join(', ')}) GROUP BY path_in_schema`,
+    )
+  ).getRows() as [string, bigint, boolean][];
+  const present = new Set(rows.filter((r) => !r[2]).map((r) => r[0]));
+  return new Set(columns.filter((c) => !present.has(c)));
 }
 
 /** Typed messages in recorded order, in batches. */
@@ -432,12 +460,18 @@ export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<
     }
     const where = whereOf(filter);
     const inputs: AsyncGenerator<NormalizedMessage[]>[] = [];
+    const kv = journal ? new Map<string, Record<string, string>>() : await readKvMetadata(conn, files.filter((f) => tables.includes(f.table)).map((f) => f.path));
     for (const kind of kinds) {
-      const src = sourceOf(TABLE_OF[kind], where);
+      const table = TABLE_OF[kind];
+      const src = sourceOf(table, where);
       if (!src) continue;
       const c = inputs.length === 0 ? conn : await session.instance.connect();
       if (c !== conn) extra.push(c);
-      inputs.push(readKind(c, kind, src, Math.max(1, o.windowRows ?? NORMALIZED_WINDOW_ROWS)));
+      const sortKeys = SORT_KEYS[table].join(',');
+      const paths = files.filter((f) => f.table === table).map((f) => f.path);
+      const presorted = !journal && paths.every((p) => kv.get(p)?.[SORT_KEYS_META] === sortKeys);
+      const absent = journal ? new Set<string>() : await emptyColumns(conn, paths, OPTIONAL_TEXT_COLUMNS);
+      inputs.push(readKind(c, kind, src, Math.max(1, o.windowRows ?? NORMALIZED_WINDOW_ROWS), presorted, absent));
     }
     if (inputs.length === 1) yield* inputs[0];
     else if (inputs.length > 1) yield* mergeOrdered(inputs);

@@ -262,7 +262,8 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const [rows] = (await conn.runAndReadAll(`SELECT max("rank") + 1 FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`)).getRows()[0] as [bigint | null];
   if (rows === null) return;
   const total = Number(rows);
-  const decoder = new ChunkDecoder();
+  const absent = await emptyColumns(conn, path);
+  const decoder = new ChunkDecoder(absent);
   const learn = async () => {
     decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
     decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
@@ -270,7 +271,7 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   await learn();
   const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
   const span = blocks * RAW_BLOCK_ROWS;
-  const select = recordSelect(await emptyColumns(conn, path));
+  const select = recordSelect(absent);
   const fetchWindow = async (lo: number) => {
     const result = await conn.run(`SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
     return { lo, chunks: await result.fetchAllChunks() };
