@@ -75,11 +75,18 @@ WHERE bid_price IS NOT NULL AND ask_price IS NOT NULL;
 -- Bucketed by event time (the exchange's trade time where it sends one, else receive time), aligned
 -- to the Unix epoch; open/close are the first/last trade by tt_trade_key. from_ns/to_ns bound the
 -- event time ([from, to)); they also prune files by receive time, allowing tt_slack_ns() of clock skew.
+-- A bar is the same whatever order the rows arrive in (one store or several, files listed in any
+-- order, any number of threads): a DOUBLE sum depends on the order of its additions and DuckDB's
+-- parallel aggregation adds in no fixed order, so volumes and notionals are summed exactly as
+-- DECIMAL(38,12) (each value rounded at 1e-12 first, far below any exchange's tick) and turned
+-- back into DOUBLE at the end; trades tied on the key (one frame, one exchange millisecond) are
+-- told apart by a hash of their price, so open and close do not depend on the scan either.
 CREATE OR REPLACE MACRO bars(iv, ex := NULL, sym := NULL, from_ns := NULL, to_ns := NULL) AS TABLE
 WITH t AS (
   -- Each bound is written `(bound IS NULL OR ...)`: an absent bound folds to TRUE and costs nothing
   -- per row (a filter against a far-away constant still runs on every row).
-  SELECT exchange, symbol, price, amount, side, tt_trade_key(exchange_ts_ms, recv_ns) AS k
+  SELECT exchange, symbol, price, amount::DECIMAL(38,12) AS amount, (price * amount)::DECIMAL(38,12) AS notional, side,
+         tt_trade_key(exchange_ts_ms, recv_ns) AS k
   FROM trades
   WHERE (ex IS NULL OR exchange = ex) AND (sym IS NULL OR symbol = sym)
     AND (from_ns IS NULL OR (recv_ns >= from_ns - tt_slack_ns() AND date >= CAST(tt_ts(greatest(from_ns - tt_slack_ns(), 0)) AS DATE)))
@@ -89,16 +96,16 @@ SELECT exchange, symbol, tt_ts(b * tt_interval_ns(iv)) AS ts,
        open, high, low, close, volume, vwap, trades, buy_volume, sell_volume
 FROM (
   SELECT exchange, symbol, k // tt_interval_ns(iv) AS b,
-         arg_min(price, k) AS open,
+         arg_min(price, k::HUGEINT * 18446744073709551616 + hash(price)) AS open,
          max(price) AS high,
          min(price) AS low,
-         arg_max(price, k) AS close,
-         sum(amount) AS volume,
-         sum(price * amount) / nullif(sum(amount), 0) AS vwap,
+         arg_max(price, k::HUGEINT * 18446744073709551616 + hash(price)) AS close,
+         CAST(sum(amount) AS DOUBLE) AS volume,
+         CAST(sum(notional) AS DOUBLE) / nullif(CAST(sum(amount) AS DOUBLE), 0) AS vwap,
          count(*) AS trades,
          -- CASE, not FILTER: one pass over the side column, measurably cheaper here
-         sum(CASE WHEN side = 'buy' THEN amount ELSE 0 END) AS buy_volume,
-         sum(CASE WHEN side = 'sell' THEN amount ELSE 0 END) AS sell_volume
+         CAST(sum(CASE WHEN side = 'buy' THEN amount ELSE 0 END) AS DOUBLE) AS buy_volume,
+         CAST(sum(CASE WHEN side = 'sell' THEN amount ELSE 0 END) AS DOUBLE) AS sell_volume
   FROM t
   WHERE (from_ns IS NULL OR k >= from_ns) AND (to_ns IS NULL OR k < to_ns)
   GROUP BY exchange, symbol, b
