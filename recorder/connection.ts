@@ -124,6 +124,12 @@ export class Connection {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
+  /**
+   * A byte stream (MQTT on TCP) is open once TCP connects, before the server said anything: the
+   * connect deadline then runs on until its first message (the CONNACK), as a WebSocket's runs
+   * until the server answers the upgrade.
+   */
+  private byteStream = false;
   private localClose: { code: number; reason: string } | null = null;
   private readonly sessionSeq = new SequenceTracker();
   /** A batch refusal was already answered by subscribing one by one. */
@@ -173,6 +179,7 @@ export class Connection {
   private openSocket(): RecorderSocket {
     const stream = byteStreamOf(this.opts.module, this.session.url);
     if (stream) {
+      this.byteStream = true;
       return new TcpMessageSocket({
         url: new URL(this.session.url),
         tls: stream.tls,
@@ -222,8 +229,15 @@ export class Connection {
       this.finish(code, this.localClose?.reason ?? reason.toString('utf8'), initiator);
     });
     this.connectTimer = setTimeout(() => {
-      if (this.state !== 'connecting' || this.localClose) return;
-      this.failure ??= { cause: 'unreachable', detail: `no answer from the endpoint within ${CONNECT_DEADLINE_MS} ms: check the URL, the network and the firewall` };
+      if (this.localClose) return;
+      if (this.state === 'connecting') {
+        this.failure ??= { cause: 'unreachable', detail: `no answer from the endpoint within ${CONNECT_DEADLINE_MS} ms: check the URL, the network and the firewall` };
+      } else if (this.state === 'open' && this.byteStream && this.framesIn === 0) {
+        this.failure ??= {
+          cause: 'unreachable',
+          detail: `the endpoint accepted the TCP connection but sent nothing within ${CONNECT_DEADLINE_MS} ms (no protocol answer): check the URL's port and that it speaks the exchange's protocol`,
+        };
+      } else return;
       this.finish(1006, 'connect timed out', 'remote');
       ws.terminate();
     }, CONNECT_DEADLINE_MS);
@@ -231,8 +245,10 @@ export class Connection {
   }
 
   private handleOpen(): void {
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    if (this.connectTimer && !this.byteStream) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    }
     this.state = 'open';
     this.openedNs = nowNs();
     this.event('connected', '', { url: this.safeUrl, protocol: this.ws?.protocol ?? '' }, this.openedNs);
@@ -279,6 +295,10 @@ export class Connection {
     }
     this.framesIn += 1;
     this.bytesIn += bytes.byteLength;
+    if (this.connectTimer) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    }
     let flags = info.malformed ? FLAG_MALFORMED : 0;
     const isData = !info.malformed && !info.control && info.stream !== '';
     if (isData) flags |= this.hooks.frameFlags(this, info, recvNs);

@@ -169,4 +169,37 @@ describe('a feed that delivers nothing', () => {
     const records = alertRecords();
     for (const [ex, cause] of Object.entries(expected)) expect(records.some((a) => a.exchange === ex && a.cause === cause), `${ex} alert record`).toBe(true);
   });
+
+  it('Coinsuper on MQTT over TCP: an endpoint that accepts the connection and never answers (no CONNACK) is unreachable', async () => {
+    // a TCP connection is open before the server says anything: it must answer the CONNECT in time
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => silent.close(() => r()));
+    });
+    const cfg = writeConfig([{ name: 'coinsuper', url: `tcp://127.0.0.1:${(silent.address() as AddressInfo).port}`, channels: ['BTC_USDT@tickers'] }]);
+    const rec = startRecorder(cfg);
+    procs.push(rec);
+    const port = await rec.httpPort();
+    const { status, doc } = await until(
+      async () => {
+        const h = await health(port);
+        const alerted = h.doc.alerts.some((a: any) => a.exchange === 'coinsuper' && a.cause === 'unreachable');
+        return h.doc.streams.length === 1 && h.doc.streams[0].down?.cause === 'unreachable' && alerted ? h : null;
+      },
+      'the stream to be down, unreachable, with an alert',
+      FIRST_CONNECT_BOUND_MS,
+    );
+    expect(sockets.length).toBeGreaterThanOrEqual(1); // it did connect: TCP was accepted
+    expect(status).toBe(503);
+    expect(doc.status).toBe('failing');
+    expect(doc.exchanges_down).toEqual(['coinsuper']);
+    expect(doc.streams[0].live).toBe(false);
+    expect(doc.streams[0].down.detail).toMatch(/sent nothing/);
+    await rec.waitLog((l) => l.msg === 'alert' && l.exchange === 'coinsuper' && l.cause === 'unreachable');
+    // the alert is also an `alert` event record in the journal
+    await until(() => alertRecords().some((a) => a.exchange === 'coinsuper' && a.cause === 'unreachable'), 'the alert record in the journal', 30_000);
+  }, 90_000);
 });
