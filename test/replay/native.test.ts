@@ -122,6 +122,25 @@ describe('coinstore', () => {
     c.ws.terminate();
   });
 
+  it('the pong message is accepted without a reply and a ping message is answered with the documented pong message', async () => {
+    // protocols.md §1.1: the server "supports both WebSocket pong frames and pong messages" {"op":"pong","epochMillis":…}
+    const c = await collect(`${base()}/coinstore/s/ws`);
+    await c.waitFor((m) => m.length >= 1, 'welcome');
+    c.ws.send(JSON.stringify({ op: 'pong', epochMillis: 1604040975 }));
+    c.ws.send(JSON.stringify({ op: 'ping' }));
+    c.ws.send(JSON.stringify({ op: 'LIST', channel: [], id: 3 }));
+    await c.waitFor((m) => m.some((s) => Array.isArray(json(s).subs)), 'the LIST answer');
+    const msgs = c.messages.map(json);
+    c.ws.terminate();
+    // welcome, the pong answering the ping (no envelope, not counted in S), then the LIST echo and answer
+    expect(msgs).toHaveLength(4);
+    expect(Object.keys(msgs[1])).toEqual(['op', 'epochMillis']);
+    expect(msgs[1].op).toBe('pong');
+    expect(Number.isInteger(msgs[1].epochMillis)).toBe(true);
+    expect(msgs[2]).toMatchObject({ S: 2, T: 'echo' });
+    expect(msgs[3]).toMatchObject({ S: 3, T: 'resp', subs: [] });
+  });
+
   it('!@ticker, not recorded as such, is the document\'s array push of every recorded ticker', async () => {
     // protocols.md §1.6: `!@ticker` pushes `{"data":[{"channel":"80002@ticker","open",…,"symbol","instrumentId"}, …]}`
     const c = await collect(`${base()}/coinstore/s/ws`);
