@@ -26,6 +26,7 @@ import { TcpTransport } from './tcp-transport.js';
 import type { Transport, TransportKind } from './transport.js';
 import { WsTransport } from './ws-transport.js';
 import type { ExchangeId, ServerContext, ServerSession, SessionLink } from './types.js';
+import { listenOn, type ListenWho } from '../core/listen.js';
 
 export type { SessionFeed, OutboundFilter } from './session-link.js';
 export type { Transport, TransportKind } from './transport.js';
@@ -127,6 +128,10 @@ export interface HostOptions {
   extraSockets?: Record<string, (ws: WebSocket, url: URL) => void>;
   /** Where session failures are logged (default: nowhere). */
   logger?: Logger;
+  /** What a listen error calls this server and the option that sets its port (`--port`). */
+  listenAs?: ListenWho;
+  /** The same for the TCP listeners (`--mqtt-port`). */
+  tcpListenAs?: ListenWho;
 }
 
 /** One URL a client can connect to. */
@@ -276,14 +281,11 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
     const schemes = EXCHANGES[exchange].tcp?.schemes;
     return (opts.tls ? schemes?.tls[0] : schemes?.plain[0]) ?? 'tcp';
   };
-  const listen = (srv: net.Server, port: number) =>
-    new Promise<number>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(port, bindHost, () => {
-        srv.off('error', reject);
-        resolve((srv.address() as AddressInfo).port);
-      });
-    });
+  // a port in use or out of range is an error that names the option to change (core/listen.ts)
+  const listen = async (srv: net.Server, port: number, who: ListenWho) => {
+    await listenOn(srv, bindHost, port, who);
+    return (srv.address() as AddressInfo).port;
+  };
 
   const tcpServers = new Map<ExchangeId, { server: net.Server; port: number; sockets: Set<net.Socket> }>();
   const closeAll = async () => {
@@ -303,7 +305,7 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
   };
 
   try {
-    await listen(server, opts.port ?? 0);
+    await listen(server, opts.port ?? 0, opts.listenAs ?? { what: 'the server', option: 'port', alternative: 'port 0 for any free port' });
     for (const [exchange, port] of Object.entries(opts.tcpPorts ?? {}) as Array<[ExchangeId, number | undefined]>) {
       const proto = EXCHANGES[exchange].tcp;
       if (port === undefined || !proto) continue;
@@ -330,7 +332,7 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
       if (opts.tls) srv.on('tlsClientError', (_err, socket) => socket.destroy());
       const entry = { server: srv, port, sockets };
       tcpServers.set(exchange, entry);
-      entry.port = await listen(srv, port);
+      entry.port = await listen(srv, port, opts.tcpListenAs ?? { what: `the ${exchange} TCP listener`, option: 'its TCP port', alternative: '0 for any free port' });
     }
   } catch (err) {
     await closeAll();

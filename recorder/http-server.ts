@@ -7,8 +7,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TicktapeError } from '../core/errors.js';
 import { checkControlRequest } from '../core/control-guard.js';
+import { listenOn } from '../core/listen.js';
 import type { HealthDoc } from './health.js';
 import type { Metrics } from './metrics.js';
 
@@ -61,13 +61,7 @@ export async function startHttp(host: string, port: number, h: HttpHandlers): Pr
       send(500, 'text/plain', String((err as Error)?.message ?? err));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'is in use (another recorder?)' : `cannot be used (${err.code ?? err.message})`;
-      reject(new TicktapeError('TT_CONFIG_INVALID', `http: ${host}:${port} ${why}. Pick another address with --http host:port (or http: in the config), or --http off.`, { host, port }, { cause: err }));
-    });
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, host, port, { what: 'the HTTP endpoint (/health, /metrics)', option: '--http host:port (or http: in the config)', alternative: '--http off' });
   const addr = server.address() as AddressInfo;
   return {
     address: { host: addr.address, port: addr.port },

@@ -21,6 +21,7 @@ export async function startInProcessSimulator(opts: SimulateOptions): Promise<In
     port: opts.port,
     host: '127.0.0.1',
     seed: opts.seed,
+    listenAs: { what: 'the in-process simulator', option: '--simulate-port (or simulate.port in the config)', alternative: '0 for any free port' },
     ...(opts.rate !== null ? { rate: opts.rate } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
     ...(opts.throttle ? { throttle: opts.throttle } : {}),

@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
+import type { ListenWho } from '../core/listen.js';
 import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type TlsFiles, type Transport } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
 import { tradingFromDemo } from '../exchanges/trading.js';
@@ -53,6 +54,8 @@ export interface SimulatorOptions {
   /** The demo account trades by itself now and then (default true). */
   autoTrade?: boolean;
   logger?: Logger;
+  /** What a listen error names (default: the simulator, `--port`). */
+  listenAs?: ListenWho;
 }
 
 export interface RouteStats {
@@ -202,6 +205,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     port: opts.port ?? DEFAULT_SIM_PORT,
     tcpPorts: opts.mqttPort === null || opts.mqttPort === undefined ? {} : { coinsuper: opts.mqttPort },
     tls: opts.tls,
+    listenAs: opts.listenAs ?? { what: 'the simulator', option: '--port', alternative: '--port 0 for any free port' },
+    tcpListenAs: { what: 'the simulator\'s Coinsuper MQTT listener', option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
     limits: opts.limits,
     connection,
     logger: log,
