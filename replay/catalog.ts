@@ -11,6 +11,7 @@ import { EXCHANGES } from '../exchanges/registry.js';
 import { EXCHANGE_IDS, type ExchangeId, type RecordedInstrument } from '../exchanges/types.js';
 import { FLAG_MALFORMED } from '../schemas/record.js';
 import { sqlStr } from '../store/partitions.js';
+import { splitSymbol } from '../core/symbols.js';
 
 export interface StreamInfo {
   firstNs: bigint;
@@ -40,17 +41,8 @@ export interface ExchangeCatalog {
 
 export type Catalog = Record<ExchangeId, ExchangeCatalog>;
 
-const QUOTES = ['USDT', 'USDC', 'BUSD', 'USD', 'EUR', 'BTC', 'ETH', 'BNB', 'KRW', 'JPY'];
-
-/** Splits an exchange's symbol spelling (BTCUSDT, BTC_USD, BTC/USDT, btc-usdt) into base and quote. */
-export function splitSymbol(symbol: string): { base: string; quote: string } | null {
-  const s = symbol.toUpperCase();
-  const parts = s.split(/[_/\-:]/).filter(Boolean);
-  if (parts.length === 2) return QUOTES.includes(parts[1]) ? { base: parts[0], quote: parts[1] } : null;
-  if (parts.length > 2) return null;
-  for (const q of QUOTES) if (s.length > q.length && s.endsWith(q)) return { base: s.slice(0, -q.length), quote: q };
-  return null;
-}
+/** Base and quote of a symbol spelling: one rule for every module (core/symbols.ts). */
+export { splitSymbol };
 
 function emptyCatalog(): ExchangeCatalog {
   return { streams: new Map(), disconnects: [], firstNs: null, lastNs: null, instruments: [] };

@@ -8,6 +8,9 @@ import type http from 'node:http';
 import type { WebSocket } from 'ws';
 import { TicktapeError } from '../core/errors.js';
 import { parseTimeArg } from '../core/time-arg.js';
+import { symbolMatchSql } from '../core/symbols.js';
+import { isExchangeId } from '../exchanges/registry.js';
+import { EXCHANGE_IDS } from '../exchanges/types.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Tape } from '../store/duck/index.js';
 import { sqlStr } from '../store/partitions.js';
@@ -50,20 +53,20 @@ export function parseNormalizedQuery(url: URL): NormalizedQuery {
     if (!t) throw new TicktapeError('TT_CONFIG_INVALID', `unknown kind "${k}": use ${Object.keys(KIND_TABLES).filter((x) => !x.endsWith('s') || x === 'trades').join(', ')}`);
     return t;
   }))];
-  for (const ex of list('exchange')) if (!/^[a-z]+$/.test(ex)) throw new TicktapeError('TT_CONFIG_INVALID', `bad exchange "${ex}"`);
-  return {
-    exchanges: list('exchange'),
-    tables,
-    symbols: list('symbol'),
-    fromNs: url.searchParams.has('from') ? parseTimeArg(url.searchParams.get('from')!, 'from') : null,
-    toNs: url.searchParams.has('to') ? parseTimeArg(url.searchParams.get('to')!, 'to') : null,
-  };
+  for (const ex of list('exchange')) {
+    if (!isExchangeId(ex)) throw new TicktapeError('TT_UNKNOWN_EXCHANGE', `unknown exchange "${ex}": use one of ${EXCHANGE_IDS.join(', ')}`, { exchange: ex });
+  }
+  const fromNs = url.searchParams.has('from') ? parseTimeArg(url.searchParams.get('from')!, 'from') : null;
+  const toNs = url.searchParams.has('to') ? parseTimeArg(url.searchParams.get('to')!, 'to') : null;
+  if (fromNs !== null && toNs !== null && fromNs >= toNs) throw new TicktapeError('TT_BAD_TIME', 'to must be after from (the range is empty or reversed)');
+  return { exchanges: list('exchange'), tables, symbols: list('symbol'), fromNs, toNs };
 }
 
 export function normalizedSql(q: NormalizedQuery): string {
   const conds: string[] = [];
   if (q.exchanges.length) conds.push(`exchange IN (${q.exchanges.map(sqlStr).join(', ')})`);
-  if (q.symbols.length) conds.push(`symbol IN (${q.symbols.map(sqlStr).join(', ')})`);
+  // however the client writes a symbol (btcusdt, BTC-USDT, BTC/USDT), it selects the same instrument
+  if (q.symbols.length) conds.push(symbolMatchSql('symbol', q.symbols));
   if (q.fromNs !== null) conds.push(`recv_ns >= ${q.fromNs}`);
   if (q.toNs !== null) conds.push(`recv_ns < ${q.toNs}`);
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';

@@ -1,5 +1,6 @@
 /** The report's data: each chart and table is one query over the views. */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { symbolMatchSql } from '../../core/symbols.js';
 
 export interface ReportFilter {
   exchange: string | null;
@@ -61,7 +62,7 @@ export function chooseInterval(spanNs: bigint): { sql: string; seconds: number }
 
 export async function collectReportData(conn: DuckDBConnection, dataDir: string, f: ReportFilter): Promise<ReportData> {
   const where = (alias = '') =>
-    [f.exchange ? `${alias}exchange = ${lit(f.exchange)}` : null, f.symbol ? `${alias}symbol = ${lit(f.symbol)}` : null].filter(Boolean).join(' AND ') || 'true';
+    [f.exchange ? `${alias}exchange = ${lit(f.exchange)}` : null, f.symbol ? symbolMatchSql(`${alias}symbol`, [f.symbol]) : null].filter(Boolean).join(' AND ') || 'true';
   const whereEx = f.exchange ? `exchange = ${lit(f.exchange)}` : 'true';
 
   const focusRows = await rows(conn, `SELECT exchange, symbol, count(*) AS n FROM trades WHERE ${where()} GROUP BY ALL ORDER BY n DESC, exchange, symbol LIMIT 1`);

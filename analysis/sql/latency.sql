@@ -7,6 +7,6 @@ SELECT exchange, stream, count(*) AS samples,
        round(max(latency_ms), 3) AS max_ms
 FROM latency_samples
 WHERE (getvariable('exchange') IS NULL OR exchange = getvariable('exchange'))
-  AND (getvariable('symbol') IS NULL OR symbol = getvariable('symbol'))
+  AND (getvariable('symbol') IS NULL OR tt_symbol_key(symbol) = tt_symbol_key(getvariable('symbol')))
   AND recv_ns >= getvariable('from_ns') AND recv_ns < getvariable('to_ns')
 GROUP BY exchange, stream ORDER BY exchange, stream;

@@ -9,6 +9,6 @@ SELECT exchange, symbol, time_bucket(CAST(getvariable('interval') AS INTERVAL), 
        count(*) FILTER (WHERE crossed) AS crossed_books
 FROM spread
 WHERE (getvariable('exchange') IS NULL OR exchange = getvariable('exchange'))
-  AND (getvariable('symbol') IS NULL OR symbol = getvariable('symbol'))
+  AND (getvariable('symbol') IS NULL OR tt_symbol_key(symbol) = tt_symbol_key(getvariable('symbol')))
   AND recv_ns >= getvariable('from_ns') AND recv_ns < getvariable('to_ns')
 GROUP BY ALL ORDER BY exchange, symbol, ts;

@@ -6,6 +6,6 @@ SELECT exchange, symbol, count(*) AS trades, sum(amount) AS volume, sum(price * 
        round(coalesce(sum(amount) FILTER (WHERE side = 'buy'), 0) / nullif(sum(amount), 0), 4) AS buy_share
 FROM trades
 WHERE (getvariable('exchange') IS NULL OR exchange = getvariable('exchange'))
-  AND (getvariable('symbol') IS NULL OR symbol = getvariable('symbol'))
+  AND (getvariable('symbol') IS NULL OR tt_symbol_key(symbol) = tt_symbol_key(getvariable('symbol')))
   AND recv_ns >= getvariable('from_ns') AND recv_ns < getvariable('to_ns')
 GROUP BY exchange, symbol ORDER BY exchange, symbol;

@@ -9,6 +9,16 @@
 -- group on exchange, symbol, stream and the frame's key, never any_value(): a filter on a grouped
 -- column is pushed below the aggregate into the scan, a filter on any_value() is not.
 
+-- The comparison key of a symbol: BTC/USDT, btc-usdt, BTC_USDT and BTCUSDT all give BTCUSDT, so a
+-- symbol selects the same instrument however it is written (core/symbols.ts symbolKey, kept equal by a test).
+CREATE OR REPLACE MACRO tt_symbol_key(s) AS upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g'));
+
+-- An exchange id (or NULL), or an error naming the valid ones: a typo in a macro argument would
+-- otherwise select nothing, silently. The list is exchanges/types.ts EXCHANGE_IDS (a test keeps them equal).
+CREATE OR REPLACE MACRO tt_exchange(ex) AS
+  CASE WHEN ex IS NULL OR ex IN ('coinstore', 'coinsuper', 'nexus', 'coinceres') THEN ex
+       ELSE error('TT_UNKNOWN_EXCHANGE: unknown exchange "' || ex || '": use one of coinstore, coinsuper, nexus, coinceres') END;
+
 -- A ns time as TIMESTAMP.
 CREATE OR REPLACE MACRO tt_ts(ns) AS make_timestamp((ns) // 1000);
 
@@ -88,7 +98,7 @@ WITH t AS (
   SELECT exchange, symbol, price, amount::DECIMAL(38,12) AS amount, (price * amount)::DECIMAL(38,12) AS notional, side,
          tt_trade_key(exchange_ts_ms, recv_ns) AS k
   FROM trades
-  WHERE (ex IS NULL OR exchange = ex) AND (sym IS NULL OR symbol = sym)
+  WHERE (ex IS NULL OR exchange = tt_exchange(ex)) AND (sym IS NULL OR tt_symbol_key(symbol) = tt_symbol_key(sym))
     AND (from_ns IS NULL OR (recv_ns >= from_ns - tt_slack_ns() AND date >= CAST(tt_ts(greatest(from_ns - tt_slack_ns(), 0)) AS DATE)))
     AND (to_ns IS NULL OR (recv_ns < least(to_ns, tt_max_ns()) + tt_slack_ns() AND date <= CAST(tt_ts(least(to_ns, tt_max_ns()) + tt_slack_ns()) AS DATE)))
 )
@@ -120,23 +130,24 @@ ORDER BY exchange, symbol, ts;
 --   SELECT * FROM book_at('coinstore', 'BTCUSDT', '2026-11-23 10:00:00');  -- t castable to TIMESTAMP (UTC)
 CREATE OR REPLACE MACRO book_at_ns(ex, sym, t_ns, lookback := INTERVAL 1 day) AS TABLE
 WITH snap AS (
-  -- the last snapshot message: a narrow scan (key columns only) of the lookback window
-  SELECT stream, recv_ns, conn_id, seq FROM book
-  WHERE exchange = ex AND symbol = sym AND is_snapshot
+  -- the last snapshot message: a narrow scan (key columns only) of the lookback window; its symbol
+  -- as the data spells it (sym may be written any way) joins the rows below exactly
+  SELECT stream, symbol, recv_ns, conn_id, seq FROM book
+  WHERE exchange = tt_exchange(ex) AND tt_symbol_key(symbol) = tt_symbol_key(sym) AND is_snapshot
     AND recv_ns <= t_ns AND recv_ns > t_ns - tt_interval_ns(lookback)
     AND date BETWEEN CAST(tt_ts(t_ns - tt_interval_ns(lookback)) AS DATE) AND CAST(tt_ts(t_ns) AS DATE)
   ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1
 ), msg AS (
   -- its rows (rank 0; the equality join lets the scan skip to that row group) ...
   SELECT b.side, b.price, b.amount, b.cp, b.level, b.stream, b.recv_ns, b.seq, 0 AS later
-  FROM book b JOIN snap s ON b.recv_ns = s.recv_ns AND b.conn_id = s.conn_id AND b.seq = s.seq AND b.stream = s.stream
-  WHERE b.exchange = ex AND b.symbol = sym
+  FROM book b JOIN snap s ON b.recv_ns = s.recv_ns AND b.conn_id = s.conn_id AND b.seq = s.seq AND b.stream = s.stream AND b.symbol = s.symbol
+  WHERE b.exchange = ex
     AND b.date BETWEEN CAST(tt_ts(t_ns - tt_interval_ns(lookback)) AS DATE) AND CAST(tt_ts(t_ns) AS DATE)
   UNION ALL
   -- ... and the later updates of its stream up to t (absolute sizes; 0 removes the level)
   SELECT b.side, b.price, b.amount, b.cp, b.level, b.stream, b.recv_ns, b.seq, 1 AS later
-  FROM book b JOIN snap s ON b.stream = s.stream
-  WHERE b.exchange = ex AND b.symbol = sym AND NOT b.is_snapshot
+  FROM book b JOIN snap s ON b.stream = s.stream AND b.symbol = s.symbol
+  WHERE b.exchange = ex AND NOT b.is_snapshot
     AND b.recv_ns <= t_ns AND b.recv_ns > t_ns - tt_interval_ns(lookback)
     AND b.date BETWEEN CAST(tt_ts(t_ns - tt_interval_ns(lookback)) AS DATE) AND CAST(tt_ts(t_ns) AS DATE)
     AND (b.recv_ns > s.recv_ns OR (b.recv_ns = s.recv_ns AND b.conn_id = s.conn_id AND b.seq > s.seq))

@@ -120,8 +120,12 @@ describe('bars', () => {
       expect(part.map((r) => String(r.ts))).toEqual(all.slice(Math.floor(all.length / 2)).map((r) => String(r.ts)));
       expect(part[0].volume).toBe(mid.volume);
       expect(new Set(all.map((r) => `${String(r.exchange)} ${String(r.symbol)}`))).toEqual(new Set(['coinstore BTCUSDT']));
-      const none = await rowsOf(t.conn, `SELECT * FROM bars('1 second', ex := 'nowhere')`);
-      expect(none).toEqual([]);
+      // a misspelled exchange is an error naming the valid ones, not an empty answer
+      await expect(rowsOf(t.conn, `SELECT * FROM bars('1 second', ex := 'nowhere')`)).rejects.toThrow(/TT_UNKNOWN_EXCHANGE: unknown exchange "nowhere": use one of coinstore/);
+      // a symbol however written selects the same bars
+      for (const spelling of ['btcusdt', 'BTC/USDT', 'BTC_USDT', 'btc-usdt']) {
+        expect(await rowsOf(t.conn, `SELECT *, epoch_ns(ts) AS ts_ns FROM bars('1 second', ex := 'coinstore', sym := '${spelling}')`), spelling).toEqual(all);
+      }
     });
   });
 });
