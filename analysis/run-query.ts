@@ -3,12 +3,16 @@
  * the last one's result is streamed. Any SQL error is a TicktapeError TT_QUERY carrying DuckDB's message.
  */
 import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import { ERROR_CODES, type ErrorCode } from '../core/error-codes.js';
 import { TicktapeError } from '../core/errors.js';
 
 /** DuckDB's error as TT_QUERY (a TicktapeError passes through). */
 export function sqlError(err: unknown): TicktapeError {
   if (err instanceof TicktapeError) return err;
   const message = String((err as Error)?.message ?? err).trim();
+  // the views' own checks raise `TT_<CODE>: message` through DuckDB's error(): keep their code
+  const own = /(TT_[A-Z_]+): ([\s\S]*)$/.exec(message);
+  if (own && own[1] in ERROR_CODES) return new TicktapeError(own[1] as ErrorCode, own[2], {}, { cause: err });
   return new TicktapeError('TT_QUERY', `SQL error: ${message}`, {}, { cause: err });
 }
 

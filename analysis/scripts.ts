@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { TicktapeError } from '../core/errors.js';
+import { sqlError } from './run-query.js';
 import { readSqlFile, splitStatements, sqlDir } from './sql-files.js';
 
 /** Files in analysis/sql that are not scripts (view definitions). */
@@ -71,7 +72,12 @@ export async function runScript(conn: DuckDBConnection, name: string, p: ScriptP
   for (const [i, stmt] of statements.entries()) {
     const last = i === statements.length - 1;
     const sql = last && opts.copyTo ? `COPY (${stmt}) TO ${sqlLiteral(opts.copyTo)} (FORMAT parquet, COMPRESSION zstd)` : stmt;
-    result = await conn.runAndReadAll(sql);
+    try {
+      result = await conn.runAndReadAll(sql);
+    } catch (err) {
+      // the views' own checks (an unknown exchange, a filter that selects nothing) keep their code
+      throw sqlError(err);
+    }
   }
   if (!result) throw new TicktapeError('TT_QUERY', `Script ${name} has no statement.`);
   return result;

@@ -13,6 +13,7 @@ import type { TapeRecord } from '../schemas/record.js';
 import type { Catalog } from './catalog.js';
 import { ReplayCursor } from './cursor.js';
 import { connectionOverrides, type ReplayOptions } from './options.js';
+import { connectionRangeProblem } from './range-check.js';
 import type { ReadPool } from './read-pool.js';
 import { DEFAULT_PAPER_SESSION, type PaperDesk } from './paper/desk.js';
 import type { ReplaySessionInfo, ReplaySessions } from './sessions.js';
@@ -50,6 +51,11 @@ export function replayConnections(d: ReplayConnectionDeps): ConnectionFactory {
       overrides = connectionOverrides(url, opts);
     } catch (err) {
       const reason = `bad replay parameter: ${(err as Error).message}`;
+      return { context: d.context(exchange, () => null), feed: refusingFeed(reason), onOpen: (conn) => conn.link.close(1008, reason.slice(0, MAX_CLOSE_REASON_CHARS)) };
+    }
+    const outside = connectionRangeProblem(d.catalog[exchange], overrides.fromNs, overrides.toNs);
+    if (outside) {
+      const reason = `bad replay parameter: ${outside}`;
       return { context: d.context(exchange, () => null), feed: refusingFeed(reason), onOpen: (conn) => conn.link.close(1008, reason.slice(0, MAX_CLOSE_REASON_CHARS)) };
     }
     const sessionId = overrides.sessionId ?? (desk ? DEFAULT_PAPER_SESSION : `c${++anonymous}`);

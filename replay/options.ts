@@ -103,10 +103,13 @@ export function connectionOverrides(url: URL, base: ReplayOptions): ConnectionOv
   if (session !== null && !/^[\w.-]{1,64}$/.test(session)) {
     throw new TicktapeError('TT_CONFIG_INVALID', 'session must be 1-64 letters, digits, "_", "-" or "."', { session });
   }
+  const fromNs = q.has('from') ? parseTimeArg(q.get('from')!, 'from') : base.fromNs;
+  const toNs = q.has('to') ? parseTimeArg(q.get('to')!, 'to') : base.toNs;
+  if (fromNs !== null && toNs !== null && fromNs >= toNs) throw new TicktapeError('TT_BAD_TIME', 'to must be after from (the range is empty or reversed)', { fromNs: String(fromNs), toNs: String(toNs) });
   return {
     speed: q.has('speed') ? parseSpeed(q.get('speed')!) : base.speed,
-    fromNs: q.has('from') ? parseTimeArg(q.get('from')!, 'from') : base.fromNs,
-    toNs: q.has('to') ? parseTimeArg(q.get('to')!, 'to') : base.toNs,
+    fromNs,
+    toNs,
     sessionId: session,
   };
 }
