@@ -4,12 +4,14 @@
  * `symbols`, `faultDropEvery`, …) checked the same way.
  */
 // The credential parsing `ticktape simulate` does, shared as it is.
-import { credentialsFromEnv, parseCredentialArg } from '../cli/commands/simulate.js';
+import { completeCredentialsFromEnv as credentialsFromEnv } from '../exchanges/credentials-env.js';
+import { parseCredentialArg } from '../simulator/options-schema.js';
 import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ExchangeId } from '../exchanges/types.js';
 import type { FaultConfig } from '../simulator/faults.js';
-import { resolveMqttPort, readTlsFiles } from '../cli/options.js';
+import { resolveMqttPort } from '../core/mqtt-port.js';
+import { readTlsFiles } from '../core/tls-files.js';
 import { FAST_FEED_THROTTLE } from '../simulator/feed.js';
 import { DEFAULT_SIM_PORT, startSimulator as startSimulatorServer, type SimulatorStats } from '../simulator/server.js';
 import { urlsOf, type EndpointUrls } from './endpoints.js';

@@ -12,7 +12,7 @@ import { openRemoteDataSource, type DataSource } from '../store/remote/data-sour
 import { DEFAULT_CACHE_GB, type DayFilter } from '../store/remote/read-cache.js';
 import { storeConfigSchema, type StoreConfigFile } from '../store/remote/store-config.js';
 import { isStoreUrl } from '../store/remote/store-url.js';
-import { existingDataDir } from './options.js';
+import { DEFAULT_DATA_DIR, existingDataFolder as existingDataDir } from '../store/open-data.js';
 
 export const DATA_HELP = 'data folder, or s3://bucket/prefix (read through the local cache)';
 
@@ -46,7 +46,7 @@ export function storeSectionOf(file: string | undefined): Partial<StoreConfigFil
 
 /** Opens `--data` for reading; close() when done. */
 export async function openDataArg(o: { data?: unknown; cacheGb?: unknown; config?: unknown }, filter?: DayFilter): Promise<DataSource> {
-  const data = String(o.data ?? './data');
+  const data = String(o.data ?? DEFAULT_DATA_DIR);
   if (!isStoreUrl(data)) return { dir: existingDataDir(data), close: () => {} };
   const log = createLogger('store');
   return openRemoteDataSource(data, { cacheGb: o.cacheGb as number | undefined, storeConfig: storeSectionOf(o.config as string | undefined), filter, log });

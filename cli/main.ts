@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import { exitCodesHelp } from '../core/error-codes.js';
 import { EXIT, exitCodeFor, isTicktapeError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { envWarnings } from './env-warnings.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLs } from './commands/ls.js';
@@ -32,6 +34,14 @@ export function buildProgram(): Command {
   let current = 'ticktape';
   program.hook('preSubcommand', (_parent, sub) => {
     current = `ticktape ${sub.name()}`;
+  });
+  // a misspelled TICKTAPE_* variable (a credential that would silently not arrive) is named at once
+  program.hook('preAction', () => {
+    const warnings = envWarnings(process.env);
+    if (warnings.length) {
+      const log = createLogger('ticktape');
+      for (const w of warnings) log.warn(w);
+    }
   });
   program.configureOutput({ outputError: (text) => (parseError = text.replace(/^error: /, '').trim()) });
   program.exitOverride((err) => {
@@ -72,6 +82,11 @@ export function reportError(err: unknown): number {
 }
 
 async function main(): Promise<void> {
+  // stdout closed by its reader (`ticktape query ... | head`): stop quietly, as other commands do
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);

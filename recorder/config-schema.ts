@@ -8,8 +8,19 @@ import { storeConfigSchema } from '../store/remote/store-config.js';
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9100';
 export const DEFAULT_FSYNC_INTERVAL_MS = 200;
+/** The power-loss bound: syncing less often than once a minute is not a journal any more. */
+export const MAX_FSYNC_INTERVAL_MS = 60_000;
 /** Sealing cadence: closed journal segments are sealed into Parquet this often (and at shutdown). */
 export const DEFAULT_SEAL_INTERVAL_MS = 3_600_000;
+/**
+ * Each seal rotates the journal segment: sealing more often than once a second makes thousands of
+ * tiny segments and Parquet files a minute (0 made 1,511 segments in 8 s).
+ */
+export const MIN_SEAL_INTERVAL_MS = 1_000;
+/** Segments older than a day wait unsealed; a longer cadence only delays what queries see sealed. */
+export const MAX_SEAL_INTERVAL_MS = 86_400_000;
+/** A connect spacing over a minute would take hours to open a few hundred streams. */
+export const MAX_STAGGER_MS = 60_000;
 /** zstd level of the day files compaction writes (store/seal/parquet-file.ts COMPACT_ZSTD_LEVEL). */
 export const DEFAULT_COMPACT_ZSTD_LEVEL = 9;
 /** Time a stop may spend sealing before it leaves the rest to the next start. */
@@ -71,10 +82,15 @@ export const configFileSchema = z
     http: z.string().optional(),
     /** Bearer token POST /rotate requires (also TICKTAPE_CONTROL_TOKEN); none by default. */
     controlToken: z.string().min(1, 'give a token, or leave the field out').optional(),
-    fsyncIntervalMs: positiveInt.optional(),
+    fsyncIntervalMs: positiveInt.max(MAX_FSYNC_INTERVAL_MS, `at most ${MAX_FSYNC_INTERVAL_MS} (a minute): it bounds what a power cut loses`).optional(),
     seal: z
       .object({
-        intervalMs: positiveInt.optional(),
+        intervalMs: z
+          .number()
+          .int()
+          .min(MIN_SEAL_INTERVAL_MS, `at least ${MIN_SEAL_INTERVAL_MS} (a second): each seal starts a new journal segment`)
+          .max(MAX_SEAL_INTERVAL_MS, `at most ${MAX_SEAL_INTERVAL_MS} (a day)`)
+          .optional(),
         atShutdown: z.boolean().optional(),
         /**
          * How long a stop may spend sealing (ms). What is not sealed by then stays in the journal,
@@ -101,7 +117,7 @@ export const configFileSchema = z
       .optional(),
     stale: z.object({ factor: z.number().positive().optional(), minMs: nonNegInt.optional() }).strict().optional(),
     backoff: z.object({ initialMs: positiveInt.optional(), maxMs: positiveInt.optional() }).strict().optional(),
-    staggerMs: nonNegInt.optional(),
+    staggerMs: nonNegInt.max(MAX_STAGGER_MS, `at most ${MAX_STAGGER_MS} (a minute)`).optional(),
     clockIntervalMs: positiveInt.optional(),
     handoffTimeoutMs: positiveInt.optional(),
     lowDiskGb: z.number().nonnegative().optional(),
@@ -116,9 +132,10 @@ export const configFileSchema = z
         z.boolean(),
         z
           .object({
-            port: nonNegInt.optional(),
+            port: nonNegInt.max(65_535, 'use 1-65535, or 0 for any free port').optional(),
             seed: z.number().int().optional(),
-            rate: z.number().positive().optional(),
+            /** Simulator steps per second, or "max" (as fast as the recorder reads). */
+            rate: z.union([z.number().positive(), z.literal('max')]).optional(),
             faults: z.record(z.string(), z.unknown()).optional(),
             /** Snapshot push periods (ms) that override every exchange's documented cadence: faster feeds for load tests. */
             throttle: z

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR, writableDataFolder } from '../store/open-data.js';
 import { TicktapeError, isTicktapeError } from '../core/errors.js';
+import { closest } from '../core/option-fields.js';
 import { exchangeModule, isExchangeId } from '../exchanges/registry.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId, type StreamSpec } from '../exchanges/types.js';
 import {
@@ -28,7 +30,7 @@ import {
   DEFAULT_STALE_MIN_MS,
   type ConfigFile,
 } from './config-schema.js';
-import { credentialsFromEnv, envNames } from './credentials.js';
+import { credentialsFromEnv, envNames } from '../exchanges/credentials-env.js';
 import { CONTROL_TOKEN_ENV } from '../core/control-guard.js';
 import { resolveStoreConfig, type RemoteStoreConfig } from '../store/remote/store-config.js';
 
@@ -49,7 +51,8 @@ export interface ExchangePlan {
 export interface SimulateOptions {
   port: number;
   seed: number;
-  rate: number | null;
+  /** Steps per second, or 'max': the simulator runs as fast as the recorder reads. */
+  rate: number | 'max' | null;
   faults: Record<string, unknown> | null;
   /** Push periods that override the exchanges' documented cadence (load tests), ms per snapshot kind. */
   throttle: { bookMs?: number; klineMs?: number; tickerMs?: number; tradeWindowMs?: number } | null;
@@ -102,7 +105,7 @@ export interface ConfigFlags {
   simulate?: boolean;
   simulatePort?: number;
   seed?: number;
-  rate?: number;
+  rate?: number | 'max';
   fsyncIntervalMs?: number;
   sealIntervalMs?: number;
   staggerMs?: number;
@@ -144,7 +147,7 @@ export function loadConfigFile(file: string): { config: ConfigFile; mode: number
   try {
     doc = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
-    throw invalid(`Config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { file });
+    throw new TicktapeError('TT_CONFIG_UNREADABLE', `Config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}. Fix the syntax (deploy/ticktape.sample.yaml shows every field).`, { file }, { cause: err });
   }
   const parsed = configFileSchema.safeParse(doc ?? {});
   if (!parsed.success) throw formatZodError(parsed.error, file);
@@ -159,8 +162,29 @@ export function parseListen(value: string, field: string): HttpListen | null {
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
-/** Parses one exchange's channels; errors name `<where>.channels[i]` and list the valid forms. */
-function resolveStreams(id: ExchangeId, channels: string[], where: string): StreamSpec[] {
+/** The reason a channel parser gives, without the list of valid forms it may append (the caller lists them once). */
+function channelReason(message: string): string {
+  return message
+    .replace(/^Unknown \S+ channel "[^"]*":\s*/i, '')
+    .replace(/\.?\s*(Use one of|Write it as one of|Channels look like)[\s\S]*$/, '')
+    .trim();
+}
+
+/** How a plan names its fields in messages: `exchanges[1].channels[0]` in a file, `--channels` in the quick form. */
+export interface PlanFieldNames {
+  name: string;
+  channel(i: number): string;
+}
+
+function fileFieldNames(where: string): PlanFieldNames {
+  return { name: `${where}.name`, channel: (i) => `${where}.channels[${i}]` };
+}
+
+/** The quick form's flags. */
+export const QUICK_FIELD_NAMES: PlanFieldNames = { name: '--exchange', channel: () => '--channels' };
+
+/** Parses one exchange's channels; errors name the field and list the valid forms once. */
+function resolveStreams(id: ExchangeId, channels: string[], names: PlanFieldNames): StreamSpec[] {
   const mod = exchangeModule(id);
   const seen = new Set<string>();
   const out: StreamSpec[] = [];
@@ -169,9 +193,9 @@ function resolveStreams(id: ExchangeId, channels: string[], where: string): Stre
     try {
       spec = mod.client.parseChannel(ch);
     } catch (err) {
-      const reason = isTicktapeError(err) ? err.message : String((err as Error)?.message ?? err);
-      throw invalid(`${where}.channels[${i}]: unknown channel "${ch}" for ${id} (${reason}) — valid forms: ${mod.client.channelHelp.join('; ')}`, {
-        field: `${where}.channels[${i}]`,
+      const reason = channelReason(isTicktapeError(err) ? err.message : String((err as Error)?.message ?? err));
+      throw new TicktapeError('TT_UNKNOWN_CHANNEL', `${names.channel(i)}: unknown channel "${ch}" for ${id}${reason ? ` (${reason})` : ''} — valid forms: ${mod.client.channelHelp.map((h) => h.replace(/\s+/g, ' ').trim()).join('; ')}`, {
+        field: names.channel(i),
       });
     }
     if (seen.has(spec.key)) return; // the same stream written twice (e.g. by id and by name)
@@ -204,12 +228,16 @@ export function planExchange(
     staleMs?: Record<string, number>;
   },
   where: string,
-  opts: { env?: NodeJS.ProcessEnv; demoCredentials?: boolean } = {},
+  opts: { env?: NodeJS.ProcessEnv; demoCredentials?: boolean; names?: PlanFieldNames } = {},
 ): ExchangePlan {
-  if (!isExchangeId(input.name)) throw invalid(`${where}.name: unknown exchange "${input.name}" — use one of: ${EXCHANGE_IDS.join(', ')}`);
+  const names = opts.names ?? fileFieldNames(where);
+  if (!isExchangeId(input.name)) {
+    const near = closest(input.name, EXCHANGE_IDS);
+    throw new TicktapeError('TT_UNKNOWN_EXCHANGE', `${names.name}: unknown exchange "${input.name}"${near ? ` (did you mean ${near}?)` : ''} — use one of: ${EXCHANGE_IDS.join(', ')}`, { field: names.name });
+  }
   const id = input.name;
   const mod = exchangeModule(id);
-  const streams = resolveStreams(id, input.channels, where);
+  const streams = resolveStreams(id, input.channels, names);
   const urls: Record<string, string> = { ...(input.urls ?? {}) };
   for (const name of Object.keys(urls)) {
     if (!mod.client.endpoints[name]) {
@@ -224,7 +252,7 @@ export function planExchange(
   if (input.baseUrl) checkEndpointScheme(mod, input.baseUrl, `${where}.baseUrl`);
   const staleMs: Record<string, number> = {};
   for (const [ch, ms] of Object.entries(input.staleMs ?? {})) {
-    const [spec] = resolveStreams(id, [ch], `${where}.staleMs`);
+    const [spec] = resolveStreams(id, [ch], { name: names.name, channel: () => `${where}.staleMs` });
     staleMs[spec.key] = ms;
   }
   let credentials: Credentials | null = null;
@@ -273,8 +301,10 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
           throttle: (typeof file.simulate === 'object' ? file.simulate.throttle : undefined) ?? null,
         }
       : null;
+  // the quick form's exchange came from --exchange/--channels: its errors name those flags
+  const quick = configPath === null && flags.exchange !== undefined;
   const exchanges = (file.exchanges ?? []).map((ex, i) =>
-    planExchange({ ...ex, baseUrl: ex.baseUrl ?? null }, `exchanges[${i}]`, { env, demoCredentials: simulate !== null }),
+    planExchange({ ...ex, baseUrl: ex.baseUrl ?? null }, `exchanges[${i}]`, { env, demoCredentials: simulate !== null, names: quick ? QUICK_FIELD_NAMES : undefined }),
   );
   if (!exchanges.length && !simulate) throw invalid('exchanges: list at least one exchange with its channels (or use simulate: true)');
   const seen = new Set<string>();
@@ -282,7 +312,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
     if (seen.has(ex.id)) throw invalid(`exchanges[${i}].name: ${ex.id} is listed twice; put all its channels in one entry`);
     seen.add(ex.id);
   });
-  const dataDir = flags.data ? path.resolve(flags.data) : file.data ? path.resolve(baseDir, file.data) : path.resolve('./data');
+  const dataDir = flags.data ? path.resolve(flags.data) : file.data ? path.resolve(baseDir, file.data) : writableDataFolder(DEFAULT_DATA_DIR);
   const cfg: RecorderConfig = {
     configPath: configPath ? path.resolve(configPath) : null,
     instance: flags.instance ?? file.instance ?? null,

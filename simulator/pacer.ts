@@ -15,6 +15,9 @@ export const MAX_MODE_BUFFERED_BYTES = 512 << 10;
 
 export type Rate = number | 'max';
 
+/** Above this many steps per second a fixed rate is "max" in all but name (each step moves every symbol). */
+export const MAX_SIM_RATE = 1_000_000;
+
 export interface Pacer {
   stop(): void;
   /** Steps the pacer skipped because it fell behind. */

@@ -1,40 +1,48 @@
+/**
+ * `ticktape replay`: recorded data over the native protocols until SIGINT/SIGTERM. The flags are
+ * replay/options-schema.ts's options (validated there, so the library takes the same ones).
+ */
 import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
+import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
 import { TicktapeError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
-import { parseTimeArg } from '../../core/time-arg.js';
-import { parseAuthMode, parseSpeed, REPLAY_DEFAULTS } from '../../replay/options.js';
-import { credentialsFromEnv, parseCredentialArg } from './simulate.js';
+import { untilSignal } from '../../core/run-until-signal.js';
+import { REPLAY_DEFAULTS } from '../../replay/options.js';
+import { MAX_GRACE_MS, MIN_MAX_BUFFERED_BYTES, parseReplayOptions } from '../../replay/options-schema.js';
+import { checkReplayRange } from '../../replay/range-check.js';
 import { startReplay } from '../../replay/server.js';
 import { CONTROL_TOKEN_ENV } from '../../core/control-guard.js';
-import { loadPaperConfig, paperSettings } from '../../replay/paper/config.js';
-import { intArg, exposureWarning, mqttPortArg, readTlsFiles, resolveMqttPort } from '../options.js';
-import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+import { exposureWarning, withDefault } from '../options.js';
 
 /** UTC date (YYYY-MM-DD) of a ns time. */
 function isoDate(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
 }
 
+/** A stop that takes longer than this (a client that never lets go) ends the process with exit 1. */
+const STOP_TIMEOUT_MS = 10_000;
+
 export function registerReplay(program: Command): void {
   addStoreOptions(program.command('replay'))
     .description("Serve recorded data back over each exchange's native WebSocket protocol (same paths as the simulator).")
-    .option('--data <dir>', DATA_HELP, './data')
-    .option('--port <n>', 'port to listen on', intArg('--port'), REPLAY_DEFAULTS.port)
+    .option('--data <dir>', DATA_HELP, DEFAULT_DATA_DIR)
+    .addOption(withDefault('--port <n>', 'port, 0 for any free port', REPLAY_DEFAULTS.port))
     .option('--host <addr>', 'address to bind (loopback unless told otherwise)', REPLAY_DEFAULTS.host)
-    .option('--mqtt-port <port|off>', 'MQTT 3.1.1 over plain TCP (Coinsuper): a port, 0 for any free one, or off (default: --port + 1, any free port when --port is 0)', mqttPortArg)
+    .option('--mqtt-port <port|off>', 'MQTT 3.1.1 over plain TCP (Coinsuper): a port, 0 for any free one, or off (default: --port + 1, any free port when --port is 0)')
     .option('--tls-cert <file>', 'serve TLS with this PEM certificate: wss:// on --port, mqtts:// on --mqtt-port (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--speed <x>', 'replay speed: 1 (real time), N (N times faster) or max', '1')
     .option('--from <time>', 'start of the range (ISO 8601 or epoch ms/ns); default: start of the recording')
     .option('--to <time>', 'end of the range (exclusive); default: end of the recording')
     .option('--loop', 'start over at the end of the range instead of closing with 1000', false)
-    .option('--grace-ms <ms>', 'wait after a session\'s first subscription before its clock starts', intArg('--grace-ms'), REPLAY_DEFAULTS.graceMs)
+    .addOption(withDefault('--grace-ms <ms>', `wait after a session's first subscription before its clock starts (0-${MAX_GRACE_MS})`, REPLAY_DEFAULTS.graceMs))
     .option('--continue-on-gaps', 'do not reproduce recorded disconnects and sequence gaps', false)
-    .option('--max-connections <n>', 'connection limit', intArg('--max-connections'), REPLAY_DEFAULTS.maxConnections)
-    .option('--max-subscriptions <n>', 'subscriptions per connection', intArg('--max-subscriptions'), REPLAY_DEFAULTS.maxSubscriptionsPerConnection)
-    .option('--max-buffered-bytes <n>', 'a paced client with more unsent bytes than this is closed with 1008', intArg('--max-buffered-bytes'), REPLAY_DEFAULTS.maxBufferedBytes)
-    .option('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', intArg('--session-keep-ms'), REPLAY_DEFAULTS.sessionKeepMs)
-    .option('--auth <any|strict>', 'logins, signs and tokens: any = every well-formed one accepted unchecked (logged), strict = checked like the simulator', REPLAY_DEFAULTS.auth)
+    .addOption(withDefault('--max-connections <n>', 'connection limit', REPLAY_DEFAULTS.maxConnections))
+    .addOption(withDefault('--max-subscriptions <n>', 'subscriptions per connection', REPLAY_DEFAULTS.maxSubscriptionsPerConnection))
+    .addOption(withDefault('--max-buffered-bytes <n>', `a paced client with more unsent bytes than this is closed with 1008 (at least ${MIN_MAX_BUFFERED_BYTES})`, REPLAY_DEFAULTS.maxBufferedBytes))
+    .addOption(withDefault('--session-keep-ms <ms>', 'a named session keeps its clock this long after its last connection (reconnects go on)', REPLAY_DEFAULTS.sessionKeepMs))
+    .addOption(withDefault('--auth <any|strict>', 'logins, signs and tokens: any = every well-formed one accepted unchecked (logged), strict = checked like the simulator', REPLAY_DEFAULTS.auth))
     .option('--credential <exchange:field=value,...>', 'credentials --auth strict accepts besides the demo ones (repeatable); or TICKTAPE_<EXCHANGE>_<FIELD>', (v: string, prev: string[] = []) => prev.concat(v))
     .option('--control-token <token>', `bearer token the control API requires (Authorization: Bearer <token>); or ${CONTROL_TOKEN_ENV} in the environment, which keeps it out of the process list`)
     .option('--paper', 'paper trading: every session gets an account whose orders fill against the recorded market', false)
@@ -63,72 +71,45 @@ Examples:
   ticktape replay --data ./data --speed 10 --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z
   ticktape replay --data ./data --speed max --loop      # as fast as the client reads, forever
   ticktape replay --data ./data --auth strict --credential coinceres:apiKey=K,secret=S
-Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flag, 4 no recorded data in --data.`,
+A --from/--to outside the recording is refused (exit 4, with the recorded range); one partly outside is warned about.
+SIGINT/SIGTERM stop it (exit 0; 1 when the stop fails).`,
     )
-    .action(async (o: Record<string, unknown>) => {
+    .action(async (flags: Record<string, unknown>) => {
+      const opts = parseReplayOptions(flags, 'flag');
       const log = createLogger('replay');
-      const exposed = exposureWarning('the replay server (with its control API)', String(o.host));
+      const exposed = exposureWarning('the replay server (with its control API)', opts.host);
       if (exposed) log.warn(exposed);
-      const auth = parseAuthMode(String(o.auth));
-      const credentials = credentialsFromEnv(process.env);
-      for (const text of (o.credential as string[] | undefined) ?? []) {
-        const [ex, creds] = parseCredentialArg(text);
-        (credentials[ex] ??= []).push(creds);
-      }
-      const fromNs = o.from ? parseTimeArg(String(o.from), '--from') : null;
-      const toNs = o.to ? parseTimeArg(String(o.to), '--to') : null;
+      const signals = untilSignal({ log, stopTimeoutMs: STOP_TIMEOUT_MS });
       // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
-      const src = await openDataArg(o, { fromDate: fromNs === null ? undefined : isoDate(fromNs), toDate: toNs === null ? undefined : isoDate(toNs) });
+      const src = await openDataArg(opts.source, { fromDate: opts.fromNs === null ? undefined : isoDate(opts.fromNs), toDate: opts.toNs === null ? undefined : isoDate(opts.toNs) });
       let server;
       try {
-        server = await startReplay(
-        {
-          dataDir: src.dir,
-          port: o.port as number,
-          mqttPort: resolveMqttPort(o.port as number, o.mqttPort as number | 'off' | undefined),
-          tls: readTlsFiles(o.tlsCert as string | undefined, o.tlsKey as string | undefined),
-          host: o.host as string,
-          speed: parseSpeed(String(o.speed)),
-          fromNs,
-          toNs,
-          loop: Boolean(o.loop),
-          graceMs: o.graceMs as number,
-          continueOnGaps: Boolean(o.continueOnGaps),
-          maxConnections: o.maxConnections as number,
-          maxSubscriptionsPerConnection: o.maxSubscriptions as number,
-          maxBufferedBytes: o.maxBufferedBytes as number,
-          sessionKeepMs: o.sessionKeepMs as number,
-          paper: o.paper || o.paperConfig ? paperSettings(o.paperConfig ? loadPaperConfig(String(o.paperConfig)) : {}) : null,
-          paperOut: String(o.paperOut),
-          auth,
-          credentials,
-          controlToken: (o.controlToken as string | undefined) || process.env[CONTROL_TOKEN_ENV] || null,
-        },
-        log,
-      );
+        server = await startReplay({ ...opts, dataDir: src.dir }, log);
       } catch (err) {
         src.close();
         throw err;
       }
-      if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
-        // A typo in --data or an empty folder would otherwise serve silence to every client.
+      try {
+        if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
+          // A typo in --data or an empty folder would otherwise serve silence to every client.
+          throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${opts.source.data}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+        }
+        for (const w of checkReplayRange(server.catalog, opts.fromNs, opts.toNs, 'flag')) log.warn(w);
+      } catch (err) {
         await server.close();
         src.close();
-        throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${String(o.data)}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+        throw err;
       }
       const lines = server.host.endpoints().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${r.url}`);
       const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
-      const paperLine = server.paper ? `paper trading on: POST http://${o.host}:${server.port}/paper/orders, Coinstore REST http://${o.host}:${server.port}/coinstore/api, results in ${String(o.paperOut)}/<session>/\n` : '';
+      const paperLine = server.paper ? `paper trading on: POST http://${opts.host}:${server.port}/paper/orders, Coinstore REST http://${opts.host}:${server.port}/coinstore/api, results in ${opts.paperOut}/<session>/\n` : '';
       const mqtt = server.host.tcpPort('coinsuper');
-      process.stdout.write(`ticktape replay listening on ${o.host}:${server.port}${mqtt === null ? '' : `, MQTT over TCP on ${mqtt}`} (${streams})\n${lines.join('\n')}\n${paperLine}`);
-      log.info({ port: server.port, speed: o.speed }, 'replay server started');
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      process.stdout.write(`ticktape replay listening on ${opts.host}:${server.port}${mqtt === null ? '' : `, MQTT over TCP on ${mqtt}`} (${streams})\n${lines.join('\n')}\n${paperLine}`);
+      log.info({ port: server.port, speed: opts.speed }, 'replay server started');
+      await signals.run(async () => {
+        log.info({ stats: server.stats.toJSON() }, 'replay server stopping');
+        await server.close();
+        src.close();
       });
-      log.info({ stats: server.stats.toJSON() }, 'replay server stopping');
-      await server.close();
-      src.close();
     });
 }

@@ -74,7 +74,7 @@ class CoinsuperClientSession implements ClientSession {
       if (missing.length) {
         throw new TicktapeError(
           'TT_CREDENTIALS_MISSING',
-          `Coinsuper private channels need ${missing.join(', ')}: set TICKTAPE_COINSUPER_${missing.map((m) => m.toUpperCase()).join(' / TICKTAPE_COINSUPER_')}.`,
+          `Coinsuper private channels need ${missing.join(', ')}: set TICKTAPE_COINSUPER_${missing.map((m) => m.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()).join(' / TICKTAPE_COINSUPER_')}.`,
           { exchange: 'coinsuper', missing },
         );
       }

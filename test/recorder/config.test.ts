@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildConfig, configFromFlags, loadConfigFile, parseListen, quickConfig } from '../../recorder/config.js';
-import { credentialsFromEnv, envNames } from '../../recorder/credentials.js';
+import { credentialsFromEnv, envNames } from '../../exchanges/credentials-env.js';
 import { TicktapeError } from '../../core/errors.js';
 import { ROOT, RecorderProcess, tmpDir } from './harness.js';
 
@@ -46,8 +46,10 @@ describe('config file', () => {
     expect(errorOf(() => configFromFlags({ config: p })).message).toMatch(/exchanges\[1\]\.name: unknown exchange "coinstore2"/);
     const q = write('bad-channel2.yaml', 'exchanges:\n  - name: coinsuper\n    channels: [BTC_USD@depth]\n  - name: coinstore\n    channels: [btcusdt@trade, foo]\n');
     const err = errorOf(() => configFromFlags({ config: q }));
-    expect(err.code).toBe('TT_CONFIG_INVALID');
+    expect(err.code).toBe('TT_UNKNOWN_CHANNEL');
     expect(err.message).toMatch(/exchanges\[1\]\.channels\[1\]: unknown channel "foo" for coinstore .*valid forms: .*@trade/);
+    // the valid forms are listed once, not once by the parser and once more here
+    expect(err.message.match(/<symbol>@ticker/g)?.length).toBe(1);
   });
 
   it('names unknown and mistyped fields', () => {
@@ -114,7 +116,7 @@ describe('ticktape record with a bad config', () => {
     const { code } = await rec.exited;
     expect(code).toBe(2);
     expect(rec.stderr).toMatch(/exchanges\[0\]\.channels\[1\]: unknown channel "foo" for coinstore/);
-    expect(rec.stderr).toMatch(/TT_CONFIG_INVALID/);
+    expect(rec.stderr).toMatch(/TT_UNKNOWN_CHANNEL/);
   });
 
   it('exits 2 on a bad seal.compactZstdLevel and names the field', async () => {

@@ -1,6 +1,7 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { credentialsFromEnv, parseCredentialArg } from '../../cli/commands/simulate.js';
+import { completeCredentialsFromEnv } from '../../exchanges/credentials-env.js';
+import { parseCredentialArg } from '../../simulator/options-schema.js';
 import { faultsForUrl, isActive, malform, NO_FAULTS, parseFaults } from '../../simulator/faults.js';
 
 describe('faults: configuration', () => {
@@ -50,9 +51,14 @@ describe('simulate command: credentials', () => {
 
   it('reads TICKTAPE_<EXCHANGE>_<FIELD> only when every field is set', () => {
     const env = { TICKTAPE_COINCERES_API_KEY: 'k', TICKTAPE_COINCERES_SECRET: 's', TICKTAPE_NEXUS_TOKEN: 't', TICKTAPE_COINSTORE_API_KEY: 'only-one' };
-    const creds = credentialsFromEnv(env);
+    const creds = completeCredentialsFromEnv(env);
     expect(creds.coinceres).toEqual([{ apiKey: 'k', secret: 's' }]);
     expect(creds.nexus).toEqual([{ token: 't' }]);
     expect(creds.coinstore).toBeUndefined();
+  });
+
+  it('reads the same names as the recorder: the plain upper-case alias too (TICKTAPE_COINSTORE_APIKEY)', () => {
+    const creds = completeCredentialsFromEnv({ TICKTAPE_COINSTORE_APIKEY: 'k', TICKTAPE_COINSTORE_USER_ID: '7' });
+    expect(creds.coinstore).toEqual([{ apiKey: 'k', userId: '7' }]);
   });
 });
