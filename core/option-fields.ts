@@ -170,5 +170,6 @@ export function closest(value: string, choices: readonly string[]): string | nul
       best = c;
     }
   }
-  return best !== null && bestD > 0 && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : null;
+  // equal but for case (graceMS for graceMs) is a typo too; the value itself is no suggestion
+  return best !== null && best !== value && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : null;
 }
