@@ -58,7 +58,7 @@ describe('symbols match however a user writes them', () => {
       outputs.add(r.stdout);
     }
     expect(outputs.size).toBe(1);
-  });
+  }, 300_000); // five CLI runs of DuckDB on a shared 2-core machine
 
   it('analyze without --exchange: one spelling selects the instrument on every exchange (BTCUSDT and BTC/USDT)', async () => {
     const r = await runCli(['analyze', 'spread', '--data', data, '--symbol', 'btc-usdt', '--format', 'json']);
