@@ -843,7 +843,7 @@ interface ConfigFlags {
 	simulate?: boolean;
 	simulatePort?: number;
 	seed?: number;
-	rate?: number;
+	rate?: number | "max";
 	fsyncIntervalMs?: number;
 	sealIntervalMs?: number;
 	staggerMs?: number;

@@ -67,7 +67,9 @@ describe('ticktape query --format arrow', () => {
 
   it('an empty result is a stream with the schema and no rows', async () => {
     const r = await ticktape(['query', '--data', data, '--format', 'arrow', 'SELECT seq, stream FROM raw WHERE false']);
-    expect(r.code).toBe(0);
+    // no rows is never silent: exit 4 and what the data holds on stderr, the (empty) stream on stdout
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/The query returned no rows\. The data holds .*\[TT_NO_DATA\]/);
     const t = tableFromIPC(r.stdout);
     expect(t.numRows).toBe(0);
     expect(t.schema.fields.map((f) => f.name)).toEqual(['seq', 'stream']);
