@@ -90,6 +90,20 @@ describe('misspelled TICKTAPE_* variables', () => {
     expect(envWarnings({ TICKTAPE_COINSTORE_API_KEY: 'k', TICKTAPE_COINSTORE_APIKEY: 'k', TICKTAPE_NEXUS_TOKEN: 't', TICKTAPE_LOG_LEVEL: 'info', TICKTAPE_OTHER_TOOL_SETTING: '1', PATH: '/bin' })).toEqual([]);
   });
 
+  it('knows every TICKTAPE_* variable the code reads (a new one goes into GENERAL_ENV_VARS)', () => {
+    const names = new Set<string>();
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/(?:process\.env|env)(?:\.|\[')(TICKTAPE_[A-Z0-9_]+)/g)) names.add(m[1]);
+      }
+    };
+    for (const d of ['core', 'store', 'exchanges', 'simulator', 'recorder', 'replay', 'analysis', 'demo', 'cli', 'api', 'bench']) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
+    expect(names.size).toBeGreaterThan(2);
+    for (const n of names) expect(envWarnings({ [n]: 'x' }), n).toEqual([]);
+  });
+
   it('the CLI warns on stderr before it runs the command', async () => {
     const dir = tmpDir('tt-env-');
     const r = await runCli(['ls', '--data', dir], { env: { TICKTAPE_COINSUPER_SECRET: 's' } });
