@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { writableDataFolder } from '../store/open-data.js';
 import { isStoreUrl } from '../store/remote/store-url.js';
 import { CONTROL_TOKEN_ENV } from '../core/control-guard.js';
-import { boolField, choiceField, intField, numberField, portField, speedField, textField, timeField } from '../core/option-fields.js';
+import { boolField, intField, numberField, portField, speedField, textField, timeField } from '../core/option-fields.js';
 import { mqttPortField, resolveMqttPort } from '../core/mqtt-port.js';
 import { parseOptions, type OptionNaming } from '../core/parse-options.js';
 import { readTlsFiles } from '../core/tls-files.js';
@@ -58,7 +58,14 @@ export const replayOptionsSchema = z
     /** Bearer token the control API requires (default: TICKTAPE_CONTROL_TOKEN from the environment; none when unset). */
     controlToken: textField().optional(),
     /** How logins, signs and tokens are checked: any (accepted unchecked, logged) or strict (like the simulator). */
-    auth: choiceField(['any', 'strict'] as const).default(REPLAY_DEFAULTS.auth),
+    auth: z
+      .unknown()
+      .transform((v, ctx): 'any' | 'strict' => {
+        if (v === 'any' || v === 'strict') return v;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be "any" (accept every well-formed login, the default) or "strict" (check it like the simulator), got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      })
+      .default(REPLAY_DEFAULTS.auth),
     /** Credentials `auth: 'strict'` accepts besides the demo ones: `exchange:field=value,...`, repeatable. */
     credential: z.array(textField()).optional(),
     /** Paper trading: every session gets a paper account (also on with `paperConfig`). */
