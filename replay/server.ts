@@ -156,7 +156,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       },
       tcpPorts: opts.mqttPort === null ? {} : { coinsuper: opts.mqttPort },
       tls: opts.tls,
-      listenAs: { what: 'the replay', option: '--port', alternative: '--port 0 for any free port' },
+      listenAs: { what: 'the replay server', option: '--port', alternative: '--port 0 for any free port' },
       tcpListenAs: { what: "the replay's Coinsuper MQTT listener", option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
       connection,
       logger: log,
