@@ -30,6 +30,8 @@ import { handleNormalized, NormalizedPool, serveNormalizedSocket } from './norma
 import { REPLAY_DEFAULTS, type ReplayOptions } from './options.js';
 import { PaperDesk } from './paper/desk.js';
 import { handlePaperHttp } from './paper/http.js';
+import { DEFAULT_FEES } from './paper/config.js';
+import { serveCoinstorePublicRest } from '../exchanges/coinstore/public-http.js';
 import { tapeMarketData } from './paper/market-data.js';
 import { readPrimers } from './primers.js';
 import { ReadPool } from './read-pool.js';
@@ -176,6 +178,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
           guard: () => ({ port: host.port, listenHost: opts.host, token: opts.controlToken }),
           refused: (path, message, origin) => log.warn({ path, origin, reason: message }, 'control request refused'),
         }) ||
+        (await serveCoinstorePublicRest(req, res, instrumentsOf('coinstore'), desk?.fees('coinstore') ?? DEFAULT_FEES.coinstore)) ||
         (await handlePaperHttp(req, res, {
           desk,
           instruments: instrumentsOf,

@@ -14,11 +14,16 @@ import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeH
 import { EXCHANGES } from '../exchanges/registry.js';
 import { tradingFromDemo } from '../exchanges/trading.js';
 import { EXCHANGE_IDS, type Credentials, type ExchangeId, type ServerContext, type ServerTiming } from '../exchanges/types.js';
+import { MAKER_FEE_BPS, TAKER_FEE_BPS } from './account.js';
+import { serveCoinstorePublicRest } from '../exchanges/coinstore/public-http.js';
 import { createMarketFeed, type FeedThrottle } from './feed.js';
 import { ConnectionFaults, emptyFaultCounts, faultsForUrl, parseFaults, type FaultConfig, type FaultCounts } from './faults.js';
 import { DEFAULT_STEP_MS, Market } from './market.js';
 import { MAX_MODE_BUFFERED_BYTES, startPacer, type Rate } from './pacer.js';
 import { createRandom, mixSeed } from './random.js';
+
+/** The demo account's fees as decimal rates (what Coinstore's symbol list shows as makerFee / takerFee). */
+const SIM_FEES = { maker: String(Number(MAKER_FEE_BPS) / 10_000), taker: String(Number(TAKER_FEE_BPS) / 10_000) };
 
 export const DEFAULT_SIM_PORT = 9001;
 export const DEFAULT_SIM_HOST = '127.0.0.1';
@@ -209,6 +214,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     tcpListenAs: { what: 'the simulator\'s Coinsuper MQTT listener', option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
     limits: opts.limits,
     connection,
+    // Coinstore's public symbol list (the instrument ids bots subscribe with), fees of the demo account
+    onRequest: (req, res) => serveCoinstorePublicRest(req, res, market.instruments, SIM_FEES),
     logger: log,
   });
 

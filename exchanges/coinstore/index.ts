@@ -11,6 +11,9 @@
  *   login.ts      LOGIN check against the accepted credentials
  *   normalize.ts  frames → normalized rows
  *   recording.ts  what the replay reads out of recorded frames (instrument ids, k-line history)
+ *   outbox.ts     the order a session's messages leave in
+ *   rest.ts       REST: the trading API (paper accounts) and the public symbol list
+ *   public-http.ts the public REST endpoints on the simulator's and the replay's HTTP port
  *   fixtures/     every example message of the documents, with expected rows
  */
 import type { Instrument } from '../market.js';

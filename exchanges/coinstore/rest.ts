@@ -290,6 +290,57 @@ async function placeOne(trading: TradingAccount, inst: Instrument, o: Obj): Prom
 }
 
 /** Answers one REST request (after checking its signature). */
+/** The public symbol list's path (seed 002 "现货币种币对信息", `https://api.coinstore.com/api/v2/public/config/spot/symbols`). */
+export const SYMBOLS_PATH = '/v2/public/config/spot/symbols';
+
+/** A decimal string of one unit in the last of `decimals` places (`4` → `0.0001`). */
+const unitOf = (decimals: number): string => (decimals <= 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`);
+
+/**
+ * Public market-data endpoints, answered whether or not the server trades: today the symbol list,
+ * where a bot reads the instrument ids it subscribes with (`4@depth@20`; protocols.md §1.5: "ids
+ * come from REST … symbolId"). Null for any other path. Fields and shape are the seed's. The
+ * filters `symbolCodes` / `symbolIds` of the body select the symbols either names (ASSUMPTION: their
+ * union — the seed's request example gives a code and an id of two different pairs); none: all.
+ * ASSUMPTION: no signature is required (a public path; a signed request, as the document's Python
+ * example sends, is accepted without a check); GET is accepted like POST; `onLineTime` 0 (the server
+ * does not know when a pair was listed); `minLmtPr`/`minLmtSz`/`minMktSz`/`minMktVa` one unit of
+ * the price and amount precision; the fees are the server's own (the simulator's account, the
+ * replay's paper fees).
+ */
+export function answerPublicRest(req: RestRequest, instruments: readonly Instrument[], fees: { maker: string; taker: string }): RestReply | null {
+  const method = req.method.toUpperCase();
+  if (req.path.replace(/\/+$/, '') !== SYMBOLS_PATH || (method !== 'POST' && method !== 'GET')) return null;
+  const body = method === 'POST' ? parseBody(req.body) : {};
+  if (body === null) return fail(REST_ERRORS.badRequest, 'the body is not a JSON object');
+  const codes = body.symbolCodes;
+  const ids = body.symbolIds;
+  if ((codes !== undefined && codes !== null && !Array.isArray(codes)) || (ids !== undefined && ids !== null && !Array.isArray(ids))) {
+    return fail(REST_ERRORS.fieldMissing, 'symbolCodes and symbolIds are arrays, e.g. {"symbolCodes":["BTCUSDT"],"symbolIds":[10]}');
+  }
+  const wantCodes = Array.isArray(codes) && codes.length > 0 ? new Set(codes.map((c) => String(strField(c) ?? '').toUpperCase())) : null;
+  const wantIds = Array.isArray(ids) && ids.length > 0 ? new Set(ids.map((v) => String(strField(v) ?? ''))) : null;
+  const data = instruments
+    .filter((i) => (!wantCodes && !wantIds) || wantCodes?.has(symbolOf(i)) || wantIds?.has(String(i.id)))
+    .map((i) => ({
+      symbolId: i.id,
+      symbolCode: symbolOf(i),
+      tradeCurrencyCode: i.base.toLowerCase(),
+      quoteCurrencyCode: i.quote.toLowerCase(),
+      openTrade: true,
+      onLineTime: 0,
+      tickSz: i.priceDecimals,
+      lotSz: i.amountDecimals,
+      minLmtPr: unitOf(i.priceDecimals),
+      minLmtSz: unitOf(i.amountDecimals),
+      minMktVa: unitOf(i.priceDecimals),
+      minMktSz: unitOf(i.amountDecimals),
+      makerFee: fees.maker,
+      takerFee: fees.taker,
+    }));
+  return { status: 200, body: { code: '0', message: 'Success', data } };
+}
+
 export async function answerRest(req: RestRequest, ctx: RestContext): Promise<RestReply> {
   const auth = checkRestAuth(req, ctx);
   if (!auth.ok) return auth.reply;

@@ -13,7 +13,7 @@ import type { ExchangeId } from '../../exchanges/types.js';
 import { defaultInitialBalances } from '../../simulator/account.js';
 import type { ReplayClock } from '../clock.js';
 import { paperFeed } from './account-feed.js';
-import type { PaperSettings } from './config.js';
+import type { FeeSchedule, PaperSettings } from './config.js';
 import type { MarketData, RecordedMarket } from './market-data.js';
 import { PaperAccount } from './paper-account.js';
 import { PaperResults } from './results.js';
@@ -101,6 +101,11 @@ export class PaperDesk {
   /** A connection's feed: private streams from the session's paper account, the rest from `inner`. */
   feed(session: string, exchange: ExchangeId, inner: SessionFeed): SessionFeed {
     return paperFeed(inner, this.account(session, exchange), this.deps.instruments(exchange));
+  }
+
+  /** The fee schedule paper accounts of an exchange charge. */
+  fees(exchange: ExchangeId): FeeSchedule {
+    return this.deps.settings.fees(exchange);
   }
 
   has(session: string): boolean {
