@@ -1,10 +1,17 @@
 /**
- * Sealing benchmarks: frames/s from closed journal segments to verified zstd Parquet (raw table;
- * the frames belong to an exchange without a normalizer, so this is the storage path alone), and
- * bytes per frame on disk against gzip'd NDJSON of the same frames. The same sealed files are also
- * compacted at zstd level 19 (`seal.compactZstdLevel`, `ticktape seal --compact --zstd-level`) to
- * show what the default level 9 trades: disk against CPU.
+ * Sealing benchmarks.
+ *
+ * 1. `ticktape seal` as an operator runs it, one child process per run: one journal segment of
+ *    Coinstore trade pushes (~100 MB and ~500 MB: SEAL_SEGMENT_MB), normalized and sealed into
+ *    verified zstd Parquet (raw + trades); frames/s, CPU and peak RSS of the child (`/usr/bin/time`).
+ *    With TICKTAPE_BENCH_SEAL_BASELINE=<a built checkout's dist folder> the same journals are also
+ *    sealed by that build, alternating with this one, so before and after come from one run.
+ * 2. The storage path (TICKTAPE_BENCH_SEAL_STORAGE=0 skips it): frames/s from closed segments to
+ *    raw Parquet for an exchange without a normalizer, and bytes per frame against gzip'd NDJSON.
+ *    The same sealed files are also compacted at zstd level 19 (`seal.compactZstdLevel`,
+ *    `ticktape seal --compact --zstd-level`) to show what the default level 9 trades.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +22,7 @@ import { listPartitionFiles } from '../store/partitions.js';
 import { compactAll } from '../store/seal/compact.js';
 import { sealClosedSegments } from '../store/seal/sealer.js';
 import type { BenchResult } from './types.js';
+import { shape } from './peers/shapes.js';
 
 export const BENCH_FRAMES = Number(process.env.TICKTAPE_BENCH_FRAMES ?? 1_000_000);
 /** 2026-01-15T10:00:00Z. */
@@ -88,7 +96,96 @@ export async function writeBenchJournal(dataDir: string, records: readonly TapeR
   await w.close();
 }
 
+/** Segment sizes sealed by `ticktape seal` (MiB of journal). */
+export const SEAL_SEGMENT_MB = (process.env.TICKTAPE_BENCH_SEAL_MB ?? '100,500').split(',').map(Number);
+/** Runs of each (build, size), alternating builds; the best run is reported (the machine is shared). */
+const SEAL_ROUNDS = Number(process.env.TICKTAPE_BENCH_SEAL_ROUNDS ?? 1);
+const here = path.dirname(new URL(import.meta.url).pathname);
+/** This build's dist folder (bench/ is dist/bench/ once built). */
+const THIS_DIST = path.resolve(here, '..');
+
+/** One journal segment of Coinstore trade pushes of at least `mb` MiB; returns the record count. */
+async function writeTradeSegment(dataDir: string, mb: number): Promise<{ records: number; bytes: number }> {
+  const target = mb * 2 ** 20;
+  const w = openJournalWriter({ dataDir, instance: 'bench', segmentMaxBytes: target * 2, segmentMaxAgeMs: 24 * 3_600_000 });
+  let n = 0;
+  for (const rec of shape('coinstore-trades').frames(Number.MAX_SAFE_INTEGER)) {
+    w.append(rec);
+    if (++n % 1000 === 0) {
+      w.flush();
+      if (w.stats().bytesWritten >= target) break;
+    }
+  }
+  await w.close();
+  const seg = fs.readdirSync(path.join(dataDir, 'journal', 'bench')).filter((f) => f.endsWith('.ttj'));
+  if (seg.length !== 1) throw new Error(`expected one segment, found ${seg.length}`);
+  return { records: n, bytes: fs.statSync(path.join(dataDir, 'journal', 'bench', seg[0])).size };
+}
+
+interface SealRun {
+  secs: number;
+  cpuSecs: number;
+  peakRssMiB: number;
+}
+
+/** `ticktape seal --data <copy of dataDir>` of the given build, in a child process under /usr/bin/time. */
+function sealInChild(dist: string, journalDir: string, expectRecords: number): SealRun {
+  const work = `${journalDir}-run`;
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.cpSync(journalDir, work, { recursive: true });
+  const timeFile = `${work}.time`;
+  try {
+    const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, path.join(dist, 'cli', 'main.js'), 'seal', '--data', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const m = /Sealed \d+ segment\(s\): (\d+) records/.exec(out);
+    if (!m || Number(m[1]) !== expectRecords) throw new Error(`seal child sealed ${m?.[1] ?? '?'} of ${expectRecords} records: ${out.slice(0, 300)}`);
+    const [e, u, sy, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
+    return { secs: e, cpuSecs: u + sy, peakRssMiB: kb / 1024 };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(timeFile, { force: true });
+  }
+}
+
+/** `ticktape seal` of one big segment, this build and (optionally) a baseline build, alternating. */
+async function runSealCli(): Promise<BenchResult[]> {
+  const baseline = process.env.TICKTAPE_BENCH_SEAL_BASELINE;
+  const builds: Array<{ label: string; dist: string }> = [{ label: 'this build', dist: THIS_DIST }];
+  if (baseline) builds.unshift({ label: 'baseline', dist: path.resolve(baseline) });
+  const out: BenchResult[] = [];
+  for (const mb of SEAL_SEGMENT_MB) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ticktape-bench-seal-${mb}-`));
+    try {
+      const { records, bytes } = await writeTradeSegment(dir, mb);
+      const best = new Map<string, SealRun>();
+      for (let r = 0; r < SEAL_ROUNDS; r++) {
+        for (const b of builds) {
+          process.stderr.write(`seal: ${(bytes / 2 ** 20).toFixed(0)} MiB segment, ${b.label}, round ${r + 1}...\n`);
+          const run = sealInChild(b.dist, dir, records);
+          const prev = best.get(b.label);
+          best.set(b.label, prev ? { secs: Math.min(prev.secs, run.secs), cpuSecs: Math.min(prev.cpuSecs, run.cpuSecs), peakRssMiB: Math.max(prev.peakRssMiB, run.peakRssMiB) } : run);
+        }
+      }
+      const seg = `${(bytes / 2 ** 20).toFixed(0)} MiB segment (${records} Coinstore trades)`;
+      for (const b of builds) {
+        const x = best.get(b.label)!;
+        out.push({ name: `ticktape seal, ${seg}, ${b.label}: rate`, value: Math.round(records / x.secs), unit: 'frames/s', note: `raw + trades, normalized, verified; ${x.secs.toFixed(1)} s wall` });
+        out.push({ name: `ticktape seal, ${seg}, ${b.label}: per CPU-second`, value: Math.round(records / x.cpuSecs), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
+        out.push({ name: `ticktape seal, ${seg}, ${b.label}: peak RSS`, value: Math.round(x.peakRssMiB), unit: 'MiB', note: `${(x.peakRssMiB / (bytes / 2 ** 20)).toFixed(2)}× the segment; goal ≤ 512 MiB` });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
 export async function run(): Promise<BenchResult[]> {
+  const cli = await runSealCli();
+  if (process.env.TICKTAPE_BENCH_SEAL_STORAGE === '0') return cli;
+  return [...cli, ...(await runStorage())];
+}
+
+async function runStorage(): Promise<BenchResult[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticktape-bench-seal-'));
   const dataDir19 = `${dataDir}-z19`;
   try {

@@ -78,10 +78,21 @@ export function orderBy(table: TableName): string {
  * block by stream.
  */
 export function templatedRawSelect(from: string): string {
+  // The new rank is computed under another name: a source of templated files has a rank of its own.
+  return `SELECT ${templatedRawColumns()} FROM (SELECT *, (row_number() OVER (ORDER BY recv_ns, conn_id, seq) - 1)::BIGINT AS "_tt_rank" FROM ${from}) ORDER BY ${RANK_BLOCK_ORDER_SQL}`;
+}
+
+/** The ORDER BY of a templated raw file over rows whose rank is `_tt_rank` (RANK_BLOCK_ORDER). */
+export const RANK_BLOCK_ORDER_SQL = `"_tt_rank" // ${RAW_BLOCK_ROWS}, "stream", "_tt_rank"`;
+
+/**
+ * The columns of a templated raw file, from rows with the raw columns, the template columns and
+ * their rank as `_tt_rank`: payloads that have a template are not stored again.
+ */
+export function templatedRawColumns(): string {
   const cols = TABLES.raw.map((c) => (c.name === 'payload' ? `CASE WHEN "tpl" IS NULL THEN "payload" END AS "payload"` : `"${c.name}"`));
   const tcols = ['tpl', 'pre', 'rest', ...SLOT_COLUMNS].map((c) => `"${c}"`);
-  // The new rank is computed under another name: a source of templated files has a rank of its own.
-  return `SELECT ${[...cols, ...tcols, '"_tt_rank" AS "rank"'].join(', ')} FROM (SELECT *, (row_number() OVER (ORDER BY recv_ns, conn_id, seq) - 1)::BIGINT AS "_tt_rank" FROM ${from}) ORDER BY "_tt_rank" // ${RAW_BLOCK_ROWS}, "stream", "_tt_rank"`;
+  return [...cols, ...tcols, '"_tt_rank" AS "rank"'].join(', ');
 }
 
 /**

@@ -3,7 +3,9 @@
  * segment, named `<instance>-<segment>.parquet` so that sealing the same segment twice writes the
  * same files.
  *
- * Per segment: stage every record in DuckDB (raw, gaps, normalized rows), COPY each output to a
+ * Per segment: stage the records in DuckDB (raw, gaps, normalized rows) a chunk at a time, the
+ * chunks of a segment larger than one written to part files in a scratch folder (chunk-parts.ts:
+ * memory stays bounded whatever the segment's size), COPY each output to a
  * temp file, fsync, re-read and compare with the tally taken from the records, rename every output
  * into place, fsync the directories, save the normalizers' state, and only then delete the journal
  * segment. A crash at any step leaves either the journal segment (and perhaps some of its files,
@@ -24,8 +26,9 @@ import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
 import { mkdirDurable } from './atomic-file.js';
 import { NormalizerSet, type NormalizeIssues } from './normalizers.js';
 import { checksumOf, columnList, copyToParquet, orderBy, templatedRawSelect, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
+import { ChunkParts, SEAL_CHUNK_RECORDS, sealWorkDir } from './chunk-parts.js';
 import { acquireSealLock } from './seal-lock.js';
-import { Stager } from './stage.js';
+import { Stager, type OutputStat } from './stage.js';
 import { loadStateFile, saveStateAfter, stateBefore } from './state-file.js';
 
 export interface SealOptions {
@@ -43,7 +46,26 @@ export interface SealOptions {
    * they are, in replay order), which every reader still reads: benchmarks compare the two.
    */
   payloadTemplates?: boolean;
+  /** Records staged at a time (default SEAL_CHUNK_RECORDS). */
+  chunkRecords?: number;
+  /** Called after each chunk of a segment is written out (a segment within one chunk has none). */
+  onProgress?: (p: SealProgress) => void;
 }
+
+export interface SealProgress {
+  instance: string;
+  segment: string;
+  /** Chunks of the segment written out so far. */
+  chunks: number;
+  /** Records of the segment staged so far. */
+  records: number;
+}
+
+/**
+ * DuckDB's memory limit in a seal run's own session: the staging of a chunk and the sorts of the
+ * sealed files fit in it (sorts spill to the temp folder beyond it).
+ */
+export const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_SEAL_DUCKDB_MEMORY ?? '192MB';
 
 export interface SealedFile {
   table: TableName;
@@ -63,6 +85,8 @@ export interface SegmentSealReport {
   badGapPayloads: number;
   /** Normalized rows skipped because a value could not be stored. */
   badRows: number;
+  /** Chunks the segment was staged in (1: it fit in one). */
+  chunks: number;
 }
 
 export interface SealReport {
@@ -87,6 +111,7 @@ function removeStaleTemps(dataDir: string, instance: string): number {
       n++;
     }
   }
+  fs.rmSync(sealWorkDir(dataDir, instance), { recursive: true, force: true });
   return n;
 }
 
@@ -100,36 +125,89 @@ export async function sealRecords(
   instance: string,
   segment: string,
   records: Iterable<TapeRecord>,
-  opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode; rowGroupRows?: number; payloadTemplates?: boolean },
+  opts: {
+    normalizers: NormalizerSet;
+    crashAt?: CrashPoint;
+    crashMode?: CrashMode;
+    rowGroupRows?: number;
+    payloadTemplates?: boolean;
+    chunkRecords?: number;
+    onProgress?: (p: SealProgress) => void;
+  },
 ): Promise<SegmentSealReport> {
   const templates = opts.payloadTemplates !== false;
+  const chunkRecords = Math.max(1, opts.chunkRecords ?? SEAL_CHUNK_RECORDS);
   const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates });
+  const workDir = sealWorkDir(dataDir, instance);
+  const parts = new ChunkParts(session.conn, stager, workDir);
   let count = 0;
+  let inChunk = 0;
   try {
-    for (const rec of records) {
-      stager.add(rec);
-      count++;
+    try {
+      for (const rec of records) {
+        stager.add(rec);
+        count++;
+        if (++inChunk >= chunkRecords) {
+          stager.flush();
+          await parts.spill(false);
+          inChunk = 0;
+          opts.onProgress?.({ instance, segment, chunks: parts.chunks, records: count });
+        }
+      }
+      stager.flush();
+      if (parts.chunks > 0) {
+        await parts.spill(true);
+        opts.onProgress?.({ instance, segment, chunks: parts.chunks, records: count });
+      }
+    } finally {
+      stager.close();
     }
-    stager.flush();
+
+    const outputs = [...stager.outputs.values()].sort((a, b) => (`${a.table}/${a.exchange}/${a.date}` < `${b.table}/${b.exchange}/${b.date}` ? -1 : 1));
+    const planned = outputs.map((o) => {
+      const dir = partitionDir(dataDir, o.table, o.exchange, o.date);
+      const finalPath = path.join(dir, segmentFileName(instance, segment));
+      return { o, dir, finalPath, tmp: tempPathFor(finalPath), checksum: '' };
+    });
+
+    for (const p of planned) {
+      mkdirDurable(p.dir);
+      const templated = templates && p.o.table === 'raw';
+      let select: string;
+      if (parts.chunks > 0) {
+        ({ select, checksum: p.checksum } = parts.finalSelect(p.o));
+      } else {
+        const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
+        p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
+        select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
+      }
+      await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+    }
+    return await finishSeal(session, instance, segment, count, parts.chunks, stager, planned, opts);
   } finally {
-    stager.close();
+    fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
 
-  const outputs = [...stager.outputs.values()].sort((a, b) => (`${a.table}/${a.exchange}/${a.date}` < `${b.table}/${b.exchange}/${b.date}` ? -1 : 1));
-  const planned = outputs.map((o) => {
-    const dir = partitionDir(dataDir, o.table, o.exchange, o.date);
-    const finalPath = path.join(dir, segmentFileName(instance, segment));
-    return { o, dir, finalPath, tmp: tempPathFor(finalPath), checksum: '' };
-  });
+interface PlannedFile {
+  o: OutputStat;
+  dir: string;
+  finalPath: string;
+  tmp: string;
+  checksum: string;
+}
 
-  for (const p of planned) {
-    mkdirDurable(p.dir);
-    const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
-    const templated = templates && p.o.table === 'raw';
-    p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
-    const select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
-    await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
-  }
+/** Verify every temp file, write checksum files, rename into place: the steps after the COPYs. */
+async function finishSeal(
+  session: DuckSession,
+  instance: string,
+  segment: string,
+  count: number,
+  chunks: number,
+  stager: Stager,
+  planned: PlannedFile[],
+  opts: { normalizers: NormalizerSet; crashAt?: CrashPoint; crashMode?: CrashMode },
+): Promise<SegmentSealReport> {
   crashIf(opts.crashAt, 'after-temp', opts.crashMode);
   for (const p of planned) await verifyParquet(session.conn, p.tmp, p.o.table, { ...p.o, checksum: p.checksum });
   for (const p of planned) writeChecksumFile(p.tmp, p.finalPath);
@@ -149,6 +227,7 @@ export async function sealRecords(
     normalize: opts.normalizers.issues(),
     badGapPayloads: stager.issues.badGapPayloads,
     badRows: stager.issues.badRows,
+    chunks: Math.max(1, chunks),
   };
 }
 
@@ -162,6 +241,8 @@ async function sealOneSegment(session: DuckSession, dataDir: string, seg: Segmen
     crashMode: opts.crashMode,
     rowGroupRows: opts.rowGroupRows,
     payloadTemplates: opts.payloadTemplates,
+    chunkRecords: opts.chunkRecords,
+    onProgress: opts.onProgress,
   });
   saveStateAfter(dataDir, seg.instance, stateFile, seg.name, before, normalizers.states());
   crashIf(opts.crashAt, 'after-state', opts.crashMode);
@@ -182,7 +263,7 @@ export async function sealClosedSegments(dataDir: string, opts: SealOptions = {}
     byInstance.set(s.instance, list);
   }
   if (byInstance.size === 0) return report;
-  const session = opts.session ?? (await openDuckSession());
+  const session = opts.session ?? (await openDuckSession({ memoryLimit: SEAL_DUCKDB_MEMORY }));
   try {
     for (const [instance, segs] of [...byInstance].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!fs.existsSync(journalDir(dataDir, instance))) continue;

@@ -40,11 +40,30 @@ export interface SeqRange {
   rows: number;
 }
 
+/** The replay-order key of a raw row (SORT_KEYS.raw). */
+export interface RowKey {
+  recvNs: bigint;
+  connId: string;
+  seq: number;
+}
+
+/** Negative, zero or positive as `a` sorts before, with or after `b` in replay order. */
+export function compareRowKeys(a: RowKey, b: RowKey): number {
+  if (a.recvNs !== b.recvNs) return a.recvNs < b.recvNs ? -1 : 1;
+  if (a.connId !== b.connId) return a.connId < b.connId ? -1 : 1;
+  return a.seq - b.seq;
+}
+
 export interface OutputStat {
   table: TableName;
   exchange: string;
   date: string;
   rows: number;
+  /** Rows added since the staging tables were last emptied (restage). */
+  stagedRows: number;
+  /** Raw outputs: the smallest replay-order key added since the last restage, and the largest ever. */
+  chunkMinKey: RowKey | null;
+  maxKey: RowKey | null;
   /** conn_id → sequence range and row count. */
   conns: Map<string, SeqRange>;
   minRecvNs: bigint;
@@ -152,6 +171,7 @@ export class Stager {
   private lastDay = -1n;
   private lastDate = '';
   private lastDateValue = new DuckDBDateValue(0);
+  private rawChunk: DuckDBDataChunk | null = null;
   private readonly rawPending: Array<{ rec: TapeRecord; date: DuckDBDateValue; instance: string }> = [];
 
   private constructor(
@@ -170,15 +190,38 @@ export class Stager {
   /** Creates `<prefix><table>` for every table (empty) and opens appenders on them. */
   static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null, opts: StagerOptions = {}): Promise<Stager> {
     const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true);
-    for (const t of TABLE_NAMES) {
-      const name = s.tableName(t);
-      await conn.run(`DROP TABLE IF EXISTS "${name}"`);
-      const extra = t === 'raw' && s.templates ? `, ${TEMPLATE_COLUMNS_DDL.replace(', "rank" BIGINT', '')}` : '';
-      await conn.run(createTableSql(t, name).replace(/\)$/, `, "date" DATE${extra})`));
-      s.appenders.set(t, await conn.createAppender(name));
-    }
+    await s.createTables();
     for (const t of NORMALIZED_TABLES) s.columns.set(t, normalizedColumns(t));
     return s;
+  }
+
+  private async createTables(): Promise<void> {
+    for (const t of TABLE_NAMES) {
+      const name = this.tableName(t);
+      await this.conn.run(`DROP TABLE IF EXISTS "${name}"`);
+      const extra = t === 'raw' && this.templates ? `, ${TEMPLATE_COLUMNS_DDL.replace(', "rank" BIGINT', '')}` : '';
+      await this.conn.run(createTableSql(t, name).replace(/\)$/, `, "date" DATE${extra})`));
+      this.appenders.set(t, await this.conn.createAppender(name));
+    }
+  }
+
+  /**
+   * Empties the staging tables (dropped and created again, which gives their memory back) while
+   * keeping the tally of everything staged so far: sealing stages a segment a chunk at a time.
+   * `keep` is a table of raw rows (the staging table's columns) put back into the new raw table.
+   */
+  async restage(keep?: string): Promise<void> {
+    this.close();
+    await this.createTables();
+    if (keep) {
+      this.appenders.get('raw')!.closeSync();
+      await this.conn.run(`INSERT INTO "${this.tableName('raw')}" SELECT * FROM "${keep}"`);
+      this.appenders.set('raw', await this.conn.createAppender(this.tableName('raw')));
+    }
+    for (const o of this.outputs.values()) {
+      o.stagedRows = 0;
+      o.chunkMinKey = null;
+    }
   }
 
   tableName(t: TableName): string {
@@ -204,10 +247,15 @@ export class Stager {
     const key = `${table}\t${exchange}\t${date}`;
     let o = this.outputs.get(key);
     if (!o) {
-      o = { table, exchange, date, rows: 0, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
+      o = { table, exchange, date, rows: 0, stagedRows: 0, chunkMinKey: null, maxKey: null, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
       this.outputs.set(key, o);
     }
     o.rows += n;
+    o.stagedRows += n;
+    if (table === 'raw') {
+      if (o.chunkMinKey === null || compareRowKeys(rec, o.chunkMinKey) < 0) o.chunkMinKey = { recvNs: rec.recvNs, connId: rec.connId, seq: rec.seq };
+      if (o.maxKey === null || compareRowKeys(rec, o.maxKey) > 0) o.maxKey = { recvNs: rec.recvNs, connId: rec.connId, seq: rec.seq };
+    }
     if (rec.recvNs < o.minRecvNs) o.minRecvNs = rec.recvNs;
     if (rec.recvNs > o.maxRecvNs) o.maxRecvNs = rec.recvNs;
     const r = o.conns.get(rec.connId);
@@ -286,7 +334,11 @@ export class Stager {
     if (n === 0) return;
     if (TABLES.raw.length + 1 !== RAW_CHUNK_TYPES.length) throw new Error('raw staging chunk does not match TABLES.raw');
     const types = this.templates ? [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES] : RAW_CHUNK_TYPES;
-    const chunk = DuckDBDataChunk.create(types, n);
+    // One chunk reused (reset) for the whole run: its native memory is not left to the GC.
+    this.rawChunk ??= DuckDBDataChunk.create(types);
+    const chunk = this.rawChunk;
+    chunk.reset();
+    chunk.rowCount = n;
     const v: DuckDBVector[] = types.map((_, i) => chunk.getColumnVector(i));
     const T = RAW_CHUNK_TYPES.length;
     for (let i = 0; i < n; i++) {
