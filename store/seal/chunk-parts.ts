@@ -26,11 +26,11 @@ import { checksumOf, columnList, orderBy, RANK_BLOCK_ORDER_SQL, RAW_BLOCK_ROWS, 
 import { compareRowKeys, type OutputStat, type RowKey, type Stager } from './stage.js';
 
 /**
- * Records staged before the staged rows are written out as part files. About 130 MiB of staging
- * (DuckDB tables and what it allocates around them) per 65k Coinstore trades with their
+ * Records staged before the staged rows are written out as part files. About 100 MiB of staging
+ * (DuckDB tables and what it allocates around them) per 32k Coinstore trades with their
  * normalized rows; with the seal session's DuckDB memory limit this keeps a seal under 512 MiB.
  */
-export const SEAL_CHUNK_RECORDS = 65_536;
+export const SEAL_CHUNK_RECORDS = 32_768;
 /** Scratch folder of part files, per instance, under the data folder (removed when a seal starts and ends). */
 export const SEAL_WORK_DIR = '.seal-work';
 /** Part files are read once, right away: fast compression. */

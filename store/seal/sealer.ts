@@ -65,7 +65,7 @@ export interface SealProgress {
  * DuckDB's memory limit in a seal run's own session: the staging of a chunk and the sorts of the
  * sealed files fit in it (sorts spill to the temp folder beyond it).
  */
-export const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_SEAL_DUCKDB_MEMORY ?? '192MB';
+export const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_SEAL_DUCKDB_MEMORY ?? '128MB';
 
 export interface SealedFile {
   table: TableName;
