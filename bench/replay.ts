@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import type { TapeRecord } from '../schemas/record.js';
 import { compactAll } from '../store/seal/compact.js';
@@ -27,6 +27,24 @@ const PACED_SPACING_NS = 500_000n;
 const PACED_FRAMES = 100_000;
 const T0 = 1_795_400_000_000_000_000n;
 export const TOKEN = 'WHZWUFAxWlV0bzdMMzl5N1dmYy1z';
+/** Parts to run (TICKTAPE_BENCH_REPLAY_PARTS, comma separated: paced, max, ten, slow; default all). */
+const PARTS = new Set((process.env.TICKTAPE_BENCH_REPLAY_PARTS ?? 'paced,max,ten,slow').split(',').filter(Boolean));
+/**
+ * TICKTAPE_BENCH_REPLAY_BASELINE: the `dist` folder of an earlier build; its replay server serves
+ * the same recordings at max speed, alternating with this build's for TICKTAPE_BENCH_REPLAY_ROUNDS
+ * rounds (default 3): before and after from one run.
+ */
+const BASELINE_DIST = process.env.TICKTAPE_BENCH_REPLAY_BASELINE ?? '';
+const ROUNDS = Number(process.env.TICKTAPE_BENCH_REPLAY_ROUNDS ?? (BASELINE_DIST ? 3 : 1));
+type StartReplay = typeof startReplay;
+const baselineStart: StartReplay | null = BASELINE_DIST
+  ? ((await import(pathToFileURL(path.join(BASELINE_DIST, 'replay/server.js')).href)) as { startReplay: StartReplay }).startReplay
+  : null;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
 const CLIENT_FLAG = '--replay-bench-client';
 const MAKE_FLAG = '--replay-bench-make';
 
@@ -180,8 +198,8 @@ async function clientMain(url: string, exchange: string, count: number, mode: st
   process.stdout.write(JSON.stringify(reports));
 }
 
-async function maxSpeed(dataDir: string, exchange: 'nexus' | 'coinstore', clients: number): Promise<{ perClient: number; total: number; frames: number }> {
-  const server = await startReplay({ dataDir, port: 0, speed: 'max', graceMs: 50 });
+async function maxSpeed(dataDir: string, exchange: 'nexus' | 'coinstore', clients: number, start: StartReplay = startReplay): Promise<{ perClient: number; total: number; frames: number }> {
+  const server = await start({ dataDir, port: 0, speed: 'max', graceMs: 50 });
   try {
     const path = exchange === 'nexus' ? `/nexus/api/realtime?X-API-TOKEN=${TOKEN}` : '/coinstore/s/ws';
     const { done } = runClients(`ws://127.0.0.1:${server.port}${path}`, exchange, clients, 'raw');
@@ -237,33 +255,57 @@ async function slowClientMemory(dataDir: string): Promise<{ peakRssMb: number; b
   }
 }
 
+/** One client at max speed, median of ROUNDS, alternating with the baseline build's server when one is given. */
+async function maxSpeedRounds(dataDir: string, exchange: 'nexus' | 'coinstore', label: string, note: string): Promise<BenchResult[]> {
+  const now: number[] = [];
+  const before: number[] = [];
+  let frames = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await maxSpeed(dataDir, exchange, 1);
+    now.push(a.perClient);
+    frames = a.frames;
+    if (baselineStart) before.push((await maxSpeed(dataDir, exchange, 1, baselineStart)).perClient);
+  }
+  const out: BenchResult[] = [{ name: `max speed, 1 client (${label})`, value: Math.round(median(now)), unit: 'frames/s', note: `${frames} frames of ${note}${ROUNDS > 1 ? `; median of ${ROUNDS}` : ''}` }];
+  if (before.length) out.push({ name: `max speed, 1 client (${label}), baseline build (before)`, value: Math.round(median(before)), unit: 'frames/s', note: `median of ${ROUNDS}, alternating; ${BASELINE_DIST}` });
+  return out;
+}
+
 export async function run(): Promise<BenchResult[]> {
-  // paced runs first, while the process is small and quiet
-  const pacedData = await sealedData('nexus', PACED_FRAMES, PACED_SPACING_NS);
-  const dirs = [pacedData];
+  const dirs: string[] = [];
   try {
     const out: BenchResult[] = [];
-    const x1 = await paced(pacedData, 1, 10_000);
-    out.push({ name: '1x timing error p50 (2k frames/s)', value: x1.p50, unit: 'ms', note: `actual − scheduled send, all ${x1.samples} frames (histogram, ±4 %)` });
-    out.push({ name: '1x timing error p99 (2k frames/s)', value: x1.p99, unit: 'ms' });
-    out.push({ name: '1x timing error max (2k frames/s)', value: x1.max, unit: 'ms' });
-    const x10 = await paced(pacedData, 10, PACED_FRAMES);
-    out.push({ name: '10x timing error p50 (20k frames/s)', value: x10.p50, unit: 'ms', note: `all ${x10.samples} frames` });
-    out.push({ name: '10x timing error p99 (20k frames/s)', value: x10.p99, unit: 'ms' });
-    out.push({ name: '10x timing error max (20k frames/s)', value: x10.max, unit: 'ms' });
+    if (PARTS.has('paced')) {
+      // paced runs first, while the process is small and quiet
+      const pacedData = await sealedData('nexus', PACED_FRAMES, PACED_SPACING_NS);
+      dirs.push(pacedData);
+      const x1 = await paced(pacedData, 1, 10_000);
+      out.push({ name: '1x timing error p50 (2k frames/s)', value: x1.p50, unit: 'ms', note: `actual − scheduled send, all ${x1.samples} frames (histogram, ±4 %)` });
+      out.push({ name: '1x timing error p99 (2k frames/s)', value: x1.p99, unit: 'ms' });
+      out.push({ name: '1x timing error max (2k frames/s)', value: x1.max, unit: 'ms' });
+      const x10 = await paced(pacedData, 10, PACED_FRAMES);
+      out.push({ name: '10x timing error p50 (20k frames/s)', value: x10.p50, unit: 'ms', note: `all ${x10.samples} frames` });
+      out.push({ name: '10x timing error p99 (20k frames/s)', value: x10.p99, unit: 'ms' });
+      out.push({ name: '10x timing error max (20k frames/s)', value: x10.max, unit: 'ms' });
+    }
+    if (!PARTS.has('max') && !PARTS.has('ten') && !PARTS.has('slow')) return out;
     const maxNexus = await sealedData('nexus', MAX_FRAMES, 10_000n);
     dirs.push(maxNexus);
-    const maxCoinstore = await sealedData('coinstore', MAX_FRAMES, 10_000n);
-    dirs.push(maxCoinstore);
-    const one = await maxSpeed(maxNexus, 'nexus', 1);
-    out.push({ name: 'max speed, 1 client (nexus, bytes as recorded)', value: Math.round(one.perClient), unit: 'frames/s', note: `${one.frames} frames of ~200 B; the client walks frame headers only` });
-    const cs = await maxSpeed(maxCoinstore, 'coinstore', 1);
-    out.push({ name: 'max speed, 1 client (coinstore, S re-stamped)', value: Math.round(cs.perClient), unit: 'frames/s', note: `${cs.frames} frames of ~190 B` });
-    const ten = await maxSpeed(maxNexus, 'nexus', 10);
-    out.push({ name: 'max speed, 10 clients of one range (nexus)', value: Math.round(ten.total), unit: 'frames/s', note: `all clients together; ${Math.round(ten.perClient)} frames/s each` });
-    const slow = await slowClientMemory(maxNexus);
-    out.push({ name: 'slow client at max speed: peak RSS', value: Math.round(slow.peakRssMb), unit: 'MiB', note: `before: ${Math.round(slow.baseRssMb)} MiB; DuckDB's sorted read dominates; ${slow.frames} frames in 6 s to a client reading 20 ms of every 250 ms` });
-    out.push({ name: 'slow client at max speed: peak JS heap + buffers', value: Math.round(slow.peakJsMb), unit: 'MiB', note: 'what the replay itself holds' });
+    if (PARTS.has('max')) {
+      const maxCoinstore = await sealedData('coinstore', MAX_FRAMES, 10_000n);
+      dirs.push(maxCoinstore);
+      out.push(...(await maxSpeedRounds(maxNexus, 'nexus', 'nexus, bytes as recorded', '~200 B; the client walks frame headers only')));
+      out.push(...(await maxSpeedRounds(maxCoinstore, 'coinstore', 'coinstore, S re-stamped', '~190 B')));
+    }
+    if (PARTS.has('ten')) {
+      const ten = await maxSpeed(maxNexus, 'nexus', 10);
+      out.push({ name: 'max speed, 10 clients of one range (nexus)', value: Math.round(ten.total), unit: 'frames/s', note: `all clients together; ${Math.round(ten.perClient)} frames/s each` });
+    }
+    if (PARTS.has('slow')) {
+      const slow = await slowClientMemory(maxNexus);
+      out.push({ name: 'slow client at max speed: peak RSS', value: Math.round(slow.peakRssMb), unit: 'MiB', note: `before: ${Math.round(slow.baseRssMb)} MiB; DuckDB's sorted read dominates; ${slow.frames} frames in 6 s to a client reading 20 ms of every 250 ms` });
+      out.push({ name: 'slow client at max speed: peak JS heap + buffers', value: Math.round(slow.peakJsMb), unit: 'MiB', note: 'what the replay itself holds' });
+    }
     return out;
   } finally {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

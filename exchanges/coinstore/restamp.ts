@@ -154,7 +154,67 @@ function batchChannels(buf: Uint8Array, data: Span): Span[] {
   return out;
 }
 
-const sameBytes = (buf: Buffer, span: Span, text: Buffer) => text.length === span.end - span.start && buf.subarray(span.start, span.end).equals(text);
+/** Edits of one restamp, in module scratch space (restamp is synchronous: no two calls overlap). */
+const MAX_EDITS = 4096;
+const editStart = new Int32Array(MAX_EDITS);
+const editEnd = new Int32Array(MAX_EDITS);
+const editText: (Uint8Array | null)[] = new Array(MAX_EDITS).fill(null);
+let edits = 0;
+/** Bytes the edits so far add to the frame (negative when they shorten it). */
+let growth = 0;
+
+/** Records an edit, kept in start order (edits are few and mostly arrive in order); false when there are too many. */
+function addEdit(span: Span, text: Uint8Array | null, textLength: number): boolean {
+  if (edits >= MAX_EDITS) return false;
+  let at = edits++;
+  while (at > 0 && editStart[at - 1] > span.start) {
+    editStart[at] = editStart[at - 1];
+    editEnd[at] = editEnd[at - 1];
+    editText[at] = editText[at - 1];
+    at--;
+  }
+  editStart[at] = span.start;
+  editEnd[at] = span.end;
+  editText[at] = text;
+  growth += textLength - (span.end - span.start);
+  return true;
+}
+
+/** Digits of S, written backwards. */
+const digitScratch = new Uint8Array(24);
+
+/** JSON string bytes of the names and ids a session stamps, kept across frames (a few per session). */
+const quoted = new Map<string, Uint8Array>();
+/** Names kept in `quoted` at most; beyond, the cache starts over. */
+const MAX_QUOTED_NAMES = 4096;
+
+function quotedBytes(s: string): Uint8Array {
+  let q = quoted.get(s);
+  if (q === undefined) {
+    if (quoted.size >= MAX_QUOTED_NAMES) quoted.clear();
+    q = Buffer.from(JSON.stringify(s), 'utf8');
+    quoted.set(s, q);
+  }
+  return q;
+}
+
+function spanEquals(buf: Uint8Array, span: Span, text: Uint8Array): boolean {
+  const n = span.end - span.start;
+  if (n !== text.length) return false;
+  for (let k = 0; k < n; k++) if (buf[span.start + k] !== text[k]) return false;
+  return true;
+}
+
+/** Copies src[from, to) into out at o; returns the new offset. Short runs byte by byte (no view allocated). */
+function copyRange(src: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
+  const n = to - from;
+  if (n > 64) {
+    out.set(src.subarray(from, to), o);
+    return o + n;
+  }
+  for (let k = from; k < to; k++) out[o++] = src[k];
+  return o;
+}
 
 /**
  * The recorded frame with `S` set to `seq`, `sid` (when present and `sid` is given) set to the
@@ -162,19 +222,60 @@ const sameBytes = (buf: Buffer, span: Span, text: Buffer) => text.length === spa
  * element's of a trade batch) set to the channel as this client subscribed it: the recording may
  * name the stream `btcusdt@trade` where the client asked for `4@trade`. Frames without a top-level
  * `S` come back unchanged (same bytes).
+ *
+ * Every frame of a replay passes here, so the output is written in one pass into one buffer: the
+ * digits of `S` straight into it, names and ids as cached bytes, no intermediate pieces.
  */
 export function restamp(payload: Uint8Array, seq: number, sid: string | null, channel: string | null = null): Uint8Array {
-  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const bytes = payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   // Data pushes carry no sid: only look for one when the bytes contain the key at all.
   const needSid = sid !== null && bytes.indexOf(SID_NEEDLE) >= 0;
   const env = scanObject(payload, 0, true, needSid, channel !== null);
   if (!env || !env.S) return payload;
-  const edits: Array<Span & { text: Buffer }> = [{ ...env.S, text: Buffer.from(String(seq), 'latin1') }];
+  edits = 0;
+  growth = 0;
+  // S: its digits (a session counter: a non-negative integer).
+  let v = seq;
+  let nd = 0;
+  if (!(Number.isSafeInteger(v) && v >= 0)) return restampText(payload, env, String(seq), sid, channel);
+  do {
+    digitScratch[nd++] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  addEdit(env.S, null, nd);
+  if (env.sid && sid !== null) addEdit(env.sid, quotedBytes(sid), quotedBytes(sid).length);
+  if (channel !== null) {
+    const name = quotedBytes(channel);
+    if (env.channel) {
+      if (!spanEquals(payload, env.channel, name)) addEdit(env.channel, name, name.length);
+    } else if (env.data) {
+      for (const span of batchChannels(payload, env.data)) if (!spanEquals(payload, span, name) && !addEdit(span, name, name.length)) return restampText(payload, env, String(seq), sid, channel);
+    }
+  }
+  const out = Buffer.allocUnsafe(payload.length + growth);
+  let o = 0;
+  let at = 0;
+  for (let e = 0; e < edits; e++) {
+    o = copyRange(payload, at, editStart[e], out, o);
+    const text = editText[e];
+    if (text === null) for (let k = nd - 1; k >= 0; k--) out[o++] = digitScratch[k];
+    else o = copyRange(text, 0, text.length, out, o);
+    editText[e] = null;
+    at = editEnd[e];
+  }
+  copyRange(payload, at, payload.length, out, o);
+  return out; // a Buffer is a Uint8Array
+}
+
+/** The general case (S not a safe non-negative integer, or a batch with more channels than MAX_EDITS): pieces concatenated. */
+function restampText(payload: Uint8Array, env: Envelope, seqText: string, sid: string | null, channel: string | null): Uint8Array {
+  for (let e = 0; e < MAX_EDITS; e++) editText[e] = null;
+  const edits: Array<Span & { text: Buffer }> = [{ ...env.S!, text: Buffer.from(seqText, 'latin1') }];
   if (env.sid && sid !== null) edits.push({ ...env.sid, text: Buffer.from(JSON.stringify(sid), 'utf8') });
   if (channel !== null) {
     const name = Buffer.from(JSON.stringify(channel), 'utf8');
     const spans = env.channel ? [env.channel] : env.data ? batchChannels(payload, env.data) : [];
-    for (const span of spans) if (!sameBytes(bytes, span, name)) edits.push({ ...span, text: name });
+    for (const span of spans) if (!spanEquals(payload, span, name)) edits.push({ ...span, text: name });
   }
   edits.sort((a, b) => a.start - b.start);
   const parts: Uint8Array[] = [];
@@ -184,5 +285,5 @@ export function restamp(payload: Uint8Array, seq: number, sid: string | null, ch
     at = e.end;
   }
   parts.push(payload.subarray(at));
-  return Buffer.concat(parts); // a Buffer is a Uint8Array: no second copy
+  return Buffer.concat(parts);
 }

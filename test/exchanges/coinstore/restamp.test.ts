@@ -24,6 +24,29 @@ describe('coinstore re-stamping of recorded frames', () => {
     );
   });
 
+  it('consecutive frames each get their own bytes: batches, sids, channels renamed or not, S of any length', () => {
+    const outs: Array<{ got: Uint8Array; want: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      const ch = i % 3 === 0 ? '4@trade' : 'btcusdt@trade';
+      const seq = i % 5 === 0 ? 7 : 1_000_000_000 + i;
+      let rec: string;
+      let want: string;
+      if (i % 4 === 0) {
+        const els = Array.from({ length: (i % 7) + 1 }, (_, k) => `{"channel":"4@trade","price":"1.${k}","tradeId":${k}}`);
+        rec = `{"S":${i},"T":"trade","data":[${els.join(',')}]}`;
+        want = `{"S":${seq},"T":"trade","data":[${els.map((e) => e.replace('"4@trade"', JSON.stringify(ch))).join(',')}]}`;
+      } else if (i % 4 === 1) {
+        rec = `{"S":${i},"T":"resp","sid":"old-${i}","channel":"4@trade"}`;
+        want = `{"S":${seq},"T":"resp","sid":"new-é","channel":${JSON.stringify(ch)}}`;
+      } else {
+        rec = `{"S":${i * 977},"T":"trade","channel":"4@trade","price":"6500${i}.1","x":"${'y'.repeat(i)}"}`;
+        want = `{"S":${seq},"T":"trade","channel":${JSON.stringify(ch)},"price":"6500${i}.1","x":"${'y'.repeat(i)}"}`;
+      }
+      outs.push({ got: restamp(b(rec), seq, 'new-é', ch), want });
+    }
+    for (const o of outs) expect(t(o.got)).toBe(o.want);
+  });
+
   it('leaves frames without a top-level S untouched', () => {
     for (const rec of ['{"data":[{"S":1}]}', '[1,2]', 'not json', '{"S":', '']) {
       const u = b(rec);
