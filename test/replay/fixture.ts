@@ -158,8 +158,8 @@ export function json(s: string): any {
 }
 
 /** `ticktape replay ...` as a child process; resolves once it listens (port read from its banner). */
-export async function startReplayProcess(args: string[]): Promise<{ port: number; child: ChildProcess; stderr: () => string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'replay', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TICKTAPE_LOG_LEVEL: 'info' } });
+export async function startReplayProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ port: number; child: ChildProcess; stderr: () => string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'replay', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TICKTAPE_LOG_LEVEL: 'info', ...env } });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
