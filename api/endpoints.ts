@@ -5,6 +5,14 @@ import type { ExchangeId } from '../exchanges/types.js';
 /** exchange → endpoint name → URL, e.g. `urls.coinstore.ws`, `urls.coinsuper.mqtt`. */
 export type EndpointUrls = Partial<Record<ExchangeId, Record<string, string>>>;
 
+/** One URL a server listens on; `alias` marks an extra path of an endpoint (not its own `/<exchange>/…` one). */
+export interface EndpointUrl {
+  exchange: ExchangeId;
+  endpoint: string;
+  url: string;
+  alias: boolean;
+}
+
 export function urlsOf(endpoints: readonly Pick<HostedEndpoint, 'exchange' | 'endpoint' | 'url' | 'alias'>[]): EndpointUrls {
   const out: EndpointUrls = {};
   for (const e of endpoints) {

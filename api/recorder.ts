@@ -1,7 +1,8 @@
 /**
  * `startRecorder()`: the recorder daemon in-process, as `ticktape record` runs it, with the
  * command's option names (`config`, `exchange`, `channels`, `url`, `data`, `instance`, `http`,
- * `simulate`, …) built into the same frozen config by the same code (recorder/config.ts).
+ * `simulate`, …) validated by the command's flag schema (recorder/flags-schema.ts) and built into
+ * the same frozen config by the same code (recorder/config.ts).
  * `exchanges` takes the config file's `exchanges` entries inline, checked by the config file's
  * schema. `close()` stops it the way SIGTERM does: sockets closed, journal closed, sealed.
  */
@@ -10,6 +11,7 @@ import type { ExchangeId } from '../exchanges/types.js';
 import { configFileSchema, type ExchangeConfigFile } from '../recorder/config-schema.js';
 import { buildConfig, configFromFlags, formatZodError, type ConfigFlags, type RecorderConfig } from '../recorder/config.js';
 import type { HealthDoc } from '../recorder/health.js';
+import { parseRecordFlags } from '../recorder/flags-schema.js';
 import { Recorder } from '../recorder/recorder.js';
 import type { EndpointUrls } from './endpoints.js';
 
@@ -39,8 +41,9 @@ export interface RecorderHandle {
 }
 
 function configOf(o: RecorderOptions): RecorderConfig {
-  const { exchanges, logger: _logger, channels, ...rest } = o;
-  const flags: ConfigFlags = { ...rest, channels: channels ? [...channels] : undefined };
+  const { exchanges, logger: _logger, ...rest } = o;
+  // The flags go through `ticktape record`'s flag schema, so a wrong value fails the way the flag does.
+  const flags = parseRecordFlags(rest, 'option');
   if (!exchanges) return configFromFlags(flags).config;
   const parsed = configFileSchema.safeParse({ exchanges });
   if (!parsed.success) throw formatZodError(parsed.error, 'startRecorder options');

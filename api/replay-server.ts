@@ -1,23 +1,31 @@
 /**
- * `startReplayServer()`: recorded data served back over each exchange's native protocol, as
- * `ticktape replay` serves it, with the command's option names (`data`, `port`, `speed`, `from`,
- * `to`, `loop`, `graceMs`, …) checked the same way. TT_NO_DATA when the data holds no frames.
+ * `startReplayServer()`: recorded data served back over each exchange's native protocol. It is what
+ * `ticktape replay` runs: the options are the command's flags camel-cased, validated by the same
+ * schema (replay/options-schema.ts), and the command starts through `launchReplayServer` here.
+ * TT_NO_DATA when the data (or the `from`/`to` range) holds no frames.
  */
 import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { timeRangeNs, type TimeInput } from '../core/time-arg.js';
+import { optionName, type OptionNaming } from '../core/parse-options.js';
+import type { TimeInput } from '../core/time-arg.js';
 import type { ExchangeId } from '../exchanges/types.js';
-import { resolveMqttPort } from '../core/mqtt-port.js';
-import { readTlsFiles } from '../core/tls-files.js';
-import { parseSpeed, REPLAY_DEFAULTS, type Speed } from '../replay/options.js';
+import { parseReplayOptions, type ParsedReplayOptions } from '../replay/options-schema.js';
+import type { Speed } from '../replay/options.js';
+import { paperSettings, parsePaperConfig } from '../replay/paper/config.js';
+import { checkReplayRange } from '../replay/range-check.js';
 import { startReplay } from '../replay/server.js';
-import { loadPaperConfig, paperSettings, parsePaperConfig } from '../replay/paper/config.js';
-import { openData, type DataLocation } from '../store/open-data.js';
-import { urlsOf, type EndpointUrls } from './endpoints.js';
+import { openDataArg } from '../store/open-data-arg.js';
+import type { DataLocation } from '../store/open-data.js';
+import { urlsOf, type EndpointUrl, type EndpointUrls } from './endpoints.js';
 
-/** `ticktape replay`'s flags, camel-cased. */
+/** `ticktape replay`'s flags, camel-cased; each is checked as the command checks its flag. */
 export interface ReplayServerOptions {
+  /** The data folder (or a `file:` URL), or `s3://bucket/prefix` read through the local cache. */
   data: DataLocation;
+  /** With s3:// data: bound of the local cache, GB. */
+  cacheGb?: number;
+  /** With s3:// data: a config file whose `store` section gives endpoint, region and forcePathStyle. */
+  config?: string;
   /** Port, 0 for any free port (default 8001). */
   port?: number;
   /** Address to bind (default 127.0.0.1). */
@@ -30,29 +38,37 @@ export interface ReplayServerOptions {
   tlsKey?: string;
   /** 1 real time, N times faster, or 'max' as fast as the client reads (default 1). */
   speed?: Speed | string;
+  /** Start of the range (default: start of the recording); a range with no recorded frame is TT_NO_DATA. */
   from?: TimeInput;
+  /** End of the range, exclusive (default: end of the recording). */
   to?: TimeInput;
   /** Start over at the end of the range instead of closing with 1000. */
   loop?: boolean;
-  /** Wait after a session's first subscription before its clock starts, ms (default 250). */
+  /** Wait after a session's first subscription before its clock starts, ms (default 250, at most 60000). */
   graceMs?: number;
   /** Do not reproduce recorded disconnects and sequence gaps. */
   continueOnGaps?: boolean;
+  /** Connection limit (default 256). */
   maxConnections?: number;
-  /** Subscriptions per connection. */
+  /** Subscriptions per connection (default 256). */
   maxSubscriptions?: number;
   /** A paced client with more unsent bytes than this is closed with 1008. */
   maxBufferedBytes?: number;
   /** A named session keeps its clock this long after its last connection, ms. */
   sessionKeepMs?: number;
+  /** How logins, signs and tokens are checked: 'any' (accepted unchecked, logged; the default) or 'strict' (like the simulator). */
+  auth?: 'any' | 'strict';
+  /** Credentials `auth: 'strict'` accepts besides the demo ones, `<exchange>:field=value,field=value` each. */
+  credential?: readonly string[];
   /** Paper trading: every session gets an account whose orders fill against the recorded market (`--paper`). */
   paper?: boolean;
   /** Paper trading settings (`--paper-config`): a YAML or JSON file, or the document itself (as deploy/paper.sample.yaml), checked the same way; implies `paper`. */
   paperConfig?: string | Record<string, unknown>;
   /** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
   paperOut?: string;
-  /** Bearer token the control API (/control/*) requires (`--control-token`); default none. */
+  /** Bearer token the control API (/control/*) requires (`--control-token`); default TICKTAPE_CONTROL_TOKEN, else none. */
   controlToken?: string;
+  /** Gets the warnings (a range partly outside the recording) and the server's log. */
   logger?: Logger;
 }
 
@@ -62,80 +78,72 @@ export interface ReplayServerStats {
 
 export interface ReplayServerHandle {
   readonly port: number;
+  /** Port of Coinsuper's MQTT-over-TCP listener, or null when off. */
+  readonly mqttPort: number | null;
+  /** Whether paper trading is on (orders fill against the recording). */
+  readonly paper: boolean;
   /** exchange → endpoint → URL; the control API and /normalized are on the same port. */
   readonly urls: EndpointUrls;
   url(exchange: ExchangeId, endpoint: string): string;
+  /** Every URL served, aliases included. */
+  endpoints(): EndpointUrl[];
   /** Recorded streams per exchange. */
   streams(): Partial<Record<ExchangeId, string[]>>;
   stats(): ReplayServerStats;
   close(): Promise<void>;
 }
 
-function nonNegInt(name: string, v: number | undefined): number | undefined {
-  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw new TicktapeError('TT_CONFIG_INVALID', `${name} must be a non-negative integer, got ${JSON.stringify(v)}.`, { field: name });
-  return v;
+export function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle> {
+  const { logger, data, paperConfig, ...rest } = options;
+  const input: Record<string, unknown> = { ...rest, data: data instanceof URL ? data.href : data };
+  // A paper config given as a document is checked by the config file's schema; a file name by the option schema.
+  if (typeof paperConfig === 'string' || paperConfig === undefined) input.paperConfig = paperConfig;
+  const opts = parseReplayOptions(input, 'option');
+  if (paperConfig !== undefined && typeof paperConfig !== 'string') opts.paper = paperSettings(parsePaperConfig(paperConfig, 'paperConfig'));
+  return launchReplayServer(opts, logger, 'option');
 }
 
-export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle> {
-  const o = options;
-  const port = nonNegInt('port', o.port);
-  if (port !== undefined && port > 65535) throw new TicktapeError('TT_CONFIG_INVALID', `port must be 0-65535, got ${port}.`, { field: 'port' });
-  if (o.mqttPort !== undefined && o.mqttPort !== 'off') nonNegInt('mqttPort', o.mqttPort);
-  if (typeof o.mqttPort === 'number' && o.mqttPort > 65535) throw new TicktapeError('TT_CONFIG_INVALID', `mqttPort must be 0-65535 or "off", got ${o.mqttPort}.`, { field: 'mqttPort' });
-  const mqttPort = resolveMqttPort(port ?? REPLAY_DEFAULTS.port, o.mqttPort);
-  const tls = readTlsFiles(o.tlsCert, o.tlsKey);
-  const speed = o.speed === undefined ? REPLAY_DEFAULTS.speed : typeof o.speed === 'number' ? parseSpeed(String(o.speed)) : parseSpeed(o.speed);
-  const { fromNs, toNs } = timeRangeNs(o.from, o.to);
-  const paper =
-    o.paper === true || o.paperConfig !== undefined
-      ? paperSettings(typeof o.paperConfig === 'string' ? loadPaperConfig(o.paperConfig) : parsePaperConfig(o.paperConfig ?? {}, 'paperConfig'))
-      : null;
-  const data = await openData(o.data);
+/** UTC date (YYYY-MM-DD) of a ns time. */
+function isoDate(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+}
+
+/** Starts the replay server from validated options (parseReplayOptions); `ticktape replay` starts here. */
+export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logger | undefined, naming: OptionNaming): Promise<ReplayServerHandle> {
+  // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
+  const src = await openDataArg(opts.source, { fromDate: opts.fromNs === null ? undefined : isoDate(opts.fromNs), toDate: opts.toNs === null ? undefined : isoDate(opts.toNs) });
   let server;
   try {
-    server = await startReplay(
-      {
-        dataDir: data.dir,
-        port: port ?? REPLAY_DEFAULTS.port,
-        mqttPort,
-        tls,
-        host: o.host ?? REPLAY_DEFAULTS.host,
-        speed,
-        fromNs: fromNs ?? null,
-        toNs: toNs ?? null,
-        loop: o.loop === true,
-        graceMs: nonNegInt('graceMs', o.graceMs) ?? REPLAY_DEFAULTS.graceMs,
-        continueOnGaps: o.continueOnGaps === true,
-        maxConnections: nonNegInt('maxConnections', o.maxConnections) ?? REPLAY_DEFAULTS.maxConnections,
-        maxSubscriptionsPerConnection: nonNegInt('maxSubscriptions', o.maxSubscriptions) ?? REPLAY_DEFAULTS.maxSubscriptionsPerConnection,
-        maxBufferedBytes: nonNegInt('maxBufferedBytes', o.maxBufferedBytes) ?? REPLAY_DEFAULTS.maxBufferedBytes,
-        sessionKeepMs: nonNegInt('sessionKeepMs', o.sessionKeepMs) ?? REPLAY_DEFAULTS.sessionKeepMs,
-        paper,
-        paperOut: o.paperOut ?? REPLAY_DEFAULTS.paperOut,
-        controlToken: o.controlToken || null,
-      },
-      o.logger,
-    );
+    server = await startReplay({ ...opts, dataDir: src.dir }, logger);
   } catch (err) {
-    data.close();
+    src.close();
     throw err;
   }
-  if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
-    // A typo in data or an empty folder would otherwise serve silence to every client.
+  try {
+    if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
+      // A typo in data or an empty folder would otherwise serve silence to every client.
+      const data = optionName('data', naming);
+      throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${opts.source.data}: point ${data} at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+    }
+    for (const w of checkReplayRange(server.catalog, opts.fromNs, opts.toNs, naming)) logger?.warn(w);
+  } catch (err) {
     await server.close();
-    data.close();
-    throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${data.dir}: point data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
+    src.close();
+    throw err;
   }
   const s = server;
   return {
     port: s.port,
+    mqttPort: s.host.tcpPort('coinsuper'),
+    paper: s.paper !== null,
     urls: urlsOf(s.host.endpoints()),
     url: (exchange, endpoint) => s.url(exchange, endpoint),
+    endpoints: () => s.host.endpoints().map((e) => ({ exchange: e.exchange, endpoint: e.endpoint, url: e.url, alias: e.alias })),
     streams: () => Object.fromEntries(Object.entries(s.catalog).map(([ex, c]) => [ex, [...c.streams.keys()]])),
     stats: () => s.stats.toJSON(),
     close: async () => {
       await s.close();
-      data.close();
+      src.close();
     },
   };
 }

@@ -18,7 +18,8 @@ function fail(ctx: Ctx, message: string, code?: ErrorCode): typeof z.NEVER {
   return z.NEVER;
 }
 
-function shown(v: unknown): string {
+/** A value as an error message shows it: the same whether a command line gave "250" or code gave 250. */
+export function shown(v: unknown): string {
   if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return v;
   return typeof v === 'string' ? `"${v}"` : typeof v === 'bigint' ? `${v}n` : String(v);
 }

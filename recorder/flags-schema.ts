@@ -4,7 +4,7 @@
  * as `seal: { intervalMs: 0 }` is. A library `startRecorder` takes the same names.
  */
 import { z } from 'zod';
-import { boolField, intField, listField, portField, textField } from '../core/option-fields.js';
+import { boolField, intField, listField, portField, shown, textField } from '../core/option-fields.js';
 import { parseOptions, type OptionNaming } from '../core/parse-options.js';
 import { MAX_SIM_RATE } from '../simulator/pacer.js';
 import { MAX_FSYNC_INTERVAL_MS, MAX_SEAL_INTERVAL_MS, MAX_STAGGER_MS, MIN_SEAL_INTERVAL_MS } from './config-schema.js';
@@ -15,7 +15,7 @@ const rateField = () =>
     if (v === 'max') return 'max';
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n) || n <= 0 || n > MAX_SIM_RATE) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be the simulator's steps per second, above 0 and at most ${MAX_SIM_RATE}, or "max", got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be the simulator's steps per second, above 0 and at most ${MAX_SIM_RATE}, or "max", got ${shown(v)}` });
       return z.NEVER;
     }
     return n;

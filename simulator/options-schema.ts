@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { TicktapeError } from '../core/errors.js';
-import { boolField, intField, listField, numberField, portField, textField } from '../core/option-fields.js';
+import { boolField, intField, listField, shown, numberField, portField, textField } from '../core/option-fields.js';
 import { mqttPortField, resolveMqttPort } from '../core/mqtt-port.js';
 import { parseOptions, type OptionNaming } from '../core/parse-options.js';
 import { readTlsFiles } from '../core/tls-files.js';
@@ -26,7 +26,7 @@ const rateField = () =>
     if (v === 'max') return 'max';
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n) || n <= 0 || n > MAX_SIM_RATE) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a number of steps per second above 0 and at most ${MAX_SIM_RATE}, or "max" (as fast as clients read), got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a number of steps per second above 0 and at most ${MAX_SIM_RATE}, or "max" (as fast as clients read), got ${shown(v)}` });
       return z.NEVER;
     }
     return n;

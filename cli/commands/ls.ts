@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { inventory, type Inventory } from '../../store/duck/inventory.js';
 import { formatTable } from '../../store/duck/format-result.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
-import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+import { addStoreOptions, DATA_HELP } from '../data-source.js';
+import { openDataArg } from '../../store/open-data-arg.js';
 import { summarizeInstances } from '../../store/remote/verify-remote.js';
 
 function iso(ns: bigint | null): string {

@@ -11,7 +11,8 @@ import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
 import { openAnalysis } from '../../analysis/open.js';
 import { withHoldingsHint } from '../../analysis/filter.js';
 import { parseQueryOptions, QUERY_FORMATS, type QueryFormat } from '../../analysis/options-schema.js';
-import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+import { addStoreOptions, DATA_HELP } from '../data-source.js';
+import { openDataArg } from '../../store/open-data-arg.js';
 
 export { QUERY_FORMATS, type QueryFormat };
 

@@ -1,24 +1,18 @@
 /**
  * `ticktape replay`: recorded data over the native protocols until SIGINT/SIGTERM. The flags are
- * replay/options-schema.ts's options (validated there, so the library takes the same ones).
+ * replay/options-schema.ts's options (validated there, so the library takes the same ones); the
+ * server is the library's `startReplayServer` (api/replay-server.ts), started with flag names in its messages.
  */
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
-import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
-import { TicktapeError } from '../../core/errors.js';
+import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { createLogger } from '../../core/log.js';
 import { untilSignal } from '../../core/run-until-signal.js';
 import { REPLAY_DEFAULTS } from '../../replay/options.js';
 import { MAX_GRACE_MS, MIN_MAX_BUFFERED_BYTES, parseReplayOptions } from '../../replay/options-schema.js';
-import { checkReplayRange } from '../../replay/range-check.js';
-import { startReplay } from '../../replay/server.js';
+import { launchReplayServer } from '../../api/replay-server.js';
 import { CONTROL_TOKEN_ENV } from '../../core/control-guard.js';
 import { exposureWarning, withDefault } from '../options.js';
-
-/** UTC date (YYYY-MM-DD) of a ns time. */
-function isoDate(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
-}
 
 /** A stop that takes longer than this (a client that never lets go) ends the process with exit 1. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -80,36 +74,16 @@ SIGINT/SIGTERM stop it (exit 0; 1 when the stop fails).`,
       const exposed = exposureWarning('the replay server (with its control API)', opts.host);
       if (exposed) log.warn(exposed);
       const signals = untilSignal({ log, stopTimeoutMs: STOP_TIMEOUT_MS });
-      // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
-      const src = await openDataArg(opts.source, { fromDate: opts.fromNs === null ? undefined : isoDate(opts.fromNs), toDate: opts.toNs === null ? undefined : isoDate(opts.toNs) });
-      let server;
-      try {
-        server = await startReplay({ ...opts, dataDir: src.dir }, log);
-      } catch (err) {
-        src.close();
-        throw err;
-      }
-      try {
-        if (Object.values(server.catalog).every((c) => c.streams.size === 0)) {
-          // A typo in --data or an empty folder would otherwise serve silence to every client.
-          throw new TicktapeError('TT_NO_DATA', `No recorded frames in ${opts.source.data}: point --data at a folder \`ticktape record\` wrote (check it with \`ticktape ls --data DIR\`).`);
-        }
-        for (const w of checkReplayRange(server.catalog, opts.fromNs, opts.toNs, 'flag')) log.warn(w);
-      } catch (err) {
-        await server.close();
-        src.close();
-        throw err;
-      }
-      const lines = server.host.endpoints().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${r.url}`);
-      const streams = Object.entries(server.catalog).map(([ex, c]) => `${ex}: ${c.streams.size} streams`).join(', ');
+      const server = await launchReplayServer(opts, log, 'flag');
+      const lines = server.endpoints().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${r.url}`);
+      const streams = Object.entries(server.streams()).map(([ex, keys]) => `${ex}: ${keys?.length ?? 0} streams`).join(', ');
       const paperLine = server.paper ? `paper trading on: POST http://${opts.host}:${server.port}/paper/orders, Coinstore REST http://${opts.host}:${server.port}/coinstore/api, results in ${opts.paperOut}/<session>/\n` : '';
-      const mqtt = server.host.tcpPort('coinsuper');
+      const mqtt = server.mqttPort;
       process.stdout.write(`ticktape replay listening on ${opts.host}:${server.port}${mqtt === null ? '' : `, MQTT over TCP on ${mqtt}`} (${streams})\n${lines.join('\n')}\n${paperLine}`);
       log.info({ port: server.port, speed: opts.speed }, 'replay server started');
       await signals.run(async () => {
-        log.info({ stats: server.stats.toJSON() }, 'replay server stopping');
+        log.info({ stats: server.stats() }, 'replay server stopping');
         await server.close();
-        src.close();
       });
     });
 }

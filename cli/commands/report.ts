@@ -7,7 +7,8 @@ import { parseReportOptions } from '../../analysis/options-schema.js';
 import { writePaperReport, writeReport } from '../../analysis/report/index.js';
 import { readPaperManifest } from '../../analysis/report/paper-queries.js';
 import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
-import { addStoreOptions, DATA_HELP, openDataArg } from '../data-source.js';
+import { addStoreOptions, DATA_HELP } from '../data-source.js';
+import { openDataArg } from '../../store/open-data-arg.js';
 
 export function registerReport(program: Command): void {
   addStoreOptions(program.command('report'))

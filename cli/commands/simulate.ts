@@ -1,7 +1,8 @@
 /**
  * `ticktape simulate`: every exchange's native server on one port over a synthetic market. Prints
  * the URL table to stdout, logs to stderr, runs until SIGINT/SIGTERM (exit 0; 1 when the stop
- * fails). The flags are simulator/options-schema.ts's options, validated there.
+ * fails). The flags are simulator/options-schema.ts's options, validated there; the server is the
+ * library's `startSimulator` (api/simulator.ts), started with flag names in its messages.
  */
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log.js';
@@ -10,7 +11,8 @@ import { EXCHANGES } from '../../exchanges/registry.js';
 import { FAST_FEED_THROTTLE } from '../../simulator/feed.js';
 import { DEFAULT_SYMBOLS } from '../../simulator/instruments.js';
 import { MAX_SIM_RATE, parseSimulatorOptions } from '../../simulator/options-schema.js';
-import { DEFAULT_SIM_HOST, DEFAULT_SIM_PORT, DEFAULT_SIM_RATE, startSimulator, type Simulator } from '../../simulator/server.js';
+import { DEFAULT_SIM_HOST, DEFAULT_SIM_PORT, DEFAULT_SIM_RATE } from '../../simulator/server.js';
+import { launchSimulator, type SimulatorHandle } from '../../api/simulator.js';
 import { exposureWarning, withDefault } from '../options.js';
 
 /** A stop that takes longer than this ends the process with exit 1. */
@@ -21,7 +23,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** The URL table printed at start: one line per endpoint URL (WebSocket paths and TCP listeners), with the credential fields it accepts. */
-export function urlTable(sim: Simulator): string {
+function urlTable(sim: Pick<SimulatorHandle, 'endpoints'>): string {
   const rows = sim.endpoints().map((r) => {
     const demo = Object.keys(EXCHANGES[r.exchange].demoCredentials ?? {});
     return [r.exchange, r.endpoint, r.url, demo.length ? `demo ${demo.join(', ')} accepted` : '-'];
@@ -76,8 +78,8 @@ Examples:
       const exposed = exposureWarning('the simulator', opts.host ?? DEFAULT_SIM_HOST);
       if (exposed) log.warn(exposed);
       const signals = untilSignal({ log, stopTimeoutMs: STOP_TIMEOUT_MS });
-      const sim = await startSimulator({ ...opts, logger: log });
-      const symbols = sim.market.instruments.map((i) => `${i.base}-${i.quote}`).join(', ');
+      const sim = await launchSimulator(opts, log, 'flag');
+      const symbols = sim.symbols.join(', ');
       const mqtt = sim.mqttPort === null ? '' : `, MQTT over TCP on ${sim.mqttPort}`;
       process.stdout.write(`ticktape simulator on port ${sim.port}${mqtt} (seed ${opts.seed}, ${opts.rate} steps/s, symbols ${symbols})\n${urlTable(sim)}\n`);
       await signals.run(async () => {

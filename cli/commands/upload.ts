@@ -6,7 +6,7 @@ import { openRemoteStore } from '../../store/remote/s3-client.js';
 import { describeStore, resolveStoreConfig } from '../../store/remote/store-config.js';
 import { uploadBacklog, uploadStore } from '../../store/remote/uploader.js';
 import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
-import { storeSectionOf } from '../data-source.js';
+import { storeSectionOf } from '../../store/open-data-arg.js';
 
 export function registerUpload(program: Command): void {
   program

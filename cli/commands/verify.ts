@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { EXIT } from '../../core/errors.js';
 import { verifyStore } from '../../store/seal/verify-store.js';
 import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
-import { addStoreOptions, DATA_HELP, storeSectionOf } from '../data-source.js';
+import { addStoreOptions, DATA_HELP } from '../data-source.js';
+import { storeSectionOf } from '../../store/open-data-arg.js';
 import { verifyRemoteStore, type RemoteVerifyReport } from '../../store/remote/verify-remote.js';
 import { isStoreUrl } from '../../store/remote/store-url.js';
 

@@ -1,0 +1,40 @@
+/**
+ * Opens a `data` argument for reading, for the CLI and the library alike: a local folder, or
+ * `s3://bucket/prefix` read through the local cache (store/remote). `cacheGb` bounds the cache;
+ * `config` names a file whose `store` section gives the endpoint and region when the AWS_*
+ * environment does not.
+ */
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { TicktapeError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { openRemoteDataSource, type DataSource } from './remote/data-source.js';
+import type { DayFilter } from './remote/read-cache.js';
+import { storeConfigSchema, type StoreConfigFile } from './remote/store-config.js';
+import { isStoreUrl } from './remote/store-url.js';
+import { DEFAULT_DATA_DIR, existingDataFolder } from './open-data.js';
+
+/** The `store` section of a config file (validated; other sections are the recorder's business). */
+export function storeSectionOf(file: string | undefined): Partial<StoreConfigFile> | undefined {
+  if (!file) return undefined;
+  let doc: unknown;
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    doc = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new TicktapeError('TT_CONFIG_UNREADABLE', `Config file ${file} cannot be read: ${(err as Error).message}`, { file });
+  }
+  const store = (doc as { store?: unknown } | null)?.store;
+  if (store === undefined) return undefined;
+  const r = storeConfigSchema.partial().safeParse(store);
+  if (!r.success) throw new TicktapeError('TT_CONFIG_INVALID', `Invalid store section in ${file}: ${r.error.issues.map((i) => `store.${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
+  return r.data;
+}
+
+/** Opens `--data` for reading; close() when done. */
+export async function openDataArg(o: { data?: unknown; cacheGb?: unknown; config?: unknown }, filter?: DayFilter): Promise<DataSource> {
+  const data = String(o.data ?? DEFAULT_DATA_DIR);
+  if (!isStoreUrl(data)) return { dir: existingDataFolder(data), close: () => {} };
+  const log = createLogger('store');
+  return openRemoteDataSource(data, { cacheGb: o.cacheGb as number | undefined, storeConfig: storeSectionOf(o.config as string | undefined), filter, log });
+}

@@ -1,0 +1,113 @@
+/**
+ * What the CLI does, the library does: a wrong option given to `startSimulator`,
+ * `startReplayServer` or `startRecorder` fails with the TicktapeError code and the bound the
+ * command gives for its flag (the built CLI in a child process), named the caller's way (`graceMs`
+ * from code, `--grace-ms` on the command line). Options the command has reach the server too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isTicktapeError } from '../../core/errors.js';
+import { optionName } from '../../core/parse-options.js';
+import { startRecorder, startReplayServer, startSimulator } from '../../api/index.js';
+import { removeTmpDirs, runCli, tmpDir } from '../hardening/helpers.js';
+
+afterAll(removeTmpDirs);
+
+async function apiError(start: () => Promise<{ close(): Promise<void> }>): Promise<{ code: string; message: string }> {
+  let handle: { close(): Promise<void> } | undefined;
+  try {
+    handle = await start();
+  } catch (err) {
+    if (isTicktapeError(err)) return { code: err.code, message: err.message };
+    throw err;
+  }
+  await handle.close();
+  throw new Error('the library accepted the option');
+}
+
+/** `ticktape: <message> [TT_CODE]` → code and message. */
+async function cliError(args: string[]): Promise<{ code: string; message: string; exit: number | null }> {
+  const r = await runCli(args, { timeoutMs: 60_000 });
+  const m = /ticktape: (.*) \[(TT_[A-Z_]+)\]/.exec(r.stderr);
+  if (!m) throw new Error(`no ticktape error from ${args.join(' ')} (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return { code: m[2], message: m[1], exit: r.code };
+}
+
+/** The message with the option's name taken out, so the CLI's and the library's compare. */
+function bound(message: string, key: string, naming: 'flag' | 'option'): string {
+  const name = optionName(key, naming);
+  return (message.startsWith(name) ? `<option>${message.slice(name.length)}` : message).replace(/\.$/, '');
+}
+
+const data = tmpDir('tt-parity-');
+fs.mkdirSync(path.join(data, 'journal'), { recursive: true });
+
+type Case = { key: string; value: unknown; flagValue?: string };
+
+const simulatorCases: Case[] = [
+  { key: 'rate', value: 0 },
+  { key: 'faultMalformedRate', value: 1.5 },
+  { key: 'faultIdleCloseS', value: 0 },
+  { key: 'bookThrottleMs', value: 60_001 },
+  { key: 'port', value: 70_000 },
+];
+
+const replayCases: Case[] = [
+  { key: 'graceMs', value: 60_001 },
+  { key: 'maxConnections', value: 0 },
+  { key: 'maxBufferedBytes', value: 10 },
+  { key: 'speed', value: -2 },
+  { key: 'auth', value: 'loose' },
+  { key: 'from', value: 'yesterday-ish' },
+];
+
+const recorderCases: Case[] = [
+  { key: 'sealIntervalMs', value: 0 },
+  { key: 'staggerMs', value: -1 },
+];
+
+describe('startSimulator checks its options as ticktape simulate checks its flags', () => {
+  for (const c of simulatorCases) {
+    it(`${c.key} = ${JSON.stringify(c.value)}`, async () => {
+      const lib = await apiError(() => startSimulator({ port: 0, mqttPort: 'off', [c.key]: c.value }));
+      const cli = await cliError(['simulate', '--mqtt-port', 'off', ...(c.key === 'port' ? [] : ['--port', '0']), `${optionName(c.key, 'flag')}=${c.flagValue ?? String(c.value)}`]);
+      expect(lib.code).toBe(cli.code);
+      expect(lib.message).toContain(c.key);
+      expect(lib.message).not.toContain(optionName(c.key, 'flag'));
+      expect(bound(lib.message, c.key, 'option')).toBe(bound(cli.message, c.key, 'flag'));
+    });
+  }
+});
+
+describe('startReplayServer checks its options as ticktape replay checks its flags', () => {
+  for (const c of replayCases) {
+    it(`${c.key} = ${JSON.stringify(c.value)}`, async () => {
+      const lib = await apiError(() => startReplayServer({ data, port: 0, [c.key]: c.value }));
+      const cli = await cliError(['replay', '--data', data, '--port', '0', `${optionName(c.key, 'flag')}=${c.flagValue ?? String(c.value)}`]);
+      expect(lib.code).toBe(cli.code);
+      expect(lib.message).toContain(c.key);
+      expect(bound(lib.message, c.key, 'option')).toBe(bound(cli.message, c.key, 'flag'));
+    });
+  }
+
+  it('an empty data folder is TT_NO_DATA from both, naming data the caller’s way', async () => {
+    const lib = await apiError(() => startReplayServer({ data, port: 0 }));
+    const cli = await cliError(['replay', '--data', data, '--port', '0']);
+    expect(lib.code).toBe('TT_NO_DATA');
+    expect(cli.code).toBe('TT_NO_DATA');
+    expect(lib.message).toContain('point data at');
+    expect(cli.message).toContain('point --data at');
+  });
+});
+
+describe('startRecorder checks its options as ticktape record checks its flags', () => {
+  for (const c of recorderCases) {
+    it(`${c.key} = ${JSON.stringify(c.value)}`, async () => {
+      const lib = await apiError(() => startRecorder({ simulate: true, data, [c.key]: c.value }));
+      const cli = await cliError(['record', '--simulate', '--data', data, `${optionName(c.key, 'flag')}=${c.flagValue ?? String(c.value)}`]);
+      expect(lib.code).toBe(cli.code);
+      expect(bound(lib.message, c.key, 'option')).toBe(bound(cli.message, c.key, 'flag'));
+    });
+  }
+});
