@@ -9,6 +9,7 @@ export {
   replayNormalized,
   NORMALIZED_TYPES,
   type ReplayNormalizedOptions,
+  type ReplayNormalizedItem,
   type NormalizedMessage,
   type NormalizedType,
   type Trade,

@@ -3,12 +3,17 @@
  * tickers — from the normalized tables, merged in recorded order (recv_ns, conn_id, seq) across
  * exchanges and tables. Nothing is parsed from JSON on this path: the values were extracted once,
  * when the data was sealed (unsealed journals are normalized on the fly), and come straight out
- * of typed columns (store/reader/read-normalized.ts).
+ * of typed columns (store/reader/read-normalized.ts). Every hole in the recording of the selected
+ * exchanges comes as a typed `GapEvent` (`type: 'gap'`) where it happened, as `replay()` gives it:
+ * the gap records are read from raw (events only) and merged in by the same order.
  */
 import { TicktapeError } from '../core/errors.js';
+import { symbolKey } from '../core/symbols.js';
 import { openData, type DataLocation } from '../store/open-data.js';
+import { readRecords } from '../store/reader/index.js';
 import { readNormalized, type BookMessage, type KlineMessage, type NormalizedKind, type TickerMessage, type TradeMessage } from '../store/reader/read-normalized.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
+import { gapEventOf, type GapEvent } from './frame.js';
 
 export type { BookLevel } from '../store/reader/read-normalized.js';
 
@@ -23,6 +28,9 @@ export type Ticker = TickerMessage;
 /** What `replayNormalized()` yields; `type` tells which. */
 export type NormalizedMessage = Trade | BookUpdate | Kline | Ticker;
 
+/** What `replayNormalized()` yields: a message, or a hole in the recording (`type: 'gap'`). */
+export type ReplayNormalizedItem = NormalizedMessage | GapEvent;
+
 /** The message types `replayNormalized()` can select. */
 export type NormalizedType = NormalizedMessage['type'];
 export const NORMALIZED_TYPES: readonly NormalizedType[] = ['trade', 'book_snapshot', 'book_change', 'kline', 'ticker'];
@@ -30,13 +38,13 @@ export const NORMALIZED_TYPES: readonly NormalizedType[] = ['trade', 'book_snaps
 export interface ReplayNormalizedOptions extends TimeRange {
   /** The data folder `ticktape record` wrote (a path or a `file:` URL). */
   data: DataLocation;
-  /** Only these exchanges (default: all). */
+  /** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
   exchanges?: readonly string[];
-  /** Only these symbols, however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
+  /** Only these symbols (gaps: those of streams naming one of them, and of whole connections), however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
   symbols?: readonly string[];
-  /** Only these canonical stream keys (e.g. to pick one book depth). */
+  /** Only these canonical stream keys (e.g. to pick one book depth); gaps of other streams are left out, those of a whole connection still come. */
   streams?: readonly string[];
-  /** Message types (default: all of NORMALIZED_TYPES). */
+  /** Message types (default: all of NORMALIZED_TYPES); gap events come whatever this says. */
   kinds?: readonly NormalizedType[];
   /** Read unsealed journals too, normalized on the fly (default true). */
   includeJournal?: boolean;
@@ -54,8 +62,45 @@ function typesOf(kinds: readonly NormalizedType[] | undefined): Set<NormalizedTy
   return new Set(kinds);
 }
 
+type Item = ReplayNormalizedItem;
+
+/** (recv_ns, conn_id, seq) order. */
+function before(a: Item, b: Item): boolean {
+  if (a.recvNs !== b.recvNs) return a.recvNs < b.recvNs;
+  if (a.connId !== b.connId) return a.connId < b.connId;
+  return a.seq < b.seq;
+}
+
+/** Two ordered streams of batches as one ordered stream of items. */
+async function* mergeOrdered(a: AsyncIterator<readonly Item[]>, b: AsyncIterator<readonly Item[]>): AsyncGenerator<Item> {
+  let ba: readonly Item[] | null = null;
+  let bb: readonly Item[] | null = null;
+  let ia = 0;
+  let ib = 0;
+  const next = async (it: AsyncIterator<readonly Item[]>): Promise<readonly Item[] | null> => {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return null;
+      if (r.value.length) return r.value;
+    }
+  };
+  ba = await next(a);
+  bb = await next(b);
+  while (ba && bb) {
+    if (before(bb[ib], ba[ia])) {
+      yield bb[ib++];
+      if (ib === bb.length) ((bb = await next(b)), (ib = 0));
+    } else {
+      yield ba[ia++];
+      if (ia === ba.length) ((ba = await next(a)), (ia = 0));
+    }
+  }
+  for (; ba; ba = await next(a), ia = 0) while (ia < ba.length) yield ba[ia++];
+  for (; bb; bb = await next(b), ib = 0) while (ib < bb.length) yield bb[ib++];
+}
+
 /**
- * Typed messages in recorded order. Options are checked when it is called; the data is opened
+ * Typed messages and gap events in recorded order. Options are checked when it is called; the data is opened
  * when iteration starts and closed when it ends or the loop breaks.
  *
  * @example
@@ -63,7 +108,7 @@ function typesOf(kinds: readonly NormalizedType[] | undefined): Set<NormalizedTy
  *   if (m.type === 'trade') console.log(m.exchange, m.price, m.amount, m.side);
  * }
  */
-export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterable<NormalizedMessage> {
+export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterable<ReplayNormalizedItem> {
   const exchanges = exchangeFilter(options.exchanges);
   const symbols = stringList('symbols', options.symbols);
   const streams = stringList('streams', options.streams);
@@ -75,18 +120,50 @@ export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterabl
   return {
     async *[Symbol.asyncIterator]() {
       const data = await openData(options.data);
-      try {
+      const streamSet = streams ? new Set(streams) : null;
+      // A stream key names its instrument (`btcusdt@trade`, `API_MARKETDEPTH:BTCUSDT:5`, `.../BTC/USDT`).
+      const symbolKeys = symbols ? symbols.map(symbolKey) : null;
+      async function* messages(): AsyncGenerator<Item[]> {
         for await (const batch of readNormalized({ dataDir: data.dir, kinds, exchanges, symbols, streams, fromNs, toNs, includeJournal: options.includeJournal })) {
+          const out: Item[] = [];
           for (const m of batch) {
             if (m.type === 'book') {
               if (m.isSnapshot ? !snapshots : !changes) continue;
               // The reader's book message, retyped in place (no copy on the hot path).
               (m as unknown as BookUpdate).type = m.isSnapshot ? 'book_snapshot' : 'book_change';
-              yield m as unknown as BookUpdate;
-            } else yield m;
+              out.push(m as unknown as BookUpdate);
+            } else out.push(m);
           }
+          yield out;
         }
+      }
+      async function* gaps(): AsyncGenerator<Item[]> {
+        // '' holds what concerns a whole recorder instance (journal loss) or a whole connection.
+        const batches = readRecords({
+          dataDir: data.dir,
+          exchanges: exchanges ? [...exchanges, ''] : undefined,
+          streams: streams ? [...streams, ''] : undefined,
+          directions: ['event'],
+          fromNs,
+          toNs,
+          includeJournal: options.includeJournal,
+        });
+        for await (const batch of batches) {
+          const out: Item[] = [];
+          for (const r of batch) {
+            if (r.kind !== 'gap') continue;
+            if (r.stream !== '' && ((streamSet && !streamSet.has(r.stream)) || (symbolKeys && !symbolKeys.some((k) => symbolKey(r.stream).includes(k))))) continue;
+            out.push(gapEventOf(r));
+          }
+          yield out;
+        }
+      }
+      const a = messages();
+      const b = gaps();
+      try {
+        yield* mergeOrdered(a, b);
       } finally {
+        await Promise.all([a.return(undefined), b.return(undefined)]);
         data.close();
       }
     },

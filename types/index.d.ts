@@ -227,25 +227,27 @@ export type Kline = KlineMessage;
 export type Ticker = TickerMessage;
 /** What `replayNormalized()` yields; `type` tells which. */
 export type NormalizedMessage = Trade | BookUpdate | Kline | Ticker;
+/** What `replayNormalized()` yields: a message, or a hole in the recording (`type: 'gap'`). */
+export type ReplayNormalizedItem = NormalizedMessage | GapEvent;
 /** The message types `replayNormalized()` can select. */
 export type NormalizedType = NormalizedMessage["type"];
 export declare const NORMALIZED_TYPES: readonly NormalizedType[];
 export interface ReplayNormalizedOptions extends TimeRange {
 	/** The data folder `ticktape record` wrote (a path or a `file:` URL). */
 	data: DataLocation;
-	/** Only these exchanges (default: all). */
+	/** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
 	exchanges?: readonly string[];
-	/** Only these symbols, however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
+	/** Only these symbols (gaps: those of streams naming one of them, and of whole connections), however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
 	symbols?: readonly string[];
-	/** Only these canonical stream keys (e.g. to pick one book depth). */
+	/** Only these canonical stream keys (e.g. to pick one book depth); gaps of other streams are left out, those of a whole connection still come. */
 	streams?: readonly string[];
-	/** Message types (default: all of NORMALIZED_TYPES). */
+	/** Message types (default: all of NORMALIZED_TYPES); gap events come whatever this says. */
 	kinds?: readonly NormalizedType[];
 	/** Read unsealed journals too, normalized on the fly (default true). */
 	includeJournal?: boolean;
 }
 /**
- * Typed messages in recorded order. Options are checked when it is called; the data is opened
+ * Typed messages and gap events in recorded order. Options are checked when it is called; the data is opened
  * when iteration starts and closed when it ends or the loop breaks.
  *
  * @example
@@ -253,7 +255,7 @@ export interface ReplayNormalizedOptions extends TimeRange {
  *   if (m.type === 'trade') console.log(m.exchange, m.price, m.amount, m.side);
  * }
  */
-export declare function replayNormalized(options: ReplayNormalizedOptions): AsyncIterable<NormalizedMessage>;
+export declare function replayNormalized(options: ReplayNormalizedOptions): AsyncIterable<ReplayNormalizedItem>;
 /** Which book `OrderBook.bookAt()` builds. */
 export interface BookSource {
 	data: DataLocation;
@@ -693,7 +695,13 @@ export interface SimulatorStats {
 }
 /** exchange → endpoint name → URL, e.g. `urls.coinstore.ws`, `urls.coinsuper.mqtt`. */
 export type EndpointUrls = Partial<Record<ExchangeId, Record<string, string>>>;
-/** `ticktape simulate`'s flags, camel-cased. */
+interface EndpointUrl {
+	exchange: ExchangeId;
+	endpoint: string;
+	url: string;
+	alias: boolean;
+}
+/** `ticktape simulate`'s flags, camel-cased; each is checked as the command checks its flag. */
 export interface SimulatorOptions {
 	/** Port, 0 for any free port (default 9001). */
 	port?: number;
@@ -707,7 +715,7 @@ export interface SimulatorOptions {
 	tlsKey?: string;
 	/** Seed of the market: same seed, same market (default 1). */
 	seed?: number;
-	/** Market steps per second (each step moves every symbol once), or 'max' to go as fast as clients read (default 200). */
+	/** Market steps per second, above 0 (each step moves every symbol once), or 'max' to go as fast as clients read (default 200). */
 	rate?: number | "max";
 	/** Symbols as BASE-QUOTE (default BTC-USDT, ETH-USDT, …). */
 	symbols?: readonly string[];
@@ -719,31 +727,52 @@ export interface SimulatorOptions {
 	fastPushes?: boolean;
 	/** The demo account trades by itself now and then (default true). */
 	autoTrade?: boolean;
-	/** Extra credentials, `<exchange>:field=value,field=value` each. */
+	/** Extra credentials, `<exchange>:field=value,field=value` each (besides TICKTAPE_<EXCHANGE>_<FIELD> from the environment). */
 	credential?: readonly string[];
+	/** Terminate each connection (no close frame) after this many frames. */
 	faultDropEvery?: number;
+	/** Terminate each connection (no close frame) after this many seconds. */
 	faultDropEveryS?: number;
+	/** Replace this fraction (0..1) of data frames with malformed bytes. */
 	faultMalformedRate?: number;
+	/** Hold every outgoing frame back this long, ms. */
 	faultDelayMs?: number;
+	/** Stop reading clients' messages once they are connected. */
 	faultStopReading?: boolean;
+	/** Close each connection with 1000 after this many seconds. */
 	faultLifetimeS?: number;
+	/** Close clients that show no sign of life (in their exchange's terms) for this many seconds. */
+	faultIdleCloseS?: number;
+	/** Stop delivering streams of this kind (trade, book, ...) or key, socket kept open. */
 	faultStall?: string;
+	/** ...after this many items (default 0). */
 	faultStallAfter?: number;
 	logger?: Logger;
 }
 export interface SimulatorHandle {
 	readonly port: number;
+	/** Port of Coinsuper's MQTT-over-TCP listener, or null when off. */
+	readonly mqttPort: number | null;
+	/** The symbols simulated, BASE-QUOTE. */
+	readonly symbols: readonly string[];
 	/** exchange → endpoint → URL. */
 	readonly urls: EndpointUrls;
 	url(exchange: ExchangeId, endpoint: string): string;
+	/** Every URL served, aliases (such as Coinsuper's `/mqtt`) included. */
+	endpoints(): EndpointUrl[];
 	stats(): SimulatorStats;
 	close(): Promise<void>;
 }
 export declare function startSimulator(options?: SimulatorOptions): Promise<SimulatorHandle>;
 type Speed = number | "max";
-/** `ticktape replay`'s flags, camel-cased. */
+/** `ticktape replay`'s flags, camel-cased; each is checked as the command checks its flag. */
 export interface ReplayServerOptions {
+	/** The data folder (or a `file:` URL), or `s3://bucket/prefix` read through the local cache. */
 	data: DataLocation;
+	/** With s3:// data: bound of the local cache, GB. */
+	cacheGb?: number;
+	/** With s3:// data: a config file whose `store` section gives endpoint, region and forcePathStyle. */
+	config?: string;
 	/** Port, 0 for any free port (default 8001). */
 	port?: number;
 	/** Address to bind (default 127.0.0.1). */
@@ -756,29 +785,37 @@ export interface ReplayServerOptions {
 	tlsKey?: string;
 	/** 1 real time, N times faster, or 'max' as fast as the client reads (default 1). */
 	speed?: Speed | string;
+	/** Start of the range (default: start of the recording); a range with no recorded frame is TT_NO_DATA. */
 	from?: TimeInput;
+	/** End of the range, exclusive (default: end of the recording). */
 	to?: TimeInput;
 	/** Start over at the end of the range instead of closing with 1000. */
 	loop?: boolean;
-	/** Wait after a session's first subscription before its clock starts, ms (default 250). */
+	/** Wait after a session's first subscription before its clock starts, ms (default 250, at most 60000). */
 	graceMs?: number;
 	/** Do not reproduce recorded disconnects and sequence gaps. */
 	continueOnGaps?: boolean;
+	/** Connection limit (default 256). */
 	maxConnections?: number;
-	/** Subscriptions per connection. */
+	/** Subscriptions per connection (default 256). */
 	maxSubscriptions?: number;
 	/** A paced client with more unsent bytes than this is closed with 1008. */
 	maxBufferedBytes?: number;
 	/** A named session keeps its clock this long after its last connection, ms. */
 	sessionKeepMs?: number;
+	/** How logins, signs and tokens are checked: 'any' (accepted unchecked, logged; the default) or 'strict' (like the simulator). */
+	auth?: "any" | "strict";
+	/** Credentials `auth: 'strict'` accepts besides the demo ones, `<exchange>:field=value,field=value` each. */
+	credential?: readonly string[];
 	/** Paper trading: every session gets an account whose orders fill against the recorded market (`--paper`). */
 	paper?: boolean;
 	/** Paper trading settings (`--paper-config`): a YAML or JSON file, or the document itself (as deploy/paper.sample.yaml), checked the same way; implies `paper`. */
 	paperConfig?: string | Record<string, unknown>;
 	/** Where paper sessions write their results, one folder per session (`--paper-out`, default ./paper). */
 	paperOut?: string;
-	/** Bearer token the control API (/control/*) requires (`--control-token`); default none. */
+	/** Bearer token the control API (/control/*) requires (`--control-token`); default TICKTAPE_CONTROL_TOKEN, else none. */
 	controlToken?: string;
+	/** Gets the warnings (a range partly outside the recording) and the server's log. */
 	logger?: Logger;
 }
 export interface ReplayServerStats {
@@ -786,9 +823,15 @@ export interface ReplayServerStats {
 }
 export interface ReplayServerHandle {
 	readonly port: number;
+	/** Port of Coinsuper's MQTT-over-TCP listener, or null when off. */
+	readonly mqttPort: number | null;
+	/** Whether paper trading is on (orders fill against the recording). */
+	readonly paper: boolean;
 	/** exchange → endpoint → URL; the control API and /normalized are on the same port. */
 	readonly urls: EndpointUrls;
 	url(exchange: ExchangeId, endpoint: string): string;
+	/** Every URL served, aliases included. */
+	endpoints(): EndpointUrl[];
 	/** Recorded streams per exchange. */
 	streams(): Partial<Record<ExchangeId, string[]>>;
 	stats(): ReplayServerStats;
@@ -816,8 +859,8 @@ declare const exchangeConfigSchema: z.ZodObject<{
 	name: string;
 	channels: string[];
 	url?: string | undefined;
-	credentials?: Record<string, string> | undefined;
 	urls?: Record<string, string> | undefined;
+	credentials?: Record<string, string> | undefined;
 	baseUrl?: string | undefined;
 	rotateAfterMs?: number | undefined;
 	staleMs?: Record<string, number> | undefined;
@@ -825,8 +868,8 @@ declare const exchangeConfigSchema: z.ZodObject<{
 	name: string;
 	channels: string[];
 	url?: string | undefined;
-	credentials?: Record<string, string> | undefined;
 	urls?: Record<string, string> | undefined;
+	credentials?: Record<string, string> | undefined;
 	baseUrl?: string | undefined;
 	rotateAfterMs?: number | undefined;
 	staleMs?: Record<string, number> | undefined;

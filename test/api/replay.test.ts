@@ -136,8 +136,18 @@ describe('replayNormalized()', () => {
     );
     const snapshots = await store.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT DISTINCT conn_id, seq FROM book WHERE is_snapshot)`);
     store.close();
-    const got: NormalizedMessage[] = await all(replayNormalized({ data }));
+    const items = await all(replayNormalized({ data }));
+    const got = items.filter((m): m is NormalizedMessage => m.type !== 'gap');
     expect(got.length).toBe(Number(counts[0].n));
+    // every gap replay() gives, as a typed event, in its place in the order
+    const gaps = (await all(replay({ data }))).filter((x) => x.type === 'gap');
+    expect(gaps.length).toBe(3);
+    expect(items.filter((m) => m.type === 'gap')).toEqual(gaps);
+    for (let i = 1; i < items.length; i++) {
+      const a = items[i - 1];
+      const b = items[i];
+      expect(a.recvNs < b.recvNs || (a.recvNs === b.recvNs && (a.connId < b.connId || (a.connId === b.connId && a.seq <= b.seq)))).toBe(true);
+    }
     expect(new Set(got.map((m) => m.exchange))).toEqual(new Set(['coinstore', 'coinsuper', 'nexus']));
     for (let i = 1; i < got.length; i++) {
       const a = got[i - 1];
@@ -155,19 +165,28 @@ describe('replayNormalized()', () => {
     expect(spellings.size).toBeGreaterThan(1); // BTCUSDT and BTC/USDT, from different exchanges
     expect(results[0].length).toBeGreaterThan(0);
     for (const r of results) expect(r.map(keyOf)).toEqual(results[0].map(keyOf));
-    expect(await all(replayNormalized({ data, symbols: ['DOGE-EUR'] }))).toEqual([]);
+    // another symbol: no message, and of the gaps only those of a whole connection or recorder
+    const doge = await all(replayNormalized({ data, symbols: ['DOGE-EUR'] }));
+    expect(doge.map((m) => [m.type, m.stream])).toEqual([
+      ['gap', ''],
+      ['gap', ''],
+    ]);
+    const btcGaps = results[0].filter((m) => m.type === 'gap').map((m) => m.stream);
+    expect(btcGaps).toContain('btcusdt@trade');
   });
 
   it('selects kinds: book_change only, trades only', async () => {
     const changes = await all(replayNormalized({ data, kinds: ['book_change'] }));
     const snaps = await all(replayNormalized({ data, kinds: ['book_snapshot'] }));
     const books = await all(replayNormalized({ data, kinds: ['book_snapshot', 'book_change'] }));
-    expect(changes.every((m) => m.type === 'book_change')).toBe(true);
-    expect(snaps.every((m) => m.type === 'book_snapshot')).toBe(true);
-    expect(changes.length + snaps.length).toBe(books.length);
+    expect(changes.every((m) => m.type === 'book_change' || m.type === 'gap')).toBe(true);
+    expect(snaps.every((m) => m.type === 'book_snapshot' || m.type === 'gap')).toBe(true);
+    const messages = (xs: { type: string }[]) => xs.filter((m) => m.type !== 'gap').length;
+    expect(messages(changes) + messages(snaps)).toBe(messages(books));
+    expect(changes.filter((m) => m.type === 'gap').length).toBe(3);
     const trades = await all(replayNormalized({ data, kinds: ['trade'], exchanges: ['coinstore'] }));
     expect(trades.length).toBeGreaterThan(0);
-    expect(trades.every((m) => m.type === 'trade' && m.exchange === 'coinstore' && typeof m.price === 'number' && m.priceStr.length > 0)).toBe(true);
+    expect(trades.every((m) => (m.type === 'trade' && m.exchange === 'coinstore' && typeof m.price === 'number' && m.priceStr.length > 0) || (m.type === 'gap' && m.exchange !== 'nexus'))).toBe(true);
     expect(() => replayNormalized({ data, kinds: ['depth' as 'trade'] })).toThrow(expect.objectContaining({ code: 'TT_CONFIG_INVALID' }));
   });
 });
