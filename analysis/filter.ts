@@ -20,7 +20,7 @@ export interface MarketFilter {
   toNs: bigint | null;
 }
 
-export interface ExchangeHoldings {
+interface ExchangeHoldings {
   exchange: string;
   symbols: string[];
   firstNs: bigint | null;
@@ -28,7 +28,7 @@ export interface ExchangeHoldings {
 }
 
 /** Symbols listed per exchange in a hint; the rest are counted. */
-export const HINT_MAX_SYMBOLS = 12;
+const HINT_MAX_SYMBOLS = 12;
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -53,7 +53,7 @@ async function any(conn: DuckDBConnection, sql: string): Promise<boolean> {
 }
 
 /** What the data holds, per exchange: the instruments of its market rows (trades, book, klines, tickers) and the time range of its records. */
-export async function dataHoldings(conn: DuckDBConnection): Promise<ExchangeHoldings[]> {
+async function dataHoldings(conn: DuckDBConnection): Promise<ExchangeHoldings[]> {
   const range = await conn.runAndReadAll(`SELECT exchange, min(recv_ns), max(recv_ns) FROM raw GROUP BY exchange ORDER BY exchange`);
   const syms = await conn.runAndReadAll(`SELECT DISTINCT exchange, symbol FROM (${normalizedUnion('true', MARKET_TABLES)}) ORDER BY exchange, symbol`);
   const out = new Map<string, ExchangeHoldings>();
@@ -71,7 +71,7 @@ function iso(ns: bigint | null): string {
 }
 
 /** "coinstore: BTCUSDT, ETHUSDT, 2026-11-23T10:00:00.000Z to …; nexus: …" */
-export function holdingsText(h: ExchangeHoldings[]): string {
+function holdingsText(h: ExchangeHoldings[]): string {
   if (h.length === 0) return 'nothing: no records at all';
   return h
     .map((e) => {

@@ -7,8 +7,8 @@ import { openTape, type Tape } from '../store/duck/index.js';
 import { installAnalysisViews } from './views.js';
 
 /** How often the progress line is redrawn, and after how long a query first shows it. */
-export const PROGRESS_INTERVAL_MS = 200;
-export const PROGRESS_AFTER_MS = 500;
+const PROGRESS_INTERVAL_MS = 200;
+const PROGRESS_AFTER_MS = 500;
 
 export interface AnalysisTape extends Tape {
   /** Runs `fn`, showing DuckDB's progress on stderr while it lasts (when enabled). */

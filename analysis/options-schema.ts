@@ -43,7 +43,7 @@ const common = {
   journal: boolField().default(true),
 };
 
-export const analyzeOptionsSchema = z
+const analyzeOptionsSchema = z
   .object({
     ...common,
     list: boolField().optional(),
@@ -61,7 +61,7 @@ export const analyzeOptionsSchema = z
     if (o.format === 'parquet' && !o.out) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['format'], message: 'parquet writes a file: add {{out}} result.parquet' });
   });
 
-export const reportOptionsSchema = z
+const reportOptionsSchema = z
   .object({
     ...common,
     out: textField().default('report.html'),
@@ -76,7 +76,7 @@ export const reportOptionsSchema = z
 export const QUERY_FORMATS = [...OUTPUT_FORMATS, 'arrow', 'parquet'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
 
-export const queryOptionsSchema = z
+const queryOptionsSchema = z
   .object({
     ...common,
     format: choiceField(QUERY_FORMATS).optional(),
@@ -89,7 +89,7 @@ export const queryOptionsSchema = z
   });
 
 /** Where the data is: `--data` as given (a folder or s3://…) and how to read a bucket. */
-export interface DataArg {
+interface DataArg {
   /** A resolved local folder, or the s3:// URL as given. */
   data: string;
   cacheGb?: number;
@@ -101,7 +101,7 @@ function dataArg(o: { data?: string; cacheGb?: number; config?: string }): DataA
   return { data, ...(o.cacheGb !== undefined ? { cacheGb: o.cacheGb } : {}), ...(o.config !== undefined ? { config: o.config } : {}) };
 }
 
-export interface AnalyzeOptions {
+interface AnalyzeOptions {
   source: DataArg;
   includeJournal: boolean;
   filter: MarketFilter;
@@ -123,7 +123,7 @@ export function parseAnalyzeOptions(input: z.input<typeof analyzeOptionsSchema> 
   };
 }
 
-export interface ReportOptions {
+interface ReportOptions {
   source: DataArg;
   includeJournal: boolean;
   out: string;
@@ -142,7 +142,7 @@ export function parseReportOptions(input: z.input<typeof reportOptionsSchema> | 
   };
 }
 
-export interface QueryOptions {
+interface QueryOptions {
   source: DataArg;
   includeJournal: boolean;
   format: QueryFormat | null;

@@ -17,7 +17,7 @@ export function sqlError(err: unknown): TicktapeError {
 }
 
 /** Parameters of the last statement: `$1`/`?` take an array, `$name` an object. */
-export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
+type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
 /**
  * Runs every statement but the last, then streams the last one, with `params` bound to it. Any

@@ -12,13 +12,13 @@ import { readSqlFile, splitStatements, sqlDir } from './sql-files.js';
 /** Files in analysis/sql that are not scripts (view definitions). */
 const NOT_SCRIPTS = new Set(['views.sql', 'base.sql']);
 
-export interface ScriptInfo {
+interface ScriptInfo {
   name: string;
   summary: string;
   parameters: string;
 }
 
-export interface ScriptParams {
+interface ScriptParams {
   exchange?: string | null;
   symbol?: string | null;
   fromNs?: bigint | null;

@@ -95,7 +95,7 @@ function duckParams(params: QueryParams | undefined): DuckDBValue[] | Record<str
 }
 
 /** The Store, with the streaming entry the CLI writes its output formats from. */
-export class TapeStore implements Store {
+class TapeStore implements Store {
   private tape: Promise<AnalysisTape> | null = null;
   private closed = false;
 
@@ -251,6 +251,6 @@ export function storeOver(source: { dir: string; close(): void }, options: Store
 }
 
 /** openStore, typed as the TapeStore the CLI drives (with its streaming and COPY entries). */
-export async function openTapeStore(data: DataLocation, options: StoreOptions & { progress?: boolean } = {}): Promise<TapeStore> {
+async function openTapeStore(data: DataLocation, options: StoreOptions & { progress?: boolean } = {}): Promise<TapeStore> {
   return new TapeStore(await openData(data), options);
 }

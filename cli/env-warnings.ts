@@ -10,7 +10,7 @@ import { credentialEnvNames, documentedCredentialEnvNames } from '../exchanges/c
 import { EXCHANGE_IDS } from '../exchanges/types.js';
 
 /** The variables ticktape reads besides credentials. */
-export const GENERAL_ENV_VARS = [CONTROL_TOKEN_ENV, 'TICKTAPE_LOG_LEVEL', 'TICKTAPE_CACHE_DIR', 'TICKTAPE_SEAL_PARENT_PID', 'TICKTAPE_DUCKDB_MEMORY', 'TICKTAPE_TEST_STRICT', 'TICKTAPE_SOAK_SECONDS', 'TICKTAPE_SOAK_KEEP'];
+const GENERAL_ENV_VARS = [CONTROL_TOKEN_ENV, 'TICKTAPE_LOG_LEVEL', 'TICKTAPE_CACHE_DIR', 'TICKTAPE_SEAL_PARENT_PID', 'TICKTAPE_DUCKDB_MEMORY', 'TICKTAPE_TEST_STRICT', 'TICKTAPE_SOAK_SECONDS', 'TICKTAPE_SOAK_KEEP'];
 
 export function envWarnings(env: NodeJS.ProcessEnv): string[] {
   const known = new Set([...GENERAL_ENV_VARS, ...credentialEnvNames()]);

@@ -21,7 +21,7 @@ import { registerUpload } from './commands/upload.js';
 import { registerVerify } from './commands/verify.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('ticktape')
     .description('Record crypto-exchange WebSocket data byte-exact, replay it over the native protocols, analyze it with SQL.')
     .version(VERSION)
@@ -70,7 +70,7 @@ export function buildProgram(): Command {
  * that is not a TicktapeError is a bug: its message is printed as TT_INTERNAL, and its stack only
  * with TICKTAPE_LOG_LEVEL=debug (a user never has to read one).
  */
-export function reportError(err: unknown): number {
+function reportError(err: unknown): number {
   if (isTicktapeError(err)) {
     process.stderr.write(`ticktape: ${err.message} [${err.code}]\n`);
   } else {

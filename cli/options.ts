@@ -1,12 +1,8 @@
 /** Option parsers shared by commands. */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_DATA_DIR, existingDataFolder, writableDataFolder } from '../store/open-data.js';
+import { DEFAULT_DATA_DIR, existingDataFolder } from '../store/open-data.js';
 
 export { DEFAULT_DATA_DIR };
-
-export function resolveDataDir(dir: string | undefined): string {
-  return writableDataFolder(dir ?? DEFAULT_DATA_DIR);
-}
 
 /**
  * The data folder of a command that reads one: it must exist, or a mistyped --data would read as
@@ -24,12 +20,8 @@ export function intArg(name: string) {
   };
 }
 
-export function listArg(value: string, previous: string[] = []): string[] {
-  return previous.concat(value.split(',').map((s) => s.trim()).filter(Boolean));
-}
-
 /** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }

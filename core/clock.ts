@@ -20,20 +20,3 @@ export function wallNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-export function nsToMs(ns: bigint): number {
-  return Number(ns / 1_000_000n);
-}
-
-export function msToNs(ms: number): bigint {
-  return BigInt(Math.round(ms)) * 1_000_000n;
-}
-
-/** UTC date (YYYY-MM-DD) of a ns timestamp: the `date=` partition key. */
-export function utcDateOfNs(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
-}
-
-/** UTC hour (0-23) of a ns timestamp. */
-export function utcHourOfNs(ns: bigint): number {
-  return new Date(Number(ns / 1_000_000n)).getUTCHours();
-}

@@ -23,7 +23,7 @@ export interface ControlGuardOptions {
   token: string | null;
 }
 
-export type ControlVerdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
+type ControlVerdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
 
 /** The environment variable both servers read their control token from (a flag would show in `ps`). */
 export const CONTROL_TOKEN_ENV = 'TICKTAPE_CONTROL_TOKEN';
@@ -36,7 +36,7 @@ function header(h: Headers, name: string): string | undefined {
 }
 
 /** `host[:port]` (IPv6 in brackets) → its parts; null when it does not parse. */
-export function parseHostHeader(value: string): { hostname: string; port: number | null } | null {
+function parseHostHeader(value: string): { hostname: string; port: number | null } | null {
   const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/i.exec(value.trim());
   if (!m) return null;
   return { hostname: (m[1] ?? m[2]).toLowerCase(), port: m[3] === undefined ? null : Number(m[3]) };

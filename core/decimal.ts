@@ -13,7 +13,7 @@
  * as `"0.00"`.
  */
 
-export interface Scaled {
+interface Scaled {
   /** value × 10^scale */
   readonly units: bigint;
   /** number of fraction digits, ≥ 0 */
@@ -181,7 +181,7 @@ export function isZeroDecimal(a: string): boolean {
 }
 
 /** How `divDecimal` and `divUnits` treat the digits past the last kept one. */
-export type Rounding = 'truncate' | 'half-away-from-zero';
+type Rounding = 'truncate' | 'half-away-from-zero';
 
 /** a ÷ b rounded to an integer: toward zero, or half away from zero (b ≠ 0). */
 export function divUnits(a: bigint, b: bigint, rounding: Rounding): bigint {

@@ -13,7 +13,7 @@ export const EXIT_CODES = [
   { exit: 4, name: 'NO_DATA', meaning: 'no data matched: nothing recorded where --data points, or a filter that selects nothing' },
 ] as const;
 
-export type ExitName = (typeof EXIT_CODES)[number]['name'];
+type ExitName = (typeof EXIT_CODES)[number]['name'];
 
 /** `EXIT.USAGE` → 2, and so on. */
 export const EXIT = Object.freeze(Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.exit]))) as { readonly [K in ExitName]: Extract<(typeof EXIT_CODES)[number], { name: K }>['exit'] };

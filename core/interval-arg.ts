@@ -17,7 +17,7 @@ const UNIT_MS: Array<[RegExp, number, string]> = [
 
 export const INTERVAL_FORMS = "'1 second', '10 seconds', '1 minute', '5 minutes', '1 hour', '1 day', '250ms', '1m', '4h'";
 
-export interface IntervalArg {
+interface IntervalArg {
   /** For DuckDB: `CAST(sql AS INTERVAL)`, in milliseconds so any sum of parts is exact. */
   sql: string;
   ms: number;

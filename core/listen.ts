@@ -20,7 +20,7 @@ export interface ListenWho {
 }
 
 /** A port number the OS accepts (0 = any free port), or a TicktapeError naming the option. */
-export function checkPort(port: unknown, option: string): number {
+function checkPort(port: unknown, option: string): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     throw new TicktapeError('TT_CONFIG_INVALID', `${option}: ${String(port)} is not a port: use 1-${MAX_PORT}, or 0 for any free port.`, { option, port });
   }
@@ -28,7 +28,7 @@ export function checkPort(port: unknown, option: string): number {
 }
 
 /** The listen error as a TicktapeError that says what to do. */
-export function listenError(err: NodeJS.ErrnoException, host: string, port: number, who: ListenWho): TicktapeError {
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, who: ListenWho): TicktapeError {
   const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const other = `pick another with ${who.option}${who.alternative ? `, or ${who.alternative}` : ''}`;
   let why: string;

@@ -31,7 +31,7 @@ function toNumber(v: unknown): number {
   return NaN;
 }
 
-export interface IntRange {
+interface IntRange {
   min?: number;
   max?: number;
   /** Unit shown in the message: "ms", "bytes", "frames". */
@@ -57,7 +57,7 @@ export function intField(r: IntRange = {}) {
   });
 }
 
-export interface NumberRange extends IntRange {
+interface NumberRange extends IntRange {
   /** The lower bound itself is not allowed (a rate of 0 steps nothing). */
   exclusiveMin?: boolean;
 }

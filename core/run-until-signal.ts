@@ -9,7 +9,7 @@
 import type { Logger } from './log.js';
 import { EXIT } from './error-codes.js';
 
-export interface UntilSignalOptions {
+interface UntilSignalOptions {
   log: Logger;
   /** A stop that takes longer than this ends the process with exit 1. */
   stopTimeoutMs: number;
@@ -25,7 +25,7 @@ export interface UntilSignalOptions {
   exit?: (code: number) => void;
 }
 
-export interface SignalRun {
+interface SignalRun {
   /**
    * Hands over the running service's stop. Never resolves: the process ends with the exit code of
    * the stop. A signal that came before this call stops the service at once.

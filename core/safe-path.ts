@@ -13,10 +13,10 @@ import path from 'node:path';
 import { TicktapeError } from './errors.js';
 
 /** Recorder instance ids: they name journal folders and sealed files. */
-export const INSTANCE_ID_RE = /^[a-z0-9-]{1,40}$/;
+const INSTANCE_ID_RE = /^[a-z0-9-]{1,40}$/;
 /** Values of the hive folder keys: `exchange=<name>` (lower-case id) and `date=<YYYY-MM-DD>`. */
-export const HIVE_EXCHANGE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const HIVE_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const HIVE_EXCHANGE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const HIVE_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 function escape(message: string, context: Record<string, unknown>): TicktapeError {
   return new TicktapeError('TT_PATH_ESCAPE', message, context);

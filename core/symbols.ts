@@ -41,7 +41,7 @@ export function symbolMatchSql(expr: string, symbols: readonly string[]): string
 }
 
 /** Quote currencies a symbol without a separator is split on (longest first where one ends another). */
-export const QUOTE_CURRENCIES = ['USDT', 'USDC', 'BUSD', 'USD', 'EUR', 'BTC', 'ETH', 'BNB', 'KRW', 'JPY'];
+const QUOTE_CURRENCIES = ['USDT', 'USDC', 'BUSD', 'USD', 'EUR', 'BTC', 'ETH', 'BNB', 'KRW', 'JPY'];
 
 /** Splits an exchange's symbol spelling (BTCUSDT, BTC_USD, BTC/USDT, btc-usdt) into base and quote. */
 export function splitSymbol(symbol: string): { base: string; quote: string } | null {

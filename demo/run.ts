@@ -17,7 +17,7 @@ import { formatReader } from '../store/duck/format-result.js';
 import { ProgressLine } from './progress.js';
 import { runSampleClient } from './sample-client.js';
 
-export interface DemoOptions {
+interface DemoOptions {
   dataDir: string;
   seconds: number;
   speed: number;
@@ -26,7 +26,7 @@ export interface DemoOptions {
   out?: NodeJS.WritableStream;
 }
 
-export interface DemoResult {
+interface DemoResult {
   dataDir: string;
   framesRecorded: number;
   replayed: { frames: number; trades: number; books: number; sHoles: number; closeCode: number | null };

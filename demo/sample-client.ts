@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 
-export interface SampleClientResult {
+interface SampleClientResult {
   frames: number;
   trades: number;
   books: number;

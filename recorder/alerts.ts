@@ -10,7 +10,7 @@ export interface Alert {
 }
 
 /** Most recent alerts listed in /health. */
-export const MAX_ALERTS_KEPT = 100;
+const MAX_ALERTS_KEPT = 100;
 
 export class AlertLog {
   private readonly items: Alert[] = [];

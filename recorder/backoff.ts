@@ -9,7 +9,7 @@ export interface BackoffPolicy {
   factor?: number;
 }
 
-export const BACKOFF_FACTOR = 2;
+const BACKOFF_FACTOR = 2;
 
 /** Delay before attempt `attempt` (0 = the first reconnect), `random` in [0, 1). */
 export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {

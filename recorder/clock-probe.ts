@@ -9,7 +9,7 @@ import { monoNs, nowNs, wallNs } from '../core/clock.js';
 import type { ClockPayload } from '../schemas/record.js';
 
 /** Never wait on the OS tool longer than this. */
-export const NTP_QUERY_TIMEOUT_MS = 2_000;
+const NTP_QUERY_TIMEOUT_MS = 2_000;
 
 export interface NtpStatus {
   synced: boolean | null;

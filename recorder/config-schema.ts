@@ -25,7 +25,7 @@ export const MAX_STAGGER_MS = 60_000;
 export const DEFAULT_COMPACT_ZSTD_LEVEL = 9;
 /** Time a stop may spend sealing before it leaves the rest to the next start. */
 export const DEFAULT_SEAL_SHUTDOWN_BUDGET_MS = 15_000;
-export const MAX_SEAL_SHUTDOWN_BUDGET_MS = 50_000;
+const MAX_SEAL_SHUTDOWN_BUDGET_MS = 50_000;
 /** A stream is stale when silent for longer than its quietMs × this factor. */
 export const DEFAULT_STALE_FACTOR = 3;
 /** Floor of every stale threshold: never reconnect over a silence shorter than this. */
@@ -44,7 +44,7 @@ export const DEFAULT_LOW_DISK_GB = 2;
 const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
-export const exchangeConfigSchema = z
+const exchangeConfigSchema = z
   .object({
     /** Exchange id: coinstore | coinsuper | nexus | coinceres. */
     name: z.string(),

@@ -58,7 +58,7 @@ export interface SimulateOptions {
   throttle: { bookMs?: number; klineMs?: number; tickerMs?: number; tradeWindowMs?: number } | null;
 }
 
-export interface HttpListen {
+interface HttpListen {
   host: string;
   port: number;
 }
@@ -116,7 +116,7 @@ function invalid(message: string, context: Record<string, unknown> = {}): Tickta
 }
 
 /** `exchanges[1].channels[0]` from a zod path. */
-export function formatPath(p: ReadonlyArray<string | number>): string {
+function formatPath(p: ReadonlyArray<string | number>): string {
   let out = '';
   for (const part of p) out += typeof part === 'number' ? `[${part}]` : out ? `.${part}` : part;
   return out || '(top level)';
@@ -171,7 +171,7 @@ function channelReason(message: string): string {
 }
 
 /** How a plan names its fields in messages: `exchanges[1].channels[0]` in a file, `--channels` in the quick form. */
-export interface PlanFieldNames {
+interface PlanFieldNames {
   name: string;
   channel(i: number): string;
 }
@@ -181,7 +181,7 @@ function fileFieldNames(where: string): PlanFieldNames {
 }
 
 /** The quick form's flags. */
-export const QUICK_FIELD_NAMES: PlanFieldNames = { name: '--exchange', channel: () => '--channels' };
+const QUICK_FIELD_NAMES: PlanFieldNames = { name: '--exchange', channel: () => '--channels' };
 
 /** Parses one exchange's channels; errors name the field and list the valid forms once. */
 function resolveStreams(id: ExchangeId, channels: string[], names: PlanFieldNames): StreamSpec[] {
@@ -216,7 +216,7 @@ function checkEndpointScheme(mod: ReturnType<typeof exchangeModule>, url: string
 }
 
 /** Builds the plan of one exchange; `demo` fills in demo credentials when none are given. */
-export function planExchange(
+function planExchange(
   input: {
     name: string;
     channels: string[];

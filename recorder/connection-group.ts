@@ -26,22 +26,22 @@ import type { StreamDown, StreamState } from './stream-state.js';
 /** Streams that push on events rather than continuously: their handoff point may be the subscription ack. */
 const EVENT_STREAM_KINDS: ReadonlySet<string> = new Set(['account', 'order', 'fill', 'position']);
 /** How often each group checks its streams for staleness and silent subscriptions. */
-export const STALE_CHECK_INTERVAL_MS = 500;
+const STALE_CHECK_INTERVAL_MS = 500;
 /** A rate-limit reply without a Retry-After pauses the exchange's connects this long. */
-export const RATE_LIMIT_PAUSE_MS = 60_000;
+const RATE_LIMIT_PAUSE_MS = 60_000;
 /** When a lifetime rotation finds another rotation running, it tries again after this long. */
-export const LIFETIME_RETRY_MS = 1_000;
+const LIFETIME_RETRY_MS = 1_000;
 /** Rotate this long before the exchange's own lifetime cap (at most 10% of the lifetime). */
-export const ROTATE_MARGIN_MS = 10 * 60_000;
+const ROTATE_MARGIN_MS = 10 * 60_000;
 
-export interface GroupSettings {
+interface GroupSettings {
   backoff: BackoffPolicy;
   handoffTimeoutMs: number;
   /** Rotate every connection after this long (null: only before the exchange's cap). */
   rotateAfterMs: number | null;
 }
 
-export interface GroupContext {
+interface GroupContext {
   module: ExchangeModule;
   endpoint: string;
   endpointUrl: string;

@@ -18,22 +18,22 @@ import { SequenceTracker } from './sequence-tracker.js';
 import { TcpMessageSocket } from './tcp-socket.js';
 
 /** Give up on a WebSocket handshake after this long. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 /**
  * A connect still unresolved after this long is given up (cause "unreachable"): ws's handshake
  * timeout normally fires first, this bounds the attempt whatever hangs (a DNS lookup, a TCP connect).
  */
-export const CONNECT_DEADLINE_MS = HANDSHAKE_TIMEOUT_MS + 2_000;
+const CONNECT_DEADLINE_MS = HANDSHAKE_TIMEOUT_MS + 2_000;
 /** After a local close, wait this long for the closing handshake before terminating the socket. */
-export const CLOSE_GRACE_MS = 1_000;
+const CLOSE_GRACE_MS = 1_000;
 /**
  * TCP keep-alive on every socket, idle time before the first probe: a connection that died without
  * a FIN (a NAT dropping state, a rebooted peer) is noticed by the OS even on streams that are quiet
  * for hours, where neither data nor every exchange's heartbeat would tell.
  */
-export const TCP_KEEPALIVE_IDLE_MS = 30_000;
+const TCP_KEEPALIVE_IDLE_MS = 30_000;
 /** Largest frame accepted from an exchange. */
-export const MAX_INBOUND_FRAME_BYTES = 64 << 20;
+const MAX_INBOUND_FRAME_BYTES = 64 << 20;
 
 /** What a connection uses of its socket: ws's WebSocket, which TcpMessageSocket mirrors for byte streams. */
 interface RecorderSocket extends EventEmitter {
@@ -76,7 +76,7 @@ export interface ConnectionHooks {
   onClose(conn: Connection, code: number, reason: string, initiator: CloseInitiator): void;
 }
 
-export interface ConnectionOptions {
+interface ConnectionOptions {
   module: ExchangeModule;
   endpoint: string;
   endpointUrl: string;

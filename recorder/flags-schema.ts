@@ -21,7 +21,7 @@ const rateField = () =>
     return n;
   });
 
-export const recordFlagsSchema = z
+const recordFlagsSchema = z
   .object({
     config: textField().optional(),
     exchange: textField().optional(),

@@ -34,13 +34,13 @@ export function endpointUrl(plan: ExchangePlan, mod: ExchangeModule, endpoint: s
   return info.url;
 }
 
-export interface ExistingGroup {
+interface ExistingGroup {
   exchange: string;
   endpoint: string;
   keys: ReadonlySet<string>;
 }
 
-export interface GroupMatch<E> {
+interface GroupMatch<E> {
   /** Existing group → the planned group it becomes (its subscriptions change live). */
   keep: Array<{ existing: E; next: PlannedGroup }>;
   create: PlannedGroup[];

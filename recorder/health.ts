@@ -18,7 +18,7 @@ import type { SealRunnerStats } from './seal-runner.js';
 import type { StreamState } from './stream-state.js';
 import type { UploadRunnerStats } from './upload-runner.js';
 
-export interface HealthInput {
+interface HealthInput {
   instance: string;
   startedMs: number;
   nowNs: bigint;
@@ -34,7 +34,7 @@ export interface HealthInput {
   upload?: UploadRunnerStats | null;
 }
 
-export type HealthStatus = 'ok' | 'degraded' | 'failing';
+type HealthStatus = 'ok' | 'degraded' | 'failing';
 
 export function buildHealth(h: HealthInput) {
   const streams = h.streams.map(({ state: s, reconnects, connected, connId }) => ({

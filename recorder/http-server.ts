@@ -12,7 +12,7 @@ import { listenOn } from '../core/listen.js';
 import type { HealthDoc } from './health.js';
 import type { Metrics } from './metrics.js';
 
-export interface HttpHandlers {
+interface HttpHandlers {
   health(): HealthDoc;
   metrics: Metrics;
   rotate(exchange: string | null): number;

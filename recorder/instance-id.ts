@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TicktapeError } from '../core/errors.js';
 
-export const INSTANCE_ID_FILE = 'instance-id';
+const INSTANCE_ID_FILE = 'instance-id';
 const INSTANCE_RE = /^[a-z0-9-]{1,40}$/;
 
 export function sanitizeHostname(host: string): string {

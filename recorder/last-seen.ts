@@ -9,11 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const LAST_SEEN_FILE = 'last-seen.json';
+const LAST_SEEN_FILE = 'last-seen.json';
 /** How often the file is rewritten: the most a crash can make a restart gap start too early. */
 export const LAST_SEEN_INTERVAL_MS = 1_000;
 
-export interface LastSeenEntry {
+interface LastSeenEntry {
   last_ns: string;
   last_seq: number | null;
   /** Exchange timestamp of the last accepted frame (repeats of it after a restart are flagged). */

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 export const PARENT_PID_ENV = 'TICKTAPE_SEAL_PARENT_PID';
 
 /** How often the parent pid is checked: a dead parent is noticed within this long (well under 2 s). */
-export const PARENT_CHECK_INTERVAL_MS = 250;
+const PARENT_CHECK_INTERVAL_MS = 250;
 
 const WATCH_SOURCE = `
 const { workerData } = require('node:worker_threads');

@@ -37,17 +37,17 @@ import { StatusLine } from './status-line.js';
 import { StreamState, staleThresholdMs } from './stream-state.js';
 
 /** Per-stream frames/s is sampled this often. */
-export const RATE_SAMPLE_INTERVAL_MS = 1_000;
+const RATE_SAMPLE_INTERVAL_MS = 1_000;
 /** Records appended before the recorder forces a journal write within the same event-loop turn. */
-export const MAX_UNFLUSHED_RECORDS = 1024;
+const MAX_UNFLUSHED_RECORDS = 1024;
 /** Sealing at shutdown is tried this many times before the journal is left for the next start. */
-export const SHUTDOWN_SEAL_ATTEMPTS = 2;
-export const SHUTDOWN_SEAL_RETRY_DELAY_MS = 500;
+const SHUTDOWN_SEAL_ATTEMPTS = 2;
+const SHUTDOWN_SEAL_RETRY_DELAY_MS = 500;
 /** NTP status is asked of the OS at most this often. */
-export const NTP_REFRESH_MS = 10 * 60_000;
+const NTP_REFRESH_MS = 10 * 60_000;
 const GB = 1024 ** 3;
 
-export interface RecorderOptions {
+interface RecorderOptions {
   config: RecorderConfig;
   log: Logger;
   /** Where to draw the live status lines (a TTY), or null. */

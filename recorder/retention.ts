@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listPartitionFiles, type PartitionFile } from '../store/partitions.js';
 
-export interface RetentionPolicy {
+interface RetentionPolicy {
   days: number | null;
   maxGb: number | null;
 }
 
-export interface RetentionResult {
+interface RetentionResult {
   deletedFiles: number;
   deletedBytes: number;
   deletedDates: string[];

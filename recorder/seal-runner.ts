@@ -15,11 +15,11 @@ import { listSegments } from '../store/journal/index.js';
 import { PARENT_PID_ENV } from './parent-watch.js';
 
 /** A run that found the seal lock held is tried again after this long… */
-export const SEAL_BUSY_RETRY_MS = 3_000;
+const SEAL_BUSY_RETRY_MS = 3_000;
 /** …at most this many times in a row (then the next scheduled run tries). */
-export const SEAL_BUSY_RETRIES = 5;
+const SEAL_BUSY_RETRIES = 5;
 
-export interface SealSummary {
+interface SealSummary {
   segments: number;
   records: number;
   files: number;

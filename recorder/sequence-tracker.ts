@@ -4,7 +4,7 @@
  * stream that outlives connections). Values are expected to be consecutive; a value at or below
  * the last one is a repeat (reconnect replay, overlap of a rotation) and is not a gap. Pure.
  */
-export interface SequenceGap {
+interface SequenceGap {
   scope: string;
   /** First missing value. */
   expected: number;

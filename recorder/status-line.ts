@@ -5,7 +5,7 @@
  */
 import type { HealthDoc } from './health.js';
 
-export const STATUS_INTERVAL_MS = 1_000;
+const STATUS_INTERVAL_MS = 1_000;
 
 export function formatStatusLines(doc: HealthDoc, width = 120): string[] {
   const lines = doc.streams.map((s) => {

@@ -7,7 +7,7 @@ import type { GapCause } from '../schemas/record.js';
 import type { StreamSpec } from '../exchanges/types.js';
 import { newCursor, type StreamCursor } from './handoff.js';
 
-export interface OpenGap {
+interface OpenGap {
   startNs: bigint;
   cause: GapCause;
   detail: string;

@@ -16,18 +16,18 @@ import tls from 'node:tls';
 import type { MessageFramer } from '../exchanges/types.js';
 
 /** ws's readyState values, which connection.ts compares against. */
-export const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 
 /** Default ports when a URL names none: MQTT's registered ports (1883 plain, 8883 TLS). */
-export const MQTT_DEFAULT_PORT = 1883;
-export const MQTTS_DEFAULT_PORT = 8883;
+const MQTT_DEFAULT_PORT = 1883;
+const MQTTS_DEFAULT_PORT = 8883;
 
 /** Close code for a stream the peer ended without error (RFC 6455 §7.4.1: no status received). */
-export const PEER_ENDED_CODE = 1005;
+const PEER_ENDED_CODE = 1005;
 /** Close code for a stream cut by a reset, an error or a framing failure. */
-export const ABNORMAL_CODE = 1006;
+const ABNORMAL_CODE = 1006;
 
-export interface TcpSocketOptions {
+interface TcpSocketOptions {
   url: URL;
   tls: boolean;
   framer: MessageFramer;

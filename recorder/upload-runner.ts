@@ -17,11 +17,11 @@ import { pruneShipped, uploadBacklog, uploadStore } from '../store/remote/upload
 import { listPartitionFiles } from '../store/partitions.js';
 
 /** A pass runs at least this often even without a seal (a failed pass is retried sooner, with backoff). */
-export const UPLOAD_INTERVAL_MS = 60_000;
-export const UPLOAD_RETRY_MIN_MS = 2_000;
-export const UPLOAD_RETRY_MAX_MS = 300_000;
+const UPLOAD_INTERVAL_MS = 60_000;
+const UPLOAD_RETRY_MIN_MS = 2_000;
+const UPLOAD_RETRY_MAX_MS = 300_000;
 /** The backlog alert fires below this many times the low-disk threshold of free space. */
-export const BACKLOG_ALERT_FACTOR = 2;
+const BACKLOG_ALERT_FACTOR = 2;
 
 export interface UploadRunnerStats {
   url: string;

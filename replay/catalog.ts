@@ -30,7 +30,7 @@ export interface DisconnectSpan {
   endNs: bigint;
 }
 
-export interface ExchangeCatalog {
+interface ExchangeCatalog {
   streams: Map<string, StreamInfo>;
   /** Sorted by startNs. */
   disconnects: DisconnectSpan[];
@@ -98,7 +98,7 @@ export function instrumentsFromStreamKeys(keys: Iterable<string>): Instrument[] 
 }
 
 /** Streams per query when the first and last frames of every stream are fetched. */
-export const INSTRUMENT_LOOKUP_STREAMS_PER_QUERY = 200;
+const INSTRUMENT_LOOKUP_STREAMS_PER_QUERY = 200;
 
 /**
  * The instruments an exchange's recorded frames name, with their ids, as its module reads them:

@@ -23,7 +23,7 @@ import type { TimelineRegistry } from './timeline.js';
 /** A WebSocket close reason is at most 123 bytes. */
 const MAX_CLOSE_REASON_CHARS = 120;
 
-export interface ReplayConnectionDeps {
+interface ReplayConnectionDeps {
   opts: ReplayOptions;
   catalog: Catalog;
   sessions: ReplaySessions;

@@ -10,7 +10,7 @@ import type { Instrument } from '../exchanges/market.js';
 import type { Catalog } from './catalog.js';
 import type { KlineHistory } from './history.js';
 
-export interface ContextSources {
+interface ContextSources {
   catalog: Catalog;
   /** The exchange's instruments (one list per exchange: contexts and paper accounts share the objects). */
   instruments(exchange: ExchangeId): Instrument[];

@@ -46,7 +46,7 @@ function replayable(rec: TapeRecord): boolean {
   return (rec.kind === 'text' || rec.kind === 'binary') && (rec.flags & FLAG_OVERLAP) === 0;
 }
 
-export interface CursorDeps {
+interface CursorDeps {
   exchange: ExchangeId;
   graceMs: number;
   continueOnGaps: boolean;

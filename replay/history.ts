@@ -27,7 +27,7 @@ interface CandleVersions {
 }
 
 /** Candle pushes kept in memory at most, per exchange (a year of 1-minute candles of a few symbols is far below). */
-export const MAX_KLINE_VERSIONS = 2_000_000;
+const MAX_KLINE_VERSIONS = 2_000_000;
 
 /** Series key: the symbol's letters and digits, upper case (BTCUSDT, BTC_USDT and BTC/USDT are one series), and the interval. */
 const seriesKey = (letters: string, intervalMs: number) => `${letters.replace(/[^a-z0-9]/gi, '').toUpperCase()}|${intervalMs}`;

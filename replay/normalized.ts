@@ -37,7 +37,7 @@ const KIND_TABLES: Record<string, NormalizedTable> = {
 /** Above this many buffered bytes the WebSocket form waits for the client to read. */
 const NORMALIZED_BUFFER_HIGH_BYTES = 1 << 20;
 
-export interface NormalizedQuery {
+interface NormalizedQuery {
   exchanges: string[];
   tables: NormalizedTable[];
   symbols: string[];
@@ -45,7 +45,7 @@ export interface NormalizedQuery {
   toNs: bigint | null;
 }
 
-export function parseNormalizedQuery(url: URL): NormalizedQuery {
+function parseNormalizedQuery(url: URL): NormalizedQuery {
   const list = (k: string) => (url.searchParams.get(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const kinds = list('kinds');
   const tables = [...new Set((kinds.length ? kinds : ['trade', 'book']).map((k) => {
@@ -62,7 +62,7 @@ export function parseNormalizedQuery(url: URL): NormalizedQuery {
   return { exchanges: list('exchange'), tables, symbols: list('symbol'), fromNs, toNs };
 }
 
-export function normalizedSql(q: NormalizedQuery): string {
+function normalizedSql(q: NormalizedQuery): string {
   const conds: string[] = [];
   if (q.exchanges.length) conds.push(`exchange IN (${q.exchanges.map(sqlStr).join(', ')})`);
   // however the client writes a symbol (btcusdt, BTC-USDT, BTC/USDT), it selects the same instrument
@@ -78,7 +78,7 @@ export function normalizedSql(q: NormalizedQuery): string {
 }
 
 /** Normalized streams running at once; more wait for a free connection. */
-export const NORMALIZED_CONNECTIONS = 4;
+const NORMALIZED_CONNECTIONS = 4;
 
 /**
  * Connections to the tape the replay opened at start (its views over the data folder). Kept open:

@@ -19,14 +19,14 @@ import { credentialsOf } from '../simulator/options-schema.js';
 /** A session clock that waits longer than this for more subscriptions is a client that forgot to subscribe. */
 export const MAX_GRACE_MS = 60_000;
 /** A named session kept longer than a day after its last connection is a leak, not a reconnect. */
-export const MAX_SESSION_KEEP_MS = 86_400_000;
+const MAX_SESSION_KEEP_MS = 86_400_000;
 /** The close threshold must hold at least one frame of the largest size the server accepts. */
 export const MIN_MAX_BUFFERED_BYTES = REPLAY_DEFAULTS.maxFrameBytes;
-export const MAX_MAX_BUFFERED_BYTES = 2 ** 31;
+const MAX_MAX_BUFFERED_BYTES = 2 ** 31;
 /** Connections and subscriptions per connection: at least one, at most this many. */
-export const MAX_REPLAY_CONNECTIONS = 100_000;
+const MAX_REPLAY_CONNECTIONS = 100_000;
 
-export const replayOptionsSchema = z
+const replayOptionsSchema = z
   .object({
     /** Data folder (default ./data), or s3://bucket/prefix (read through the local cache). */
     data: textField().optional(),
@@ -82,7 +82,7 @@ export const replayOptionsSchema = z
     }
   });
 
-export type ReplayOptionsInput = z.input<typeof replayOptionsSchema>;
+type ReplayOptionsInput = z.input<typeof replayOptionsSchema>;
 
 /** Validated replay options plus where the data is: `source.data` a resolved folder or the s3:// URL as given. */
 export interface ParsedReplayOptions extends ReplayOptions {

@@ -74,13 +74,7 @@ export const REPLAY_DEFAULTS: Omit<ReplayOptions, 'dataDir'> = {
   controlToken: null,
 };
 
-/** Reads `--auth`. */
-export function parseAuthMode(v: string): AuthMode {
-  if (v === 'any' || v === 'strict') return v;
-  throw new TicktapeError('TT_CONFIG_INVALID', `--auth must be "any" (accept every well-formed login, the default) or "strict" (check it like the simulator), got "${v}".`, { auth: v });
-}
-
-export function parseSpeed(v: string): Speed {
+function parseSpeed(v: string): Speed {
   if (v === 'max') return 'max';
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) {
@@ -90,7 +84,7 @@ export function parseSpeed(v: string): Speed {
 }
 
 /** What one connection may override through its URL (`?speed=10&from=...&to=...&session=abc`). */
-export interface ConnectionOverrides {
+interface ConnectionOverrides {
   speed: Speed;
   fromNs: bigint | null;
   toNs: bigint | null;

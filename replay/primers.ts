@@ -8,7 +8,7 @@ import type { ExchangeId } from '../exchanges/types.js';
 import type { ReadPool } from './read-pool.js';
 
 /** How far back a replay starting mid-recording looks for each stream's latest state. */
-export const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
+const PRIMER_LOOKBACK_NS = 15n * 60n * 1_000_000_000n;
 
 /** The latest data frame of each of `streams` strictly before `beforeNs` (within PRIMER_LOOKBACK_NS), oldest first. */
 export async function readPrimers(pool: ReadPool, exchange: ExchangeId, streams: string[], beforeNs: bigint): Promise<TapeRecord[]> {

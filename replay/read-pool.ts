@@ -9,9 +9,9 @@ import { readRecords, type ReadRecordsOptions } from '../store/reader/index.js';
 import type { TapeRecord } from '../schemas/record.js';
 
 /** DuckDB sessions kept open between reads. */
-export const IDLE_DUCK_SESSIONS = 2;
+const IDLE_DUCK_SESSIONS = 2;
 
-export type ReadOptions = Omit<ReadRecordsOptions, 'dataDir' | 'session'>;
+type ReadOptions = Omit<ReadRecordsOptions, 'dataDir' | 'session'>;
 
 export class ReadPool {
   private readonly idle: DuckSession[] = [];

@@ -12,7 +12,7 @@ import type { Catalog } from './catalog.js';
 import type { NormalizedPool } from './normalized.js';
 
 /** How far back the lookup goes, widening: a minute, 15 minutes, a day. */
-export const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n);
+const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n);
 
 /** The latest `limit` recorded text frames of `streamKey` before `beforeNs`, oldest first. */
 export async function latestRecordedFrames(

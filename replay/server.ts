@@ -43,7 +43,7 @@ import { TimelineRegistry } from './timeline.js';
 export type { ReplaySessionInfo } from './sessions.js';
 
 /** What an order sent to a replay without paper trading is refused with (Coinceres biz_type 11/12). */
-export const NO_TRADING_REASON = 'the replay does not trade: orders are refused unless it runs with paper trading (ticktape replay --paper)';
+const NO_TRADING_REASON = 'the replay does not trade: orders are refused unless it runs with paper trading (ticktape replay --paper)';
 
 export interface ReplayServer {
   host: ExchangeHost;

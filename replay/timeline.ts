@@ -10,7 +10,7 @@ import type { TapeRecord } from '../schemas/record.js';
 /** Returned to a cursor that lagged too far behind the others. */
 export const EVICTED = Symbol('evicted');
 
-export type BatchSource = () => AsyncIterator<TapeRecord[]>;
+type BatchSource = () => AsyncIterator<TapeRecord[]>;
 
 export class Timeline {
   private batches: TapeRecord[][] = [];

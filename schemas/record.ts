@@ -9,7 +9,7 @@ export type Direction = 'in' | 'out' | 'event';
  *  - frames (direction in|out): 'text' | 'binary' | 'ping' | 'pong' (WebSocket control frames)
  *  - events (direction event): see EventKind
  */
-export type FrameKind = 'text' | 'binary' | 'ping' | 'pong';
+type FrameKind = 'text' | 'binary' | 'ping' | 'pong';
 export type EventKind =
   | 'connected' // payload: {"url":..., "protocol":...}
   | 'disconnected' // payload: {"code":1006,"reason":"...","initiator":"remote|local"}

@@ -17,7 +17,7 @@ export const TAKER_FEE_BPS = 10n;
 export const MAKER_FEE_BPS = 5n;
 const BPS = 10_000n;
 /** Orders and fills kept for `orders()` / `fills()`. */
-export const MAX_ACCOUNT_HISTORY = 1_000;
+const MAX_ACCOUNT_HISTORY = 1_000;
 /** A taker order walks at most this many levels; the rest of a market order expires. */
 export const MAX_TAKER_LEVELS = 20;
 /** Order and fill ids start here so they look like an exchange's long numeric ids. */
@@ -79,7 +79,7 @@ export function defaultInitialBalances(instruments: Instrument[]): Record<string
   return out;
 }
 
-export function fmtAccount(v: bigint): string {
+function fmtAccount(v: bigint): string {
   return formatTrimmed(v, ACCOUNT_DECIMALS, 2);
 }
 

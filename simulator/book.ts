@@ -11,25 +11,25 @@ import type { Random } from './random.js';
 /** Fewer levels than this on a side and the far end is refilled (formatters ask for up to 100). */
 export const MIN_DEPTH_LEVELS = 120;
 /** More than this and the farthest levels are dropped. */
-export const MAX_DEPTH_LEVELS = 200;
+const MAX_DEPTH_LEVELS = 200;
 
 /** A side normally spans about MIN_DEPTH_LEVELS × unitTicks × SPAN_FACTOR ticks... */
 const SPAN_FACTOR = 1.5;
 /** ...and levels farther than FAR_SPAN_FACTOR times that from the best price are dropped. */
 const FAR_SPAN_FACTOR = 3;
 
-export type BookSide = 'bid' | 'ask';
+type BookSide = 'bid' | 'ask';
 /** [price in ticks, size in lots] */
-export type TickLevel = [px: number, qty: number];
+type TickLevel = [px: number, qty: number];
 
-export interface BookShape {
+interface BookShape {
   /** Typical gap between levels, ticks (≥ 1). */
   unitTicks: number;
   /** Mean level size, lots (≥ 1). */
   meanLots: number;
 }
 
-export interface Take {
+interface Take {
   px: number;
   qty: number;
 }

@@ -6,8 +6,8 @@
 export const KLINE_INTERVALS_MS = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 14_400_000, 86_400_000] as const;
 
 /** Closed candles kept per interval: more than a day of 1 m candles, which the 24 h ticker reads. */
-export const MAX_CANDLE_HISTORY = 1_500;
-export const DAY_MS = 86_400_000;
+const MAX_CANDLE_HISTORY = 1_500;
+const DAY_MS = 86_400_000;
 
 export interface Candle {
   openTsMs: number;
@@ -24,7 +24,7 @@ export interface Candle {
   tsMs: number;
 }
 
-export interface TickTrade {
+interface TickTrade {
   tradeId: number;
   px: number;
   qty: number;
@@ -69,7 +69,7 @@ export class CandleSeries {
   }
 }
 
-export interface TickerTicks {
+interface TickerTicks {
   open: number;
   high: number;
   low: number;

@@ -21,7 +21,7 @@ export interface FeedThrottle {
 }
 
 /** Push periods of the streams whose exchange documents none. */
-export const DEFAULT_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, tickerMs: 500, tradeWindowMs: 1000 };
+const DEFAULT_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, tickerMs: 500, tradeWindowMs: 1000 };
 
 /**
  * Fast pushes for load tests and benchmarks: given as `throttle`, these override every exchange's
@@ -30,9 +30,9 @@ export const DEFAULT_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, 
  */
 export const FAST_FEED_THROTTLE: FeedThrottle = { bookMs: 100, klineMs: 200, tickerMs: 500, tradeWindowMs: 1000 };
 
-export const DEFAULT_KLINE_INTERVAL_MS = 60_000;
+const DEFAULT_KLINE_INTERVAL_MS = 60_000;
 
-export interface FeedOptions {
+interface FeedOptions {
   /** Push periods that override the exchange's documented cadence (load tests); a kind left out follows the cadence. */
   throttle?: Partial<FeedThrottle>;
   /** The exchange's documented cadence per stream (ServerSide.cadence); streams without one use DEFAULT_FEED_THROTTLE. */

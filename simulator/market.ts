@@ -22,15 +22,15 @@ import { resolveInstruments, type SimInstrument } from './instruments.js';
 import { createRandom, mixSeed, type Random } from './random.js';
 
 /** Trades kept for the trade window (Coinsuper pushes the latest 50). */
-export const TRADE_WINDOW_SIZE = 50;
+const TRADE_WINDOW_SIZE = 50;
 /** Default logical time per step: 5 ms, i.e. 200 steps per logical second. */
 export const DEFAULT_STEP_MS = 5;
 /** Default origin of the logical clock, 2026-01-01T00:00:00Z (tests); the server passes the wall clock. */
-export const DEFAULT_ORIGIN_MS = Date.UTC(2026, 0, 1);
+const DEFAULT_ORIGIN_MS = Date.UTC(2026, 0, 1);
 
 /** Non-standard kline intervals served at once per instrument, and the longest interval. */
-export const MAX_EXTRA_KLINE_SERIES = 8;
-export const MAX_KLINE_INTERVAL_MS = 31 * 86_400_000;
+const MAX_EXTRA_KLINE_SERIES = 8;
+const MAX_KLINE_INTERVAL_MS = 31 * 86_400_000;
 
 /** Probabilities of one instrument's action in a step. */
 const P_TRADE = 0.3;
@@ -49,7 +49,7 @@ const FAIR_RANGE = 2;
 const LEVEL_NOTIONAL: Record<string, number> = { BTC: 0.5, ETH: 8 };
 const DEFAULT_LEVEL_NOTIONAL = 20_000;
 
-export interface MarketOptions {
+interface MarketOptions {
   seed: number;
   /** `BTC-USDT,ETH-USDT` style symbols (default BTC-USDT, ETH-USDT). */
   symbols?: readonly string[];
@@ -60,7 +60,7 @@ export interface MarketOptions {
   initialBalances?: Record<string, string>;
 }
 
-export interface MarketListener {
+interface MarketListener {
   trade?(t: TradeEvent): void;
   /** The book of `inst` changed (the snapshot is built only when someone asks for it). */
   book?(inst: Instrument, version: number): void;
@@ -406,7 +406,3 @@ export class Market {
   }
 }
 
-/** Price of `ticks` as a decimal string of the instrument (exported for tests and formatters). */
-export function ticksToPrice(inst: Instrument, ticks: number | bigint): string {
-  return formatFixed(ticks, inst.priceDecimals);
-}

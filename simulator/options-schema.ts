@@ -19,7 +19,7 @@ export { MAX_SIM_RATE };
 import { DEFAULT_SIM_HOST, DEFAULT_SIM_PORT, DEFAULT_SIM_RATE, type SimulatorOptions } from './server.js';
 
 /** Longest book throttle and fault delay: beyond a minute the feed is a stall, which has its own fault. */
-export const MAX_SIM_DELAY_MS = 60_000;
+const MAX_SIM_DELAY_MS = 60_000;
 
 const rateField = () =>
   z.unknown().transform((v, ctx): number | 'max' => {
@@ -32,7 +32,7 @@ const rateField = () =>
     return n;
   });
 
-export const simulatorOptionsSchema = z
+const simulatorOptionsSchema = z
   .object({
     port: portField().default(DEFAULT_SIM_PORT),
     host: textField().default(DEFAULT_SIM_HOST),
@@ -64,7 +64,7 @@ export const simulatorOptionsSchema = z
   })
   .strict();
 
-export type SimulatorOptionsInput = z.input<typeof simulatorOptionsSchema>;
+type SimulatorOptionsInput = z.input<typeof simulatorOptionsSchema>;
 
 /** `coinstore:apiKey=K,secret=S` → ['coinstore', {apiKey: 'K', secret: 'S'}]. */
 export function parseCredentialArg(text: string, option = '--credential'): [ExchangeId, Credentials] {

@@ -5,11 +5,11 @@
  * socket has more than MAX_MODE_BUFFERED_BYTES waiting, and not at all while no client is connected.
  */
 /** How often the fixed-rate pacer wakes up, ms. */
-export const PACER_TICK_MS = 10;
+const PACER_TICK_MS = 10;
 /** If the pacer falls this far behind (CPU starved), it skips ahead instead of bursting, ms. */
-export const MAX_PACER_LAG_MS = 1_000;
+const MAX_PACER_LAG_MS = 1_000;
 /** Steps per batch in max mode, between two looks at the sockets. */
-export const MAX_MODE_BATCH_STEPS = 32;
+const MAX_MODE_BATCH_STEPS = 32;
 /** In max mode, stepping pauses while a client has more than this many bytes buffered. */
 export const MAX_MODE_BUFFERED_BYTES = 512 << 10;
 
@@ -18,14 +18,14 @@ export type Rate = number | 'max';
 /** Above this many steps per second a fixed rate is "max" in all but name (each step moves every symbol). */
 export const MAX_SIM_RATE = 1_000_000;
 
-export interface Pacer {
+interface Pacer {
   stop(): void;
   /** Steps the pacer skipped because it fell behind. */
   skipped(): number;
 }
 
 /** In max mode with no client connected, look again this often, ms (the market waits for a reader). */
-export const MAX_MODE_IDLE_POLL_MS = 20;
+const MAX_MODE_IDLE_POLL_MS = 20;
 
 export function startPacer(opts: { rate: Rate; step: (n: number) => void; congested: () => boolean; idle?: () => boolean }): Pacer {
   let stopped = false;

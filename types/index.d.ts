@@ -466,6 +466,8 @@ interface SegmentSealReport {
 	badGapPayloads: number;
 	/** Normalized rows skipped because a value could not be stored. */
 	badRows: number;
+	/** Chunks the segment was staged in (1: it fit in one). */
+	chunks: number;
 }
 export interface SealReport {
 	segments: SegmentSealReport[];
@@ -859,8 +861,8 @@ declare const exchangeConfigSchema: z.ZodObject<{
 	name: string;
 	channels: string[];
 	url?: string | undefined;
-	urls?: Record<string, string> | undefined;
 	credentials?: Record<string, string> | undefined;
+	urls?: Record<string, string> | undefined;
 	baseUrl?: string | undefined;
 	rotateAfterMs?: number | undefined;
 	staleMs?: Record<string, number> | undefined;
@@ -868,8 +870,8 @@ declare const exchangeConfigSchema: z.ZodObject<{
 	name: string;
 	channels: string[];
 	url?: string | undefined;
-	urls?: Record<string, string> | undefined;
 	credentials?: Record<string, string> | undefined;
+	urls?: Record<string, string> | undefined;
 	baseUrl?: string | undefined;
 	rotateAfterMs?: number | undefined;
 	staleMs?: Record<string, number> | undefined;

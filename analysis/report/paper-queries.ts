@@ -60,7 +60,7 @@ export function readPaperManifest(folder: string): Record<string, unknown> {
 }
 
 /** `paper_orders`, `paper_fills`, `paper_balances` over the folder's files (empty, typed, when a table has none). */
-export async function attachPaperTables(conn: DuckDBConnection, folder: string): Promise<void> {
+async function attachPaperTables(conn: DuckDBConnection, folder: string): Promise<void> {
   for (const t of PAPER_TABLES) {
     const name = `paper_${t}`;
     await conn.run(`DROP TABLE IF EXISTS ${name}`);

@@ -46,14 +46,14 @@ function ms(v: unknown): number {
 }
 
 /** Picks an interval giving about 200-400 buckets over the span. */
-export function intervalLabel(seconds: number): string {
+function intervalLabel(seconds: number): string {
   if (seconds % 86400 === 0) return `${seconds / 86400} day`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
 }
 
-export function chooseInterval(spanNs: bigint): { sql: string; seconds: number } {
+function chooseInterval(spanNs: bigint): { sql: string; seconds: number } {
   const steps = [1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400];
   const spanS = Number(spanNs / 1_000_000_000n);
   const s = steps.find((x) => spanS / x <= 400) ?? 86400;

@@ -23,7 +23,7 @@ function bytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
-export function renderInventory(inv: Inventory): string {
+function renderInventory(inv: Inventory): string {
   const parts: string[] = [];
   if (inv.streams.length === 0) parts.push('No data.\n');
   else {

@@ -15,7 +15,7 @@ import { MAX_FSYNC_INTERVAL_MS, MAX_SEAL_INTERVAL_MS, MAX_STAGGER_MS, MIN_SEAL_I
 import { exposureWarning } from '../options.js';
 
 /** A stop that takes longer than this (a hung socket, a stuck seal) ends the process with exit 1. */
-export const STOP_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 60_000;
 
 function channelHelp(): string {
   const lines = ['', 'Channels (--channels, or exchanges[].channels in the config):'];

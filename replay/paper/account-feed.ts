@@ -14,12 +14,12 @@ import type { PaperEvent } from './types.js';
 const KIND_OF: Record<PaperEvent['type'], StreamKind> = { balance: 'account', order: 'order', fill: 'fill', position: 'position' };
 const PAPER_KINDS = new Set<StreamKind>(['account', 'order', 'fill', 'position', 'trading']);
 
-export interface AccountEvents {
+interface AccountEvents {
   subscribe(fn: (e: PaperEvent) => void): () => void;
 }
 
 /** Whether `e` belongs on `stream` (a private stream of the account). */
-export function routesTo(stream: StreamSpec, e: PaperEvent, instruments: readonly Instrument[]): boolean {
+function routesTo(stream: StreamSpec, e: PaperEvent, instruments: readonly Instrument[]): boolean {
   // an order change that is an execution goes to fill streams too: it names the order's type, which
   // a fill alone does not (Coinsuper's trade push needs it; its broker publishes each fill once)
   const kind = e.type === 'order' && e.fill && stream.kind === 'fill' ? 'fill' : KIND_OF[e.type];

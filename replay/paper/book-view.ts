@@ -11,7 +11,7 @@
 import { addDecimal, compareDecimal, divDecimal, isZeroDecimal, signDecimal, subDecimal, trimZeros } from '../../core/decimal.js';
 import type { BookLevel } from './types.js';
 
-export type BookSide = 'bid' | 'ask';
+type BookSide = 'bid' | 'ask';
 
 /** Digits of a mid price beyond the book's own: (bid + ask) ÷ 2 needs at most one more. */
 const MID_EXTRA_DIGITS = 1;

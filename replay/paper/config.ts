@@ -22,7 +22,7 @@ import { EXCHANGE_IDS, type ExchangeId } from '../../exchanges/types.js';
 import type { QueueModel, RestingFills } from './types.js';
 
 /** Where the fee of a fill is charged: always the quote currency, or the currency the fill pays out (base on buys, quote on sells). */
-export type FeeCurrency = 'quote' | 'received';
+type FeeCurrency = 'quote' | 'received';
 
 export interface FeeSchedule {
   maker: string;
@@ -38,7 +38,7 @@ export const DEFAULT_FEES: Record<ExchangeId, FeeSchedule> = {
 };
 
 /** The longest order-in or fill-out delay a config may ask for (a minute of replay time). */
-export const MAX_LATENCY_MS = 60_000;
+const MAX_LATENCY_MS = 60_000;
 
 export interface Latency {
   /** From a request reaching the exchange to the matching engine acting on it, recorded ns. */
@@ -84,7 +84,7 @@ const feeSchema = z
 const ms = z.number().nonnegative().max(MAX_LATENCY_MS, `at most ${MAX_LATENCY_MS} ms`);
 const latencySchema = z.object({ inMs: ms.optional(), outMs: ms.optional() }).strict();
 
-export const paperConfigSchema = z
+const paperConfigSchema = z
   .object({
     /** Starting balances per exchange and currency; an exchange left out gets the demo account's. */
     balances: perExchange(balanceSet).optional(),
@@ -106,7 +106,7 @@ export const paperConfigSchema = z
   })
   .strict();
 
-export type PaperConfigFile = z.infer<typeof paperConfigSchema>;
+type PaperConfigFile = z.infer<typeof paperConfigSchema>;
 
 function formatPath(p: ReadonlyArray<string | number>): string {
   let out = '';

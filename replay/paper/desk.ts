@@ -25,7 +25,7 @@ import { PaperResults } from './results.js';
  */
 export const DEFAULT_PAPER_SESSION = 'default';
 
-export interface PaperDeskDeps {
+interface PaperDeskDeps {
   settings: PaperSettings;
   /** Results go to `<outDir>/<session>/`. */
   outDir: string;

@@ -40,12 +40,12 @@ import {
 } from './types.js';
 
 /** Order ids count up from here (they look like an exchange's long numeric ids). */
-export const PAPER_ORDER_ID_BASE = 8_000_000_000;
-export const PAPER_FILL_ID_BASE = 9_500_000_000;
+const PAPER_ORDER_ID_BASE = 8_000_000_000;
+const PAPER_FILL_ID_BASE = 9_500_000_000;
 /** Orders and fills kept for queries (the results keep everything). */
-export const MAX_ORDER_HISTORY = 10_000;
+const MAX_ORDER_HISTORY = 10_000;
 
-export interface EngineOptions {
+interface EngineOptions {
   fees: FeeSchedule;
   queue: QueueModel;
   balances: Record<string, string>;

@@ -24,10 +24,10 @@ import type { PaperDesk } from './desk.js';
 import { DEFAULT_PAPER_SESSION } from './desk.js';
 
 /** The largest request body the paper endpoints read. */
-export const MAX_PAPER_BODY_BYTES = 64 << 10;
+const MAX_PAPER_BODY_BYTES = 64 << 10;
 const SESSION_RE = /^[\w-][\w.-]{0,63}$/;
 
-export interface PaperHttpDeps {
+interface PaperHttpDeps {
   desk: PaperDesk | null;
   instruments(exchange: ExchangeId): Instrument[];
   credentials(exchange: ExchangeId): Credentials[];

@@ -14,7 +14,7 @@ interface Balance {
   frozen: string;
 }
 
-export interface PositionState {
+interface PositionState {
   /** Signed base amount: bought minus sold. */
   net: string;
   /** Quote paid for the open position (its entry cost), positive for long and short alike. */

@@ -14,7 +14,7 @@ import { sqlStr } from '../../store/partitions.js';
 import type { FrameKey, MarketFrame } from './types.js';
 
 /** How far back a book is looked for when a market is opened mid-recording, widening: a minute, 15 minutes, a day, everything. */
-export const BOOK_LOOKBACK_NS: readonly (bigint | null)[] = [...[60n, 900n, 86_400n].map((s) => s * 1_000_000_000n), null];
+const BOOK_LOOKBACK_NS: readonly (bigint | null)[] = [...[60n, 900n, 86_400n].map((s) => s * 1_000_000_000n), null];
 
 /** A market as the recording has it. */
 export interface RecordedMarket {
@@ -39,7 +39,7 @@ export interface MarketData {
 }
 
 /** Borrows a connection to the tape for one query. */
-export type ConnectionSource = <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
+type ConnectionSource = <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
 
 const venueIs = (v: string | null) => (v === null ? 'venue IS NULL' : `venue = ${sqlStr(v)}`);
 

@@ -9,9 +9,9 @@ import type { MarketData, RecordedMarket } from './market-data.js';
 import { compareKeys, type FrameKey, type MarketFrame, type MarketSpec } from './types.js';
 
 /** First read window of recorded time; it doubles while windows come back small and halves when large. */
-export const FEED_WINDOW_START_NS = 5_000_000_000n;
-export const FEED_WINDOW_MAX_NS = 3_600_000_000_000n;
-export const FEED_WINDOW_MIN_NS = 100_000_000n;
+const FEED_WINDOW_START_NS = 5_000_000_000n;
+const FEED_WINDOW_MAX_NS = 3_600_000_000_000n;
+const FEED_WINDOW_MIN_NS = 100_000_000n;
 /** Frames per read above which the window halves, below which it doubles. */
 const FEED_FRAMES_HIGH = 4_000;
 const FEED_FRAMES_LOW = 500;

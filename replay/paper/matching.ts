@@ -22,7 +22,7 @@ export interface Take {
 const min = (a: string, b: string) => (compareDecimal(a, b) <= 0 ? a : b);
 
 /** `price` is acceptable to a `side` order limited at `limit` (a buy pays at most, a sell gets at least). */
-export function withinLimit(side: Side, price: string, limit: string | null): boolean {
+function withinLimit(side: Side, price: string, limit: string | null): boolean {
   if (limit === null) return true;
   const c = compareDecimal(price, limit);
   return side === 'buy' ? c <= 0 : c >= 0;
@@ -65,7 +65,7 @@ export function takenQuote(takes: readonly Take[]): string {
   return s;
 }
 
-export interface RestingState {
+interface RestingState {
   side: Side;
   price: string;
   /** Quantity still open. */

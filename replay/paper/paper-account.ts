@@ -37,11 +37,11 @@ import {
 } from './types.js';
 
 /** A market with no resting order more than this far behind is re-opened at its latest book instead of read through. */
-export const IDLE_JUMP_NS = 30_000_000_000n;
+const IDLE_JUMP_NS = 30_000_000_000n;
 /** How often a max-speed account looks at its session's clock while it has resting orders. */
 const MAX_SPEED_POLL_MS = 1;
 
-export interface PaperAccountDeps {
+interface PaperAccountDeps {
   exchange: ExchangeId;
   instruments: readonly Instrument[];
   balances: Record<string, string>;

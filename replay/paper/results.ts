@@ -26,10 +26,10 @@ import { orderTypeName, statusName } from './status-names.js';
 import type { EngineOutput } from './types.js';
 
 export const PAPER_TABLES = ['orders', 'fills', 'balances'] as const;
-export type PaperTable = (typeof PAPER_TABLES)[number];
-export const PAPER_STREAM = 'paper';
+type PaperTable = (typeof PAPER_TABLES)[number];
+const PAPER_STREAM = 'paper';
 /** The "recorder instance" of paper files (their names start with it, as sealed files' do). */
-export const PAPER_INSTANCE = 'paper';
+const PAPER_INSTANCE = 'paper';
 export const PAPER_MANIFEST = 'paper.json';
 
 type Cell = string | number | bigint | boolean | null;
@@ -39,7 +39,7 @@ const NS_PER_DAY = 86_400_000_000_000n;
 const dateOf = (ns: bigint) => new Date(Number((ns / NS_PER_DAY) * 86_400_000n)).toISOString().slice(0, 10);
 
 /** The file name of a session's files: stable per session, shaped like a compacted day file so the store's readers take it. */
-export function paperFileName(session: string): string {
+function paperFileName(session: string): string {
   return `${PAPER_INSTANCE}-day-${createHash('sha256').update(session).digest('hex').slice(0, 16)}.parquet`;
 }
 

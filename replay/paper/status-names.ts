@@ -12,7 +12,7 @@ import { isZeroDecimal } from '../../core/decimal.js';
 import type { OrderEvent } from '../../exchanges/market.js';
 import type { ExchangeId } from '../../exchanges/types.js';
 
-export type PaperStatus = OrderEvent['status'] | 'submitting';
+type PaperStatus = OrderEvent['status'] | 'submitting';
 
 const NAMES: Record<ExchangeId, Record<PaperStatus, string>> = {
   coinstore: { submitting: 'SUBMITTING', new: 'SUBMITTED', partially_filled: 'PARTIAL_FILLED', filled: 'FILLED', canceled: 'CANCELED', rejected: 'REJECTED' },
