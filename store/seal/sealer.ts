@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../../core/log.js';
 import type { TapeRecord } from '../../schemas/record.js';
 import type { TableName } from '../../schemas/tables.js';
-import { openDuckSession, type DuckSession } from '../duck/session.js';
+import { DUCKDB_MEMORY_LIMIT, openDuckSession, type DuckSession } from '../duck/session.js';
 import { listSegments, readSegment } from '../journal/index.js';
 import type { SegmentInfo } from '../journal/api.js';
 import { fsyncPath, journalDir, listTempFiles, parsePartitionFileName, partitionDir, segmentFileName, sqlStr, tempPathFor, TEMP_SUFFIX } from '../partitions.js';
@@ -62,10 +62,11 @@ export interface SealProgress {
 }
 
 /**
- * DuckDB's memory limit in a seal run's own session: the staging of a chunk and the sorts of the
- * sealed files fit in it (sorts spill to the temp folder beyond it).
+ * DuckDB's memory limit in a seal run's own session: the sessions' default. A lower limit (128 MB
+ * kept a 100 MiB segment's seal at 467 MiB RSS) runs out of DuckDB memory on 500 MiB segments:
+ * DuckDB's own use still grows from chunk to chunk (cause not found yet).
  */
-export const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_SEAL_DUCKDB_MEMORY ?? '128MB';
+export const SEAL_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
 
 export interface SealedFile {
   table: TableName;
