@@ -33,7 +33,7 @@ import { compareRowKeys, type OutputStat, type RowKey, type Stager } from './sta
  */
 export const SEAL_CHUNK_RECORDS = 32_768;
 /** Scratch folder of part files, per instance, under the data folder (removed when a seal starts and ends). */
-export const SEAL_WORK_DIR = '.seal-work';
+const SEAL_WORK_DIR = '.seal-work';
 /** Part files are read once, right away: fast compression. */
 const PART_COMPRESSION = 'snappy';
 
