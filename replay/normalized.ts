@@ -45,8 +45,34 @@ interface NormalizedQuery {
   toNs: bigint | null;
 }
 
+/**
+ * The query parameters `/normalized` reads, each also in the other number (the library's options
+ * are `exchanges`, `symbols`, `kinds`). Any other parameter is refused: ignoring a misspelled
+ * filter (`symbls=`) would stream everything as if it had matched.
+ */
+const NORMALIZED_PARAMS: Record<string, string> = {
+  exchange: 'exchange',
+  exchanges: 'exchange',
+  symbol: 'symbol',
+  symbols: 'symbol',
+  kind: 'kinds',
+  kinds: 'kinds',
+  from: 'from',
+  to: 'to',
+};
+
 function parseNormalizedQuery(url: URL): NormalizedQuery {
-  const list = (k: string) => (url.searchParams.get(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of url.searchParams.keys()) {
+    if (!(k in NORMALIZED_PARAMS)) {
+      throw new TicktapeError('TT_CONFIG_INVALID', `unknown parameter "${k}": /normalized takes exchange, symbol, kinds, from and to (e.g. ?exchange=coinstore&symbol=BTCUSDT&kinds=trade,book)`);
+    }
+  }
+  const list = (name: string) =>
+    [...url.searchParams.entries()]
+      .filter(([k]) => NORMALIZED_PARAMS[k] === name)
+      .flatMap(([, v]) => v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
   const kinds = list('kinds');
   const tables = [...new Set((kinds.length ? kinds : ['trade', 'book']).map((k) => {
     const t = KIND_TABLES[k];

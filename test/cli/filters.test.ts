@@ -88,6 +88,26 @@ describe('symbols match however a user writes them', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((x) => x.symbol))).toEqual(new Set(['BTCUSDT']));
   });
+
+  it('/normalized: every spelling, in symbol= or symbols=, selects the same rows', async () => {
+    const bodies = new Set<string>();
+    for (const spelling of ['btcusdt', 'BTCUSDT', 'BTC/USDT', 'BTC_USDT', 'BTC-USDT']) {
+      for (const param of ['symbol', 'symbols']) {
+        const res = await fetch(`http://127.0.0.1:${replay.port}/normalized?exchange=coinsuper&kinds=trade&${param}=${encodeURIComponent(spelling)}`);
+        expect(res.status, `${param}=${spelling}`).toBe(200);
+        const body = await res.text();
+        expect(new Set(body.trim().split('\n').map((l) => (JSON.parse(l) as { symbol: string }).symbol))).toEqual(new Set(['BTC/USDT']));
+        bodies.add(body);
+      }
+    }
+    expect(bodies.size).toBe(1);
+  });
+
+  it('/normalized refuses a parameter it does not know (400) instead of streaming everything unfiltered', async () => {
+    const res = await fetch(`http://127.0.0.1:${replay.port}/normalized?exchange=coinstore&symbl=btcusdt`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/unknown parameter "symbl": \/normalized takes exchange, symbol, kinds, from and to/);
+  });
 });
 
 describe('an unknown exchange is a usage error (exit 2)', () => {
