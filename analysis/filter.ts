@@ -83,14 +83,7 @@ function holdingsText(h: ExchangeHoldings[]): string {
 }
 
 function describe(f: MarketFilter): string {
-  return [
-    f.exchange ? `exchange ${f.exchange}` : null,
-    f.symbol ? `symbol ${f.symbol}` : null,
-    f.fromNs !== null ? `from ${iso(f.fromNs)}` : null,
-    f.toNs !== null ? `to ${iso(f.toNs)}` : null,
-  ]
-    .filter(Boolean)
-    .join(', ');
+  return [f.exchange ? `exchange ${f.exchange}` : null, f.symbol ? `symbol ${f.symbol}` : null, f.fromNs !== null ? `from ${iso(f.fromNs)}` : null, f.toNs !== null ? `to ${iso(f.toNs)}` : null].filter(Boolean).join(', ');
 }
 
 /**

@@ -19,7 +19,10 @@ export function splitStatements(sql: string): string[] {
     if (/^\s*--/.test(line) && current.length === 0) continue;
     current.push(line);
     if (/;\s*(--.*)?$/.test(line)) {
-      const stmt = current.join('\n').trim().replace(/;\s*(--.*)?$/, '');
+      const stmt = current
+        .join('\n')
+        .trim()
+        .replace(/;\s*(--.*)?$/, '');
       if (stmt) out.push(stmt);
       current = [];
     }

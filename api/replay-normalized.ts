@@ -89,10 +89,10 @@ async function* mergeOrdered(a: AsyncIterator<readonly Item[]>, b: AsyncIterator
   while (ba && bb) {
     if (before(bb[ib], ba[ia])) {
       yield bb[ib++];
-      if (ib === bb.length) ((bb = await next(b)), (ib = 0));
+      if (ib === bb.length) (bb = await next(b)), (ib = 0);
     } else {
       yield ba[ia++];
-      if (ia === ba.length) ((ba = await next(a)), (ia = 0));
+      if (ia === ba.length) (ba = await next(a)), (ia = 0);
     }
   }
   for (; ba; ba = await next(a), ia = 0) while (ia < ba.length) yield ba[ia++];

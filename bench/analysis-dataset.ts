@@ -28,7 +28,10 @@ const DONE = '.bench-complete-v1';
 
 function segmentName(hour: number): string {
   const d = new Date(BENCH_START_MS + hour * 3_600_000);
-  const stamp = d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-bench-${String(hour + 1).padStart(6, '0')}`;
 }
 
@@ -63,8 +66,7 @@ export async function ensureBenchDataset(dataDir: string, log: (s: string) => vo
         const tConn = `${INSTANCE}-${ei}${h}-t`;
         const bConn = `${INSTANCE}-${ei}${h}-b`;
         // Global row number g gives a continuous price walk across hours: a slow sine plus a hashed wiggle.
-        const px = (g: string, sym: string) =>
-          `round((CASE WHEN ${sym} = 'BTCUSDT' THEN 65000 ELSE 3200 END) * (1 + 0.02 * sin(${g} / 400000.0) + (hash(${g} * 7 + ${ei}) % 1000) / 2e6), 2)`;
+        const px = (g: string, sym: string) => `round((CASE WHEN ${sym} = 'BTCUSDT' THEN 65000 ELSE 3200 END) * (1 + 0.02 * sin(${g} / 400000.0) + (hash(${g} * 7 + ${ei}) % 1000) / 2e6), 2)`;
         const trades = `
           SELECT ${sqlStr(ex)} AS exchange, sym AS symbol, recv_ns, ${sqlStr(tConn)} AS conn_id, i + 1 AS seq,
                  lower(sym) || '@trade' AS stream, (recv_ns - 20000000) // 1000000 AS exchange_ts_ms,

@@ -63,7 +63,11 @@ export async function run(): Promise<BenchResult[]> {
     };
     await add('bars 1 min, all trades', `SELECT * FROM bars('1 minute')`, `${BENCH_TRADES} trades`);
     await add('bars 1 s, all trades', `SELECT * FROM bars('1 second')`, `${BENCH_TRADES} trades`);
-    await add('bars 1 min, one symbol, one day', `SELECT * FROM bars('1 minute', ex := 'coinstore', sym := 'BTCUSDT', from_ns := ${ds.startNs + 86_400_000_000_000n}, to_ns := ${ds.startNs + 2n * 86_400_000_000_000n})`, 'pruned by date and row group');
+    await add(
+      'bars 1 min, one symbol, one day',
+      `SELECT * FROM bars('1 minute', ex := 'coinstore', sym := 'BTCUSDT', from_ns := ${ds.startNs + 86_400_000_000_000n}, to_ns := ${ds.startNs + 2n * 86_400_000_000_000n})`,
+      'pruned by date and row group',
+    );
     await add('spread series (per book message)', `SELECT * FROM spread`, `${BENCH_BOOK_ROWS} book rows`);
     const spreadMs = await timeMs(async () => {
       const r = await runScript(tape.conn, 'spread', { interval: '1 minute' });

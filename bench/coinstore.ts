@@ -7,7 +7,7 @@
 import { coinstore } from '../exchanges/coinstore/index.js';
 import { depthBody, tradeBody } from '../exchanges/coinstore/format.js';
 import { restamp } from '../exchanges/coinstore/restamp.js';
-import type { BookEvent, TradeEvent } from '../exchanges/market.js';
+import type { TradeEvent } from '../exchanges/market.js';
 import { Market } from '../simulator/market.js';
 import { rate } from './measure.js';
 import { framesPerSecond, oneClient } from './one-client.js';

@@ -10,7 +10,7 @@ import { depthChartPayload, orderBookPayload, tickersPayload } from '../exchange
 import { CoinsuperNormalizer } from '../exchanges/coinsuper/normalize.js';
 import { publishPacket } from '../exchanges/coinsuper/packets.js';
 import { fullTopic } from '../exchanges/coinsuper/topics.js';
-import type { BookEvent, TradeEvent } from '../exchanges/market.js';
+import type { BookEvent } from '../exchanges/market.js';
 import { Market } from '../simulator/market.js';
 import { rate } from './measure.js';
 import { framesPerSecond, oneClient } from './one-client.js';
@@ -72,10 +72,15 @@ export async function run(): Promise<BenchResult[]> {
     rate('format tickers payload (50 trades)', 'msgs/s', (i) => void tickersPayload(trades.slice(i % 500, (i % 500) + 50)), { batch: RATE_BATCH }),
     rate('client onFrame, orderBook PUBLISH QoS 1 (+ PUBACK)', 'frames/s', (i) => void client.onFrame(bookFrames[i % bookFrames.length], true), { batch: RATE_BATCH }),
     rate('normalize orderBook PUBLISH (30 book rows)', 'frames/s', (i) => void normalizer.normalize(raw(bookFrames[i % bookFrames.length])), { batch: RATE_BATCH }),
-    rate('normalize sliding tickers window (50 trades → 1 new row)', 'frames/s', (i) => {
-      if (i % windows.length === 0) windowNormalizer = new CoinsuperNormalizer();
-      windowNormalizer.publish(TICKERS_TOPIC, windows[i % windows.length]);
-    }, { batch: RATE_BATCH }),
+    rate(
+      'normalize sliding tickers window (50 trades → 1 new row)',
+      'frames/s',
+      (i) => {
+        if (i % windows.length === 0) windowNormalizer = new CoinsuperNormalizer();
+        windowNormalizer.publish(TICKERS_TOPIC, windows[i % windows.length]);
+      },
+      { batch: RATE_BATCH },
+    ),
   ];
   results.push(await socketRate(books, 0));
   results.push(await socketRate(books, 1));

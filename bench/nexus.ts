@@ -50,9 +50,7 @@ export async function run(): Promise<BenchResult[]> {
     rate('format API_MARKETDEPTH depth 5 (book event → JSON text)', 'msgs/s', (i) => void JSON.stringify(formatMarketDepth(sample[i % sample.length], 5))),
     rate('format API_MARKETDEPTH depth 20', 'msgs/s', (i) => void JSON.stringify(formatMarketDepth(sample[i % sample.length], 20))),
     rate('client onFrame, depth 5 push', 'frames/s', (i) => void client.onFrame(frames5[i % frames5.length], false)),
-    rate('normalize depth 5 push (10 book rows)', 'frames/s', (i) =>
-      void normalizer.normalize({ payload: frames5[i % frames5.length], kind: 'text', stream: 'API_MARKETDEPTH:BTCUSDT:5', endpoint: '', recvNs: 0n }),
-    ),
+    rate('normalize depth 5 push (10 book rows)', 'frames/s', (i) => void normalizer.normalize({ payload: frames5[i % frames5.length], kind: 'text', stream: 'API_MARKETDEPTH:BTCUSDT:5', endpoint: '', recvNs: 0n })),
   ];
   results.push(await socketRate(sample));
   return results;

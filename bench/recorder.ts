@@ -163,11 +163,7 @@ interface IngestFigures {
 async function ingest(label: string, channels: string[], baseUrl: string): Promise<IngestFigures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tt-bench-rec-${label}-`));
   const probe = latencyProbe();
-  const config = buildConfig(
-    { instance: 'bench', http: 'off', staggerMs: 0, seal: { atShutdown: false }, exchanges: [{ name: 'coinstore', channels, baseUrl }] },
-    null,
-    { data: dataDir },
-  );
+  const config = buildConfig({ instance: 'bench', http: 'off', staggerMs: 0, seal: { atShutdown: false }, exchanges: [{ name: 'coinstore', channels, baseUrl }] }, null, { data: dataDir });
   const rec = await Recorder.start({ config, log: silentLogger, wrapSink: probe.sink });
   // Warm up (connect, subscribe, JIT) before measuring.
   await new Promise((r) => setTimeout(r, 1000));
@@ -273,7 +269,11 @@ export async function run(): Promise<BenchResult[]> {
   const sim = await startSimulatorChild();
   let simFigures: IngestFigures | null = null;
   try {
-    simFigures = await ingest('simulator', symbols.flatMap((s) => [`${s}@trade`, `${s}@depth@20`]), `ws://127.0.0.1:${sim.port}`);
+    simFigures = await ingest(
+      'simulator',
+      symbols.flatMap((s) => [`${s}@trade`, `${s}@depth@20`]),
+      `ws://127.0.0.1:${sim.port}`,
+    );
   } finally {
     sim.child.kill('SIGTERM');
   }

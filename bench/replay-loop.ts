@@ -78,8 +78,18 @@ export async function run(): Promise<BenchResult[]> {
     const passes = looped.frames / (SESSIONS * FRAMES);
     const ratio = looped.peakRssMb / once.peakRssMb;
     return [
-      { name: `${SESSIONS} sessions, one pass: peak RSS`, value: Math.round(once.peakRssMb), unit: 'MiB', note: `before: ${Math.round(once.baseRssMb)} MiB; ${FRAMES} nexus frames each, max speed, ${once.secs.toFixed(1)} s; records read from the store: ${once.recordsRead}, at most ${once.readsPeak} reads open at once; peak JS heap + external ${Math.round(once.peakHeapMb)} MiB` },
-      { name: `${SESSIONS} sessions with --loop: peak RSS`, value: Math.round(looped.peakRssMb), unit: 'MiB', note: `before: ${Math.round(looped.baseRssMb)} MiB; ${passes.toFixed(1)} passes per session in ${looped.secs.toFixed(1)} s; records read: ${looped.recordsRead}, at most ${looped.readsPeak} reads open at once; peak JS heap + external ${Math.round(looped.peakHeapMb)} MiB` },
+      {
+        name: `${SESSIONS} sessions, one pass: peak RSS`,
+        value: Math.round(once.peakRssMb),
+        unit: 'MiB',
+        note: `before: ${Math.round(once.baseRssMb)} MiB; ${FRAMES} nexus frames each, max speed, ${once.secs.toFixed(1)} s; records read from the store: ${once.recordsRead}, at most ${once.readsPeak} reads open at once; peak JS heap + external ${Math.round(once.peakHeapMb)} MiB`,
+      },
+      {
+        name: `${SESSIONS} sessions with --loop: peak RSS`,
+        value: Math.round(looped.peakRssMb),
+        unit: 'MiB',
+        note: `before: ${Math.round(looped.baseRssMb)} MiB; ${passes.toFixed(1)} passes per session in ${looped.secs.toFixed(1)} s; records read: ${looped.recordsRead}, at most ${looped.readsPeak} reads open at once; peak JS heap + external ${Math.round(looped.peakHeapMb)} MiB`,
+      },
       { name: '--loop peak RSS ÷ one pass', value: Number(ratio.toFixed(2)), unit: '×', note: 'goal ≤ 1.5' },
     ];
   } finally {

@@ -37,9 +37,7 @@ const PARTS = new Set((process.env.TICKTAPE_BENCH_REPLAY_PARTS ?? 'paced,max,ten
 const BASELINE_DIST = process.env.TICKTAPE_BENCH_REPLAY_BASELINE ?? '';
 const ROUNDS = Number(process.env.TICKTAPE_BENCH_REPLAY_ROUNDS ?? (BASELINE_DIST ? 3 : 1));
 type StartReplay = typeof startReplay;
-const baselineStart: StartReplay | null = BASELINE_DIST
-  ? ((await import(pathToFileURL(path.join(BASELINE_DIST, 'replay/server.js')).href)) as { startReplay: StartReplay }).startReplay
-  : null;
+const baselineStart: StartReplay | null = BASELINE_DIST ? ((await import(pathToFileURL(path.join(BASELINE_DIST, 'replay/server.js')).href)) as { startReplay: StartReplay }).startReplay : null;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,17 +91,13 @@ export function runClients(url: string, exchange: 'nexus' | 'coinstore', count: 
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), CLIENT_FLAG, url, exchange, String(count), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const done = new Promise<ClientReport[]>((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ClientReport[]) : reject(new Error(`bench client exited with ${code}`)))),
-  );
+  const done = new Promise<ClientReport[]>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ClientReport[]) : reject(new Error(`bench client exited with ${code}`)))));
   return { done, pid: child.pid };
 }
 
 /** The subscribe message of the bench client. */
 function subscribeText(exchange: string): string {
-  return exchange === 'nexus'
-    ? JSON.stringify({ id: '1', action: 'SUBSCRIBE', event: 'API_MARKETDEPTH', symbol: 'BTCUSDT', depth: 5 })
-    : JSON.stringify({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
+  return exchange === 'nexus' ? JSON.stringify({ id: '1', action: 'SUBSCRIBE', event: 'API_MARKETDEPTH', symbol: 'BTCUSDT', depth: 5 }) : JSON.stringify({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
 }
 
 /**
@@ -303,7 +297,12 @@ export async function run(): Promise<BenchResult[]> {
     }
     if (PARTS.has('slow')) {
       const slow = await slowClientMemory(maxNexus);
-      out.push({ name: 'slow client at max speed: peak RSS', value: Math.round(slow.peakRssMb), unit: 'MiB', note: `before: ${Math.round(slow.baseRssMb)} MiB; DuckDB's sorted read dominates; ${slow.frames} frames in 6 s to a client reading 20 ms of every 250 ms` });
+      out.push({
+        name: 'slow client at max speed: peak RSS',
+        value: Math.round(slow.peakRssMb),
+        unit: 'MiB',
+        note: `before: ${Math.round(slow.baseRssMb)} MiB; DuckDB's sorted read dominates; ${slow.frames} frames in 6 s to a client reading 20 ms of every 250 ms`,
+      });
       out.push({ name: 'slow client at max speed: peak JS heap + buffers', value: Math.round(slow.peakJsMb), unit: 'MiB', note: 'what the replay itself holds' });
     }
     return out;

@@ -127,7 +127,9 @@ export async function run(): Promise<BenchResult[]> {
   const deadline = started + seconds * 1000;
   const sample = async (): Promise<void> => {
     const h = port
-      ? ((await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json()).catch(() => null)) as {
+      ? ((await fetch(`http://127.0.0.1:${port}/health`)
+          .then((r) => r.json())
+          .catch(() => null)) as {
           status: string;
           journal: { appended: number } | null;
           open_gaps: number;
@@ -176,9 +178,7 @@ export async function run(): Promise<BenchResult[]> {
     recorded = Number(r[0]);
     malformedFlagged = Number(r[1]);
     // One gap row per stream a connection carried; the injected fault is per connection.
-    for (const [cause, n, conns, lost] of (
-      await tape.conn.runAndReadAll(`SELECT cause, count(*)::BIGINT, count(DISTINCT conn_id)::BIGINT, coalesce(sum(lost_frames), 0)::BIGINT FROM gaps GROUP BY cause ORDER BY cause`)
-    ).getRows()) {
+    for (const [cause, n, conns, lost] of (await tape.conn.runAndReadAll(`SELECT cause, count(*)::BIGINT, count(DISTINCT conn_id)::BIGINT, coalesce(sum(lost_frames), 0)::BIGINT FROM gaps GROUP BY cause ORDER BY cause`)).getRows()) {
       gapsByCause[String(cause)] = Number(n);
       if (cause === 'disconnect') disconnectedConnections = Number(conns);
       lostFrames += Number(lost);
@@ -189,7 +189,10 @@ export async function run(): Promise<BenchResult[]> {
   const rss = quartiles(samples.map((s) => s.rssMb));
   const fds = quartiles(samples.map((s) => s.fds));
   const injectedDisconnects = simStats.faults.drops + simStats.faults.lifetimeCloses;
-  const gapNote = Object.entries(gapsByCause).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+  const gapNote =
+    Object.entries(gapsByCause)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none';
   const keep = process.env.TICKTAPE_SOAK_KEEP === '1';
   if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   process.stderr.write(`soak: ${seconds}s, exit ${exit.code ?? exit.signal} after SIGTERM in ${stopMs} ms, error log lines ${errors}; ${keep ? `data kept in ${dir}` : 'data removed (TICKTAPE_SOAK_KEEP=1 keeps it)'}\n`);

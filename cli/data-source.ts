@@ -18,4 +18,3 @@ export function addStoreOptions(cmd: Command): Command {
     })
     .option('--config <file>', 'with s3://: a config file whose `store` section gives endpoint, region and forcePathStyle');
 }
-

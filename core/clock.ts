@@ -19,4 +19,3 @@ export function monoNs(): bigint {
 export function wallNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
-

@@ -60,10 +60,7 @@ export function pow10(n: number): bigint {
  */
 export function fromUnits(units: bigint | number, scale: number): string {
   const neg = units < 0;
-  let s =
-    typeof units === 'number' && Number.isSafeInteger(units)
-      ? Math.abs(units).toString()
-      : (neg ? -BigInt(units) : BigInt(units)).toString();
+  let s = typeof units === 'number' && Number.isSafeInteger(units) ? Math.abs(units).toString() : (neg ? -BigInt(units) : BigInt(units)).toString();
   if (scale > 0) {
     s = s.padStart(scale + 1, '0');
     s = `${s.slice(0, s.length - scale)}.${s.slice(s.length - scale)}`;
@@ -192,7 +189,7 @@ export function divUnits(a: bigint, b: bigint, rounding: Rounding): bigint {
   if (r === 0n) return q;
   const twiceR = (r < 0n ? -r : r) * 2n;
   if (twiceR < (b < 0n ? -b : b)) return q;
-  return (a < 0n) !== (b < 0n) ? q - 1n : q + 1n;
+  return a < 0n !== b < 0n ? q - 1n : q + 1n;
 }
 
 /**

@@ -18,7 +18,7 @@ const INSTANCE_ID_RE = /^[a-z0-9-]{1,40}$/;
 const HIVE_EXCHANGE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const HIVE_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-function escape(message: string, context: Record<string, unknown>): TicktapeError {
+function pathEscape(message: string, context: Record<string, unknown>): TicktapeError {
   return new TicktapeError('TT_PATH_ESCAPE', message, context);
 }
 
@@ -38,12 +38,12 @@ export function isInside(root: string, child: string): boolean {
  * NUL, and matching `pattern` when given. Returns the name.
  */
 export function safeName(name: string, what: string, pattern?: RegExp): string {
-  if (typeof name !== 'string' || name.length === 0) throw escape(`${what} is empty: give a name.`, { what });
-  if (name.includes('\0')) throw escape(`${what} ${shown(name)} contains a NUL byte.`, { what });
+  if (typeof name !== 'string' || name.length === 0) throw pathEscape(`${what} is empty: give a name.`, { what });
+  if (name.includes('\0')) throw pathEscape(`${what} ${shown(name)} contains a NUL byte.`, { what });
   if (name === '.' || name === '..' || /[/\\]/.test(name)) {
-    throw escape(`${what} ${shown(name)} is not a plain name: it may not contain "/", "\\" or be "." or "..".`, { what, name });
+    throw pathEscape(`${what} ${shown(name)} is not a plain name: it may not contain "/", "\\" or be "." or "..".`, { what, name });
   }
-  if (pattern && !pattern.test(name)) throw escape(`${what} ${shown(name)} is not allowed: it must match ${pattern.source}.`, { what, name });
+  if (pattern && !pattern.test(name)) throw pathEscape(`${what} ${shown(name)} is not allowed: it must match ${pattern.source}.`, { what, name });
   return name;
 }
 
@@ -54,16 +54,16 @@ export function safeName(name: string, what: string, pattern?: RegExp): string {
 export function safeJoin(root: string, ...parts: string[]): string {
   const base = path.resolve(root);
   for (const part of parts) {
-    if (part.includes('\0')) throw escape(`Path part ${shown(part)} contains a NUL byte.`, { root: base });
+    if (part.includes('\0')) throw pathEscape(`Path part ${shown(part)} contains a NUL byte.`, { root: base });
     if (path.isAbsolute(part) || /^[a-zA-Z]:[\\/]/.test(part)) {
-      throw escape(`Path ${shown(part)} is absolute: only paths inside the data folder ${base} are allowed.`, { root: base, part });
+      throw pathEscape(`Path ${shown(part)} is absolute: only paths inside the data folder ${base} are allowed.`, { root: base, part });
     }
     if (part.split(/[\\/]+/).includes('..')) {
-      throw escape(`Path ${shown(part)} goes up with "..": only paths inside the data folder ${base} are allowed.`, { root: base, part });
+      throw pathEscape(`Path ${shown(part)} goes up with "..": only paths inside the data folder ${base} are allowed.`, { root: base, part });
     }
   }
   const out = path.resolve(base, ...parts);
-  if (!isInside(base, out)) throw escape(`Path ${shown(parts.join('/'))} leaves the data folder ${base}.`, { root: base });
+  if (!isInside(base, out)) throw pathEscape(`Path ${shown(parts.join('/'))} leaves the data folder ${base}.`, { root: base });
   return out;
 }
 
@@ -95,7 +95,7 @@ export function resolveInside(root: string, ...parts: string[]): string {
   const realRoot = realpathOfExisting(path.resolve(root));
   const real = realpathOfExisting(lexical);
   if (!isInside(realRoot, real)) {
-    throw escape(`Path ${shown(parts.join('/'))} resolves to ${real}, outside the data folder ${realRoot} (a symbolic link points out): remove the link or record into a folder without it.`, {
+    throw pathEscape(`Path ${shown(parts.join('/'))} resolves to ${real}, outside the data folder ${realRoot} (a symbolic link points out): remove the link or record into a folder without it.`, {
       root: realRoot,
       real,
     });

@@ -184,9 +184,7 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
         res.end(JSON.stringify({ error: String((err as Error)?.message ?? err) }));
       });
   };
-  const server: http.Server = opts.tls
-    ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onHttp)
-    : http.createServer(serverOptions, onHttp);
+  const server: http.Server = opts.tls ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onHttp) : http.createServer(serverOptions, onHttp);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -321,14 +319,10 @@ export async function startHost(opts: HostOptions): Promise<ExchangeHost> {
         }
         const url = new URL(`${tcpScheme(exchange)}://${urlHost(bindHost)}:${tcpServers.get(exchange)?.port ?? port}/`);
         const info: ConnectionInfo = { route, transport: 'tcp', url, headers: {} };
-        const transport = new TcpTransport(socket, proto.framer(limits.maxFrameBytes), (reason) =>
-          log.info({ connection: `${exchange}/${proto.endpoint} over tcp`, reason }, 'connection cut: its bytes broke the protocol'),
-        );
+        const transport = new TcpTransport(socket, proto.framer(limits.maxFrameBytes), (reason) => log.info({ connection: `${exchange}/${proto.endpoint} over tcp`, reason }, 'connection cut: its bytes broke the protocol'));
         accept(info, opts.connection(info), transport);
       };
-      const srv = opts.tls
-        ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onSocket)
-        : net.createServer(onSocket);
+      const srv = opts.tls ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.headersTimeoutMs }, onSocket) : net.createServer(onSocket);
       if (opts.tls) srv.on('tlsClientError', (_err, socket) => socket.destroy());
       const entry = { server: srv, port, sockets };
       tcpServers.set(exchange, entry);

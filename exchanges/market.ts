@@ -144,16 +144,7 @@ export interface PositionEvent {
   tsMs: number;
 }
 
-export type MarketEvent =
-  | TradeEvent
-  | BookEvent
-  | KlineEvent
-  | TickerEvent
-  | TradeWindowEvent
-  | OrderEvent
-  | FillEvent
-  | BalanceEvent
-  | PositionEvent;
+export type MarketEvent = TradeEvent | BookEvent | KlineEvent | TickerEvent | TradeWindowEvent | OrderEvent | FillEvent | BalanceEvent | PositionEvent;
 
 /** What a server session can ask of the demo account (Coinceres' request/response trading socket). */
 export interface DemoAccount {
@@ -162,9 +153,7 @@ export interface DemoAccount {
   orders(): OrderEvent[];
   fills(limit: number): FillEvent[];
   positions(): PositionEvent[];
-  placeOrder(req: { inst: Instrument; side: Side; orderType: 'limit' | 'market'; price?: string; amount: string; clientOrderId?: string }):
-    | { ok: true; order: OrderEvent }
-    | { ok: false; reason: string };
+  placeOrder(req: { inst: Instrument; side: Side; orderType: 'limit' | 'market'; price?: string; amount: string; clientOrderId?: string }): { ok: true; order: OrderEvent } | { ok: false; reason: string };
   cancelOrder(orderId: string): { ok: true; order: OrderEvent } | { ok: false; reason: string };
 }
 

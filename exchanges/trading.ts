@@ -73,10 +73,8 @@ export interface TradingAccount {
  * before quote amounts existed), and time in force and post-only are not modelled.
  */
 export function tradingFromDemo(demo: DemoAccount): TradingAccount {
-  const reasonCode = (reason: string): RejectCode =>
-    /insufficient/.test(reason) ? 'insufficient_balance' : /not found/.test(reason) ? 'unknown_order' : /^order is /.test(reason) ? 'order_closed' : 'bad_request';
-  const find = (ref: OrderRef) =>
-    demo.orders().find((o) => (ref.orderId !== undefined ? o.orderId === ref.orderId : ref.clientOrderId !== undefined && o.clientOrderId === ref.clientOrderId)) ?? null;
+  const reasonCode = (reason: string): RejectCode => (/insufficient/.test(reason) ? 'insufficient_balance' : /not found/.test(reason) ? 'unknown_order' : /^order is /.test(reason) ? 'order_closed' : 'bad_request');
+  const find = (ref: OrderRef) => demo.orders().find((o) => (ref.orderId !== undefined ? o.orderId === ref.orderId : ref.clientOrderId !== undefined && o.clientOrderId === ref.clientOrderId)) ?? null;
   return {
     balances: async () => demo.balances(),
     orders: async () => demo.orders(),

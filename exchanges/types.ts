@@ -170,9 +170,7 @@ export interface SessionLink {
 }
 
 /** A data item for a subscribed stream: a synthetic event (simulator) or a recorded frame (replay). */
-export type FeedItem =
-  | { type: 'event'; event: MarketEvent }
-  | { type: 'recorded'; payload: Uint8Array; binary: boolean; recvNs: bigint };
+export type FeedItem = { type: 'event'; event: MarketEvent } | { type: 'recorded'; payload: Uint8Array; binary: boolean; recvNs: bigint };
 
 export interface ServerTiming {
   /** Server heartbeat interval (ms), where the exchange sends one. */

@@ -85,12 +85,7 @@ export const configFileSchema = z
     fsyncIntervalMs: positiveInt.max(MAX_FSYNC_INTERVAL_MS, `at most ${MAX_FSYNC_INTERVAL_MS} (a minute): it bounds what a power cut loses`).optional(),
     seal: z
       .object({
-        intervalMs: z
-          .number()
-          .int()
-          .min(MIN_SEAL_INTERVAL_MS, `at least ${MIN_SEAL_INTERVAL_MS} (a second): each seal starts a new journal segment`)
-          .max(MAX_SEAL_INTERVAL_MS, `at most ${MAX_SEAL_INTERVAL_MS} (a day)`)
-          .optional(),
+        intervalMs: z.number().int().min(MIN_SEAL_INTERVAL_MS, `at least ${MIN_SEAL_INTERVAL_MS} (a second): each seal starts a new journal segment`).max(MAX_SEAL_INTERVAL_MS, `at most ${MAX_SEAL_INTERVAL_MS} (a day)`).optional(),
         atShutdown: z.boolean().optional(),
         /**
          * How long a stop may spend sealing (ms). What is not sealed by then stays in the journal,
@@ -102,19 +97,11 @@ export const configFileSchema = z
          * is smaller and slower: per million market-like frames 9 → 24.3 bytes/frame in 1.7 s,
          * 15 → 22.1 in 18.8 s, 19 → 18.2 in 45.8 s.
          */
-        compactZstdLevel: z
-          .number()
-          .int('use an integer from 1 to 22')
-          .min(1, 'use an integer from 1 to 22')
-          .max(22, 'use an integer from 1 to 22')
-          .optional(),
+        compactZstdLevel: z.number().int('use an integer from 1 to 22').min(1, 'use an integer from 1 to 22').max(22, 'use an integer from 1 to 22').optional(),
       })
       .strict()
       .optional(),
-    retention: z
-      .object({ days: positiveInt.optional(), maxGb: z.number().positive().optional() })
-      .strict()
-      .optional(),
+    retention: z.object({ days: positiveInt.optional(), maxGb: z.number().positive().optional() }).strict().optional(),
     stale: z.object({ factor: z.number().positive().optional(), minMs: nonNegInt.optional() }).strict().optional(),
     backoff: z.object({ initialMs: positiveInt.optional(), maxMs: positiveInt.optional() }).strict().optional(),
     staggerMs: nonNegInt.max(MAX_STAGGER_MS, `at most ${MAX_STAGGER_MS} (a minute)`).optional(),
@@ -138,10 +125,7 @@ export const configFileSchema = z
             rate: z.union([z.number().positive(), z.literal('max')]).optional(),
             faults: z.record(z.string(), z.unknown()).optional(),
             /** Snapshot push periods (ms) that override every exchange's documented cadence: faster feeds for load tests. */
-            throttle: z
-              .object({ bookMs: positiveInt.optional(), klineMs: positiveInt.optional(), tickerMs: positiveInt.optional(), tradeWindowMs: positiveInt.optional() })
-              .strict()
-              .optional(),
+            throttle: z.object({ bookMs: positiveInt.optional(), klineMs: positiveInt.optional(), tickerMs: positiveInt.optional(), tradeWindowMs: positiveInt.optional() }).strict().optional(),
           })
           .strict(),
       ])

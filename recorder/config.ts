@@ -303,9 +303,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
       : null;
   // the quick form's exchange came from --exchange/--channels: its errors name those flags
   const quick = configPath === null && flags.exchange !== undefined;
-  const exchanges = (file.exchanges ?? []).map((ex, i) =>
-    planExchange({ ...ex, baseUrl: ex.baseUrl ?? null }, `exchanges[${i}]`, { env, demoCredentials: simulate !== null, names: quick ? QUICK_FIELD_NAMES : undefined }),
-  );
+  const exchanges = (file.exchanges ?? []).map((ex, i) => planExchange({ ...ex, baseUrl: ex.baseUrl ?? null }, `exchanges[${i}]`, { env, demoCredentials: simulate !== null, names: quick ? QUICK_FIELD_NAMES : undefined }));
   if (!exchanges.length && !simulate) throw invalid('exchanges: list at least one exchange with its channels (or use simulate: true)');
   const seen = new Set<string>();
   exchanges.forEach((ex, i) => {

@@ -26,14 +26,7 @@ const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** The handshake was answered with an HTTP status instead of an upgrade. */
 export function refusedFailure(status: number): ConnectFailure {
-  const hint =
-    status === 401 || status === 403
-      ? 'check the credentials'
-      : status === 429 || status === 418
-        ? 'the exchange is rate limiting connects'
-        : status === 404
-          ? 'check the endpoint URL'
-          : 'check the endpoint URL and the exchange status';
+  const hint = status === 401 || status === 403 ? 'check the credentials' : status === 429 || status === 418 ? 'the exchange is rate limiting connects' : status === 404 ? 'check the endpoint URL' : 'check the endpoint URL and the exchange status';
   return { cause: `refused ${status}`, detail: `the WebSocket handshake was answered with HTTP ${status}: ${hint}` };
 }
 

@@ -138,7 +138,10 @@ export class ConnectionGroup {
 
   /** Stable identity of the group: exchange, endpoint and its stream keys. */
   get key(): string {
-    return `${this.exchange}|${this.ctx.endpoint}|${this.streams.map((s) => s.key).sort().join(',')}`;
+    return `${this.exchange}|${this.ctx.endpoint}|${this.streams
+      .map((s) => s.key)
+      .sort()
+      .join(',')}`;
   }
 
   get endpoint(): string {
@@ -222,12 +225,15 @@ export class ConnectionGroup {
     if (!after) return;
     // Counted from the connection's open, not from when it became primary (after a handoff).
     const ageMs = conn.openedNs === null ? 0 : Number((nowNs() - conn.openedNs) / 1_000_000n);
-    this.lifeTimer = setTimeout(() => {
-      if (this.primary === conn && !this.rotate('lifetime')) {
-        // Another rotation is under way: try again shortly rather than let the cap close us.
-        setTimeout(() => this.primary === conn && this.rotate('lifetime'), LIFETIME_RETRY_MS).unref?.();
-      }
-    }, Math.max(0, after - ageMs));
+    this.lifeTimer = setTimeout(
+      () => {
+        if (this.primary === conn && !this.rotate('lifetime')) {
+          // Another rotation is under way: try again shortly rather than let the cap close us.
+          setTimeout(() => this.primary === conn && this.rotate('lifetime'), LIFETIME_RETRY_MS).unref?.();
+        }
+      },
+      Math.max(0, after - ageMs),
+    );
     this.lifeTimer.unref?.();
   }
 
@@ -277,14 +283,17 @@ export class ConnectionGroup {
       st.openGap = null;
       st.gaps += 1;
       const known = range !== null && g.lastSeq !== null;
-      conn.gap({
-        stream: st.key,
-        start_ns: String(g.startNs),
-        end_ns: String(recvNs),
-        cause: g.cause,
-        detail: g.detail,
-        ...(known ? { expected: String(g.lastSeq! + 1), got: String(range.min), lost_frames: Math.max(0, range.min - g.lastSeq! - 1) } : {}),
-      }, recvNs);
+      conn.gap(
+        {
+          stream: st.key,
+          start_ns: String(g.startNs),
+          end_ns: String(recvNs),
+          cause: g.cause,
+          detail: g.detail,
+          ...(known ? { expected: String(g.lastSeq! + 1), got: String(range.min), lost_frames: Math.max(0, range.min - g.lastSeq! - 1) } : {}),
+        },
+        recvNs,
+      );
       if (range) this.streamSeqs.seed(st.key, range.max, recvNs);
     }
     if (range) {
@@ -292,16 +301,19 @@ export class ConnectionGroup {
       this.streamSeqs.seed(st.key, range.max, recvNs);
       if (gap) {
         st.gaps += 1;
-        conn.gap({
-          stream: st.key,
-          start_ns: String(gap.startNs),
-          end_ns: String(gap.endNs),
-          cause: 'sequence',
-          detail: 'stream sequence skipped',
-          expected: String(gap.expected),
-          got: String(gap.got),
-          lost_frames: gap.lost,
-        }, recvNs);
+        conn.gap(
+          {
+            stream: st.key,
+            start_ns: String(gap.startNs),
+            end_ns: String(gap.endNs),
+            cause: 'sequence',
+            detail: 'stream sequence skipped',
+            expected: String(gap.expected),
+            got: String(gap.got),
+            lost_frames: gap.lost,
+          },
+          recvNs,
+        );
       }
       st.lastSeq = Math.max(st.lastSeq ?? range.max, range.max);
     }

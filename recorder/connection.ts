@@ -313,16 +313,19 @@ export class Connection {
         if (s.scope !== 'session') continue;
         const gap = this.sessionSeq.observe('session', s.value, recvNs);
         if (gap) {
-          this.gap({
-            stream: '',
-            start_ns: String(gap.startNs),
-            end_ns: String(gap.endNs),
-            cause: 'sequence',
-            detail: 'session sequence skipped',
-            expected: String(gap.expected),
-            got: String(gap.got),
-            lost_frames: gap.lost,
-          }, recvNs);
+          this.gap(
+            {
+              stream: '',
+              start_ns: String(gap.startNs),
+              end_ns: String(gap.endNs),
+              cause: 'sequence',
+              detail: 'session sequence skipped',
+              expected: String(gap.expected),
+              got: String(gap.got),
+              lost_frames: gap.lost,
+            },
+            recvNs,
+          );
         }
       }
     }
@@ -339,7 +342,11 @@ export class Connection {
         this.batchRetried = true;
         const reason = refused[0].reason ?? 'refused';
         this.event('refused', '', { streams: refused.map((a) => a.stream), reason, retrying: 'one by one' });
-        this.hooks.onBatchRefused(this, refused.map((a) => a.stream), reason);
+        this.hooks.onBatchRefused(
+          this,
+          refused.map((a) => a.stream),
+          reason,
+        );
         info = { ...info, acks: info.acks.filter((a) => a.ok) };
       }
       for (const a of info.acks ?? []) {

@@ -65,11 +65,7 @@ export function buildHealth(h: HealthInput) {
   });
   const lowDisk = h.disk !== null && h.disk.freeBytes < h.lowDiskBytes;
   const journalFailing = h.journal?.diskFull ?? false;
-  const degraded =
-    lowDisk ||
-    streams.some((s) => s.open_gap || s.refused || s.silent || s.down) ||
-    (h.seal?.lastError ?? null) !== null ||
-    (h.upload?.lastError ?? null) !== null;
+  const degraded = lowDisk || streams.some((s) => s.open_gap || s.refused || s.silent || s.down) || (h.seal?.lastError ?? null) !== null || (h.upload?.lastError ?? null) !== null;
   const exchangesDown = exchanges.filter((e) => e.down).map((e) => e.exchange);
   const status: HealthStatus = journalFailing || exchangesDown.length ? 'failing' : degraded ? 'degraded' : 'ok';
   return {

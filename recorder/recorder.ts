@@ -117,7 +117,13 @@ export class Recorder {
     };
     this.sink = opts.wrapSink ? opts.wrapSink(base, journal) : base;
     this.connIds = new ConnIdFactory(instance, this.startedMs);
-    this.sealer = new SealRunner(opts.config.dataDir, instance, opts.log, () => this.afterSeal(), () => this.config.compactZstdLevel);
+    this.sealer = new SealRunner(
+      opts.config.dataDir,
+      instance,
+      opts.log,
+      () => this.afterSeal(),
+      () => this.config.compactZstdLevel,
+    );
     this.metrics = createMetrics(() => this.health());
     this.lastSeenFile = lastSeenPath(opts.config.dataDir, instance);
     this.previous = readLastSeen(this.lastSeenFile);
@@ -457,7 +463,9 @@ export class Recorder {
   /** Applies a new configuration: streams kept stay up, added ones are subscribed, removed ones dropped. */
   reload(next: RecorderConfig): { added: number; removed: number; kept: number } {
     // These shape objects built at start (journal, timers, HTTP server, existing connections).
-    const ignored = (['dataDir', 'instance', 'http', 'fsyncIntervalMs', 'sealIntervalMs', 'clockIntervalMs', 'backoff', 'handoffTimeoutMs'] as const).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]) && !(k === 'instance' && next.instance === null));
+    const ignored = (['dataDir', 'instance', 'http', 'fsyncIntervalMs', 'sealIntervalMs', 'clockIntervalMs', 'backoff', 'handoffTimeoutMs'] as const).filter(
+      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]) && !(k === 'instance' && next.instance === null),
+    );
     if (ignored.length) this.log.warn({ fields: ignored }, 'reload: these settings apply only after a restart');
     let plans = next.exchanges;
     if (this.simulator) {
@@ -476,7 +484,10 @@ export class Recorder {
     const planned: Array<{ plan: ExchangePlan; g: PlannedGroup }> = [];
     for (const plan of plans) for (const g of planGroups(plan, exchangeModule(plan.id))) planned.push({ plan, g });
     const existing = [...this.groups].map((e) => ({ exchange: e.group.exchange, endpoint: e.group.endpoint, keys: new Set(e.group.streams.map((s) => s.key)), entry: e }));
-    const m = matchGroups(existing, planned.map((p) => p.g));
+    const m = matchGroups(
+      existing,
+      planned.map((p) => p.g),
+    );
     const planOf = (g: PlannedGroup) => planned.find((p) => p.g === g)!.plan;
     for (const { existing: e, next: g } of m.keep) {
       e.entry.plan = planOf(g);

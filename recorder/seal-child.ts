@@ -41,9 +41,7 @@ async function main(): Promise<void> {
       compacted += (await compactDay(dataDir, d.table, d.exchange, d.date, { instance, zstdLevel })).length;
     }
   }
-  process.stdout.write(
-    `${JSON.stringify({ segments: report.segments.length, records: report.records, files: report.files, failures: report.failures, busy: report.busyInstances, compacted })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ segments: report.segments.length, records: report.records, files: report.files, failures: report.failures, busy: report.busyInstances, compacted })}\n`);
 }
 
 main().catch((err: unknown) => {

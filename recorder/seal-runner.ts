@@ -125,11 +125,7 @@ export class SealRunner {
           this.log.info({ durationMs: Date.now() - started }, 'sealing stopped; what it had not finished stays in the journal');
         } else if (code === 0 && summary) {
           this.stats.lastSummary = summary;
-          this.stats.lastError = summary.failures.length
-            ? summary.failures.map((f) => `${f.segment}: ${f.error}`).join('; ')
-            : summary.busy?.length
-              ? `another sealer holds the lock of ${summary.busy.join(', ')}`
-              : null;
+          this.stats.lastError = summary.failures.length ? summary.failures.map((f) => `${f.segment}: ${f.error}`).join('; ') : summary.busy?.length ? `another sealer holds the lock of ${summary.busy.join(', ')}` : null;
           this.log.info({ ...summary, durationMs: this.stats.lastDurationMs }, 'sealed closed journal segments');
           this.retryIfBusy(summary, compact);
         } else {

@@ -71,7 +71,23 @@ export class UploadRunner {
   }
 
   private blankStats(): UploadRunnerStats {
-    return { url: '', endpoint: null, running: false, passes: 0, failedPasses: 0, failures: 0, uploadedFiles: 0, uploadedBytes: 0, lastBytesPerS: null, backlogFiles: 0, backlogBytes: 0, lagS: 0, deletedLocalFiles: 0, lastSuccessMs: null, lastError: null };
+    return {
+      url: '',
+      endpoint: null,
+      running: false,
+      passes: 0,
+      failedPasses: 0,
+      failures: 0,
+      uploadedFiles: 0,
+      uploadedBytes: 0,
+      lastBytesPerS: null,
+      backlogFiles: 0,
+      backlogBytes: 0,
+      lagS: 0,
+      deletedLocalFiles: 0,
+      lastSuccessMs: null,
+      lastError: null,
+    };
   }
 
   /** A new store configuration (reload): the next pass uses it. */

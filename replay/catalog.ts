@@ -50,9 +50,7 @@ function emptyCatalog(): ExchangeCatalog {
 
 export async function readCatalog(conn: Tape['conn']): Promise<Catalog> {
   const catalog = Object.fromEntries(EXCHANGE_IDS.map((id) => [id, emptyCatalog()])) as Catalog;
-  const r = await conn.runAndReadAll(
-    `SELECT exchange, stream, min(recv_ns)::VARCHAR, max(recv_ns)::VARCHAR, count(*)::INTEGER FROM raw WHERE direction = 'in' GROUP BY exchange, stream`,
-  );
+  const r = await conn.runAndReadAll(`SELECT exchange, stream, min(recv_ns)::VARCHAR, max(recv_ns)::VARCHAR, count(*)::INTEGER FROM raw WHERE direction = 'in' GROUP BY exchange, stream`);
   for (const [ex, stream, first, last, n] of r.getRows() as [string, string, string, string, number][]) {
     const c = catalog[ex as ExchangeId];
     if (!c) continue;
@@ -105,12 +103,7 @@ const INSTRUMENT_LOOKUP_STREAMS_PER_QUERY = 200;
  * from the first and the last data frame of each stream. Raw is sorted by time, so each lookup by
  * exact receive time reads one row group, not the recording.
  */
-async function recordedInstruments(
-  conn: Tape['conn'],
-  exchange: ExchangeId,
-  streams: ReadonlyMap<string, StreamInfo>,
-  read: (payload: Uint8Array) => RecordedInstrument[],
-): Promise<Instrument[]> {
+async function recordedInstruments(conn: Tape['conn'], exchange: ExchangeId, streams: ReadonlyMap<string, StreamInfo>, read: (payload: Uint8Array) => RecordedInstrument[]): Promise<Instrument[]> {
   const bySymbol = new Map<string, Instrument>();
   const entries = [...streams.entries()];
   for (let i = 0; i < entries.length; i += INSTRUMENT_LOOKUP_STREAMS_PER_QUERY) {

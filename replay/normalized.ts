@@ -74,11 +74,21 @@ function parseNormalizedQuery(url: URL): NormalizedQuery {
       .map((s) => s.trim())
       .filter(Boolean);
   const kinds = list('kinds');
-  const tables = [...new Set((kinds.length ? kinds : ['trade', 'book']).map((k) => {
-    const t = KIND_TABLES[k];
-    if (!t) throw new TicktapeError('TT_CONFIG_INVALID', `unknown kind "${k}": use ${Object.keys(KIND_TABLES).filter((x) => !x.endsWith('s') || x === 'trades').join(', ')}`);
-    return t;
-  }))];
+  const tables = [
+    ...new Set(
+      (kinds.length ? kinds : ['trade', 'book']).map((k) => {
+        const t = KIND_TABLES[k];
+        if (!t)
+          throw new TicktapeError(
+            'TT_CONFIG_INVALID',
+            `unknown kind "${k}": use ${Object.keys(KIND_TABLES)
+              .filter((x) => !x.endsWith('s') || x === 'trades')
+              .join(', ')}`,
+          );
+        return t;
+      }),
+    ),
+  ];
   for (const ex of list('exchange')) {
     if (!isExchangeId(ex)) throw new TicktapeError('TT_UNKNOWN_EXCHANGE', `unknown exchange "${ex}": use one of ${EXCHANGE_IDS.join(', ')}`, { exchange: ex });
   }

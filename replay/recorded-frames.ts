@@ -15,14 +15,7 @@ import type { NormalizedPool } from './normalized.js';
 const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n);
 
 /** The latest `limit` recorded text frames of `streamKey` before `beforeNs`, oldest first. */
-export async function latestRecordedFrames(
-  pool: NormalizedPool,
-  catalog: Catalog,
-  exchange: ExchangeId,
-  streamKey: string,
-  limit: number,
-  beforeNs: bigint,
-): Promise<Uint8Array[]> {
+export async function latestRecordedFrames(pool: NormalizedPool, catalog: Catalog, exchange: ExchangeId, streamKey: string, limit: number, beforeNs: bigint): Promise<Uint8Array[]> {
   if (!catalog[exchange].streams.has(streamKey) || limit <= 0) return [];
   const conn = await pool.acquire();
   try {

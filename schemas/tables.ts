@@ -27,7 +27,7 @@ const col = (name: string, type: ColumnType, doc: string, nullable = false): Col
 /** Columns every normalized table starts with: where the row came from. */
 const NORMALIZED_HEAD: ColumnDef[] = [
   col('exchange', 'VARCHAR', 'exchange id (coinstore, coinsuper, nexus, coinceres)'),
-  col('symbol', 'VARCHAR', "instrument as the exchange names it (e.g. BTCUSDT, BTC/USD); for balances the currency"),
+  col('symbol', 'VARCHAR', 'instrument as the exchange names it (e.g. BTCUSDT, BTC/USD); for balances the currency'),
   col('recv_ns', 'BIGINT', 'receive time of the raw frame, ns since the Unix epoch (recorder clock)'),
   col('conn_id', 'VARCHAR', 'connection id of the raw frame'),
   col('seq', 'BIGINT', 'recorder sequence of the raw frame within its connection: (conn_id, seq) joins to raw'),
@@ -42,7 +42,7 @@ export const TABLES = {
     col('seq', 'BIGINT', 'recorder sequence, strictly increasing per connection from 1, over in, out and event records'),
     col('recv_ns', 'BIGINT', 'receive time (direction in/event) or send time (out), ns since the Unix epoch'),
     col('direction', 'VARCHAR', "'in' from the exchange, 'out' sent by the recorder, 'event' a control record"),
-    col('kind', 'VARCHAR', "frames: text|binary|ping|pong; events: connected|disconnected|gap|clock|subscribed|refused|alert"),
+    col('kind', 'VARCHAR', 'frames: text|binary|ping|pong; events: connected|disconnected|gap|clock|subscribed|refused|alert'),
     col('stream', 'VARCHAR', "canonical stream key, '' when the frame names none"),
     col('endpoint', 'VARCHAR', 'the URL of the connection, secrets removed'),
     col('payload', 'BLOB', 'the exact bytes of the frame (events: a JSON document)'),
@@ -119,13 +119,7 @@ export const TABLES = {
     col('fee_currency', 'VARCHAR', 'fee currency', true),
     col('liquidity', 'VARCHAR', "'maker' | 'taker'", true),
   ],
-  balances: [
-    ...NORMALIZED_HEAD,
-    col('currency', 'VARCHAR', 'currency'),
-    ...dec('available', 'available balance'),
-    ...dec('frozen', 'frozen / locked balance'),
-    ...dec('total', 'total balance'),
-  ],
+  balances: [...NORMALIZED_HEAD, col('currency', 'VARCHAR', 'currency'), ...dec('available', 'available balance'), ...dec('frozen', 'frozen / locked balance'), ...dec('total', 'total balance')],
   positions: [
     ...NORMALIZED_HEAD,
     col('side', 'VARCHAR', "'long' | 'short' | null", true),

@@ -139,9 +139,7 @@ export class SimAccount implements DemoAccount {
 
   // --- trading ---------------------------------------------------------------------------------
 
-  placeOrder(req: { inst: Instrument; side: Side; orderType: 'limit' | 'market'; price?: string; amount: string; clientOrderId?: string }):
-    | { ok: true; order: OrderEvent }
-    | { ok: false; reason: string } {
+  placeOrder(req: { inst: Instrument; side: Side; orderType: 'limit' | 'market'; price?: string; amount: string; clientOrderId?: string }): { ok: true; order: OrderEvent } | { ok: false; reason: string } {
     const { inst, side, orderType } = req;
     const lotsBig = parseFixed(req.amount, inst.amountDecimals);
     if (lotsBig === null || lotsBig <= 0n) return { ok: false, reason: `amount must be a positive number with at most ${inst.amountDecimals} decimals` };
@@ -392,7 +390,7 @@ export class SimAccount implements DemoAccount {
     const absBase = this.base18(inst, Math.abs(p.lots));
     const entry18 = p.lots === 0 ? 0n : (p.cost * pow10(ACCOUNT_DECIMALS)) / absBase;
     const { bid, ask } = this.venue.touch(inst);
-    const markValue = (this.quote18(inst, bid + ask, Math.abs(p.lots))) / 2n;
+    const markValue = this.quote18(inst, bid + ask, Math.abs(p.lots)) / 2n;
     const unrealized = p.lots === 0 ? 0n : p.lots > 0 ? markValue - p.cost : p.cost - markValue;
     return {
       type: 'position',

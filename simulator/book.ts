@@ -88,7 +88,8 @@ export class OrderBook {
     if (index >= levels.length) return;
     levels[index][1] -= Math.min(qty, levels[index][1]);
     if (levels[index][1] === 0) {
-      if (levels.length === 1) levels[0][1] = this.size(); // a side never empties: a new maker steps in
+      if (levels.length === 1)
+        levels[0][1] = this.size(); // a side never empties: a new maker steps in
       else levels.splice(index, 1);
     }
     this.refill();

@@ -34,7 +34,10 @@ export interface SimInstrument {
 
 /** `BTC-USDT`, `btc_usdt`, `BTC/USDT` → ['BTC', 'USDT']; a bare `BTCUSDT` is split on a known quote currency. */
 function splitSymbol(symbol: string): [string, string] | null {
-  const parts = symbol.toUpperCase().split(/[-_/:]/).filter(Boolean);
+  const parts = symbol
+    .toUpperCase()
+    .split(/[-_/:]/)
+    .filter(Boolean);
   if (parts.length === 2) return [parts[0], parts[1]];
   if (parts.length === 1) {
     for (const q of ['USDT', 'USDC', 'USD', 'BTC', 'ETH']) {

@@ -211,7 +211,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     tcpPorts: opts.mqttPort === null || opts.mqttPort === undefined ? {} : { coinsuper: opts.mqttPort },
     tls: opts.tls,
     listenAs: opts.listenAs ?? { what: 'the simulator', option: '--port', alternative: '--port 0 for any free port' },
-    tcpListenAs: { what: 'the simulator\'s Coinsuper MQTT listener', option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
+    tcpListenAs: { what: "the simulator's Coinsuper MQTT listener", option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
     limits: opts.limits,
     connection,
     // Coinstore's public symbol list (the instrument ids bots subscribe with), fees of the demo account

@@ -79,7 +79,10 @@ export function segmentFileName(instance: string, segment: string): string {
 
 /** Deterministic name of a compacted file: the instance and a hash of the sorted set of its segments. */
 export function dayFileName(instance: string, segments: readonly string[]): string {
-  const h = createHash('sha256').update([...segments].sort().join('\n')).digest('hex').slice(0, 16);
+  const h = createHash('sha256')
+    .update([...segments].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
   return `${instance}-day-${h}${PARQUET_EXT}`;
 }
 

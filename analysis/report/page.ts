@@ -21,9 +21,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 function htmlTable(name: string, t: { columns: string[]; rows: unknown[][] }): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v == null ? '' : String(v))}</td>`).join('')}</tr>`).join('')
-    : `<tr><td colspan="${t.columns.length}" class="empty">none</td></tr>`;
+  const body = t.rows.length ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v == null ? '' : String(v))}</td>`).join('')}</tr>`).join('') : `<tr><td colspan="${t.columns.length}" class="empty">none</td></tr>`;
   return `<section class="table"><h2>${esc(name)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
@@ -120,9 +118,7 @@ const CLIENT = String.raw`
 
 export function renderReportHtml(d: ReportData): string {
   const title = d.focus ? `ticktape report — ${d.focus.exchange} ${d.focus.symbol}` : 'ticktape report';
-  const span = d.span
-    ? `${new Date(Number(BigInt(d.span.firstNs) / 1_000_000n)).toISOString()} → ${new Date(Number(BigInt(d.span.lastNs) / 1_000_000n)).toISOString()}`
-    : 'no data';
+  const span = d.span ? `${new Date(Number(BigInt(d.span.firstNs) / 1_000_000n)).toISOString()} → ${new Date(Number(BigInt(d.span.lastNs) / 1_000_000n)).toISOString()}` : 'no data';
   // JSON inside <script type="application/json">: escape '<' so no data can close the tag.
   const json = JSON.stringify(d).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -144,7 +140,9 @@ td:first-child,td:nth-child(2){text-align:left}
 <h2>Latency</h2><div class="chart" id="c-latency"></div>
 <h2>Gaps</h2><div class="chart" id="c-gaps"></div>
 <h2>Message rates</h2><div class="chart" id="c-rates"></div>
-${Object.entries(d.tables).map(([n, t]) => htmlTable(n, t)).join('\n')}
+${Object.entries(d.tables)
+  .map(([n, t]) => htmlTable(n, t))
+  .join('\n')}
 <script type="application/json" id="tt-data">${json}</script>
 <script>${asset('uplot/dist/uPlot.iife.min.js')}</script>
 <script>${CLIENT}</script>

@@ -18,9 +18,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 function htmlTable(name: string, t: { columns: string[]; rows: unknown[][] }): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v == null ? '' : String(v))}</td>`).join('')}</tr>`).join('')
-    : `<tr><td colspan="${t.columns.length}" class="empty">none</td></tr>`;
+  const body = t.rows.length ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v == null ? '' : String(v))}</td>`).join('')}</tr>`).join('') : `<tr><td colspan="${t.columns.length}" class="empty">none</td></tr>`;
   return `<section class="table"><h2>${esc(name)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
@@ -98,7 +96,9 @@ td:first-child,td:nth-child(2){text-align:left}pre{font-size:11px;background:#f8
 <h2>Fills against the market</h2><div class="chart" id="c-market"></div>
 <h2>Slippage</h2><div class="chart" id="c-slippage"></div>
 <h2>Latency</h2><div class="chart" id="c-latency"></div>
-${Object.entries(d.tables).map(([n, t]) => htmlTable(n, t)).join('\n')}
+${Object.entries(d.tables)
+  .map(([n, t]) => htmlTable(n, t))
+  .join('\n')}
 <h2>Settings</h2><pre>${esc(settings)}</pre>
 <script type="application/json" id="tt-data">${json}</script>
 <script>${asset('uplot/dist/uPlot.iife.min.js')}</script>

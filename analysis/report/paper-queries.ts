@@ -145,7 +145,10 @@ export async function collectPaperData(conn: DuckDBConnection, folder: string, d
     const where = `exchange = ${sqlStr(focus.exchange)} AND symbol = ${sqlStr(focus.symbol)}`;
     const mids = await rows(conn, `SELECT (recv_ns // ${step}) * ${step} AS t, avg(mid) AS mid FROM spread WHERE ${where} AND recv_ns BETWEEN ${first - step} AND ${last! + step} GROUP BY 1 ORDER BY 1`);
     const fills = await rows(conn, `SELECT recv_ns, side, price FROM paper_fills WHERE ${where} ORDER BY recv_ns, seq`);
-    const points = [...mids.map((m) => ({ t: Number(m.t) / 1e9, mid: num(m.mid), buy: null as number | null, sell: null as number | null })), ...fills.map((f) => ({ t: Number(f.recv_ns) / 1e9, mid: null, buy: f.side === 'buy' ? num(f.price) : null, sell: f.side === 'sell' ? num(f.price) : null }))].sort((a, b) => a.t - b.t);
+    const points = [
+      ...mids.map((m) => ({ t: Number(m.t) / 1e9, mid: num(m.mid), buy: null as number | null, sell: null as number | null })),
+      ...fills.map((f) => ({ t: Number(f.recv_ns) / 1e9, mid: null, buy: f.side === 'buy' ? num(f.price) : null, sell: f.side === 'sell' ? num(f.price) : null })),
+    ].sort((a, b) => a.t - b.t);
     market = { times: points.map((p) => p.t), mid: points.map((p) => p.mid), buys: points.map((p) => p.buy), sells: points.map((p) => p.sell) };
   }
 
@@ -156,21 +159,17 @@ export async function collectPaperData(conn: DuckDBConnection, folder: string, d
          f AS (SELECT f.*, a.arrival_ns FROM paper_fills f JOIN a USING (exchange, order_id)),
          m AS (SELECT f.*, s.mid FROM f ASOF LEFT JOIN spread s ON f.exchange = s.exchange AND f.symbol = s.symbol AND f.arrival_ns >= s.recv_ns)
     SELECT *, (price - mid) / mid * 10000 * (CASE WHEN side = 'buy' THEN 1 ELSE -1 END) AS slip_bps FROM m`;
-  const slippage = (
-    await rows(conn, `WITH s AS (${slipRows}) SELECT round(slip_bps, 1) AS bps, count(*) AS n FROM s WHERE slip_bps IS NOT NULL GROUP BY 1 ORDER BY 1`)
-  ).map((r) => ({ bps: Number(r.bps), n: Number(r.n) }));
-  const latency = (
-    await rows(conn, `WITH a AS (${arrivals}) SELECT round((acted_ns - arrival_ns) / 1e6, 3) AS ms, count(*) AS n FROM a WHERE acted_ns IS NOT NULL GROUP BY 1 ORDER BY 1`)
-  ).map((r) => ({ ms: Number(r.ms), n: Number(r.n) }));
+  const slippage = (await rows(conn, `WITH s AS (${slipRows}) SELECT round(slip_bps, 1) AS bps, count(*) AS n FROM s WHERE slip_bps IS NOT NULL GROUP BY 1 ORDER BY 1`)).map((r) => ({ bps: Number(r.bps), n: Number(r.n) }));
+  const latency = (await rows(conn, `WITH a AS (${arrivals}) SELECT round((acted_ns - arrival_ns) / 1e6, 3) AS ms, count(*) AS n FROM a WHERE acted_ns IS NOT NULL GROUP BY 1 ORDER BY 1`)).map((r) => ({ ms: Number(r.ms), n: Number(r.n) }));
 
   const tables: PaperReportData['tables'] = {
-    'Orders': await table(
+    Orders: await table(
       conn,
       `WITH last AS (SELECT exchange, order_id, arg_max(status, seq) AS status, arg_max(filled_amount_str, seq) AS filled FROM paper_orders GROUP BY ALL)
        SELECT o.exchange, o.symbol, count(DISTINCT o.order_id) AS orders, count(DISTINCT o.order_id) FILTER (WHERE l.filled IS NOT NULL AND l.filled <> '0') AS with_fills
        FROM paper_orders o JOIN last l USING (exchange, order_id) GROUP BY ALL ORDER BY 1, 2`,
     ),
-    'Fills': await table(
+    Fills: await table(
       conn,
       `SELECT exchange, symbol, count(*) AS fills, round(sum(amount), 8) AS volume, round(sum(price * amount), 8) AS notional,
               round(sum(price * amount) / nullif(sum(amount), 0), 8) AS vwap, count(*) FILTER (WHERE liquidity = 'maker') AS maker, count(*) FILTER (WHERE liquidity = 'taker') AS taker,

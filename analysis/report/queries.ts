@@ -61,8 +61,7 @@ function chooseInterval(spanNs: bigint): { sql: string; seconds: number } {
 }
 
 export async function collectReportData(conn: DuckDBConnection, dataDir: string, f: ReportFilter): Promise<ReportData> {
-  const where = (alias = '') =>
-    [f.exchange ? `${alias}exchange = ${lit(f.exchange)}` : null, f.symbol ? symbolMatchSql(`${alias}symbol`, [f.symbol]) : null].filter(Boolean).join(' AND ') || 'true';
+  const where = (alias = '') => [f.exchange ? `${alias}exchange = ${lit(f.exchange)}` : null, f.symbol ? symbolMatchSql(`${alias}symbol`, [f.symbol]) : null].filter(Boolean).join(' AND ') || 'true';
   const whereEx = f.exchange ? `exchange = ${lit(f.exchange)}` : 'true';
 
   const focusRows = await rows(conn, `SELECT exchange, symbol, count(*) AS n FROM trades WHERE ${where()} GROUP BY ALL ORDER BY n DESC, exchange, symbol LIMIT 1`);
@@ -161,11 +160,17 @@ export async function collectReportData(conn: DuckDBConnection, dataDir: string,
   }
 
   const tables: ReportData['tables'] = {
-    'Trades': await table(conn, `SELECT exchange, symbol, count(*) AS trades, round(sum(amount), 6) AS volume, round(sum(price*amount)/nullif(sum(amount),0), 6) AS vwap, round(min(price), 6) AS low, round(max(price), 6) AS high FROM trades WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`),
-    'Spread (bps)': await table(conn, `SELECT exchange, symbol, count(*) AS books, round(avg(spread_bps) FILTER (WHERE NOT crossed), 3) AS mean_bps, round(min(spread_bps) FILTER (WHERE NOT crossed), 3) AS min_bps, round(max(spread_bps) FILTER (WHERE NOT crossed), 3) AS max_bps, count(*) FILTER (WHERE crossed) AS crossed FROM spread WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`),
+    Trades: await table(
+      conn,
+      `SELECT exchange, symbol, count(*) AS trades, round(sum(amount), 6) AS volume, round(sum(price*amount)/nullif(sum(amount),0), 6) AS vwap, round(min(price), 6) AS low, round(max(price), 6) AS high FROM trades WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`,
+    ),
+    'Spread (bps)': await table(
+      conn,
+      `SELECT exchange, symbol, count(*) AS books, round(avg(spread_bps) FILTER (WHERE NOT crossed), 3) AS mean_bps, round(min(spread_bps) FILTER (WHERE NOT crossed), 3) AS min_bps, round(max(spread_bps) FILTER (WHERE NOT crossed), 3) AS max_bps, count(*) FILTER (WHERE crossed) AS crossed FROM spread WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`,
+    ),
     'Latency (ms)': await table(conn, `SELECT exchange, stream, samples, round(p50_ms, 3) AS p50, round(p99_ms, 3) AS p99, round(max_ms, 3) AS max FROM latency WHERE ${whereEx} ORDER BY 1, 2`),
-    'Quality': await table(conn, `SELECT exchange, stream, frames, round(frames_per_s, 2) AS fps, repeated_frames, duplicate_trades, out_of_order, sequence_gaps, gaps, quiet_periods, malformed FROM quality WHERE ${whereEx} ORDER BY 1, 2`),
-    'Gaps': await table(conn, `SELECT exchange, stream, cause, tt_ts(start_ns) AS start, round((end_ns - start_ns) / 1e9, 3) AS seconds, lost_frames, detail FROM gaps WHERE ${whereEx} ORDER BY start_ns LIMIT 500`),
+    Quality: await table(conn, `SELECT exchange, stream, frames, round(frames_per_s, 2) AS fps, repeated_frames, duplicate_trades, out_of_order, sequence_gaps, gaps, quiet_periods, malformed FROM quality WHERE ${whereEx} ORDER BY 1, 2`),
+    Gaps: await table(conn, `SELECT exchange, stream, cause, tt_ts(start_ns) AS start, round((end_ns - start_ns) / 1e9, 3) AS seconds, lost_frames, detail FROM gaps WHERE ${whereEx} ORDER BY start_ns LIMIT 500`),
   };
   return {
     generatedAt: new Date().toISOString(),

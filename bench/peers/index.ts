@@ -180,7 +180,12 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
 /** The filters tardis-dev's replayNormalized(normalizeTrades) asks for, as its worker keys them. */
 function normFilters(symbols: string[]): TardisFilter[] {
   const mapper = (tardis.normalizeTrades as (ex: string, d: Date) => unknown)('binance', new Date());
-  return tardisHandy.optimizeFilters(tardisHandy.getFilters([mapper], symbols.map((x) => x.toUpperCase())));
+  return tardisHandy.optimizeFilters(
+    tardisHandy.getFilters(
+      [mapper],
+      symbols.map((x) => x.toUpperCase()),
+    ),
+  );
 }
 
 async function tardisRaw(p: Prepared, skipDecoding: boolean): Promise<number> {
@@ -260,8 +265,26 @@ export async function run(): Promise<BenchResult[]> {
       const p = await prepare(s, n, root);
       const b = baseline;
       const pairs: Pair[] = [
-        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), ticktape: () => ticktapeRaw(p, false), earlier: () => ticktapeRaw(p, false, p.earlierDir), baseline: b ? () => ticktapeRaw(p, false, p.dataDir, b) : undefined, expect: n, goal: '≥ 2' },
-        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), ticktape: () => ticktapeRaw(p, true), earlier: () => ticktapeRaw(p, true, p.earlierDir), baseline: b ? () => ticktapeRaw(p, true, p.dataDir, b) : undefined, expect: n, goal: '≥ 2' },
+        {
+          figure: 'raw frames in order',
+          unit: 'frames/s',
+          tardis: () => tardisRaw(p, true),
+          ticktape: () => ticktapeRaw(p, false),
+          earlier: () => ticktapeRaw(p, false, p.earlierDir),
+          baseline: b ? () => ticktapeRaw(p, false, p.dataDir, b) : undefined,
+          expect: n,
+          goal: '≥ 2',
+        },
+        {
+          figure: 'JSON-parsed frames',
+          unit: 'frames/s',
+          tardis: () => tardisRaw(p, false),
+          ticktape: () => ticktapeRaw(p, true),
+          earlier: () => ticktapeRaw(p, true, p.earlierDir),
+          baseline: b ? () => ticktapeRaw(p, true, p.dataDir, b) : undefined,
+          expect: n,
+          goal: '≥ 2',
+        },
       ];
       if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), baseline: b ? () => ticktapeNormalized(p, b) : undefined, expect: n, goal: '≥ 3' });
       for (const pair of pairs) {
@@ -300,8 +323,18 @@ export async function run(): Promise<BenchResult[]> {
       }
       out.push({ name: `${name}: bytes per frame, tardis-dev cache`, value: p.raw.bytes / n, unit: 'B/frame', note: `gzip NDJSON minute slices; payloads average ${(p.payloadBytes / n).toFixed(0)} B` });
       out.push({ name: `${name}: bytes per frame, ticktape raw`, value: p.ticktapeRawBytes / n, unit: 'B/frame', note: `sealed + compacted, every column; normalized tables another ${(p.ticktapeOtherBytes / n).toFixed(1)} B/frame` });
-      out.push({ name: `${name}: bytes, ticktape / tardis-dev`, value: p.ticktapeRawBytes / p.raw.bytes, unit: 'ratio', note: `goal ≤ 0.5; earlier layout (before) ${(p.earlierRawBytes / n).toFixed(2)} B/frame, ratio ${(p.earlierRawBytes / p.raw.bytes).toFixed(2)}` });
-      out.push({ name: `${name}: seal with normalization`, value: Math.round(n / p.sealSecs), unit: 'frames/s', note: `${n} frames, journal → verified Parquet (raw + normalized); earlier layout (before) ${Math.round(n / p.earlierSealSecs)} frames/s` });
+      out.push({
+        name: `${name}: bytes, ticktape / tardis-dev`,
+        value: p.ticktapeRawBytes / p.raw.bytes,
+        unit: 'ratio',
+        note: `goal ≤ 0.5; earlier layout (before) ${(p.earlierRawBytes / n).toFixed(2)} B/frame, ratio ${(p.earlierRawBytes / p.raw.bytes).toFixed(2)}`,
+      });
+      out.push({
+        name: `${name}: seal with normalization`,
+        value: Math.round(n / p.sealSecs),
+        unit: 'frames/s',
+        note: `${n} frames, journal → verified Parquet (raw + normalized); earlier layout (before) ${Math.round(n / p.earlierSealSecs)} frames/s`,
+      });
       fs.rmSync(p.dataDir, { recursive: true, force: true });
       fs.rmSync(p.earlierDir, { recursive: true, force: true });
       fs.rmSync(p.cacheDir, { recursive: true, force: true });

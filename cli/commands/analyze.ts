@@ -44,7 +44,13 @@ Examples:
     .action(async (script: string | undefined, flags: Record<string, unknown>) => {
       if (flags.list || !script) {
         const scripts = listScripts();
-        process.stdout.write(formatRows(['script', 'what it answers', 'parameters'], scripts.map((s) => [s.name, s.summary, s.parameters]), defaultFormat() === 'table' ? 'table' : 'csv'));
+        process.stdout.write(
+          formatRows(
+            ['script', 'what it answers', 'parameters'],
+            scripts.map((s) => [s.name, s.summary, s.parameters]),
+            defaultFormat() === 'table' ? 'table' : 'csv',
+          ),
+        );
         return;
       }
       const o = parseAnalyzeOptions(flags, 'flag');

@@ -63,40 +63,49 @@ export function registerLs(program: Command): void {
     .command('ls')
     .description('Inventory: exchanges, streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal')
     .option('--data <dir>', DATA_HELP, DEFAULT_DATA_DIR)
-    .option('--format <format>', 'table | json', (v: string) => {
-      if (v !== 'table' && v !== 'json') throw new InvalidArgumentError('--format must be table or json');
-      return v;
-    }, 'table')
-    .addHelpText('after', '\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq \'.streams[] | select(.gaps > 0)\'');
+    .option(
+      '--format <format>',
+      'table | json',
+      (v: string) => {
+        if (v !== 'table' && v !== 'json') throw new InvalidArgumentError('--format must be table or json');
+        return v;
+      },
+      'table',
+    )
+    .addHelpText('after', "\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq '.streams[] | select(.gaps > 0)'");
   addStoreOptions(cmd).action(async (opts: { data: string; format: 'table' | 'json'; cacheGb?: number; config?: string }) => {
-      const src = await openDataArg(opts);
-      let inv: Inventory;
-      try {
-        inv = await inventory(src.dir);
-      } finally {
-        src.close();
+    const src = await openDataArg(opts);
+    let inv: Inventory;
+    try {
+      inv = await inventory(src.dir);
+    } finally {
+      src.close();
+    }
+    // A bucket: every recorder instance that wrote into it, from the manifests.
+    const instances = src.remote ? summarizeInstances(src.remote.sync.days) : undefined;
+    if (opts.format === 'json') {
+      const json = JSON.stringify(
+        {
+          ...inv,
+          ...(instances ? { instances } : {}),
+          streams: inv.streams.map((s) => ({ ...s, firstNs: s.firstNs?.toString() ?? null, lastNs: s.lastNs?.toString() ?? null, first: iso(s.firstNs), last: iso(s.lastNs) })),
+        },
+        null,
+        2,
+      );
+      process.stdout.write(json + '\n');
+    } else {
+      let text = renderInventory(inv);
+      if (instances?.length) {
+        text +=
+          `\nInstances in ${opts.data}:\n` +
+          formatTable(
+            ['instance', 'files', 'bytes', 'first day', 'last day'],
+            instances.map((i) => [i.instance, String(i.files), bytes(i.bytes), i.firstDate, i.lastDate]),
+            [false, true, true, false, false],
+          );
       }
-      // A bucket: every recorder instance that wrote into it, from the manifests.
-      const instances = src.remote ? summarizeInstances(src.remote.sync.days) : undefined;
-      if (opts.format === 'json') {
-        const json = JSON.stringify(
-          {
-            ...inv,
-            ...(instances ? { instances } : {}),
-            streams: inv.streams.map((s) => ({ ...s, firstNs: s.firstNs?.toString() ?? null, lastNs: s.lastNs?.toString() ?? null, first: iso(s.firstNs), last: iso(s.lastNs) })),
-          },
-          null,
-          2,
-        );
-        process.stdout.write(json + '\n');
-      } else {
-        let text = renderInventory(inv);
-        if (instances?.length) {
-          text +=
-            `\nInstances in ${opts.data}:\n` +
-            formatTable(['instance', 'files', 'bytes', 'first day', 'last day'], instances.map((i) => [i.instance, String(i.files), bytes(i.bytes), i.firstDate, i.lastDate]), [false, true, true, false, false]);
-        }
-        process.stdout.write(text);
-      }
-    });
+      process.stdout.write(text);
+    }
+  });
 }

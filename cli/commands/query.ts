@@ -64,11 +64,9 @@ bars() and book_at() match a symbol however it is written; an unknown exchange e
           const writeBytes = fd === null ? stdoutWrite : (b: Uint8Array) => void fs.writeSync(fd, b);
           try {
             // an error while the rows stream (a failing cast in a later row) is an SQL error too
-            rows = await (format === 'arrow' ? writeArrowStream(result, writeBytes) : writeResult(result, format, (s) => void writeBytes(Buffer.from(s))).then((w) => w.rows)).catch(
-              (err: unknown) => {
-                throw sqlError(err);
-              },
-            );
+            rows = await (format === 'arrow' ? writeArrowStream(result, writeBytes) : writeResult(result, format, (s) => void writeBytes(Buffer.from(s))).then((w) => w.rows)).catch((err: unknown) => {
+              throw sqlError(err);
+            });
           } finally {
             if (fd !== null) fs.closeSync(fd);
           }

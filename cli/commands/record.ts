@@ -97,5 +97,10 @@ export function registerRecord(program: Command): void {
 
 /** --channels a,b --channels c → ['a', 'b', 'c']. */
 function collectList(value: string, previous: string[] = []): string[] {
-  return previous.concat(value.split(',').map((s) => s.trim()).filter(Boolean));
+  return previous.concat(
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }

@@ -76,7 +76,9 @@ SIGINT/SIGTERM stop it (exit 0; 1 when the stop fails).`,
       const signals = untilSignal({ log, stopTimeoutMs: STOP_TIMEOUT_MS });
       const server = await launchReplayServer(opts, log, 'flag');
       const lines = server.endpoints().map((r) => `${r.exchange.padEnd(10)} ${r.endpoint.padEnd(9)} ${r.url}`);
-      const streams = Object.entries(server.streams()).map(([ex, keys]) => `${ex}: ${keys?.length ?? 0} streams`).join(', ');
+      const streams = Object.entries(server.streams())
+        .map(([ex, keys]) => `${ex}: ${keys?.length ?? 0} streams`)
+        .join(', ');
       const paperLine = server.paper ? `paper trading on: POST http://${opts.host}:${server.port}/paper/orders, Coinstore REST http://${opts.host}:${server.port}/coinstore/api, results in ${opts.paperOut}/<session>/\n` : '';
       const mqtt = server.mqttPort;
       process.stdout.write(`ticktape replay listening on ${opts.host}:${server.port}${mqtt === null ? '' : `, MQTT over TCP on ${mqtt}`} (${streams})\n${lines.join('\n')}\n${paperLine}`);

@@ -48,7 +48,10 @@ export function registerSimulate(program: Command): void {
     .option('--symbols <list>', `comma-separated symbols (default ${DEFAULT_SYMBOLS.join(',')})`)
     .option('--origin-ms <ms>', 'start of the market clock, Unix ms (default: now); fix it for byte-identical runs')
     .option('--book-throttle-ms <ms>', "market time between two book / depth-chart snapshots of one stream, for every exchange (default: the exchange's documented cadence, else 100)")
-    .option('--fast-pushes', `load tests: push snapshots at fast rates whatever the exchanges document (book ${FAST_FEED_THROTTLE.bookMs} ms, kline ${FAST_FEED_THROTTLE.klineMs} ms, ticker ${FAST_FEED_THROTTLE.tickerMs} ms, trade window ${FAST_FEED_THROTTLE.tradeWindowMs} ms)`)
+    .option(
+      '--fast-pushes',
+      `load tests: push snapshots at fast rates whatever the exchanges document (book ${FAST_FEED_THROTTLE.bookMs} ms, kline ${FAST_FEED_THROTTLE.klineMs} ms, ticker ${FAST_FEED_THROTTLE.tickerMs} ms, trade window ${FAST_FEED_THROTTLE.tradeWindowMs} ms)`,
+    )
     .option('--no-auto-trade', 'the demo account does not trade by itself')
     .option('--credential <exchange:field=value,...>', 'extra credentials an exchange accepts (repeatable); or TICKTAPE_<EXCHANGE>_<FIELD>', collect)
     .option('--fault-drop-every <frames>', 'terminate each connection (no close frame) after this many frames')

@@ -38,9 +38,7 @@ Exit codes: 0 all shipped, 1 some files failed (they stay local and are retried)
         const r = await uploadStore(dataDir, store, { log });
         if (!r.ran) throw new TicktapeError('TT_JOURNAL_LOCKED', `Another upload of ${dataDir} is running (${dataDir}/uploads/UPLOAD.LOCK): wait for it, or stop it first.`, { dataDir });
         const mb = r.bytes / 1e6;
-        const lines = [
-          `Uploaded ${r.uploaded} file(s), ${mb.toFixed(1)} MB in ${(r.elapsedMs / 1000).toFixed(1)} s (${(mb / Math.max(r.elapsedMs / 1000, 0.001)).toFixed(1)} MB/s) to ${cfg.url}.`,
-        ];
+        const lines = [`Uploaded ${r.uploaded} file(s), ${mb.toFixed(1)} MB in ${(r.elapsedMs / 1000).toFixed(1)} s (${(mb / Math.max(r.elapsedMs / 1000, 0.001)).toFixed(1)} MB/s) to ${cfg.url}.`];
         if (r.adopted) lines.push(`${r.adopted} file(s) were in the bucket already (an interrupted run's): checked and committed, not uploaded again.`);
         if (r.skipped) lines.push(`${r.skipped} file(s) shipped before.`);
         if (r.abortedMultipart) lines.push(`Aborted ${r.abortedMultipart} multipart upload(s) an interrupted run left open.`);

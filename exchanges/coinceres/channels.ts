@@ -19,17 +19,7 @@
 import { TicktapeError } from '../../core/errors.js';
 import type { Instrument } from '../market.js';
 import type { StreamSpec } from '../types.js';
-import {
-  ACCOUNT_VENUE,
-  CANDLE_DURATIONS,
-  DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_VENUE,
-  DEPTH_ALIAS,
-  DEPTH_LEVELS,
-  MIN_POLL_INTERVAL_MS,
-  NOTIFY_QUIET_MS,
-  type MarketChannel,
-} from './protocol.js';
+import { ACCOUNT_VENUE, CANDLE_DURATIONS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_VENUE, DEPTH_ALIAS, DEPTH_LEVELS, MIN_POLL_INTERVAL_MS, NOTIFY_QUIET_MS, type MarketChannel } from './protocol.js';
 
 export const TRADING_KEY = 'trading';
 export const NOTIFY_KEY = 'notify';
@@ -42,16 +32,12 @@ export const CHANNEL_HELP: string[] = [
   'trading[@<VENUE>:<C1>,<C2>...][@<period>]  private, needs apiKey+secret: the trading socket is request/response,',
   '      so recording it polls account (biz_type 14), orders (15), positions (16) and fills (17, per listed',
   '      contract) every period (default 10s, min 1s), e.g. trading@TEST:BTC/USDT,ETH/USDT@5s',
-  'notify                              private, needs apiKey+secret: the trade-notification socket\'s pushes of the',
-  '      account\'s order changes (messageType 1) and margin / take-profit-stop-loss changes (messageType 2)',
+  "notify                              private, needs apiKey+secret: the trade-notification socket's pushes of the",
+  "      account's order changes (messageType 1) and margin / take-profit-stop-loss changes (messageType 2)",
 ];
 
 function unknown(channel: string, why: string): TicktapeError {
-  return new TicktapeError(
-    'TT_UNKNOWN_CHANNEL',
-    `Unknown coinceres channel "${channel}": ${why}. Channels look like OKEX:BTC/USDT@trade, OKEX:BTC/USDT@candle@1m or trading@TEST:BTC/USDT.`,
-    { exchange: 'coinceres', channel },
-  );
+  return new TicktapeError('TT_UNKNOWN_CHANNEL', `Unknown coinceres channel "${channel}": ${why}. Channels look like OKEX:BTC/USDT@trade, OKEX:BTC/USDT@candle@1m or trading@TEST:BTC/USDT.`, { exchange: 'coinceres', channel });
 }
 
 /** `btc_usdt`, `BTC-USDT`, `btc/usdt` → `BTC/USDT` (Coinceres' market spelling). */

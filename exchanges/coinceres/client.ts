@@ -190,11 +190,7 @@ function createTradeSession(opts: ClientSessionOptions): ClientSession {
   const apiKey = opts.credentials?.apiKey;
   const secret = opts.credentials?.secret;
   if (!apiKey || !secret) {
-    throw new TicktapeError(
-      'TT_CREDENTIALS_MISSING',
-      'The coinceres trading socket needs apiKey and secret: set TICKTAPE_COINCERES_API_KEY and TICKTAPE_COINCERES_SECRET (or the config file).',
-      { exchange: 'coinceres', endpoint: opts.endpoint },
-    );
+    throw new TicktapeError('TT_CREDENTIALS_MISSING', 'The coinceres trading socket needs apiKey and secret: set TICKTAPE_COINCERES_API_KEY and TICKTAPE_COINCERES_SECRET (or the config file).', { exchange: 'coinceres', endpoint: opts.endpoint });
   }
   const base = new URL(opts.endpointUrl);
   const query = `api_key=${encodeURIComponent(apiKey)}`;

@@ -5,21 +5,7 @@
  */
 import type { BalanceEvent, BookEvent, FillEvent, Instrument, KlineEvent, OrderEvent, PositionEvent, TickerEvent, TradeEvent } from '../market.js';
 import { absDecimal, addDecimal, mulDecimal, stepOf } from './decimal.js';
-import {
-  ACCOUNT_TYPE_SPOT,
-  DEPTH_LEVELS,
-  RESULT_BAD,
-  RESULT_BAD_MESSAGE,
-  RESULT_OK,
-  RESULT_OK_MESSAGE,
-  SPOT_FUTURE_DIR,
-  type EntrustNotice,
-  type EntrustStatus,
-  type PushCandle,
-  type PushDepth10,
-  type PushTick,
-  type PushTrade,
-} from './protocol.js';
+import { ACCOUNT_TYPE_SPOT, DEPTH_LEVELS, RESULT_BAD, RESULT_BAD_MESSAGE, RESULT_OK, RESULT_OK_MESSAGE, SPOT_FUTURE_DIR, type EntrustNotice, type EntrustStatus, type PushCandle, type PushDepth10, type PushTick, type PushTrade } from './protocol.js';
 import { formatWallTime } from './time.js';
 
 /** A derived decimal, or undefined when an input is not plain decimal text (the field is then left out). */
@@ -94,9 +80,7 @@ export const tradeContract = (i: Instrument) => `${i.base}_${i.quote}`.toUpperCa
 export const marketContract = (i: Instrument) => `${i.base}/${i.quote}`.toUpperCase();
 
 export function badRequest(bizType?: number): Record<string, unknown> {
-  return bizType === undefined
-    ? { code: RESULT_BAD, message: RESULT_BAD_MESSAGE }
-    : { code: RESULT_BAD, message: RESULT_BAD_MESSAGE, biz_type: bizType };
+  return bizType === undefined ? { code: RESULT_BAD, message: RESULT_BAD_MESSAGE } : { code: RESULT_BAD, message: RESULT_BAD_MESSAGE, biz_type: bizType };
 }
 
 /** An order the server will not carry out at all (no account to trade with): the documented error code, the reason as `message`. */

@@ -26,21 +26,7 @@
 import { createHash } from 'node:crypto';
 import type { BalanceRow, BookRow, FillRow, KlineRow, NormalizedRow, OrderRow, PositionRow, TickerRow, TradeRow } from '../../schemas/rows.js';
 import type { Normalizer, RawFrame } from '../types.js';
-import {
-  BIZ_ACCOUNT,
-  BIZ_CANCEL_ORDER,
-  BIZ_FILLS,
-  BIZ_ORDERS,
-  BIZ_PLACE_ORDER,
-  BIZ_POSITIONS,
-  CANDLE_DURATIONS,
-  DEPTH_LEVELS,
-  ENTRUST_STATUS_CODES,
-  NOTICE_ORDER,
-  noticeType,
-  ORDER_STATUS,
-  RESULT_OK,
-} from './protocol.js';
+import { BIZ_ACCOUNT, BIZ_CANCEL_ORDER, BIZ_FILLS, BIZ_ORDERS, BIZ_PLACE_ORDER, BIZ_POSITIONS, CANDLE_DURATIONS, DEPTH_LEVELS, ENTRUST_STATUS_CODES, NOTICE_ORDER, noticeType, ORDER_STATUS, RESULT_OK } from './protocol.js';
 import { parseMsString, parseWallTime } from './time.js';
 
 /** Bounds of the normalizer's memory (entries). */
@@ -124,7 +110,10 @@ function normalizePush(o: Obj): NormalizedRow[] {
     }
     case 'push-depth10': {
       const rows: BookRow[] = [];
-      for (const [key, side] of [['bids', 'bid'], ['asks', 'ask']] as const) {
+      for (const [key, side] of [
+        ['bids', 'bid'],
+        ['asks', 'ask'],
+      ] as const) {
         const levels = Array.isArray(o[key]) ? (o[key] as unknown[]) : [];
         levels.forEach((l, level) => {
           if (!isObj(l)) return;
@@ -226,12 +215,7 @@ class CoinceresNormalizer implements Normalizer {
   /** An outgoing place-order request (when the sealer passes outgoing frames): its fields for the answer. */
   private rememberRequest(biz: number, req: Obj): void {
     if (biz !== BIZ_PLACE_ORDER) return;
-    this.remember(
-      this.pending,
-      text(req.client_oid) ?? '',
-      { contract: text(req.contract), side: sideOf(req.entrust_bs), orderType: text(req.price_type), price: dec(req.entrust_price), amount: dec(req.entrust_vol) },
-      MAX_PENDING_ORDERS,
-    );
+    this.remember(this.pending, text(req.client_oid) ?? '', { contract: text(req.contract), side: sideOf(req.entrust_bs), orderType: text(req.price_type), price: dec(req.entrust_price), amount: dec(req.entrust_vol) }, MAX_PENDING_ORDERS);
   }
 
   /**
@@ -370,7 +354,10 @@ class CoinceresNormalizer implements Normalizer {
       case BIZ_CANCEL_ORDER: {
         if (!isObj(data)) return [];
         const rows: OrderRow[] = [];
-        for (const [key, status] of [['SUCCESS', 'cancel_success'], ['ERROR', 'cancel_error']] as const) {
+        for (const [key, status] of [
+          ['SUCCESS', 'cancel_success'],
+          ['ERROR', 'cancel_error'],
+        ] as const) {
           const items = Array.isArray(data[key]) ? (data[key] as unknown[]) : [];
           for (const it of items) {
             const orderId = isObj(it) ? text(it.system_oid) : text(it);

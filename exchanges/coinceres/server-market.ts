@@ -8,18 +8,7 @@ import type { FeedItem, ServerContext, ServerSession, SessionLink, StreamSpec } 
 import { canonicalContract, marketChannelOf, marketSpec } from './channels.js';
 import { pushCandle, pushDepth10, pushTick, pushTrade } from './format.js';
 import { createIdleTimer } from './idle-timer.js';
-import {
-  ACK_BAD_REQUEST,
-  ACK_INVALID_COMMAND,
-  ACK_MESSAGES,
-  ACK_OK,
-  ACK_REPEATED,
-  CANDLE_DURATIONS,
-  HANDSHAKE_INFO,
-  INVALID_CONTRACT_MESSAGE,
-  MARKET_IDLE_TIMEOUT_MS,
-  type SubscribeAck,
-} from './protocol.js';
+import { ACK_BAD_REQUEST, ACK_INVALID_COMMAND, ACK_MESSAGES, ACK_OK, ACK_REPEATED, CANDLE_DURATIONS, HANDSHAKE_INFO, INVALID_CONTRACT_MESSAGE, MARKET_IDLE_TIMEOUT_MS, type SubscribeAck } from './protocol.js';
 
 const VENUE_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -7,18 +7,7 @@
 import { matchInstrument, type Instrument } from '../market.js';
 import type { Credentials, FeedItem, ServerContext, ServerSession, SessionLink, UpgradeDecision } from '../types.js';
 import type { Rejection } from '../trading.js';
-import {
-  accountResponse,
-  badRequest,
-  noTradingRefusal,
-  cancelResponse,
-  contractsResponse,
-  fillsResponse,
-  ordersResponse,
-  placeOrderResponse,
-  positionsResponse,
-  statusCode,
-} from './format.js';
+import { accountResponse, badRequest, noTradingRefusal, cancelResponse, contractsResponse, fillsResponse, ordersResponse, placeOrderResponse, positionsResponse, statusCode } from './format.js';
 import {
   ACCOUNT_VENUE,
   AUTH_FAILED_BODY,
@@ -79,7 +68,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim
 function oidList(v: unknown): string[] | null {
   const s = str(v);
   if (!s) return null;
-  const oids = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const oids = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   return oids.length > 0 && oids.length <= MAX_OIDS_PER_REQUEST ? oids : null;
 }
 

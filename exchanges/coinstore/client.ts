@@ -84,15 +84,13 @@ export class CoinstoreClientSession implements ClientSession {
   private login(streams: StreamSpec[]): OutFrame {
     const cred = this.opts.credentials ?? {};
     if (!cred.apiKey || !cred.userId) {
-      throw new TicktapeError(
-        'TT_CREDENTIALS_MISSING',
-        'Coinstore private channels (account, order) need the credentials apiKey and userId: set TICKTAPE_COINSTORE_API_KEY and TICKTAPE_COINSTORE_USER_ID, or drop the private channels.',
-        { exchange: 'coinstore', missing: ['apiKey', 'userId'].filter((k) => !cred[k]) },
-      );
+      throw new TicktapeError('TT_CREDENTIALS_MISSING', 'Coinstore private channels (account, order) need the credentials apiKey and userId: set TICKTAPE_COINSTORE_API_KEY and TICKTAPE_COINSTORE_USER_ID, or drop the private channels.', {
+        exchange: 'coinstore',
+        missing: ['apiKey', 'userId'].filter((k) => !cred[k]),
+      });
     }
     const id = this.nextId++;
-    const build = (token: string) =>
-      JSON.stringify({ op: 'LOGIN', channel: streams.map(wireChannel), auth: { 'user-id': userIdValue(cred.userId), token, type: 'api' }, id });
+    const build = (token: string) => JSON.stringify({ op: 'LOGIN', channel: streams.map(wireChannel), auth: { 'user-id': userIdValue(cred.userId), token, type: 'api' }, id });
     return { data: build(cred.apiKey), binary: false, stored: Buffer.from(build(REDACTED), 'utf8') };
   }
 
@@ -139,9 +137,7 @@ export class CoinstoreClientSession implements ClientSession {
       case 'echo': {
         const op = typeof f.echo.op === 'string' ? f.echo.op : '';
         const list = Array.isArray(f.echo.channel) ? f.echo.channel : [];
-        const channels = list
-          .map((c) => (typeof c === 'string' ? c : c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' ? (c as { name: string }).name : null))
-          .filter((c): c is string => c !== null);
+        const channels = list.map((c) => (typeof c === 'string' ? c : c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' ? (c as { name: string }).name : null)).filter((c): c is string => c !== null);
         this.lastEcho = { op, channels };
         return { stream: '', malformed: false, control: true, sequences };
       }

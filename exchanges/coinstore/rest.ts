@@ -94,7 +94,9 @@ export interface RestContext {
 
 /** The document's signature (two HMAC-SHA256 steps, hex). */
 export function restSign(secret: string, expires: string, payload: string): string {
-  const key = createHmac('sha256', secret).update(String(Math.floor(Number(expires) / 30000))).digest('hex');
+  const key = createHmac('sha256', secret)
+    .update(String(Math.floor(Number(expires) / 30000)))
+    .digest('hex');
   return createHmac('sha256', key).update(payload).digest('hex');
 }
 

@@ -177,11 +177,14 @@ export class CoinstoreSession implements ServerSession {
   }
 
   private armIdle(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      const silent = performance.now() - this.lastAliveMs;
-      if (silent >= this.timing.idleTimeoutMs) this.close(CLOSE_GOING_AWAY, `no pong for ${Math.round(silent / 1000)} s`);
-      else this.armIdle(this.timing.idleTimeoutMs - silent);
-    }, Math.max(1, ms));
+    this.idleTimer = setTimeout(
+      () => {
+        const silent = performance.now() - this.lastAliveMs;
+        if (silent >= this.timing.idleTimeoutMs) this.close(CLOSE_GOING_AWAY, `no pong for ${Math.round(silent / 1000)} s`);
+        else this.armIdle(this.timing.idleTimeoutMs - silent);
+      },
+      Math.max(1, ms),
+    );
     this.idleTimer.unref();
   }
 
@@ -495,9 +498,7 @@ export class CoinstoreSession implements ServerSession {
    * after the `resp`, before any later message, as from the exchange.
    */
   private recordedTradeBatch(size: number, channels: Array<{ written: string; ch: ParsedChannel }>): void {
-    const lookups = channels
-      .filter(({ ch }) => ch.type === 'trade' && this.subs.has(ch.name))
-      .map(({ ch }) => ({ name: ch.name, keys: this.subs.get(ch.name)!.keys }));
+    const lookups = channels.filter(({ ch }) => ch.type === 'trade' && this.subs.has(ch.name)).map(({ ch }) => ({ name: ch.name, keys: this.subs.get(ch.name)!.keys }));
     if (lookups.length === 0) return;
     const fill = this.outbox.reserve();
     Promise.all(lookups.map((l) => Promise.all(l.keys.map((k) => this.ctx.recordedFrames!(k, size))).then((perKey) => perKey.flat()))).then(
@@ -580,8 +581,7 @@ export class CoinstoreSession implements ServerSession {
     for (const name of names) {
       if (name === ALL_TICKER && stream.key !== ALL_TICKER) {
         // an instrument's ticker feeding the array: the simulator's event, or a replay's recorded push
-        const element =
-          item.type === 'event' ? (item.event.type === 'ticker' ? allTickersElement(item.event) : null) : recordedAllTickersElement(parseJsonObject(item.payload) ?? {});
+        const element = item.type === 'event' ? (item.event.type === 'ticker' ? allTickersElement(item.event) : null) : recordedAllTickersElement(parseJsonObject(item.payload) ?? {});
         if (element) this.queueTicker(element);
         continue;
       }

@@ -55,12 +55,7 @@ export function parsePrivatePassword(password: string): ParsedPrivatePassword | 
  * [ASSUMPTION] no freshness window on the timestamp: the doc names none, and replayed sessions run
  * on a shifted clock.
  */
-export function verifyPrivateLogin(
-  clientId: string,
-  password: string,
-  accepted: readonly Partial<CoinsuperCredentials>[],
-  mode: AuthMode = 'strict',
-): CoinsuperCredentials | null {
+export function verifyPrivateLogin(clientId: string, password: string, accepted: readonly Partial<CoinsuperCredentials>[], mode: AuthMode = 'strict'): CoinsuperCredentials | null {
   const parsed = parsePrivatePassword(password);
   if (!parsed) return null;
   // `--auth any`: a well-formed login (a client id, `email,timestamp,sign`) is the account it names, unchecked.

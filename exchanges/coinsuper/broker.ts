@@ -13,19 +13,7 @@ import type { FeedItem, ServerContext, ServerSession, SessionLink, StreamSpec } 
 import { verifyPrivateLogin, type CoinsuperCredentials } from './auth.js';
 import { assetPayload, depthChartPayload, fillPayload, klinePayload, orderBookPayload, orderPayload, orderState, tickersPayload } from './format.js';
 import { encode, PacketIds, PacketReader, publishPacket, readFrame, type Packet, type QoS } from './packets.js';
-import {
-  CONNACK,
-  CONNECT_TIMEOUT_MS,
-  KEEPALIVE_GRACE_FACTOR,
-  MAX_INFLIGHT_MESSAGES,
-  MQTT_PROTOCOL_LEVEL,
-  MQTT_PROTOCOL_LEVEL_31,
-  PRIVATE_USERNAME,
-  PUBLIC_USERNAME,
-  PUBLIC_USER_CODE,
-  SUBACK_FAILURE,
-  TRADE_WINDOW_SIZE,
-} from './protocol.js';
+import { CONNACK, CONNECT_TIMEOUT_MS, KEEPALIVE_GRACE_FACTOR, MAX_INFLIGHT_MESSAGES, MQTT_PROTOCOL_LEVEL, MQTT_PROTOCOL_LEVEL_31, PRIVATE_USERNAME, PUBLIC_USERNAME, PUBLIC_USER_CODE, SUBACK_FAILURE, TRADE_WINDOW_SIZE } from './protocol.js';
 import { topicToSpec } from './topics.js';
 
 /** WebSocket close codes the broker uses. MQTT itself only "closes the network connection". */

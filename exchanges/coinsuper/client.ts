@@ -9,20 +9,8 @@ import { TicktapeError } from '../../core/errors.js';
 import type { ClientSession, ClientSessionOptions, ClientSide, Credentials, FrameInfo, OutFrame, StreamKind, StreamSpec } from '../types.js';
 import { privatePassword, publicClientId, redactedPrivatePassword, type CoinsuperCredentials } from './auth.js';
 import { DEMO_CREDENTIALS } from './demo.js';
-import { encode, PacketIds, PacketReader, type Packet, type QoS } from './packets.js';
-import {
-  CONNACK_REASONS,
-  ENDPOINT,
-  KEEPALIVE_S,
-  MQTT_PROTOCOL_LEVEL,
-  MQTT_DEFAULT_WS_PATH,
-  MQTT_SIM_PATH,
-  MQTT_WS_URL,
-  PRIVATE_USERNAME,
-  PUBLIC_USERNAME,
-  PUBLIC_USER_CODE,
-  SUBACK_FAILURE,
-} from './protocol.js';
+import { encode, PacketIds, PacketReader, type QoS } from './packets.js';
+import { CONNACK_REASONS, ENDPOINT, KEEPALIVE_S, MQTT_PROTOCOL_LEVEL, MQTT_DEFAULT_WS_PATH, MQTT_SIM_PATH, MQTT_WS_URL, PRIVATE_USERNAME, PUBLIC_USERNAME, PUBLIC_USER_CODE, SUBACK_FAILURE } from './protocol.js';
 import { CHANNEL_HELP, parseChannel, topicToSpec } from './topics.js';
 
 /**
@@ -72,11 +60,10 @@ class CoinsuperClientSession implements ClientSession {
     if (this.isPrivate) {
       const missing = CREDENTIAL_FIELDS.filter((f) => !this.credentials[f]);
       if (missing.length) {
-        throw new TicktapeError(
-          'TT_CREDENTIALS_MISSING',
-          `Coinsuper private channels need ${missing.join(', ')}: set TICKTAPE_COINSUPER_${missing.map((m) => m.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()).join(' / TICKTAPE_COINSUPER_')}.`,
-          { exchange: 'coinsuper', missing },
-        );
+        throw new TicktapeError('TT_CREDENTIALS_MISSING', `Coinsuper private channels need ${missing.join(', ')}: set TICKTAPE_COINSUPER_${missing.map((m) => m.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()).join(' / TICKTAPE_COINSUPER_')}.`, {
+          exchange: 'coinsuper',
+          missing,
+        });
       }
     }
     this.heartbeat = { intervalMs: KEEPALIVE_S * 1000, frame: () => ({ data: PINGREQ, binary: true }) };

@@ -5,14 +5,7 @@
 import { md5Hex } from './auth.js';
 import { decimalsOf, divRound, fromUnits, pow10, toUnits } from './decimal.js';
 import type { BalanceEvent, BookEvent, FillEvent, Instrument, KlineEvent, Level, OrderEvent, TradeEvent } from '../market.js';
-import {
-  ASSET_DECIMALS,
-  DEPTH_CHART_BUCKETS,
-  DEPTH_CHART_BUCKET_PER_MILLE,
-  DEPTH_CHART_PERCENT,
-  ORDER_BOOK_LEVELS,
-  TRADE_WINDOW_SIZE,
-} from './protocol.js';
+import { ASSET_DECIMALS, DEPTH_CHART_BUCKETS, DEPTH_CHART_BUCKET_PER_MILLE, DEPTH_CHART_PERCENT, ORDER_BOOK_LEVELS, TRADE_WINDOW_SIZE } from './protocol.js';
 
 export function instSymbol(inst: Instrument): string {
   return `${inst.base}/${inst.quote}`;
@@ -55,10 +48,7 @@ export function depthChartPayload(ev: BookEvent): string | null {
     }
     return out.join(',');
   };
-  return (
-    `{"symbol":${q(instSymbol(ev.inst))},"asks":[${side(ev.asks, true)}],"bids":[${side(ev.bids, false)}],` +
-    `"depthPercent":${q(DEPTH_CHART_PERCENT)},"asksMinPrice":${q(bestAsk[0])},"bidsMaxPrice":${q(bestBid[0])}}`
-  );
+  return `{"symbol":${q(instSymbol(ev.inst))},"asks":[${side(ev.asks, true)}],"bids":[${side(ev.bids, false)}],` + `"depthPercent":${q(DEPTH_CHART_PERCENT)},"asksMinPrice":${q(bestAsk[0])},"bidsMaxPrice":${q(bestBid[0])}}`;
 }
 
 /** Levels aggregated by the topic's step: bids down, asks up to a multiple of it, quantities summed. */
@@ -150,8 +140,7 @@ export function orderPayload(ev: OrderEvent, state: 'NEW' | 'CANCEL'): string {
   const ad = ev.inst.amountDecimals;
   const pd = ev.inst.priceDecimals;
   const remaining = sub(ev.amount, ev.filledAmount, ad);
-  const amountRemaining =
-    ev.orderType === 'limit' ? fromUnits(divRound(toUnits(ev.price, pd) * toUnits(remaining, ad), pow10(ad)), pd) : '0';
+  const amountRemaining = ev.orderType === 'limit' ? fromUnits(divRound(toUnits(ev.price, pd) * toUnits(remaining, ad), pow10(ad)), pd) : '0';
   return (
     `{"symbol":${q(instSymbol(ev.inst))},"orderNo":${q(ev.orderId)},"quantity":${q(ev.amount)},"quantityRemaining":${q(remaining)},` +
     `"priceLimit":${q(ev.orderType === 'limit' ? ev.price : '0')},"action":${q(ev.side === 'buy' ? 'BUY' : 'SELL')},"priceAverage":${q(ev.avgPrice)},` +

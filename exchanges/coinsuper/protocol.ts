@@ -80,9 +80,7 @@ export const SUBTOPIC = {
  * k-line ranges the doc lists, ms. 604800000 is labelled "1 Month" but is 7 days (doc error,
  * protocols.md §4.3 [AMBIGUOUS]); the value is what goes on the wire, so it is kept as is.
  */
-export const KLINE_RANGES_MS = [
-  60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
-] as const;
+export const KLINE_RANGES_MS = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000] as const;
 
 /** Price aggregation steps the doc lists for the orderBook topic (fiat and crypto quotes). */
 export const DOCUMENTED_BOOK_STEPS = ['1.0', '0.1', '0.01', '0.0001', '0.000001', '0.00000001'] as const;

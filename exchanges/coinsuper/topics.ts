@@ -13,18 +13,7 @@
  */
 import { TicktapeError } from '../../core/errors.js';
 import type { StreamKind, StreamSpec } from '../types.js';
-import {
-  DEPTH_CHART_BUCKETS,
-  ENDPOINT,
-  KLINE_RANGES_MS,
-  MAX_STEP_DECIMALS,
-  ORDER_BOOK_LEVELS,
-  PRIVATE_QUIET_MS,
-  PUBLIC_QUIET_MS,
-  SUBTOPIC,
-  TOPIC_ENV,
-  TRADE_WINDOW_SIZE,
-} from './protocol.js';
+import { DEPTH_CHART_BUCKETS, ENDPOINT, KLINE_RANGES_MS, MAX_STEP_DECIMALS, ORDER_BOOK_LEVELS, PRIVATE_QUIET_MS, PUBLIC_QUIET_MS, SUBTOPIC, TOPIC_ENV, TRADE_WINDOW_SIZE } from './protocol.js';
 
 export type TopicType = keyof typeof SUBTOPIC;
 
@@ -115,11 +104,7 @@ export function topicToSpec(topic: string): StreamSpec | null {
 }
 
 function unknown(channel: string, why: string): TicktapeError {
-  return new TicktapeError(
-    'TT_UNKNOWN_CHANNEL',
-    `Unknown coinsuper channel "${channel}": ${why}. Write it as one of: ${CHANNEL_HELP.map((h) => h.split(' — ')[0]).join(', ')}.`,
-    { exchange: 'coinsuper', channel },
-  );
+  return new TicktapeError('TT_UNKNOWN_CHANNEL', `Unknown coinsuper channel "${channel}": ${why}. Write it as one of: ${CHANNEL_HELP.map((h) => h.split(' — ')[0]).join(', ')}.`, { exchange: 'coinsuper', channel });
 }
 
 /** Parses a channel as users write it (see the header) into its stream. Throws TT_UNKNOWN_CHANNEL. */

@@ -108,7 +108,11 @@ export function formatLegacyQuotes(ev: BookEvent): unknown[] {
   const bids = dealSide(ev, 'bid', ev.bids, deep);
   const out: unknown[] = [];
   for (const cp of EXTERNAL_CPS) {
-    const mine = (ls: DepthLevel[]) => ls.filter((l) => l.cp === cp).slice(0, LEGACY_QUOTE_LEVELS).map((l) => ({ price: l.price, volume: l.volume }));
+    const mine = (ls: DepthLevel[]) =>
+      ls
+        .filter((l) => l.cp === cp)
+        .slice(0, LEGACY_QUOTE_LEVELS)
+        .map((l) => ({ price: l.price, volume: l.volume }));
     const a = mine(asks);
     const b = mine(bids);
     if (a.length === 0 && b.length === 0) continue;

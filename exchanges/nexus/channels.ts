@@ -104,11 +104,7 @@ export function aggregatedQuoteStream(symbol: string): StreamSpec {
 }
 
 function unknown(channel: string, why: string): TicktapeError {
-  return new TicktapeError(
-    'TT_UNKNOWN_CHANNEL',
-    `Unknown Nexus channel "${channel}": ${why}. Use one of: BTCUSDT@depth@5, orders, positions@A, positions@A@BTCUSDT.`,
-    { exchange: 'nexus', channel },
-  );
+  return new TicktapeError('TT_UNKNOWN_CHANNEL', `Unknown Nexus channel "${channel}": ${why}. Use one of: BTCUSDT@depth@5, orders, positions@A, positions@A@BTCUSDT.`, { exchange: 'nexus', channel });
 }
 
 function symbolOf(channel: string, s: string | undefined): string {

@@ -9,16 +9,7 @@
  */
 import { TicktapeError } from '../../core/errors.js';
 import type { ClientSession, ClientSessionOptions, ClientSide, FrameInfo, OutFrame, StreamSpec } from '../types.js';
-import {
-  aggregatedQuoteKey,
-  CHANNEL_HELP,
-  depthKey,
-  ENDPOINT,
-  ORDER_KEY,
-  parseChannel,
-  positionKey,
-  quoteKey,
-} from './channels.js';
+import { aggregatedQuoteKey, CHANNEL_HELP, depthKey, ENDPOINT, ORDER_KEY, parseChannel, positionKey, quoteKey } from './channels.js';
 import { ALL_SYMBOLS, isRecord, TOKEN_PARAM } from './protocol.js';
 
 /**

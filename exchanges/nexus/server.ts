@@ -25,20 +25,7 @@ import type { FeedItem, ServerContext, ServerSession, ServerSide, ServerTiming, 
 import { formatOrder, formatPosition, nextProgress, type OrderProgress } from './account-format.js';
 import { formatLegacyAggregatedQuote, formatLegacyQuotes, formatMarketDepth } from './book-format.js';
 import { aggregatedQuoteStream, depthStream, ENDPOINT, orderStream, positionStream, quoteStream } from './channels.js';
-import {
-  ALL_SYMBOLS,
-  DEFAULT_DEPTH_LEVELS,
-  INVALID_FIELD,
-  isRecord,
-  MAX_DEPTH_LEVELS,
-  nexusSymbol,
-  TOKEN_PARAM,
-  WHOLE_REQUEST_FIELD,
-  WWW_AUTHENTICATE_INVALID,
-  WWW_AUTHENTICATE_MISSING,
-  type ErrorReply,
-  type RestResult,
-} from './protocol.js';
+import { ALL_SYMBOLS, DEFAULT_DEPTH_LEVELS, INVALID_FIELD, isRecord, MAX_DEPTH_LEVELS, nexusSymbol, TOKEN_PARAM, WHOLE_REQUEST_FIELD, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING, type ErrorReply, type RestResult } from './protocol.js';
 
 /** The documents ask clients to PING every 30 minutes; 5 more minutes absorb a late client timer. */
 export const IDLE_TIMEOUT_MS = 35 * 60_000;
@@ -127,10 +114,7 @@ class NexusServerSession implements ServerSession {
   private touch(): void {
     if (this.closed || this.timing.idleTimeoutMs <= 0) return;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(
-      () => this.close(IDLE_CLOSE_CODE, `idle timeout: no PING for ${Math.round(this.timing.idleTimeoutMs / 1000)} s`),
-      this.timing.idleTimeoutMs,
-    );
+    this.idleTimer = setTimeout(() => this.close(IDLE_CLOSE_CODE, `idle timeout: no PING for ${Math.round(this.timing.idleTimeoutMs / 1000)} s`), this.timing.idleTimeoutMs);
     this.idleTimer.unref();
   }
 

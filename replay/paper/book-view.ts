@@ -32,8 +32,14 @@ export class BookView {
 
   apply(book: { bids: BookLevel[]; asks: BookLevel[]; snapshot: boolean }): void {
     if (book.snapshot) {
-      this.bids = sortLevels(book.bids.filter((l) => signDecimal(l.amount) > 0), 'bid');
-      this.asks = sortLevels(book.asks.filter((l) => signDecimal(l.amount) > 0), 'ask');
+      this.bids = sortLevels(
+        book.bids.filter((l) => signDecimal(l.amount) > 0),
+        'bid',
+      );
+      this.asks = sortLevels(
+        book.asks.filter((l) => signDecimal(l.amount) > 0),
+        'ask',
+      );
       this.consumed.bid.clear();
       this.consumed.ask.clear();
     } else {

@@ -68,10 +68,7 @@ const decimalText = z
 
 const currencyName = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'a currency is 1-20 letters or digits');
 const balanceSet = z.record(currencyName, decimalText);
-const perExchange = <T extends z.ZodTypeAny>(t: T) =>
-  z
-    .object(Object.fromEntries(EXCHANGE_IDS.map((id) => [id, t.optional()])) as Record<ExchangeId, z.ZodOptional<T>>)
-    .strict();
+const perExchange = <T extends z.ZodTypeAny>(t: T) => z.object(Object.fromEntries(EXCHANGE_IDS.map((id) => [id, t.optional()])) as Record<ExchangeId, z.ZodOptional<T>>).strict();
 
 const feeSchema = z
   .object({
@@ -89,13 +86,14 @@ const paperConfigSchema = z
     /** Starting balances per exchange and currency; an exchange left out gets the demo account's. */
     balances: perExchange(balanceSet).optional(),
     /** Per-session starting balances (`?session=<id>`), over `balances`. */
-    sessions: z
-      .record(z.string().regex(/^[\w.-]{1,64}$/, 'a session id is 1-64 letters, digits, "_", "-" or "."'), z.object({ balances: perExchange(balanceSet).optional() }).strict())
-      .optional(),
+    sessions: z.record(z.string().regex(/^[\w.-]{1,64}$/, 'a session id is 1-64 letters, digits, "_", "-" or "."'), z.object({ balances: perExchange(balanceSet).optional() }).strict()).optional(),
     /** Fee rates per exchange (fractions: 0.001 = 0.1 %). */
     fees: perExchange(feeSchema).optional(),
     /** Delays in replay time: fixed for every exchange, overridden per exchange. */
-    latency: latencySchema.extend({ exchanges: perExchange(latencySchema).optional() }).strict().optional(),
+    latency: latencySchema
+      .extend({ exchanges: perExchange(latencySchema).optional() })
+      .strict()
+      .optional(),
     matching: z
       .object({
         queue: z.enum(['position', 'touch']).optional(),

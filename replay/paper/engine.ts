@@ -10,34 +10,13 @@
  * when it executes and refused (`insufficient_balance`) if it cannot be paid for in full. Fees are
  * charged per fill at the maker or taker rate, in the quote currency or in the currency received.
  */
-import {
-  addDecimal,
-  compareDecimal,
-  divDecimal,
-  isDecimal,
-  isZeroDecimal,
-  mulDecimal,
-  signDecimal,
-  subDecimal,
-  trimZeros,
-} from '../../core/decimal.js';
+import { addDecimal, compareDecimal, divDecimal, isDecimal, isZeroDecimal, mulDecimal, signDecimal, subDecimal, trimZeros } from '../../core/decimal.js';
 import type { BalanceEvent, FillEvent, OrderEvent, OrderStatus, PositionEvent, Side } from '../../exchanges/market.js';
 import { BookView } from './book-view.js';
 import type { FeeSchedule } from './config.js';
 import { ENTRY_PRICE_DECIMALS, Ledger } from './ledger.js';
 import { fillFromBook, fillFromTrade, takenAmount, takenQuote, walkBook, type Take } from './matching.js';
-import {
-  rejection,
-  type EngineOutput,
-  type MarketFrame,
-  type MarketSpec,
-  type OrderResult,
-  type PaperEvent,
-  type PlaceRequest,
-  type QueueModel,
-  type Rejection,
-  type TimeInForce,
-} from './types.js';
+import { rejection, type EngineOutput, type MarketFrame, type MarketSpec, type OrderResult, type PaperEvent, type PlaceRequest, type QueueModel, type Rejection, type TimeInForce } from './types.js';
 
 /** Order ids count up from here (they look like an exchange's long numeric ids). */
 const PAPER_ORDER_ID_BASE = 8_000_000_000;

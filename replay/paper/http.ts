@@ -54,7 +54,10 @@ async function readBody(req: http.IncomingMessage): Promise<string | null> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const decimal = z.union([z.string(), z.number()]).transform((v) => String(v).trim()).refine((v) => /^\d+(\.\d+)?$/.test(v), 'a positive decimal like "0.5"');
+const decimal = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d+(\.\d+)?$/.test(v), 'a positive decimal like "0.5"');
 const sessionField = z.string().regex(SESSION_RE, 'a session id is 1-64 letters, digits, "_", "-" or "."').optional();
 const exchangeField = z.enum(EXCHANGE_IDS as [ExchangeId, ...ExchangeId[]]);
 
@@ -103,7 +106,12 @@ export async function handlePaperHttp(req: http.IncomingMessage, res: http.Serve
   if (!desk) return json(res, 404, { error: NO_PAPER });
   const parts = url.pathname.split('/').filter(Boolean); // paper, orders|sessions, ...
 
-  if (parts[1] === 'sessions' && req.method === 'GET' && parts.length === 2) return json(res, 200, desk.ids().map((id) => ({ id, exchanges: [...desk.accountsOf(id).keys()] })));
+  if (parts[1] === 'sessions' && req.method === 'GET' && parts.length === 2)
+    return json(
+      res,
+      200,
+      desk.ids().map((id) => ({ id, exchanges: [...desk.accountsOf(id).keys()] })),
+    );
   if (parts[1] === 'sessions' && parts[2]) {
     const id = parts[2];
     if (!SESSION_RE.test(id) || !desk.has(id)) return json(res, 404, { error: `no paper session "${id}"` });

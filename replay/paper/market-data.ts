@@ -117,9 +117,7 @@ export function tapeMarketData(withConn: ConnectionSource): MarketData {
 
   return {
     async markets(exchange) {
-      const books = await rows(
-        `SELECT symbol, venue, stream, max(levels), count(*), bool_and(is_snapshot) FROM book WHERE exchange = ${sqlStr(exchange)} GROUP BY symbol, venue, stream`,
-      );
+      const books = await rows(`SELECT symbol, venue, stream, max(levels), count(*), bool_and(is_snapshot) FROM book WHERE exchange = ${sqlStr(exchange)} GROUP BY symbol, venue, stream`);
       const trades = await rows(`SELECT DISTINCT symbol, venue FROM trades WHERE exchange = ${sqlStr(exchange)}`);
       const byKey = new Map<string, RecordedMarket & { rank: [number, number, string] | null }>();
       const k = (symbol: unknown, venue: unknown) => `${String(venue ?? '')}|${String(symbol)}`;
@@ -127,8 +125,7 @@ export function tapeMarketData(withConn: ConnectionSource): MarketData {
         const key = k(symbol, venue);
         const rank: [number, number, string] = [Number(levels ?? 0), Number(n), String(stream)];
         const cur = byKey.get(key);
-        const better =
-          !cur?.rank || rank[0] > cur.rank[0] || (rank[0] === cur.rank[0] && (rank[1] > cur.rank[1] || (rank[1] === cur.rank[1] && rank[2] < cur.rank[2])));
+        const better = !cur?.rank || rank[0] > cur.rank[0] || (rank[0] === cur.rank[0] && (rank[1] > cur.rank[1] || (rank[1] === cur.rank[1] && rank[2] < cur.rank[2])));
         if (better) {
           byKey.set(key, { symbol: String(symbol), venue: venue === null ? null : String(venue), bookStream: String(stream), bookSnapshots: snapshots === true, hasTrades: cur?.hasTrades ?? false, rank });
         }
@@ -139,23 +136,17 @@ export function tapeMarketData(withConn: ConnectionSource): MarketData {
         if (cur) cur.hasTrades = true;
         else byKey.set(key, { symbol: String(symbol), venue: venue === null ? null : String(venue), bookStream: null, bookSnapshots: true, hasTrades: true, rank: null });
       }
-      return [...byKey.entries()]
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([, { rank: _rank, ...m }]) => m);
+      return [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, { rank: _rank, ...m }]) => m);
     },
 
     async bookAt(exchange, m, atNs) {
       if (m.bookStream === null) return null;
       for (const back of BOOK_LOOKBACK_NS) {
         const since = back === null ? '' : `AND recv_ns > ${atNs - back}`;
-        const last = await rows(
-          `SELECT recv_ns, conn_id, seq FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns <= ${atNs} ${since} ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`,
-        );
+        const last = await rows(`SELECT recv_ns, conn_id, seq FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns <= ${atNs} ${since} ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`);
         if (last.length === 0) continue;
         const key = keyOf(last[0]);
-        const levels = await rows(
-          `SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns = ${key.recvNs} AND conn_id = ${sqlStr(key.connId)} AND seq = ${key.seq} ${BOOK_ORDER}`,
-        );
+        const levels = await rows(`SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns = ${key.recvNs} AND conn_id = ${sqlStr(key.connId)} AND seq = ${key.seq} ${BOOK_ORDER}`);
         return bookFrames(levels)[0] ?? null;
       }
       return null;

@@ -23,18 +23,7 @@ import { PaperEngine } from './engine.js';
 import type { MarketData, RecordedMarket } from './market-data.js';
 import { MarketFeed } from './market-feed.js';
 import { Outbox, recordedNow, untilRecorded, msUntil, STOPPED_CLOCK_POLL_MS, type ClockSource } from './paced.js';
-import {
-  compareKeys,
-  rejection,
-  type EngineOutput,
-  type FrameKey,
-  type MarketSpec,
-  type OrderResult,
-  type PaperEvent,
-  type QueueModel,
-  type Rejection,
-  type RestingFills,
-} from './types.js';
+import { compareKeys, rejection, type EngineOutput, type FrameKey, type MarketSpec, type OrderResult, type PaperEvent, type QueueModel, type Rejection, type RestingFills } from './types.js';
 
 /** A market with no resting order more than this far behind is re-opened at its latest book instead of read through. */
 const IDLE_JUMP_NS = 30_000_000_000n;
@@ -112,25 +101,27 @@ export class PaperAccount implements TradingAccount {
   // --- the bot's requests --------------------------------------------------------------------------
 
   placeOrder(req: OrderRequest): Promise<OrderResult> {
-    return this.orRefusal(this.request(
-      () => this.marketFor(req.inst, req.venue ?? null),
-      (spec, atNs, arrivalNs) =>
-        this.engine.place(
-          {
-            market: spec!.id,
-            side: req.side,
-            type: req.orderType,
-            price: req.price,
-            amount: req.amount,
-            quoteAmount: req.quoteAmount,
-            timeInForce: req.timeInForce ?? 'GTC',
-            postOnly: req.postOnly,
-            clientOrderId: req.clientOrderId,
-          },
-          arrivalNs,
-          atNs,
-        ),
-    ));
+    return this.orRefusal(
+      this.request(
+        () => this.marketFor(req.inst, req.venue ?? null),
+        (spec, atNs, arrivalNs) =>
+          this.engine.place(
+            {
+              market: spec!.id,
+              side: req.side,
+              type: req.orderType,
+              price: req.price,
+              amount: req.amount,
+              quoteAmount: req.quoteAmount,
+              timeInForce: req.timeInForce ?? 'GTC',
+              postOnly: req.postOnly,
+              clientOrderId: req.clientOrderId,
+            },
+            arrivalNs,
+            atNs,
+          ),
+      ),
+    );
   }
 
   cancelOrder(ref: OrderRef): Promise<OrderResult> {
@@ -207,10 +198,7 @@ export class PaperAccount implements TradingAccount {
    * A request: it arrives now, acts after the order-in delay at the time the recording fixes, and
    * is answered after the fill-out delay.
    */
-  private request<T>(
-    resolve: (() => Promise<MarketSpec | Rejection>) | null,
-    act: (spec: MarketSpec | null, atNs: bigint, arrivalNs: bigint) => T,
-  ): Promise<T | Rejection> {
+  private request<T>(resolve: (() => Promise<MarketSpec | Rejection>) | null, act: (spec: MarketSpec | null, atNs: bigint, arrivalNs: bigint) => T): Promise<T | Rejection> {
     const arrivedAt = this.now();
     const acted = this.run(async () => {
       this.followSeek();

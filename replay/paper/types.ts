@@ -98,4 +98,3 @@ export interface EngineOutput {
   /** The market of an order, fill or position (balances have none). */
   market?: MarketSpec;
 }
-

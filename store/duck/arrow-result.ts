@@ -121,9 +121,16 @@ function fixedArray(type: DataType, n: number): FixedArray {
 function columnData(col: Col, values: readonly DuckDBValue[]): Data {
   const n = values.length;
   if (col.kind === 'text' || col.kind === 'other') {
-    return vectorFromArray(values.map((v) => (v === null ? null : col.kind === 'text' ? (v as string) : String(v))), new Utf8()).data[0];
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : col.kind === 'text' ? (v as string) : String(v))),
+      new Utf8(),
+    ).data[0];
   }
-  if (col.kind === 'bytes') return vectorFromArray(values.map((v) => (v === null ? null : (v as { bytes: Uint8Array }).bytes)), new Binary()).data[0];
+  if (col.kind === 'bytes')
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : (v as { bytes: Uint8Array }).bytes)),
+      new Binary(),
+    ).data[0];
   if (col.kind === 'bool') return vectorFromArray(values as (boolean | null)[], new Bool()).data[0];
   const data = fixedArray(col.arrow, n);
   const validity = new Uint8Array((n + 7) >> 3);

@@ -93,14 +93,22 @@ export async function writeResult(result: DuckDBResult, format: OutputFormat, ou
         truncated++;
         continue;
       }
-      cells.push(r.map((v) => {
-        const s = v === null ? 'NULL' : cellText(v).replace(/[\r\n\t]/g, ' ');
-        return s.length > TABLE_MAX_CELL_CHARS ? `${s.slice(0, TABLE_MAX_CELL_CHARS - 1)}…` : s;
-      }));
+      cells.push(
+        r.map((v) => {
+          const s = v === null ? 'NULL' : cellText(v).replace(/[\r\n\t]/g, ' ');
+          return s.length > TABLE_MAX_CELL_CHARS ? `${s.slice(0, TABLE_MAX_CELL_CHARS - 1)}…` : s;
+        }),
+      );
     }
   }
   rows = cells.length;
-  out(formatTable(names, cells, types.map((t) => NUMERIC_TYPES.has(t.typeId))));
+  out(
+    formatTable(
+      names,
+      cells,
+      types.map((t) => NUMERIC_TYPES.has(t.typeId)),
+    ),
+  );
   if (truncated) out(`(${truncated} more rows not shown; use --format csv or json, or LIMIT)\n`);
   return { rows, truncated };
 }
@@ -108,7 +116,11 @@ export async function writeResult(result: DuckDBResult, format: OutputFormat, ou
 /** An aligned text table; numeric columns right-aligned. */
 export function formatTable(names: readonly string[], rows: readonly string[][], rightAlign: readonly boolean[] = []): string {
   const widths = names.map((n, i) => Math.max(n.length, ...rows.map((r) => r[i].length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const parts = [line(names), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   return parts.join('\n') + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
 }
@@ -127,7 +139,13 @@ export function formatRows(names: readonly string[], rows: readonly Json[][], fo
     }),
   );
   const more = rows.length - cells.length;
-  return formatTable(names, cells, types.map((t) => NUMERIC_TYPES.has(t.typeId))) + (more > 0 ? `(${more} more rows not shown; use --format csv or json)\n` : '');
+  return (
+    formatTable(
+      names,
+      cells,
+      types.map((t) => NUMERIC_TYPES.has(t.typeId)),
+    ) + (more > 0 ? `(${more} more rows not shown; use --format csv or json)\n` : '')
+  );
 }
 
 /** A DuckDB materialized result as text. */

@@ -53,7 +53,13 @@ export async function openTape(dataDir: string, opts: OpenTapeOptions = {}): Pro
       (await Stager.create(conn, JOURNAL_TABLE_PREFIX, '', null)).close();
     }
     const files = await liveFilesOf(conn, dataDir, TABLE_NAMES, journalSegmentKeys(dataDir));
-    for (const t of TABLE_NAMES) await conn.run(viewSql(t, files.filter((f) => f.table === t)));
+    for (const t of TABLE_NAMES)
+      await conn.run(
+        viewSql(
+          t,
+          files.filter((f) => f.table === t),
+        ),
+      );
     return { dataDir, conn, session, files, journalSegments, journalRecords, close: () => session.close() };
   } catch (err) {
     session.close();

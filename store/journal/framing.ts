@@ -117,15 +117,7 @@ export function encodeProblem(rec: TapeRecord, cache: StringBytesCache = default
 
 /** Bytes `encodeRecordInto` will write for this record. */
 export function encodedSize(rec: TapeRecord, cache: StringBytesCache = defaultCache): number {
-  return (
-    RECORD_HEADER_BYTES +
-    RECORD_BODY_FIXED_BYTES +
-    cache.get(rec.exchange).length +
-    cache.get(rec.connId).length +
-    cache.get(rec.stream).length +
-    cache.get(rec.endpoint).length +
-    rec.payload.length
-  );
+  return RECORD_HEADER_BYTES + RECORD_BODY_FIXED_BYTES + cache.get(rec.exchange).length + cache.get(rec.connId).length + cache.get(rec.stream).length + cache.get(rec.endpoint).length + rec.payload.length;
 }
 
 /**
@@ -199,11 +191,7 @@ export function peekBodyLength(buf: Uint8Array, off: number): number {
  * possibly forged length. `buf` must hold at least the first 20 bytes of the body at `bodyOff`.
  */
 export function plausibleBodyStart(buf: Uint8Array, bodyOff: number): boolean {
-  return (
-    buf[bodyOff] === RECORD_TYPE_TAPE &&
-    DIRECTIONS[buf[bodyOff + 18]] !== undefined &&
-    KINDS[buf[bodyOff + 19]] !== undefined
-  );
+  return buf[bodyOff] === RECORD_TYPE_TAPE && DIRECTIONS[buf[bodyOff + 18]] !== undefined && KINDS[buf[bodyOff + 19]] !== undefined;
 }
 
 /** Whether the full record at `off` (header + body of `bodyLen` bytes, all inside `buf`) is valid. */

@@ -9,15 +9,7 @@
  * enough to resume, so a damaged region is not split at random.
  */
 import { FileWindow } from './file-window.js';
-import {
-  RECORD_HEADER_BYTES,
-  RECORD_MAGIC_BYTES,
-  decodeSegmentHeader,
-  peekBodyLength,
-  plausibleBodyStart,
-  recordValid,
-  type SegmentHeader,
-} from './framing.js';
+import { RECORD_HEADER_BYTES, RECORD_MAGIC_BYTES, decodeSegmentHeader, peekBodyLength, plausibleBodyStart, recordValid, type SegmentHeader } from './framing.js';
 
 /** Valid records in a row needed to resume after damage. */
 export const RESYNC_CHAIN_RECORDS = 3;

@@ -112,11 +112,7 @@ function readLockPid(lockPath: string): number {
 }
 
 function lockedError(lockPath: string, pid: number): TicktapeError {
-  return new TicktapeError(
-    'TT_JOURNAL_LOCKED',
-    `the journal ${path.dirname(lockPath)} is in use by process ${pid}; stop that recorder, or give this one another instance id. If no such process runs, delete ${lockPath}.`,
-    { lockPath, pid },
-  );
+  return new TicktapeError('TT_JOURNAL_LOCKED', `the journal ${path.dirname(lockPath)} is in use by process ${pid}; stop that recorder, or give this one another instance id. If no such process runs, delete ${lockPath}.`, { lockPath, pid });
 }
 
 /** Takes `LOCK` (our pid). A lock left by a dead process is taken over; a live owner is refused. */
@@ -259,12 +255,7 @@ class JournalWriter implements JournalWriterHandle {
     } catch (err) {
       releaseLock(this.lockPath);
       if (err instanceof TicktapeError) throw err;
-      throw new TicktapeError(
-        'TT_JOURNAL_IO',
-        `cannot start the journal in ${this.dir} (${errnoOf(err)}: ${(err as Error).message}); check the disk and permissions, then run \`ticktape verify\``,
-        { dir: this.dir },
-        { cause: err },
-      );
+      throw new TicktapeError('TT_JOURNAL_IO', `cannot start the journal in ${this.dir} (${errnoOf(err)}: ${(err as Error).message}); check the disk and permissions, then run \`ticktape verify\``, { dir: this.dir }, { cause: err });
     }
     this.timer = setInterval(() => this.tick(), this.fsyncIntervalMs);
     this.timer.unref();
@@ -502,10 +493,7 @@ class JournalWriter implements JournalWriterHandle {
 
   private appendGapInline(rec: TapeRecord): void {
     const seq = Number.isSafeInteger(rec.seq) && rec.seq >= 0 ? rec.seq : 0;
-    const g = encodeGap(
-      { exchange: String(rec.exchange), connId: String(rec.connId), stream: String(rec.stream), count: 1, firstSeq: seq, firstNs: rec.recvNs, lastNs: rec.recvNs },
-      'the record could not be framed (a field too long or invalid)',
-    );
+    const g = encodeGap({ exchange: String(rec.exchange), connId: String(rec.connId), stream: String(rec.stream), count: 1, firstSeq: seq, firstNs: rec.recvNs, lastNs: rec.recvNs }, 'the record could not be framed (a field too long or invalid)');
     if (this.batchLen + g.length > this.batch.length) this.growBatch(this.batchLen + g.length);
     this.batchLen += g.copy(this.batch, this.batchLen);
     this.batchCount++;

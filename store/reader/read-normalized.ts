@@ -460,7 +460,12 @@ export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<
     }
     const where = whereOf(filter);
     const inputs: AsyncGenerator<NormalizedMessage[]>[] = [];
-    const kv = journal ? new Map<string, Record<string, string>>() : await readKvMetadata(conn, files.filter((f) => tables.includes(f.table)).map((f) => f.path));
+    const kv = journal
+      ? new Map<string, Record<string, string>>()
+      : await readKvMetadata(
+          conn,
+          files.filter((f) => tables.includes(f.table)).map((f) => f.path),
+        );
     for (const kind of kinds) {
       const table = TABLE_OF[kind];
       const src = sourceOf(table, where);

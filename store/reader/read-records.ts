@@ -68,12 +68,7 @@ function recordFilter(o: ReadRecordsOptions): (r: TapeRecord) => boolean {
   const ex = o.exchanges?.length ? new Set(o.exchanges) : null;
   const st = o.streams?.length ? new Set(o.streams) : null;
   const dir = o.directions?.length ? new Set<string>(o.directions) : null;
-  return (r) =>
-    (!ex || ex.has(r.exchange)) &&
-    (!st || st.has(r.stream)) &&
-    (!dir || dir.has(r.direction)) &&
-    (o.fromNs === undefined || r.recvNs >= o.fromNs) &&
-    (o.toNs === undefined || r.recvNs < o.toNs);
+  return (r) => (!ex || ex.has(r.exchange)) && (!st || st.has(r.stream)) && (!dir || dir.has(r.direction)) && (o.fromNs === undefined || r.recvNs >= o.fromNs) && (o.toNs === undefined || r.recvNs < o.toNs);
 }
 
 /**
@@ -110,7 +105,15 @@ export async function buildReaderSource(session: DuckSession, o: ReadRecordsOpti
   const files = await sealedFiles(session, o);
   const where = whereClause(o);
   const parts: string[] = [];
-  if (files.length) parts.push(rawRowsSql(sealedSource(files.map((f) => f.path), where)));
+  if (files.length)
+    parts.push(
+      rawRowsSql(
+        sealedSource(
+          files.map((f) => f.path),
+          where,
+        ),
+      ),
+    );
   if (o.includeJournal !== false) {
     const staged = await stageJournals(session.conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
     if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
@@ -328,7 +331,10 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
     await conn.run('SET parquet_metadata_cache = true');
     const where = whereClause(o);
     const files = await sealedFiles(session, o);
-    const { chains, unordered } = await planChains(conn, files.map((f) => f.path));
+    const { chains, unordered } = await planChains(
+      conn,
+      files.map((f) => f.path),
+    );
     // The sorted input: files not known to be in order, and the unsealed journals.
     const parts: string[] = [];
     if (unordered.length) parts.push(sealedSource(unordered, where));

@@ -37,7 +37,11 @@ export async function openRemoteDataSource(url: string, opts: DataSourceOptions 
     const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
     const sync = await cache.sync(opts.filter ?? {});
     if (sync.days.length === 0 && sync.online) {
-      throw new TicktapeError('TT_NO_DATA', `${store.cfg.url} holds no committed ticktape data (no manifest under ${store.cfg.prefix || 'the bucket root'}/_ticktape/): check the bucket and prefix, or ship a store first with \`ticktape upload --data ./data --to ${store.cfg.url}\`.`, { url: store.cfg.url });
+      throw new TicktapeError(
+        'TT_NO_DATA',
+        `${store.cfg.url} holds no committed ticktape data (no manifest under ${store.cfg.prefix || 'the bucket root'}/_ticktape/): check the bucket and prefix, or ship a store first with \`ticktape upload --data ./data --to ${store.cfg.url}\`.`,
+        { url: store.cfg.url },
+      );
     }
     if (sync.days.length === 0) {
       throw new TicktapeError('TT_STORE_UNREACHABLE', `${store.cfg.url} cannot be reached and nothing of it is cached: check the endpoint and the network.`, { url: store.cfg.url });

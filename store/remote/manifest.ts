@@ -83,7 +83,11 @@ export function withFile(m: Manifest, file: ManifestFile, nowMs: number): Manife
   const same = m.files.find((f) => f.name === file.name);
   if (same) {
     if (same.sha256 !== file.sha256) {
-      throw new TicktapeError('TT_STORE_CONFLICT', `${file.name} is already committed with other bytes (SHA-256 ${same.sha256.slice(0, 12)}… vs ${file.sha256.slice(0, 12)}…); nothing is overwritten. Two recorders share an instance id? Give each its own.`, { name: file.name });
+      throw new TicktapeError(
+        'TT_STORE_CONFLICT',
+        `${file.name} is already committed with other bytes (SHA-256 ${same.sha256.slice(0, 12)}… vs ${file.sha256.slice(0, 12)}…); nothing is overwritten. Two recorders share an instance id? Give each its own.`,
+        { name: file.name },
+      );
     }
     return m;
   }

@@ -40,7 +40,10 @@ export function defaultCacheRoot(env: Record<string, string | undefined> = proce
 
 /** One folder per store (endpoint + URL), so two stores never share cached files. */
 export function cacheDirFor(store: RemoteStore, root = defaultCacheRoot()): string {
-  const h = createHash('sha256').update(`${store.cfg.endpoint ?? 'aws'}\n${store.cfg.url}`).digest('hex').slice(0, 16);
+  const h = createHash('sha256')
+    .update(`${store.cfg.endpoint ?? 'aws'}\n${store.cfg.url}`)
+    .digest('hex')
+    .slice(0, 16);
   return path.join(root, `${store.cfg.bucket}-${h}`);
 }
 
@@ -177,7 +180,11 @@ export class StoreCache {
     try {
       const got = await downloadTo(this.store, `${this.store.cfg.prefix ? `${this.store.cfg.prefix}/` : ''}${dayDir(d)}/${f.name}`, tmp, f.etag || undefined);
       if (got.sha256 !== f.sha256 || got.bytes !== f.bytes) {
-        throw new TicktapeError('TT_PARTITION_DAMAGED', `${dayDir(d)}/${f.name} in ${this.store.cfg.url} has SHA-256 ${got.sha256.slice(0, 12)}… (${got.bytes} bytes), its manifest says ${f.sha256.slice(0, 12)}… (${f.bytes} bytes): the object is damaged. Run \`ticktape verify --data ${this.store.cfg.url}\`.`, { name: f.name });
+        throw new TicktapeError(
+          'TT_PARTITION_DAMAGED',
+          `${dayDir(d)}/${f.name} in ${this.store.cfg.url} has SHA-256 ${got.sha256.slice(0, 12)}… (${got.bytes} bytes), its manifest says ${f.sha256.slice(0, 12)}… (${f.bytes} bytes): the object is damaged. Run \`ticktape verify --data ${this.store.cfg.url}\`.`,
+          { name: f.name },
+        );
       }
       fsyncPath(tmp);
       fs.writeFileSync(checksumPathFor(p), `${f.sha256}  ${f.name}\n`);

@@ -7,16 +7,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { TicktapeError } from '../../core/errors.js';
 import type { RemoteStoreConfig } from './store-config.js';
 
@@ -84,7 +75,12 @@ export function storeError(err: unknown, store: RemoteStore, what: string): Tick
   if (e?.name === 'NoSuchBucket') {
     return new TicktapeError('TT_STORE_DENIED', `${store.cfg.url}: no such bucket (${what}). Create it, or fix the bucket name in the URL.`, { url: store.cfg.url }, { cause: err });
   }
-  return new TicktapeError('TT_STORE_UNREACHABLE', `${store.cfg.url} failed ${what}: ${detail}${status ? '' : ` ${e?.message ?? ''}`.trimEnd()}. Check the endpoint${store.cfg.endpoint ? ` (${store.cfg.endpoint})` : ''} and the network; nothing local is deleted until the store answers.`, { url: store.cfg.url }, { cause: err });
+  return new TicktapeError(
+    'TT_STORE_UNREACHABLE',
+    `${store.cfg.url} failed ${what}: ${detail}${status ? '' : ` ${e?.message ?? ''}`.trimEnd()}. Check the endpoint${store.cfg.endpoint ? ` (${store.cfg.endpoint})` : ''} and the network; nothing local is deleted until the store answers.`,
+    { url: store.cfg.url },
+    { cause: err },
+  );
 }
 
 export interface ObjectHead {
@@ -119,9 +115,7 @@ export type PutCondition = { ifNoneMatch: true } | { ifMatch: string };
 /** Writes a small object under a condition; false when the condition failed (someone else wrote first). */
 export async function putConditional(store: RemoteStore, key: string, body: string | Uint8Array, cond: PutCondition, contentType = 'application/json'): Promise<string | false> {
   try {
-    const r = await store.client.send(
-      new PutObjectCommand({ Bucket: store.cfg.bucket, Key: key, Body: body, ContentType: contentType, ...('ifNoneMatch' in cond ? { IfNoneMatch: '*' } : { IfMatch: cond.ifMatch }) }),
-    );
+    const r = await store.client.send(new PutObjectCommand({ Bucket: store.cfg.bucket, Key: key, Body: body, ContentType: contentType, ...('ifNoneMatch' in cond ? { IfNoneMatch: '*' } : { IfMatch: cond.ifMatch }) }));
     return r.ETag ?? '';
   } catch (err) {
     if (isPreconditionFailed(err) || ('ifMatch' in cond && isNotFound(err))) return false;

@@ -58,7 +58,7 @@ export function resolveStoreConfig(url: string | undefined, file: Partial<StoreC
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if ((accessKeyId && !secretAccessKey) || (!accessKeyId && secretAccessKey)) {
-    throw new TicktapeError('TT_CREDENTIALS_MISSING', 'Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or neither, to use the SDK\'s profiles and roles).', { field: 'AWS_ACCESS_KEY_ID' });
+    throw new TicktapeError('TT_CREDENTIALS_MISSING', "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or neither, to use the SDK's profiles and roles).", { field: 'AWS_ACCESS_KEY_ID' });
   }
   return {
     ...loc,

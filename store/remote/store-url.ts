@@ -40,7 +40,11 @@ export function formatStoreUrl(loc: StoreLocation): string {
 
 /** The object key of a path relative to the store root (forward slashes; a trailing slash is kept, for listing). */
 export function objectKey(loc: StoreLocation, relPath: string): string {
-  const rel = relPath.split(/[\\/]+/).filter(Boolean).join('/') + (/[\\/]$/.test(relPath) ? '/' : '');
+  const rel =
+    relPath
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .join('/') + (/[\\/]$/.test(relPath) ? '/' : '');
   return loc.prefix ? `${loc.prefix}/${rel}` : rel;
 }
 

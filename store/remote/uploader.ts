@@ -119,7 +119,10 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
     let meta: Map<string, Record<string, string>>;
     try {
       live = await resolveLiveFiles(session.conn, files, journalSegmentKeys(dataDir));
-      meta = await readKvMetadata(session.conn, live.map((f) => f.path));
+      meta = await readKvMetadata(
+        session.conn,
+        live.map((f) => f.path),
+      );
     } finally {
       session.close();
     }
@@ -218,7 +221,8 @@ export async function putFileVerified(
   const sidecarText = fs.existsSync(checksumPathFor(local.path)) ? fs.readFileSync(checksumPathFor(local.path), 'utf8') : `${local.sha256}  ${name}\n`;
   if ((await putConditional(store, sidecarKey, sidecarText, { ifNoneMatch: true }, 'text/plain')) === false) {
     const there = await getText(store, sidecarKey);
-    if (there && there.text.split(/\s+/)[0] !== local.sha256) throw new TicktapeError('TT_STORE_CONFLICT', `${sidecarKey} already names SHA-256 ${there.text.split(/\s+/)[0].slice(0, 12)}…, not ${local.sha256.slice(0, 12)}…; nothing is overwritten.`, { key: sidecarKey });
+    if (there && there.text.split(/\s+/)[0] !== local.sha256)
+      throw new TicktapeError('TT_STORE_CONFLICT', `${sidecarKey} already names SHA-256 ${there.text.split(/\s+/)[0].slice(0, 12)}…, not ${local.sha256.slice(0, 12)}…; nothing is overwritten.`, { key: sidecarKey });
   }
   remoteCrashIf(opts.crashAt, 'upload-after-sidecar', opts.crashMode);
   return { etag: back.etag, how };

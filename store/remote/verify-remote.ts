@@ -75,7 +75,11 @@ export async function verifyRemoteStore(url: string, opts: { cacheGb?: number; c
     for (const rel of present.keys()) {
       const base = path.posix.basename(rel);
       if (!TABLE_NAMES.some((t) => rel.startsWith(`${t}/`)) || !parsePartitionFileName(base) || committed.has(rel)) continue;
-      pre.push({ severity: 'notice', path: `${store.cfg.url}/${rel}`, message: retired.has(rel) ? 'retired by a compaction: invisible to readers, deleted after the grace period' : 'in no manifest (an upload in flight or interrupted): invisible to readers; the next upload commits or replaces nothing' });
+      pre.push({
+        severity: 'notice',
+        path: `${store.cfg.url}/${rel}`,
+        message: retired.has(rel) ? 'retired by a compaction: invisible to readers, deleted after the grace period' : 'in no manifest (an upload in flight or interrupted): invisible to readers; the next upload commits or replaces nothing',
+      });
     }
     const snap = cache.snapshot(days);
     let local: VerifyReport;

@@ -206,4 +206,3 @@ export async function compactAll(dataDir: string, opts: CompactAllOptions = {}):
   }
   return out;
 }
-

@@ -178,9 +178,7 @@ export async function anyTemplated(conn: DuckDBConnection, paths: readonly strin
 
 export async function tallyParquet(conn: DuckDBConnection, paths: readonly string[], table: TableName): Promise<FileExpectation> {
   const list = `[${paths.map(sqlStr).join(', ')}]`;
-  const r = await conn.runAndReadAll(
-    `SELECT conn_id, count(*)::BIGINT, min(seq)::BIGINT, max(seq)::BIGINT FROM read_parquet(${list}, hive_partitioning=false, union_by_name=true) GROUP BY conn_id`,
-  );
+  const r = await conn.runAndReadAll(`SELECT conn_id, count(*)::BIGINT, min(seq)::BIGINT, max(seq)::BIGINT FROM read_parquet(${list}, hive_partitioning=false, union_by_name=true) GROUP BY conn_id`);
   const conns = new Map<string, ConnRange>();
   let rows = 0;
   for (const [c, n, mn, mx] of r.getRows() as [string, bigint, bigint, bigint][]) {

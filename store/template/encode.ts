@@ -164,5 +164,3 @@ export function encodePayload(payload: Uint8Array, binary: boolean): EncodedPayl
   for (let i = 0; i < len; i++) if (out[i] !== payload[i]) return null;
   return enc;
 }
-
-

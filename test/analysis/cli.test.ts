@@ -119,31 +119,46 @@ describe('ticktape analyze', () => {
 });
 
 describe('ticktape report', () => {
-  it.skipIf(skipWithout('chromium', 'the report in Chromium'))('writes one self-contained HTML file whose charts draw in headless Chromium', async () => {
-    const out = path.join(fx.dir, 'report.html');
-    const r = await ticktape(['report', '--data', fx.data, '--out', out]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(out);
-    const html = fs.readFileSync(out, 'utf8');
-    // Self-contained: no script, style or image is fetched from anywhere.
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]+\.(js|css)/);
+  it.skipIf(skipWithout('chromium', 'the report in Chromium'))(
+    'writes one self-contained HTML file whose charts draw in headless Chromium',
+    async () => {
+      const out = path.join(fx.dir, 'report.html');
+      const r = await ticktape(['report', '--data', fx.data, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(out);
+      const html = fs.readFileSync(out, 'utf8');
+      // Self-contained: no script, style or image is fetched from anywhere.
+      expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]+\.(js|css)/);
 
-    const chromium = findChromium();
-    const profile = fs.mkdtempSync(path.join(fx.dir, 'chromium-'));
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=10000'];
-    const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${out}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
-    expect(dom.status, dom.stderr).toBe(0);
-    const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
-    expect(body).toContain(`data-rendered="${REPORT_CHARTS}"`);
-    expect(body).toContain(`data-inked="${REPORT_CHARTS}"`);
+      const chromium = findChromium();
+      const profile = fs.mkdtempSync(path.join(fx.dir, 'chromium-'));
+      const flags = [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        `--user-data-dir=${profile}`,
+        '--virtual-time-budget=10000',
+      ];
+      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${out}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+      expect(dom.status, dom.stderr).toBe(0);
+      const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
+      expect(body).toContain(`data-rendered="${REPORT_CHARTS}"`);
+      expect(body).toContain(`data-inked="${REPORT_CHARTS}"`);
 
-    const png = path.join(fx.dir, 'report.png');
-    const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1200,2400', `file://${out}`], { encoding: 'utf8', timeout: 90_000 });
-    expect(shot.status, shot.stderr).toBe(0);
-    const img = decodePng(fs.readFileSync(png));
-    expect(img.width).toBe(1200);
-    // Charts, not an empty page: at least 2% of the screenshot is coloured (series, bars, heat cells).
-    expect(colouredPixels(img) / (img.width * img.height)).toBeGreaterThan(0.02);
-    if (process.env.TT_REPORT_SCREENSHOT) fs.copyFileSync(png, process.env.TT_REPORT_SCREENSHOT);
-  }, 240_000);
+      const png = path.join(fx.dir, 'report.png');
+      const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1200,2400', `file://${out}`], { encoding: 'utf8', timeout: 90_000 });
+      expect(shot.status, shot.stderr).toBe(0);
+      const img = decodePng(fs.readFileSync(png));
+      expect(img.width).toBe(1200);
+      // Charts, not an empty page: at least 2% of the screenshot is coloured (series, bars, heat cells).
+      expect(colouredPixels(img) / (img.width * img.height)).toBeGreaterThan(0.02);
+      if (process.env.TT_REPORT_SCREENSHOT) fs.copyFileSync(png, process.env.TT_REPORT_SCREENSHOT);
+    },
+    240_000,
+  );
 });

@@ -81,16 +81,20 @@ export async function recordFixture(o: FixtureOptions = {}): Promise<Fixture> {
   try {
     const port = await rec.httpPort();
     const minFrames = o.minFrames ?? 150;
-    await until(async () => {
-      const h = await getJson(port, '/health');
-      const frames = new Map<string, number>();
-      const reconnects = new Map<string, number>();
-      for (const s of h.streams) {
-        frames.set(s.exchange, (frames.get(s.exchange) ?? 0) + s.frames);
-        reconnects.set(s.exchange, Math.max(reconnects.get(s.exchange) ?? 0, s.reconnects ?? 0));
-      }
-      return frames.size === 4 && [...frames.values()].every((n) => n >= minFrames) && [...reconnects.values()].every((n) => n >= (o.minReconnects ?? 0));
-    }, 'every exchange to deliver enough frames', 60_000);
+    await until(
+      async () => {
+        const h = await getJson(port, '/health');
+        const frames = new Map<string, number>();
+        const reconnects = new Map<string, number>();
+        for (const s of h.streams) {
+          frames.set(s.exchange, (frames.get(s.exchange) ?? 0) + s.frames);
+          reconnects.set(s.exchange, Math.max(reconnects.get(s.exchange) ?? 0, s.reconnects ?? 0));
+        }
+        return frames.size === 4 && [...frames.values()].every((n) => n >= minFrames) && [...reconnects.values()].every((n) => n >= (o.minReconnects ?? 0));
+      },
+      'every exchange to deliver enough frames',
+      60_000,
+    );
     const exit = await rec.stop('SIGTERM');
     if (exit.code !== 0) throw new Error(`recorder exited with ${exit.code}: ${rec.stderr.slice(-2000)}`);
   } catch (err) {

@@ -161,10 +161,7 @@ describe('book_at', () => {
   for (const ex of ['coinstore', 'coinsuper', 'nexus', 'coinceres']) {
     it(`${ex}: equals the book the simulator published, at sampled instants, in time order`, async () => {
       await withAnalysis(fx.data, async (t) => {
-        const msgs = await rowsOf(
-          t.conn,
-          `SELECT symbol, recv_ns, any_value(levels) AS depth FROM book WHERE exchange = '${ex}' AND is_snapshot GROUP BY symbol, recv_ns, conn_id, seq ORDER BY symbol, recv_ns`,
-        );
+        const msgs = await rowsOf(t.conn, `SELECT symbol, recv_ns, any_value(levels) AS depth FROM book WHERE exchange = '${ex}' AND is_snapshot GROUP BY symbol, recv_ns, conn_id, seq ORDER BY symbol, recv_ns`);
         expect(msgs.length).toBeGreaterThan(10);
         const bySymbol = new Map<string, Row[]>();
         for (const m of msgs) bySymbol.set(String(m.symbol), [...(bySymbol.get(String(m.symbol)) ?? []), m]);
@@ -262,8 +259,18 @@ describe('spread and top of book', () => {
         if (atBid.length > 1) shared++;
         expect(num(r.bid_price)).toBe(bestBid);
         expect(num(r.ask_price)).toBe(bestAsk);
-        expect(close(num(r.bid_amount), atBid.reduce((a, l) => a + num(l.amount), 0))).toBe(true);
-        expect(close(num(r.ask_amount), asks.filter((l) => num(l.price) === bestAsk).reduce((a, l) => a + num(l.amount), 0))).toBe(true);
+        expect(
+          close(
+            num(r.bid_amount),
+            atBid.reduce((a, l) => a + num(l.amount), 0),
+          ),
+        ).toBe(true);
+        expect(
+          close(
+            num(r.ask_amount),
+            asks.filter((l) => num(l.price) === bestAsk).reduce((a, l) => a + num(l.amount), 0),
+          ),
+        ).toBe(true);
         expect(num(r.bid_levels)).toBe(bids.length);
         expect(num(r.ask_levels)).toBe(asks.length);
       }

@@ -57,39 +57,59 @@ describe('the packed package', () => {
     expect(Object.keys(pkg.exports)).toEqual(['.']);
   });
 
-  it('a consumer type-checks with tsc --strict and runs: simulator → recorder → seal → replay(), replayNormalized() equal to query', () => {
-    run(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
-    const out = run(process.execPath, ['out/backtest.js'], project).trim().split('\n').pop()!;
-    const r = JSON.parse(out);
-    expect(r.recordedFrom).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
-    expect(r.sql.frames).toBeGreaterThan(20);
-    expect(r.replay).toEqual({ frames: r.sql.frames, gaps: r.sql.gaps, ordered: true });
-    expect(r.sql.trades).toBeGreaterThan(0);
-    expect(r.sql.books).toBeGreaterThan(0);
-    expect(r.normalized).toMatchObject({ trades: r.sql.trades, books: r.sql.books, tickers: r.sql.tickers });
-    expect(r.normalized.priced).toBeGreaterThan(0);
-    expect(r.arrowRows).toBe(r.sql.trades);
-    expect(r.streams).toBeGreaterThanOrEqual(3);
-    expect(r.damaged).toBe(false);
-    expect(r.lastBook).toBeGreaterThan(0);
-    expect(r.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
-  }, INSTALL_TIMEOUT_MS);
+  it(
+    'a consumer type-checks with tsc --strict and runs: simulator → recorder → seal → replay(), replayNormalized() equal to query',
+    () => {
+      run(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
+      const out = run(process.execPath, ['out/backtest.js'], project).trim().split('\n').pop()!;
+      const r = JSON.parse(out);
+      expect(r.recordedFrom).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
+      expect(r.sql.frames).toBeGreaterThan(20);
+      expect(r.replay).toEqual({ frames: r.sql.frames, gaps: r.sql.gaps, ordered: true });
+      expect(r.sql.trades).toBeGreaterThan(0);
+      expect(r.sql.books).toBeGreaterThan(0);
+      expect(r.normalized).toMatchObject({ trades: r.sql.trades, books: r.sql.books, tickers: r.sql.tickers });
+      expect(r.normalized.priced).toBeGreaterThan(0);
+      expect(r.arrowRows).toBe(r.sql.trades);
+      expect(r.streams).toBeGreaterThanOrEqual(3);
+      expect(r.damaged).toBe(false);
+      expect(r.lastBook).toBeGreaterThan(0);
+      expect(r.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 
-  it("the README's TypeScript example type-checks against the package", () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Use from TypeScript'));
-    const code = /```ts\n([^]*?)```/.exec(section)?.[1];
-    expect(code).toBeTruthy();
-    fs.writeFileSync(path.join(project, 'readme-example.ts'), `${code}\ndeclare function handle(stream: string, payload: Uint8Array, recvNs: bigint): void;\n`);
-    const r = spawnSync(process.execPath, [TSC, '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'readme-example.ts'], { cwd: project, env, encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  }, INSTALL_TIMEOUT_MS);
+  it(
+    "the README's TypeScript example type-checks against the package",
+    () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Use from TypeScript'));
+      const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+      expect(code).toBeTruthy();
+      fs.writeFileSync(path.join(project, 'readme-example.ts'), `${code}\ndeclare function handle(stream: string, payload: Uint8Array, recvNs: bigint): void;\n`);
+      const r = spawnSync(
+        process.execPath,
+        [TSC, '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'readme-example.ts'],
+        { cwd: project, env, encoding: 'utf8' },
+      );
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 
-  it('a type error in a consumer fails tsc (the declarations are checked, not any)', () => {
-    fs.writeFileSync(path.join(project, 'wrong.ts'), "import { replay } from 'ticktape';\nreplay({ data: './d', from: { when: 'now' } });\n");
-    const r = spawnSync(process.execPath, [TSC, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'wrong.ts'], { cwd: project, env, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stdout).toContain('wrong.ts');
-  }, INSTALL_TIMEOUT_MS);
+  it(
+    'a type error in a consumer fails tsc (the declarations are checked, not any)',
+    () => {
+      fs.writeFileSync(path.join(project, 'wrong.ts'), "import { replay } from 'ticktape';\nreplay({ data: './d', from: { when: 'now' } });\n");
+      const r = spawnSync(process.execPath, [TSC, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'wrong.ts'], {
+        cwd: project,
+        env,
+        encoding: 'utf8',
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toContain('wrong.ts');
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 });

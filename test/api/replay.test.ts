@@ -50,9 +50,7 @@ afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 describe('replay()', () => {
   it('yields every frame of raw (overlaps left out) and every gap record as a GapEvent, in (recv_ns, conn_id, seq) order', async () => {
     const store = await openStore(data);
-    const rows = await store.query<{ conn_id: string; seq: bigint; kind: string; payload: Uint8Array; flags: number }>(
-      `SELECT conn_id, seq, kind, payload, flags FROM raw WHERE (flags & ${FLAG_OVERLAP}) = 0 ORDER BY recv_ns, conn_id, seq`,
-    );
+    const rows = await store.query<{ conn_id: string; seq: bigint; kind: string; payload: Uint8Array; flags: number }>(`SELECT conn_id, seq, kind, payload, flags FROM raw WHERE (flags & ${FLAG_OVERLAP}) = 0 ORDER BY recv_ns, conn_id, seq`);
     store.close();
     const got = await all(replay({ data }));
     expect(got.length).toBe(rows.length);
@@ -75,7 +73,12 @@ describe('replay()', () => {
     expect(frames.length).toBeGreaterThan(50);
     expect(frames.every((f) => f.type === 'frame' && f.exchange === 'coinstore' && f.stream === 'ethusdt@depth' && f.direction === 'in')).toBe(true);
     // the btcusdt@trade gap is another stream's; the disconnect ('' stream) and the journal loss ('' exchange) concern this one
-    expect(got.filter((x) => x.type === 'gap').map((g) => (g as { cause: string }).cause).sort()).toEqual(['disconnect', 'journal_loss']);
+    expect(
+      got
+        .filter((x) => x.type === 'gap')
+        .map((g) => (g as { cause: string }).cause)
+        .sort(),
+    ).toEqual(['disconnect', 'journal_loss']);
   });
 
   it('includes overlap frames when asked', async () => {
@@ -131,9 +134,7 @@ describe('replay()', () => {
 describe('replayNormalized()', () => {
   it('yields the normalized tables merged in (recv_ns, conn_id, seq) order across exchanges, books as book_snapshot/book_change', async () => {
     const store = await openStore(data);
-    const counts = await store.query<{ n: bigint }>(
-      `SELECT (SELECT count(*) FROM trades) + (SELECT count(*) FROM (SELECT DISTINCT conn_id, seq FROM book)) + (SELECT count(*) FROM klines) + (SELECT count(*) FROM tickers) AS n`,
-    );
+    const counts = await store.query<{ n: bigint }>(`SELECT (SELECT count(*) FROM trades) + (SELECT count(*) FROM (SELECT DISTINCT conn_id, seq FROM book)) + (SELECT count(*) FROM klines) + (SELECT count(*) FROM tickers) AS n`);
     const snapshots = await store.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT DISTINCT conn_id, seq FROM book WHERE is_snapshot)`);
     store.close();
     const items = await all(replayNormalized({ data }));

@@ -13,7 +13,10 @@ describe('types/index.d.ts', () => {
   it('is what api/index.ts declares now', () => {
     const out = path.join(tmpDir('tt-types-'), 'index.d.ts');
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const args = pkg.scripts['api-types'].split(' ').slice(1).map((a) => (a === 'types/index.d.ts' ? out : a));
+    const args = pkg.scripts['api-types']
+      .split(' ')
+      .slice(1)
+      .map((a) => (a === 'types/index.d.ts' ? out : a));
     const bin = path.join(ROOT, 'node_modules/dts-bundle-generator/dist/bin/dts-bundle-generator.js');
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);

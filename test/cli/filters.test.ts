@@ -84,7 +84,10 @@ describe('symbols match however a user writes them', () => {
   it('/normalized?symbol= matches the same way', async () => {
     const res = await fetch(`http://127.0.0.1:${replay.port}/normalized?exchange=coinstore&kinds=trade&symbol=btc-usdt`);
     expect(res.status).toBe(200);
-    const rows = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { symbol: string });
+    const rows = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { symbol: string });
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((x) => x.symbol))).toEqual(new Set(['BTCUSDT']));
   });
@@ -96,7 +99,14 @@ describe('symbols match however a user writes them', () => {
         const res = await fetch(`http://127.0.0.1:${replay.port}/normalized?exchange=coinsuper&kinds=trade&${param}=${encodeURIComponent(spelling)}`);
         expect(res.status, `${param}=${spelling}`).toBe(200);
         const body = await res.text();
-        expect(new Set(body.trim().split('\n').map((l) => (JSON.parse(l) as { symbol: string }).symbol))).toEqual(new Set(['BTC/USDT']));
+        expect(
+          new Set(
+            body
+              .trim()
+              .split('\n')
+              .map((l) => (JSON.parse(l) as { symbol: string }).symbol),
+          ),
+        ).toEqual(new Set(['BTC/USDT']));
         bodies.add(body);
       }
     }

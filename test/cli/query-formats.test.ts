@@ -79,7 +79,7 @@ describe('ticktape query --format arrow', () => {
     const r = await ticktape(['query', '--data', data, '--format', 'arrow', 'SELECT nope FROM raw']);
     expect(r.code).toBe(2);
     expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toMatch(/^ticktape: SQL error: [^]*\[TT_QUERY\]\n$/);
+    expect(r.stderr).toMatch(/^ticktape: SQL error: [\s\S]*\[TT_QUERY\]\n$/);
   });
 });
 

@@ -20,7 +20,7 @@ interface Run {
 function ticktape(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, TICKTAPE_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -65,7 +65,7 @@ describe('ticktape query / ls / seal / verify', () => {
     const csv = await ticktape('query', '--data', data, 'SELECT exchange, count(*) AS n FROM raw GROUP BY exchange ORDER BY exchange');
     expect(csv.code).toBe(0);
     expect(csv.stdout).toBe('exchange,n\ncoinstore,300\nnexus,101\n');
-    const json = await ticktape('query', '--data', data, '--format', 'json', "SELECT exchange, stream, count(*) AS n FROM gaps GROUP BY ALL");
+    const json = await ticktape('query', '--data', data, '--format', 'json', 'SELECT exchange, stream, count(*) AS n FROM gaps GROUP BY ALL');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([{ exchange: 'nexus', stream: 'BTC/USD', n: 1 }]);
     const table = await ticktape('query', '--data', data, '--format', 'table', 'SELECT 1 AS one, 22 AS two');
@@ -169,10 +169,7 @@ describe('seal killed with SIGKILL, then `ticktape seal`', () => {
     it(`SIGKILL ${point}: the next seal finishes, every record exactly once`, async () => {
       const data = tmpDataDir(`cli-kill-${point}`);
       dirs.push(data);
-      await writeJournal(data, 'kill', [
-        [...genRecords(150, { connId: 'kill-k-1' }), ...genRecords(50, { connId: 'kill-k-2', exchange: 'nexus', streams: ['BTC/USD'] })],
-        genRecords(100, { connId: 'kill-k-3', startNs: T0 + 10_000_000_000n }),
-      ]);
+      await writeJournal(data, 'kill', [[...genRecords(150, { connId: 'kill-k-1' }), ...genRecords(50, { connId: 'kill-k-2', exchange: 'nexus', streams: ['BTC/USD'] })], genRecords(100, { connId: 'kill-k-3', startNs: T0 + 10_000_000_000n })]);
       const script = `
         import { sealClosedSegments } from ${JSON.stringify(path.resolve('dist/store/seal/sealer.js'))};
         await sealClosedSegments(${JSON.stringify(data)}, { crashAt: ${JSON.stringify(point)}, crashMode: 'kill' });

@@ -55,7 +55,10 @@ describe('symbolKey', () => {
 
   it('the views.sql exchange check lists exactly the registry’s exchanges', () => {
     const macro = splitStatements(readSqlFile('views.sql')).find((s) => /MACRO tt_exchange/.test(s))!;
-    const listed = /IN \(([^)]*)\)/.exec(macro)![1].split(',').map((s) => s.trim().replace(/'/g, ''));
+    const listed = /IN \(([^)]*)\)/
+      .exec(macro)![1]
+      .split(',')
+      .map((s) => s.trim().replace(/'/g, ''));
     expect(listed).toEqual([...EXCHANGE_IDS]);
     expect(macro).toContain(`use one of ${EXCHANGE_IDS.join(', ')}`);
   });

@@ -130,7 +130,10 @@ describe('ticktape demo --seconds 6', () => {
       const dir = path.join(data, 'raw', `exchange=${ex}`);
       expect(fs.existsSync(dir), dir).toBe(true);
       const files = fs.readdirSync(dir, { recursive: true }) as string[];
-      expect(files.some((f) => f.endsWith('.parquet')), ex).toBe(true);
+      expect(
+        files.some((f) => f.endsWith('.parquet')),
+        ex,
+      ).toBe(true);
     }
     const journal = path.join(data, 'journal');
     const open = fs.existsSync(journal) ? (fs.readdirSync(journal, { recursive: true }) as string[]).filter((f) => f.endsWith('.ttj.open')) : [];

@@ -19,9 +19,7 @@ const EXAMPLES = ['data', 'exchanges'];
 
 /** Dotted paths of the leaves of a parsed YAML document (arrays count as leaves). */
 function leaves(doc: Record<string, unknown>, prefix = ''): string[] {
-  return Object.entries(doc).flatMap(([k, v]) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
-  );
+  return Object.entries(doc).flatMap(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
 function without(doc: Record<string, unknown>, dotted: string): Record<string, unknown> {
@@ -50,7 +48,11 @@ describe('deploy/ticktape.sample.yaml', () => {
   });
 
   it('its header names the values that are not defaults', () => {
-    const header = text.split('\n').filter((l) => l.startsWith('#')).slice(0, 4).join(' ');
+    const header = text
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .slice(0, 4)
+      .join(' ');
     expect(header).toMatch(/values shown are the defaults/);
     for (const k of EXAMPLES) expect(header).toContain(`\`${k}\``);
   });

@@ -49,7 +49,6 @@ export interface ConformanceDriver {
   context?(base: ServerContext): ServerContext;
 }
 
-
 async function hostFor(driver: ConformanceDriver, timing: Partial<ServerTiming>): Promise<ExchangeHost> {
   const feeds = createTestFeedFactory({ intervalMs: 20 });
   const context = (exchange: ExchangeId): ServerContext => {
@@ -138,10 +137,7 @@ export function runConformance(driver: ConformanceDriver): void {
       const idleHost = await hostFor(driver, driver.idle.timing);
       try {
         const c = await driver.connect(idleHost.url(driver.exchange, driver.endpoint));
-        const code = await Promise.race([
-          c.closed(),
-          new Promise<number>((_, reject) => setTimeout(() => reject(new Error('idle connection was not closed')), driver.idle.waitMs)),
-        ]);
+        const code = await Promise.race([c.closed(), new Promise<number>((_, reject) => setTimeout(() => reject(new Error('idle connection was not closed')), driver.idle.waitMs))]);
         expect(typeof code).toBe('number');
       } finally {
         await idleHost.close();

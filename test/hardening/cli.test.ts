@@ -25,7 +25,14 @@ describe('help', () => {
     expect(r.code).toBe(EXIT.OK);
     for (const c of SUBCOMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(r.stdout).toContain('Exit codes:');
-    for (const [n, what] of [[0, 'success'], [1, 'runtime'], [2, 'usage'], [3, 'damage'], [4, 'no data']] as const) expect(r.stdout).toMatch(new RegExp(`^\\s+${n}\\s+${what}`, 'mi'));
+    for (const [n, what] of [
+      [0, 'success'],
+      [1, 'runtime'],
+      [2, 'usage'],
+      [3, 'damage'],
+      [4, 'no data'],
+    ] as const)
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${n}\\s+${what}`, 'mi'));
   });
 
   it.each(SUBCOMMANDS)('ticktape %s --help: exit 0, usage and every option described on stdout', async (cmd) => {
@@ -98,15 +105,7 @@ describe('exit codes beyond usage', () => {
     expect(r.stderr).toContain('ticktape ls');
   });
 
-  it.each([
-    [['query', 'SELECT 1']],
-    [['analyze', 'bars']],
-    [['report', '--out', '/dev/null']],
-    [['ls']],
-    [['verify']],
-    [['seal']],
-    [['replay', '--port', '0']],
-  ])('%j with a --data folder that does not exist exits 4 and names it', async (args) => {
+  it.each([[['query', 'SELECT 1']], [['analyze', 'bars']], [['report', '--out', '/dev/null']], [['ls']], [['verify']], [['seal']], [['replay', '--port', '0']]])('%j with a --data folder that does not exist exits 4 and names it', async (args) => {
     const missing = path.join(empty, 'no-such-folder');
     const [cmd, ...rest] = args;
     const r = await runCli([cmd, '--data', missing, ...rest], { timeoutMs: 30_000 });

@@ -72,10 +72,11 @@ beforeAll(async () => {
       async () => {
         const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { streams: Array<{ exchange: string; stream: string; frames: number; refused: boolean }> };
         const privateKeys = new Map<string, string>();
-        for (const id of EXCHANGE_IDS) for (const c of channels(id)) {
-          const spec = EXCHANGES[id].client.parseChannel(c);
-          if (spec.private) privateKeys.set(`${id}|${spec.key}`, id);
-        }
+        for (const id of EXCHANGE_IDS)
+          for (const c of channels(id)) {
+            const spec = EXCHANGES[id].client.parseChannel(c);
+            if (spec.private) privateKeys.set(`${id}|${spec.key}`, id);
+          }
         const frames: Record<string, number> = {};
         for (const s of h.streams) if (privateKeys.has(`${s.exchange}|${s.stream}`)) frames[s.exchange] = (frames[s.exchange] ?? 0) + s.frames;
         seen.privateFrames = frames;
@@ -176,13 +177,19 @@ describe('config file permissions', () => {
       expect((await rec.stop()).code).toBe(0);
     }
     expect(rec.stderr).not.toContain(ENV.TICKTAPE_COINSTORE_API_KEY);
-    return rec.logs().filter((l) => Number(l.level) === 40).map((l) => String(l.msg));
+    return rec
+      .logs()
+      .filter((l) => Number(l.level) === 40)
+      .map((l) => String(l.msg));
   }
 
   it('a config file with credentials readable by group or others is warned about, with the fix', async () => {
     for (const mode of [0o644, 0o640, 0o604]) {
       const warnings = await warningsFor(mode);
-      expect(warnings.some((w) => w.includes('readable by group or others') && w.includes('chmod 600')), mode.toString(8)).toBe(true);
+      expect(
+        warnings.some((w) => w.includes('readable by group or others') && w.includes('chmod 600')),
+        mode.toString(8),
+      ).toBe(true);
     }
   });
 

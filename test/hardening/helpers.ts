@@ -166,11 +166,7 @@ export interface Conversation {
  * Opens a WebSocket, sends `send` once open, and collects what comes back until the socket closes
  * or `settle` resolves true for the messages so far (or `maxMs` passes: then it is still open).
  */
-export function converse(
-  url: string,
-  send: Array<string | Buffer>,
-  opts: { protocols?: string | string[]; maxMs?: number; settle?: (messages: Array<string | Buffer>) => boolean; headers?: Record<string, string> } = {},
-): Promise<Conversation> {
+export function converse(url: string, send: Array<string | Buffer>, opts: { protocols?: string | string[]; maxMs?: number; settle?: (messages: Array<string | Buffer>) => boolean; headers?: Record<string, string> } = {}): Promise<Conversation> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, opts.protocols, { headers: opts.headers });
     const conv: Conversation = { messages: [], close: null, status: null };

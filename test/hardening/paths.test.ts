@@ -47,23 +47,20 @@ describe('core/safe-path', () => {
     expect(isInside(root, '/srv/ticktape/dataX')).toBe(false);
   });
 
-  it.each([
-    ['..'],
-    ['../etc/passwd'],
-    ['a/../../etc'],
-    ['a\\..\\..\\etc'],
-    ['/etc/passwd'],
-    ['C:\\Windows'],
-    ['ok\0.parquet'],
-    [decodeURIComponent('..%2F..%2Fetc%2Fpasswd')],
-    [decodeURIComponent('%2e%2e/%2e%2e/etc')],
-  ])('refuses %j with TT_PATH_ESCAPE', (part) => {
-    expect(code(() => safeJoin(root, part))).toBe('TT_PATH_ESCAPE');
-  });
+  it.each([['..'], ['../etc/passwd'], ['a/../../etc'], ['a\\..\\..\\etc'], ['/etc/passwd'], ['C:\\Windows'], ['ok\0.parquet'], [decodeURIComponent('..%2F..%2Fetc%2Fpasswd')], [decodeURIComponent('%2e%2e/%2e%2e/etc')]])(
+    'refuses %j with TT_PATH_ESCAPE',
+    (part) => {
+      expect(code(() => safeJoin(root, part))).toBe('TT_PATH_ESCAPE');
+    },
+  );
 
   it('names: instance ids, hive keys', () => {
     expect(safeInstanceId('vps-1')).toBe('vps-1');
-    for (const bad of ['../x', 'A', '', 'a/b', 'a'.repeat(41), 'x\0']) expect(code(() => safeInstanceId(bad)), bad).toBe('TT_PATH_ESCAPE');
+    for (const bad of ['../x', 'A', '', 'a/b', 'a'.repeat(41), 'x\0'])
+      expect(
+        code(() => safeInstanceId(bad)),
+        bad,
+      ).toBe('TT_PATH_ESCAPE');
     expect(safePartitionDir(root, 'raw', 'coinstore', '2026-11-23')).toBe('/srv/ticktape/data/raw/exchange=coinstore/date=2026-11-23');
     expect(code(() => safePartitionDir(root, 'raw', '../../etc', '2026-11-23'))).toBe('TT_PATH_ESCAPE');
     expect(code(() => safePartitionDir(root, 'raw', 'coinstore', '../../../tmp'))).toBe('TT_PATH_ESCAPE');
@@ -97,17 +94,14 @@ describe('analysis script names', () => {
     fs.mkdirSync(data);
   });
 
-  it.each([['../../etc/passwd'], ['/etc/passwd'], ['..%2F..%2Fetc%2Fpasswd'], ['bars/../../../../etc/passwd'], ['views'], ['base'], ['bars.sql']])(
-    'ticktape analyze %s is refused: exit 2, no output',
-    async (name) => {
-      const r = await runCli(['analyze', name, '--data', data, '--format', 'csv']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('No analysis script');
-      expect(r.stderr).toContain('ticktape analyze --list');
-      expect(r.stdout).toBe('');
-      expect(r.stderr).not.toContain('root:');
-    },
-  );
+  it.each([['../../etc/passwd'], ['/etc/passwd'], ['..%2F..%2Fetc%2Fpasswd'], ['bars/../../../../etc/passwd'], ['views'], ['base'], ['bars.sql']])('ticktape analyze %s is refused: exit 2, no output', async (name) => {
+    const r = await runCli(['analyze', name, '--data', data, '--format', 'csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('No analysis script');
+    expect(r.stderr).toContain('ticktape analyze --list');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('root:');
+  });
 });
 
 describe('flags and config values that name folders', () => {

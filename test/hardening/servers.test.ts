@@ -163,15 +163,7 @@ describe('replay: limits', () => {
 });
 
 describe('replay: hostile parameters', () => {
-  it.each([
-    ['from=../../etc/passwd'],
-    ['to=%2Fetc%2Fpasswd'],
-    ['from=%00'],
-    ['speed=..%2F..'],
-    ['session=..%2F..%2Fetc'],
-    ['session=%2Fetc%2Fpasswd'],
-    ['session=a%00b'],
-  ])('?%s: the connection is closed with 1008 and nothing is served', async (q) => {
+  it.each([['from=../../etc/passwd'], ['to=%2Fetc%2Fpasswd'], ['from=%00'], ['speed=..%2F..'], ['session=..%2F..%2Fetc'], ['session=%2Fetc%2Fpasswd'], ['session=a%00b']])('?%s: the connection is closed with 1008 and nothing is served', async (q) => {
     const c = await converse(replay.url(`/coinstore/s/ws?${q}`), [sub(['btcusdt@trade'])]);
     expect(c.close?.code).toBe(1008);
     expect(c.messages.some((m) => parse(m).T === 'trade' || /"trade"/.test(String(m)))).toBe(false);

@@ -10,16 +10,7 @@ import { existsSync } from 'node:fs';
 export type SystemTool = 'chromium' | 'paho' | 'java-websocket' | 'moto' | 'systemd-analyze' | 'openssl';
 
 /** Tomcat's javax.websocket client with the jars it loads (juli, util, api), and Jackson. */
-const JAVA_JARS = [
-  'tomcat9-websocket.jar',
-  'tomcat9-websocket-api.jar',
-  'tomcat9-juli.jar',
-  'tomcat9-util.jar',
-  'tomcat9-api.jar',
-  'jackson-databind.jar',
-  'jackson-core.jar',
-  'jackson-annotations.jar',
-].map((j) => `/usr/share/java/${j}`);
+const JAVA_JARS = ['tomcat9-websocket.jar', 'tomcat9-websocket-api.jar', 'tomcat9-juli.jar', 'tomcat9-util.jar', 'tomcat9-api.jar', 'jackson-databind.jar', 'jackson-core.jar', 'jackson-annotations.jar'].map((j) => `/usr/share/java/${j}`);
 
 /** The Debian package(s) that provide each tool, as named in scripts/test-packages.sh. */
 export const TOOL_PACKAGES: Record<SystemTool, string> = {

@@ -97,7 +97,9 @@ describe('alerts', () => {
     expect(h.streams.filter((s: any) => s.refused).map((s: any) => s.stream)).toEqual(['xyzabc@trade']);
     await rec.waitLog((l) => String(l.msg).startsWith('several subscriptions refused at once'));
     await rec.stop('SIGKILL');
-    const gaps = journalRecords(data).filter((r) => r.kind === 'gap').map((r) => JSON.parse(text(r)));
+    const gaps = journalRecords(data)
+      .filter((r) => r.kind === 'gap')
+      .map((r) => JSON.parse(text(r)));
     expect(gaps.map((g) => `${g.cause} ${g.stream}`)).toEqual(['refused xyzabc@trade']);
   });
 

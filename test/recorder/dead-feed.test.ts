@@ -146,7 +146,10 @@ describe('a feed that delivers nothing', () => {
     expect(doc.status).toBe('failing');
     expect(doc.exchanges_down.sort()).toEqual(['coinceres', 'coinstore', 'coinsuper', 'nexus']);
     for (const [ex, cause] of Object.entries(expected)) {
-      expect(doc.alerts.some((a: any) => a.exchange === ex && a.cause === cause && a.message.includes(cause)), `${ex} alert`).toBe(true);
+      expect(
+        doc.alerts.some((a: any) => a.exchange === ex && a.cause === cause && a.message.includes(cause)),
+        `${ex} alert`,
+      ).toBe(true);
       await rec.waitLog((l) => l.msg === 'alert' && l.exchange === ex && l.cause === cause);
     }
     const metrics = await getText(port, '/metrics');
@@ -167,7 +170,11 @@ describe('a feed that delivers nothing', () => {
     await rec.waitLog((l) => l.msg === 'connection established again' && l.exchange === 'coinsuper');
     await rec.stop('SIGKILL');
     const records = alertRecords();
-    for (const [ex, cause] of Object.entries(expected)) expect(records.some((a) => a.exchange === ex && a.cause === cause), `${ex} alert record`).toBe(true);
+    for (const [ex, cause] of Object.entries(expected))
+      expect(
+        records.some((a) => a.exchange === ex && a.cause === cause),
+        `${ex} alert record`,
+      ).toBe(true);
   });
 
   it('Coinsuper on MQTT over TCP: an endpoint that accepts the connection and never answers (no CONNACK) is unreachable', async () => {

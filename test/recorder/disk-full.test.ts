@@ -43,54 +43,58 @@ afterEach(async () => {
 });
 
 describe('recorder on a full disk', () => {
-  it.skipIf(!canMount)('says writes resumed once space returns, and /health counts the journal-loss gaps per stream', async () => {
-    dir = tmpDir('tt-diskfull-');
-    const mnt = path.join(dir, 'mnt');
-    const free = path.join(dir, 'free-the-disk');
-    fs.mkdirSync(mnt);
-    const rec = new RecorderProcess(
-      ['--simulate', '--rate', '100', '--data', mnt, '--http', '127.0.0.1:0', '--stagger-ms', '10'],
-      {},
-      ['unshare', '-rm', 'sh', '-c', SCRIPT, 'sh', mnt, free, process.execPath, CLI],
-    );
-    procs.push(rec);
-    const port = await rec.httpPort();
-    // Every wait is for a condition, with deadlines far beyond what it takes on a loaded machine.
-    const full = await until(async () => {
-      const h = await getJson(port, '/health');
-      return h.journal.disk_full ? h : null;
-    }, 'the journal to find the disk full', 90_000);
-    expect(full.status).toBe('failing');
-    await rec.waitLog((l) => l.msg.startsWith('journal write failed'), 60_000);
-    // a moment of loss, then space returns
-    await until(async () => (await getJson(port, '/health')).journal.lost_records > 50, 'frames to be lost', 90_000);
-    fs.writeFileSync(free, '');
-    await until(() => fs.existsSync(`${free}.done`), 'the ballast to be removed', 60_000, 50);
-    // A small batch can fit the last free pages of the full disk: writes may resume and fail again
-    // before the ballast goes. Writing is back for good once /health says the disk is not full and
-    // every record lost so far was reported by a "writes resumed" line (its running total).
-    const resumedLines = () => rec.logs.filter((l) => l.msg.startsWith('journal writes resumed'));
-    const h = await until(
-      async () => {
-        const x = await getJson(port, '/health');
-        const last = resumedLines().at(-1);
-        return !x.journal.disk_full && last && Number(last.lostRecordsTotal) === x.journal.lost_records ? x : null;
-      },
-      'writes to resume with every loss reported',
-      90_000,
-    );
-    const resumed = resumedLines();
-    expect(resumed.reduce((n, l) => n + Number(l.lostRecords), 0)).toBeGreaterThan(0);
-    expect(Math.max(...resumed.map((l) => Number(l.streams)))).toBeGreaterThan(0);
-    expect(h.status).not.toBe('failing');
-    const hit = h.streams.filter((s: any) => s.journal_lost_frames > 0);
-    // each resumption names the streams that lost frames since the one before
-    expect(hit.length).toBeGreaterThanOrEqual(Math.max(...resumed.map((l) => Number(l.streams))));
-    expect(hit.length).toBeLessThanOrEqual(resumed.reduce((n, l) => n + Number(l.streams), 0));
-    expect(hit.every((s: any) => s.gaps >= 1)).toBe(true);
-    // every lost data frame of a stream is counted on that stream; the rest were control records
-    const perStream = hit.reduce((n: number, s: any) => n + s.journal_lost_frames, 0);
-    expect(perStream).toBeGreaterThan(0);
-    expect(perStream).toBeLessThanOrEqual(h.journal.lost_records);
-  }, 300_000);
+  it.skipIf(!canMount)(
+    'says writes resumed once space returns, and /health counts the journal-loss gaps per stream',
+    async () => {
+      dir = tmpDir('tt-diskfull-');
+      const mnt = path.join(dir, 'mnt');
+      const free = path.join(dir, 'free-the-disk');
+      fs.mkdirSync(mnt);
+      const rec = new RecorderProcess(['--simulate', '--rate', '100', '--data', mnt, '--http', '127.0.0.1:0', '--stagger-ms', '10'], {}, ['unshare', '-rm', 'sh', '-c', SCRIPT, 'sh', mnt, free, process.execPath, CLI]);
+      procs.push(rec);
+      const port = await rec.httpPort();
+      // Every wait is for a condition, with deadlines far beyond what it takes on a loaded machine.
+      const full = await until(
+        async () => {
+          const h = await getJson(port, '/health');
+          return h.journal.disk_full ? h : null;
+        },
+        'the journal to find the disk full',
+        90_000,
+      );
+      expect(full.status).toBe('failing');
+      await rec.waitLog((l) => l.msg.startsWith('journal write failed'), 60_000);
+      // a moment of loss, then space returns
+      await until(async () => (await getJson(port, '/health')).journal.lost_records > 50, 'frames to be lost', 90_000);
+      fs.writeFileSync(free, '');
+      await until(() => fs.existsSync(`${free}.done`), 'the ballast to be removed', 60_000, 50);
+      // A small batch can fit the last free pages of the full disk: writes may resume and fail again
+      // before the ballast goes. Writing is back for good once /health says the disk is not full and
+      // every record lost so far was reported by a "writes resumed" line (its running total).
+      const resumedLines = () => rec.logs.filter((l) => l.msg.startsWith('journal writes resumed'));
+      const h = await until(
+        async () => {
+          const x = await getJson(port, '/health');
+          const last = resumedLines().at(-1);
+          return !x.journal.disk_full && last && Number(last.lostRecordsTotal) === x.journal.lost_records ? x : null;
+        },
+        'writes to resume with every loss reported',
+        90_000,
+      );
+      const resumed = resumedLines();
+      expect(resumed.reduce((n, l) => n + Number(l.lostRecords), 0)).toBeGreaterThan(0);
+      expect(Math.max(...resumed.map((l) => Number(l.streams)))).toBeGreaterThan(0);
+      expect(h.status).not.toBe('failing');
+      const hit = h.streams.filter((s: any) => s.journal_lost_frames > 0);
+      // each resumption names the streams that lost frames since the one before
+      expect(hit.length).toBeGreaterThanOrEqual(Math.max(...resumed.map((l) => Number(l.streams))));
+      expect(hit.length).toBeLessThanOrEqual(resumed.reduce((n, l) => n + Number(l.streams), 0));
+      expect(hit.every((s: any) => s.gaps >= 1)).toBe(true);
+      // every lost data frame of a stream is counted on that stream; the rest were control records
+      const perStream = hit.reduce((n: number, s: any) => n + s.journal_lost_frames, 0);
+      expect(perStream).toBeGreaterThan(0);
+      expect(perStream).toBeLessThanOrEqual(h.journal.lost_records);
+    },
+    300_000,
+  );
 });

@@ -133,9 +133,7 @@ describe('kill -9 loops at full rate: gaps that are exact', () => {
     fs.writeFileSync(botCfg, JSON.stringify({ instance: 'bot', data: dataB, http: '127.0.0.1:0', staggerMs: 0, backoff: { initialMs: 50, maxMs: 200 }, seal: { atShutdown: false }, exchanges }), { mode: 0o600 });
     const expected = await recordedByStream(data);
     expect(new Set([...expected.keys()].map((k) => k.split(' ')[0]))).toEqual(new Set(EXCHANGE_IDS));
-    const frameCounts = new Map(
-      (await query(data, `SELECT exchange || ' ' || stream AS k, count(*) AS n FROM raw WHERE ${DATA_FRAMES} GROUP BY ALL`)).map((r) => [String(r.k), Number(r.n)]),
-    );
+    const frameCounts = new Map((await query(data, `SELECT exchange || ' ' || stream AS k, count(*) AS n FROM raw WHERE ${DATA_FRAMES} GROUP BY ALL`)).map((r) => [String(r.k), Number(r.n)]));
     const bot = startRecorder(botCfg);
     procs.push(bot);
     const port = await bot.httpPort();
@@ -182,10 +180,7 @@ const REQUEST_RESPONSE = new Set(['coinceres trading']);
 
 /** Each stream's data frames in recorded order, session fields blanked (Coinstore S and sid, MQTT packet ids). */
 async function recordedByStream(dataDir: string): Promise<Map<string, string[]>> {
-  const rows = await query(
-    dataDir,
-    `SELECT exchange, stream, payload FROM raw WHERE ${DATA_FRAMES} ORDER BY recv_ns, conn_id, seq`,
-  );
+  const rows = await query(dataDir, `SELECT exchange, stream, payload FROM raw WHERE ${DATA_FRAMES} ORDER BY recv_ns, conn_id, seq`);
   const out = new Map<string, string[]>();
   for (const r of rows) {
     const key = `${String(r.exchange)} ${String(r.stream)}`;

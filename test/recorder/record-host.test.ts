@@ -35,16 +35,7 @@ afterEach(async () => {
 });
 
 function record(extra: string[] = []): RecorderProcess {
-  const p = new RecorderProcess([
-    '--exchange', 'coinstore',
-    '--channels', 'btcusdt@trade,btcusdt@depth@5',
-    '--url', host.url('coinstore', 'ws'),
-    '--data', data,
-    '--http', '127.0.0.1:0',
-    '--instance', 'rec-test',
-    '--stagger-ms', '0',
-    ...extra,
-  ]);
+  const p = new RecorderProcess(['--exchange', 'coinstore', '--channels', 'btcusdt@trade,btcusdt@depth@5', '--url', host.url('coinstore', 'ws'), '--data', data, '--http', '127.0.0.1:0', '--instance', 'rec-test', '--stagger-ms', '0', ...extra]);
   procs.push(p);
   return p;
 }

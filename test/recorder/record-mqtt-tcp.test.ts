@@ -105,7 +105,10 @@ describe('recording Coinsuper over MQTT on TCP', () => {
       // what came in, joined, is (a prefix of: the recorder was killed mid-stream) what the server sent on one connection
       const got = Buffer.concat(frames.filter((r) => r.direction === 'in').map((r) => r.payload));
       expect(got.byteLength).toBeGreaterThan(1000);
-      expect(streams.some((s) => s.subarray(0, got.byteLength).equals(got)), connId).toBe(true);
+      expect(
+        streams.some((s) => s.subarray(0, got.byteLength).equals(got)),
+        connId,
+      ).toBe(true);
       const publishes = frames.filter((r) => r.direction === 'in' && r.stream !== '');
       expect(publishes.length).toBeGreaterThanOrEqual(30);
       for (const p of publishes) expect(readFrame(p.payload).packets[0]).toMatchObject({ cmd: 'publish', topic: p.stream });
@@ -127,7 +130,7 @@ describe('recording Coinsuper over MQTT on TCP', () => {
     expect(recs.every((r) => r.endpoint === url)).toBe(true);
   });
 
-  it('rotating connections never takes the recorder\'s own client ids over: the old connection closes first', async () => {
+  it("rotating connections never takes the recorder's own client ids over: the old connection closes first", async () => {
     const { host } = await serve();
     const dir = tmpDir('tt-rec-cfg-');
     dirs.push(dir);

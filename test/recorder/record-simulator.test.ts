@@ -198,17 +198,13 @@ describe('make-before-break rotation', () => {
     // Wait for at least two rounds of lifetime rotations on every exchange. Coinsuper lets one MQTT
     // connection hold a client id (a second CONNECT takes the first over), so it rotates
     // break-before-make; the others make-before-break.
-    const rotations = () =>
-      rec.logs.filter((l) => l.msg === 'rotation complete' || (l.msg === 'rotation: old connection closed, opening the new one' && l.exchange === 'coinsuper'));
-    await until(
-      () => {
-        const done = rotations();
-        const per = new Map<string, number>();
-        for (const l of done) per.set(l.exchange, (per.get(l.exchange) ?? 0) + 1);
-        return Date.now() - startedMs > 7_000 && per.size === 4 && [...per.values()].every((n) => n >= 2) && done.length >= 20;
-      },
-      'rotations on every exchange, past the simulator lifetime',
-    );
+    const rotations = () => rec.logs.filter((l) => l.msg === 'rotation complete' || (l.msg === 'rotation: old connection closed, opening the new one' && l.exchange === 'coinsuper'));
+    await until(() => {
+      const done = rotations();
+      const per = new Map<string, number>();
+      for (const l of done) per.set(l.exchange, (per.get(l.exchange) ?? 0) + 1);
+      return Date.now() - startedMs > 7_000 && per.size === 4 && [...per.values()].every((n) => n >= 2) && done.length >= 20;
+    }, 'rotations on every exchange, past the simulator lifetime');
     expect((await rec.stop('SIGTERM')).code).toBe(0);
     // The simulator may still close a connection for its age while it is in its handoff overlap
     // (already replaced, waiting for a quiet stream's first frame on the new one): the stream goes on

@@ -33,7 +33,7 @@ afterEach(async () => {
 /** Closed journal segments of an earlier run, one per hour (the journal never spans two). */
 async function writeBacklog(): Promise<void> {
   const hourNs = 3_600_000_000_000n;
-  const base = (BigInt(Date.now()) * 1_000_000n) / hourNs * hourNs - BigInt(SEGMENTS + 1) * hourNs;
+  const base = ((BigInt(Date.now()) * 1_000_000n) / hourNs) * hourNs - BigInt(SEGMENTS + 1) * hourNs;
   const payload = Buffer.from('{"T":"trade","S":1,"data":{"price":"1.5","volume":"2"}}');
   for (let seg = 0; seg < SEGMENTS; seg++) {
     let t = base + BigInt(seg) * hourNs;
@@ -86,10 +86,15 @@ function startRecorder(): RecorderProcess {
 }
 
 async function sealChildOf(rec: RecorderProcess): Promise<number> {
-  const [pid] = await until(() => {
-    const kids = childrenOf(rec.child.pid!, 'seal-child');
-    return kids.length ? kids : null;
-  }, 'the seal child to start', 30_000, 20);
+  const [pid] = await until(
+    () => {
+      const kids = childrenOf(rec.child.pid!, 'seal-child');
+      return kids.length ? kids : null;
+    },
+    'the seal child to start',
+    30_000,
+    20,
+  );
   return pid;
 }
 
@@ -138,7 +143,13 @@ describe('the seal lock', () => {
     expect(release).not.toBeNull();
     expect(fs.readFileSync(lock, 'utf8')).toBe(`${process.pid} ${processStartTime(process.pid)}`);
     // held by a live owner (this process, as another sealer would see it): not taken
-    expect(spawnSync(process.execPath, ['--input-type=module', '-e', `import { acquireSealLock } from ${JSON.stringify(path.join(ROOT, 'dist/store/seal/seal-lock.js'))}; process.stdout.write(String(acquireSealLock(${JSON.stringify(data)}, ${JSON.stringify(INSTANCE)}) === null))`], { encoding: 'utf8' }).stdout).toBe('true');
+    expect(
+      spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `import { acquireSealLock } from ${JSON.stringify(path.join(ROOT, 'dist/store/seal/seal-lock.js'))}; process.stdout.write(String(acquireSealLock(${JSON.stringify(data)}, ${JSON.stringify(INSTANCE)}) === null))`],
+        { encoding: 'utf8' },
+      ).stdout,
+    ).toBe('true');
     release!();
     expect(fs.existsSync(lock)).toBe(false);
     // a pid that is alive but started at another time than the lock says: the owner is dead

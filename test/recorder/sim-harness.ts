@@ -110,10 +110,7 @@ export async function gapRecords(data: string): Promise<GapRow[]> {
  * frame. Returns the holes found.
  */
 export async function unbridgedReconnects(data: string): Promise<string[]> {
-  const frames = await query(
-    data,
-    `SELECT exchange, stream, conn_id, recv_ns FROM raw WHERE direction = 'in' AND stream <> '' AND NOT malformed AND (flags & 8) = 0 ORDER BY exchange, stream, recv_ns`,
-  );
+  const frames = await query(data, `SELECT exchange, stream, conn_id, recv_ns FROM raw WHERE direction = 'in' AND stream <> '' AND NOT malformed AND (flags & 8) = 0 ORDER BY exchange, stream, recv_ns`);
   const connEnd = new Map((await query(data, `SELECT conn_id, max(recv_ns) AS last FROM raw GROUP BY conn_id`)).map((r) => [String(r.conn_id), BigInt(r.last as bigint)]));
   const gaps = await gapRecords(data);
   const holes: string[] = [];

@@ -191,7 +191,9 @@ describe('small parts', () => {
       status: 'ok',
       instance: 'i',
       uptime_s: 1,
-      streams: [{ exchange: 'coinstore', stream: 'btcusdt@trade', connected: true, conn_id: 'c', frames: 12, frames_per_s: 3.5, last_frame_age_ms: 100, stale_after_ms: 1, reconnects: 0, gaps: 0, malformed: 0, open_gap: null, refused: null, silent: false }],
+      streams: [
+        { exchange: 'coinstore', stream: 'btcusdt@trade', connected: true, conn_id: 'c', frames: 12, frames_per_s: 3.5, last_frame_age_ms: 100, stale_after_ms: 1, reconnects: 0, gaps: 0, malformed: 0, open_gap: null, refused: null, silent: false },
+      ],
       open_gaps: 0,
       alerts: [],
       alerts_total: 0,

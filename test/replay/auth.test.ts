@@ -47,11 +47,7 @@ function talk(url: string, send: string[], n: number): Promise<{ status: number 
 }
 
 async function coinstoreLogin(r: Replay, token: string, userId: number | string): Promise<Record<string, unknown>> {
-  const res = await talk(
-    `ws://127.0.0.1:${r.port}/coinstore/s/ws`,
-    [JSON.stringify({ op: 'LOGIN', channel: ['7@account', '80002@order'], auth: { 'user-id': userId, token, type: 'api' }, id: 2 })],
-    3,
-  );
+  const res = await talk(`ws://127.0.0.1:${r.port}/coinstore/s/ws`, [JSON.stringify({ op: 'LOGIN', channel: ['7@account', '80002@order'], auth: { 'user-id': userId, token, type: 'api' }, id: 2 })], 3);
   if (!('messages' in res)) throw new Error(`refused ${res.status}`);
   res.ws.close();
   return JSON.parse(res.messages[2]) as Record<string, unknown>;
@@ -79,8 +75,7 @@ function coinsuperPrivate(r: Replay, c: typeof MINE.coinsuper): Promise<{ ok: bo
   });
 }
 
-const ceresUrl = (r: Replay, endpoint: 'trade' | 'notify', apiKey: string, sign: string) =>
-  `ws://127.0.0.1:${r.port}/coinceres/${endpoint}?api_key=${encodeURIComponent(apiKey)}&sign=${encodeURIComponent(sign)}`;
+const ceresUrl = (r: Replay, endpoint: 'trade' | 'notify', apiKey: string, sign: string) => `ws://127.0.0.1:${r.port}/coinceres/${endpoint}?api_key=${encodeURIComponent(apiKey)}&sign=${encodeURIComponent(sign)}`;
 
 let data: string;
 beforeAll(async () => {
@@ -121,7 +116,11 @@ describe('ticktape replay --auth any (the default)', () => {
       .split('\n')
       .filter((l) => l.includes('without a check'));
     expect(unchecked.length).toBeGreaterThanOrEqual(6);
-    for (const exchange of ['coinstore', 'coinsuper', 'nexus', 'coinceres']) expect(unchecked.some((l) => l.includes(`"exchange":"${exchange}"`)), exchange).toBe(true);
+    for (const exchange of ['coinstore', 'coinsuper', 'nexus', 'coinceres'])
+      expect(
+        unchecked.some((l) => l.includes(`"exchange":"${exchange}"`)),
+        exchange,
+      ).toBe(true);
     for (const secret of [MINE.coinstore.apiKey, MINE.coinsuper.secretKey, MINE.nexus.token, MINE.coinceres.secret, sign]) expect(r.stderr()).not.toContain(secret);
   });
 
@@ -171,7 +170,7 @@ describe('ticktape replay --auth strict', () => {
   }, 60_000);
   afterAll(async () => r?.stop());
 
-  it('checks logins like the simulator: the configured keys pass, others are refused the exchange\'s way', async () => {
+  it("checks logins like the simulator: the configured keys pass, others are refused the exchange's way", async () => {
     expect(await coinstoreLogin(r, MINE.coinstore.apiKey, Number(MINE.coinstore.userId))).toMatchObject({ C: 200 });
     expect(await coinstoreLogin(r, 'someone-elses-key', 1)).toMatchObject({ C: 401, M: 'signature-failed' });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplay, type ReplayServer } from '../../replay/server.js';
 import { query } from '../recorder/sim-harness.js';
-import { collect, fixtureData, json, recordedFrames, withoutSessionFields, type FrameFloor, type RecordedFrame } from './fixture.js';
+import { collect, fixtureData, recordedFrames, withoutSessionFields, type FrameFloor, type RecordedFrame } from './fixture.js';
 
 const TOKEN = 'WHZWUFAxWlV0bzdMMzl5N1dmYy1z'; // Nexus demo token
 const DEPTH = ['API_MARKETDEPTH:BTCUSDT:5', 'API_MARKETDEPTH:ETHUSDT:5'];
@@ -16,11 +16,7 @@ let replay: ReplayServer;
 let nexus: RecordedFrame[];
 
 /** The frames the cases below count on (the seek goes to the 61st Nexus depth frame and reads on); recorded until they are there. */
-const FLOOR: FrameFloor = [
-  ...DEPTH.map((k) => ['nexus', k, 45] as const),
-  ['coinstore', 'btcusdt@trade', 40],
-  ['coinstore', 'btcusdt@depth@20', 100],
-];
+const FLOOR: FrameFloor = [...DEPTH.map((k) => ['nexus', k, 45] as const), ['coinstore', 'btcusdt@trade', 40], ['coinstore', 'btcusdt@depth@20', 100]];
 
 beforeAll(async () => {
   data = await fixtureData('tt-replay-clock-', 4000, FLOOR);

@@ -41,13 +41,20 @@ async function replayInBatches(size: number, recs: TapeRecord[] = recording()): 
   const batches: TapeRecord[][] = [];
   for (let i = 0; i < recs.length; i += size) batches.push(recs.slice(i, i + size));
   const events: string[] = [];
-  const { cursor, link, ended: done } = maxSpeedCursor(new Map([[STREAM, { firstNs: T0 + 1n, lastNs: T0 + 6n, frames: 6 }]]), T0, () =>
-    new Timeline(async function* () {
-      for (const b of batches) {
-        await new Promise((r) => setImmediate(r)); // each batch arrives on a later turn, as from the database
-        yield b;
-      }
-    }, 4),
+  const {
+    cursor,
+    link,
+    ended: done,
+  } = maxSpeedCursor(
+    new Map([[STREAM, { firstNs: T0 + 1n, lastNs: T0 + 6n, frames: 6 }]]),
+    T0,
+    () =>
+      new Timeline(async function* () {
+        for (const b of batches) {
+          await new Promise((r) => setImmediate(r)); // each batch arrives on a later turn, as from the database
+          yield b;
+        }
+      }, 4),
   );
   const session = {
     onMessage() {},
@@ -71,7 +78,7 @@ describe('a sequence gap split from its frame by a batch boundary', () => {
   }
 });
 
-describe('a sequence gap on a rotation\'s overlapping connection', () => {
+describe("a sequence gap on a rotation's overlapping connection", () => {
   it('is no skip: its frames are not replayed (their data went out from the other connection)', async () => {
     // c1 hands over to c2; c1's late frames are overlaps, and c1's S skipped before one of them
     const recs: TapeRecord[] = [

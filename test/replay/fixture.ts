@@ -204,6 +204,17 @@ export function maxSpeedCursor(streams: ReadonlyMap<string, StreamInfo>, firstNs
     timeline,
     primers: async () => [],
   });
-  const link: SessionLink = { url: new URL('ws://x/'), send() {}, ping() {}, close: () => end(), subscribe: () => ({ ok: true as const }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn: () => void) => fn() };
+  const link: SessionLink = {
+    url: new URL('ws://x/'),
+    send() {},
+    ping() {},
+    close: () => end(),
+    subscribe: () => ({ ok: true as const }),
+    unsubscribe() {},
+    bufferedAmount: () => 0,
+    claim() {},
+    maxMessageBytes: 1 << 20,
+    cork: (fn: () => void) => fn(),
+  };
   return { cursor, link, ended };
 }

@@ -102,13 +102,17 @@ describe('sequence gaps', () => {
       .map((r) => ({ connId: r.connId, recvNs: r.recvNs, lost: Number(r.g.lost_frames) }));
   }
 
-  const session = EXCHANGES.coinstore.server.createSession('ws', { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn) => fn() }, {
-    instruments: [],
-    credentials: [],
-    nowMs: () => 0,
-    timing: {},
-    random: Math.random,
-  });
+  const session = EXCHANGES.coinstore.server.createSession(
+    'ws',
+    { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn) => fn() },
+    {
+      instruments: [],
+      credentials: [],
+      nowMs: () => 0,
+      timing: {},
+      random: Math.random,
+    },
+  );
   const coinstoreSkips = typeof session.onGap === 'function';
   session.onClose();
 
@@ -120,19 +124,17 @@ describe('sequence gaps', () => {
       `SELECT g.conn_id, g.seq, f.stream, f.payload AS frame, g.payload AS gap FROM raw g JOIN raw f ON f.conn_id = g.conn_id AND f.seq = g.seq - 1
        WHERE g.exchange = 'coinstore' AND g.kind = 'gap' AND f.direction = 'in' AND (f.flags & ${FLAG_OVERLAP}) = 0 ORDER BY g.recv_ns`,
     );
-    const expected = rows
-      .map((r) => ({ stream: String(r.stream), frame: blobBytes(r.frame).toString('utf8'), g: JSON.parse(blobBytes(r.gap).toString('utf8')) }))
-      .filter((r) => r.g.cause === 'sequence' && r.g.stream === '' && r.stream !== '');
+    const expected = rows.map((r) => ({ stream: String(r.stream), frame: blobBytes(r.frame).toString('utf8'), g: JSON.parse(blobBytes(r.gap).toString('utf8')) })).filter((r) => r.g.cause === 'sequence' && r.g.stream === '' && r.stream !== '');
     expect(expected.length).toBeGreaterThan(0);
     const streams = replay.catalog.coinstore.streams;
     const wanted = new Set(expected.map((e) => e.stream));
     const delivered: string[] = [];
     const skips: Array<{ lost: number; before: number }> = [];
-    const { cursor, link, ended: done } = maxSpeedCursor(
-      streams,
-      replay.catalog.coinstore.firstNs!,
-      () => new Timeline(() => readRecords({ dataDir: data, exchanges: ['coinstore'], directions: ['in', 'event'], fromNs: replay.catalog.coinstore.firstNs! })[Symbol.asyncIterator](), 4),
-    );
+    const {
+      cursor,
+      link,
+      ended: done,
+    } = maxSpeedCursor(streams, replay.catalog.coinstore.firstNs!, () => new Timeline(() => readRecords({ dataDir: data, exchanges: ['coinstore'], directions: ['in', 'event'], fromNs: replay.catalog.coinstore.firstNs! })[Symbol.asyncIterator](), 4));
     // a real Coinstore session, observed: what the cursor delivers and where it asks for a skip
     const real = EXCHANGES.coinstore.server.createSession('ws', link, { instruments: [], credentials: [], nowMs: () => 0, timing: {}, random: Math.random });
     const observed = {

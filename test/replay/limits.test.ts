@@ -68,7 +68,10 @@ describe('a client that stops reading', () => {
     reading(c.ws, true);
     await c.waitFor((m) => m.length > got + 2000, 'frames again once it reads');
     // S stayed gap-free through the stall
-    c.messages.slice(0, 3000).map(json).forEach((m, i) => expect(m.S).toBe(i + 1));
+    c.messages
+      .slice(0, 3000)
+      .map(json)
+      .forEach((m, i) => expect(m.S).toBe(i + 1));
     c.ws.terminate();
   });
 
@@ -86,7 +89,7 @@ describe('a client that stops reading', () => {
 });
 
 describe('limits', () => {
-  it('more channels than allowed on a connection: the exchange\'s error reply', async () => {
+  it("more channels than allowed on a connection: the exchange's error reply", async () => {
     const c = await collect(`${base()}/coinstore/s/ws`);
     c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@trade', 'ethusdt@trade', 'btcusdt@depth@20', 'ethusdt@depth@20'], id: 9 }));
     await c.waitFor((m) => m.some((s) => json(s).T === 'resp' && json(s).C !== 200 && json(s).S > 1), 'an error resp');
@@ -97,7 +100,10 @@ describe('limits', () => {
     n.ws.send(JSON.stringify(['btc', 'eth', 'ltc', 'xrp'].map((_, i) => ({ msg_type: 'subscribe-trade', exchange: 'OKEX', contract: i < 2 ? ['BTC/USDT', 'ETH/USDT'][i] : 'BTC/USDT' }))));
     n.ws.send(JSON.stringify(['subscribe-tick', 'subscribe-depth10', 'subscribe-tick'].map((t, i) => ({ msg_type: t, exchange: 'OKEX', contract: i === 0 ? 'BTC/USDT' : 'ETH/USDT' }))));
     await n.waitFor((m) => m.filter((s) => Array.isArray(json(s))).length >= 2, 'two acks');
-    const acks = n.messages.map(json).filter((m) => Array.isArray(m)).flat();
+    const acks = n.messages
+      .map(json)
+      .filter((m) => Array.isArray(m))
+      .flat();
     expect(acks.filter((a: { code: number }) => a.code === 200).length).toBe(3);
     expect(acks.some((a: { code: number }) => a.code !== 200 && a.code !== 201)).toBe(true);
     n.ws.terminate();

@@ -112,7 +112,12 @@ describe('coinstore', () => {
     await c.waitFor((m) => m.some((s) => Array.isArray(json(s).item)), 'the REQ answer');
     const answer = c.messages.map(json).find((m) => Array.isArray(m.item));
     expect(answer.channel).toBe('btcusdt@kline@min_1');
-    const latest = json(klines.filter((k) => k.recvNs < at).pop()!.payload.toString('utf8'));
+    const latest = json(
+      klines
+        .filter((k) => k.recvNs < at)
+        .pop()!
+        .payload.toString('utf8'),
+    );
     const last = answer.item[answer.item.length - 1];
     expect(last).toMatchObject({ startTime: latest.startTime, open: latest.open, close: latest.close, high: latest.high, low: latest.low, volume: latest.volume, amount: latest.amount });
     // nothing from after the replay time
@@ -141,7 +146,7 @@ describe('coinstore', () => {
     expect(msgs[3]).toMatchObject({ S: 3, T: 'resp', subs: [] });
   });
 
-  it('!@ticker, not recorded as such, is the document\'s array push of every recorded ticker', async () => {
+  it("!@ticker, not recorded as such, is the document's array push of every recorded ticker", async () => {
     // protocols.md §1.6: `!@ticker` pushes `{"data":[{"channel":"80002@ticker","open",…,"symbol","instrumentId"}, …]}`
     const c = await collect(`${base()}/coinstore/s/ws`);
     c.ws.send(JSON.stringify({ op: 'SUB', channel: ['!@ticker'], id: 1 }));
@@ -254,7 +259,10 @@ describe('coinceres', () => {
     c.ws.send('{{{');
     c.ws.send(JSON.stringify({ msg_type: 'ping' }));
     await c.waitFor((m) => m.some((s) => json(s).msg_type === 'pong'), 'pong');
-    const acks = c.messages.map(json).filter((m) => Array.isArray(m)).flat();
+    const acks = c.messages
+      .map(json)
+      .filter((m) => Array.isArray(m))
+      .flat();
     expect(acks.some((a: { code: number }) => a.code !== 200)).toBe(true);
     c.ws.terminate();
   });
@@ -282,7 +290,11 @@ describe('coinsuper (MQTT over WebSocket)', () => {
   it('CONNACK, SUBACK, then exactly the recorded payloads of the topic', async () => {
     const topic = COINSUPER_BOOK;
     const recorded = await recordedFrames(data, 'coinsuper', [topic]);
-    const want = recorded.flatMap((f) => publishes(f).filter((p) => p.topic === topic).map((p) => p.payload));
+    const want = recorded.flatMap((f) =>
+      publishes(f)
+        .filter((p) => p.topic === topic)
+        .map((p) => p.payload),
+    );
     expect(want.length).toBeGreaterThan(20);
     const clientId = 'a'.repeat(32) + 'b'.repeat(32) + 'c'.repeat(32);
     const client = await mqtt.connectAsync(`${base()}/coinsuper/mqtt`, {

@@ -24,7 +24,17 @@ type Row = Record<string, unknown> & { kind: string; exchange: string; recv_ns: 
 async function ndjson(q: string): Promise<{ status: number; type: string | null; rows: Row[] }> {
   const res = await fetch(`http://127.0.0.1:${replay.port}/normalized?${q}`);
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), rows: res.status === 200 ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [] };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    rows:
+      res.status === 200
+        ? text
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [],
+  };
 }
 
 const ns = (r: Row) => BigInt(String(r.recv_ns));

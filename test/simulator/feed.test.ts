@@ -9,11 +9,6 @@ function spec(kind: StreamKind, symbol: string | null, params: Record<string, st
   return { key, kind, symbol, endpoint: 'ws', private: priv, params, quietMs: 60_000 };
 }
 
-function collector() {
-  const items: Array<{ event: MarketEvent; at: number }> = [];
-  return { items, events: () => items.map((i) => i.event) };
-}
-
 describe('feed: routing', () => {
   it('matches exchange spellings of a symbol by its letters and refuses unknown symbols', () => {
     const m = new Market({ seed: 1, symbols: ['BTC-USDT', 'ETH-USDT', 'LTC-BTC'] });

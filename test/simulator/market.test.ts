@@ -229,8 +229,18 @@ describe('market: klines and ticker', () => {
       expect(tk.high).toBe(high.highS);
       expect(tk.low).toBe(low.lowS);
       expect(tk.last).toBe(mine[mine.length - 1].price);
-      expect(tk.volume).toBe(formatFixed(minutes.reduce((s, c) => s + c.volume, 0n), inst.amountDecimals));
-      expect(tk.quoteVolume).toBe(formatFixed(minutes.reduce((s, c) => s + c.quoteVolume, 0n), inst.priceDecimals + inst.amountDecimals));
+      expect(tk.volume).toBe(
+        formatFixed(
+          minutes.reduce((s, c) => s + c.volume, 0n),
+          inst.amountDecimals,
+        ),
+      );
+      expect(tk.quoteVolume).toBe(
+        formatFixed(
+          minutes.reduce((s, c) => s + c.quoteVolume, 0n),
+          inst.priceDecimals + inst.amountDecimals,
+        ),
+      );
       const book = m.book(inst);
       expect([tk.bid, tk.bidSize, tk.ask, tk.askSize]).toEqual([...book.bids[0], ...book.asks[0]]);
       expect(Number(tk.change)).toBeCloseTo(Number(tk.last) - Number(tk.open), 6);

@@ -106,10 +106,13 @@ describe('simulator server: credentials', () => {
         ws.on('unexpected-response', (_req, res) => resolve(`http ${res.statusCode}`));
         ws.on('error', () => resolve('error'));
       });
-      const code = outcome === 'open' ? await new Promise<number>((resolve) => {
-        ws.on('close', (c) => resolve(c));
-        setTimeout(() => resolve(-1), 300);
-      }) : null;
+      const code =
+        outcome === 'open'
+          ? await new Promise<number>((resolve) => {
+              ws.on('close', (c) => resolve(c));
+              setTimeout(() => resolve(-1), 300);
+            })
+          : null;
       ws.terminate();
       return { outcome, code };
     };

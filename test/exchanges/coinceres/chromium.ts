@@ -17,10 +17,7 @@ const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/ch
 export function findChromium(): string {
   const found = CANDIDATES.find((p) => existsSync(p));
   if (!found) {
-    throw new Error(
-      `Chromium was not found (looked at ${CANDIDATES.join(', ')}). Install it with ` +
-        '`apt-get update && apt-get install -y chromium`, or set CHROMIUM_PATH to a Chromium/Chrome binary.',
-    );
+    throw new Error(`Chromium was not found (looked at ${CANDIDATES.join(', ')}). Install it with ` + '`apt-get update && apt-get install -y chromium`, or set CHROMIUM_PATH to a Chromium/Chrome binary.');
   }
   return found;
 }

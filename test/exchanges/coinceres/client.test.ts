@@ -61,9 +61,7 @@ describe('coinceres market client session', () => {
   it('subscribes with one JSON array in the documented element shape', () => {
     expect(s.url).toBe('ws://open.coinceres.com:18003');
     expect(s.safeUrl).toBe(s.url);
-    expect(s.onOpen().map(dataOf)).toEqual([
-      '[{"msg_type":"subscribe-tick","exchange":"OKEX","contract":"BTC/USDT"},{"msg_type":"subscribe-candle","exchange":"OKEX","contract":"BTC/USDT","duration":"1m"}]',
-    ]);
+    expect(s.onOpen().map(dataOf)).toEqual(['[{"msg_type":"subscribe-tick","exchange":"OKEX","contract":"BTC/USDT"},{"msg_type":"subscribe-candle","exchange":"OKEX","contract":"BTC/USDT","duration":"1m"}]']);
   });
 
   it('pings with {"msg_type":"ping"} every 5 s', () => {
@@ -73,9 +71,7 @@ describe('coinceres market client session', () => {
 
   it('reads acks (200/201 ok, 400/500 refused), the handshake, pongs and pushes', () => {
     const ack = s.onFrame(
-      enc.encode(
-        '[{"msg_type":"subscribed-tick","exchange":"OKEX","contract":"BTC/USDT","code":201,"message":"repeated subscribe"},{"msg_type":"subscribed-trade","exchange":"OKEX","contract":"XXX/YYY","code":400,"message":"invalid contract"}]',
-      ),
+      enc.encode('[{"msg_type":"subscribed-tick","exchange":"OKEX","contract":"BTC/USDT","code":201,"message":"repeated subscribe"},{"msg_type":"subscribed-trade","exchange":"OKEX","contract":"XXX/YYY","code":400,"message":"invalid contract"}]'),
       false,
     );
     expect(ack.acks).toEqual([
@@ -114,18 +110,7 @@ describe('coinceres trading client session', () => {
       now = i * hb.intervalMs;
       sent.push(dataOf(hb.frame()));
     }
-    expect(sent).toEqual([
-      'ping',
-      'ping',
-      'ping',
-      'ping',
-      '{"biz_type":14}',
-      '{"biz_type":15}',
-      '{"biz_type":16}',
-      '{"biz_type":17,"exchange":"TEST","contract":"BTC/USDT","count":50}',
-      'ping',
-      '{"biz_type":14}',
-    ]);
+    expect(sent).toEqual(['ping', 'ping', 'ping', 'ping', '{"biz_type":14}', '{"biz_type":15}', '{"biz_type":16}', '{"biz_type":17,"exchange":"TEST","contract":"BTC/USDT","count":50}', 'ping', '{"biz_type":14}']);
   });
 
   it('keeps pinging at least every 10 s during a long poll over many contracts', () => {

@@ -19,9 +19,7 @@ async function connect(url: string): Promise<ConformanceClient> {
   const ackFor = async (channel: string, action: 'subscribe' | 'unsubscribe') => {
     const el = subscribeElement(specOf(channel), action);
     s.send(JSON.stringify([el]));
-    const [ack] = await s.nextJson<Array<{ msg_type: string; code: number; message: string }>>(
-      (m) => isArray(m) && m[0]?.msg_type === `${action}d-${el.msg_type.split('-')[1]}` && m[0]?.contract === el.contract,
-    );
+    const [ack] = await s.nextJson<Array<{ msg_type: string; code: number; message: string }>>((m) => isArray(m) && m[0]?.msg_type === `${action}d-${el.msg_type.split('-')[1]}` && m[0]?.contract === el.contract);
     if (ack.code !== 200) throw new Error(`${action} ${channel} refused: ${ack.code} ${ack.message}`);
   };
   return {

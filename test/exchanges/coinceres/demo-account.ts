@@ -13,10 +13,7 @@ export function createTestAccount(instruments: Instrument[]): DemoAccount & { fi
   let nextOrder = 1;
   let nextFill = 1;
   let t = T0;
-  const bal = new Map<string, { available: number; frozen: number }>([
-    ['USDT', { available: 10000, frozen: 0 }],
-    ...instruments.map((i) => [i.base, { available: 10, frozen: 0 }] as [string, { available: number; frozen: number }]),
-  ]);
+  const bal = new Map<string, { available: number; frozen: number }>([['USDT', { available: 10000, frozen: 0 }], ...instruments.map((i) => [i.base, { available: 10, frozen: 0 }] as [string, { available: number; frozen: number }])]);
 
   return {
     fillsMade,

@@ -31,12 +31,30 @@ async function openDemo(browser: Browser, url: string): Promise<{ session: strin
   const mine = (fn: (p: any) => void) => (p: any, s?: string) => {
     if (s === session) fn(p);
   };
-  browser.on('Network.webSocketCreated', mine((p) => log.created.push(p.url)));
-  browser.on('Network.webSocketHandshakeResponseReceived', mine((p) => log.handshakeStatus.push(p.response.status)));
-  browser.on('Network.webSocketFrameSent', mine((p) => log.sent.push(p.response.payloadData)));
-  browser.on('Network.webSocketFrameReceived', mine((p) => log.received.push(p.response.payloadData)));
-  browser.on('Runtime.consoleAPICalled', mine((p) => log.console.push(p.args.map((a: any) => a.value ?? a.description ?? '').join(' '))));
-  browser.on('Log.entryAdded', mine((p) => log.log.push(p.entry.text)));
+  browser.on(
+    'Network.webSocketCreated',
+    mine((p) => log.created.push(p.url)),
+  );
+  browser.on(
+    'Network.webSocketHandshakeResponseReceived',
+    mine((p) => log.handshakeStatus.push(p.response.status)),
+  );
+  browser.on(
+    'Network.webSocketFrameSent',
+    mine((p) => log.sent.push(p.response.payloadData)),
+  );
+  browser.on(
+    'Network.webSocketFrameReceived',
+    mine((p) => log.received.push(p.response.payloadData)),
+  );
+  browser.on(
+    'Runtime.consoleAPICalled',
+    mine((p) => log.console.push(p.args.map((a: any) => a.value ?? a.description ?? '').join(' '))),
+  );
+  browser.on(
+    'Log.entryAdded',
+    mine((p) => log.log.push(p.entry.text)),
+  );
   await browser.send('Page.navigate', { url }, session);
   return { session, log };
 }

@@ -69,11 +69,7 @@ describe('coinceres client side against the server side', () => {
     const specs = coinceres.defaultChannels(TEST_INSTRUMENTS).map(coinceres.client.parseChannel);
     const session = coinceres.client.createSession({ endpointUrl: host.url('coinceres', 'market'), endpoint: 'market', streams: specs, nowMs: () => Date.now() });
     const keys = specs.map((s) => s.key);
-    const r = await run(
-      session,
-      (x) => keys.every((k) => x.infos.filter((i) => i.info.stream === k).length >= 2),
-      'two pushes of every stream',
-    );
+    const r = await run(session, (x) => keys.every((k) => x.infos.filter((i) => i.info.stream === k).length >= 2), 'two pushes of every stream');
     r.ws.terminate();
     const acked = r.infos.flatMap((i) => i.info.acks ?? []);
     expect(acked.map((a) => a.stream).sort()).toEqual([...keys].sort());
@@ -98,7 +94,12 @@ describe('coinceres client side against the server side', () => {
     const r = await run(session, (x) => (['balances', 'orders', 'positions', 'fills'] as const).every((t) => tables(x).has(t)), 'rows of every private table');
     expect(r.infos[0]).toMatchObject({ info: { auth: { ok: true }, acks: [{ stream: 'trading', ok: true }] } });
     expect(r.rows.filter((row) => row.table === 'fills')).toMatchObject([{ symbol: 'ETH_USDT', side: 'buy', amount: '1.5' }]);
-    expect(r.rows.filter((row) => row.table === 'orders').map((o) => (o as { status: string }).status).sort()).toEqual(['filled', 'reported']);
+    expect(
+      r.rows
+        .filter((row) => row.table === 'orders')
+        .map((o) => (o as { status: string }).status)
+        .sort(),
+    ).toEqual(['filled', 'reported']);
     expect(r.rows.filter((row) => row.table === 'positions')).toMatchObject([{ symbol: 'ETH_USDT', side: 'long' }]);
 
     // one poll period later the heartbeat sends the queries again, and they are answered

@@ -21,7 +21,7 @@ export async function hostCoinceres(opts: { timing?: Partial<ServerTiming>; acco
     timing: opts.timing ?? {},
     account,
     trading: account ? tradingFromDemo(account) : undefined,
-    random: () => ((n = (n * 9301 + 49297) % 233280) / 233280),
+    random: () => (n = (n * 9301 + 49297) % 233280) / 233280,
   };
   const feeds = createTestFeedFactory({ intervalMs: 20 });
   const host = await startHost({ port: 0, connection: () => ({ context: ctx, feed: feeds() }), onRequest: opts.onRequest });

@@ -45,33 +45,32 @@ describe('coinceres market socket: a client that never pings', () => {
     await replay?.close();
   });
 
-  it('stays open and keeps receiving depth past 30 s, on the simulator and the replay, with subscribe-depth and subscribe-depth10', async () => {
-    const simUrl = sim.url('coinceres', 'market');
-    const replayUrl = `ws://127.0.0.1:${replay.port}/coinceres/market`;
-    const clients = await Promise.all([
-      listen(simUrl, 'subscribe-depth10'),
-      listen(simUrl, 'subscribe-depth'),
-      listen(replayUrl, 'subscribe-depth10'),
-      listen(replayUrl, 'subscribe-depth'),
-    ]);
-    // one client pings as the document says, and is answered
-    const pinger = await openSocket(simUrl);
-    pinger.send('{"msg_type":"ping"}');
-    const pong = await pinger.nextJson((m) => m.msg_type === 'pong');
-    expect(typeof pong.time).toBe('string');
-    expect(Number(pong.time)).toBeGreaterThan(0);
-    pinger.close();
+  it(
+    'stays open and keeps receiving depth past 30 s, on the simulator and the replay, with subscribe-depth and subscribe-depth10',
+    async () => {
+      const simUrl = sim.url('coinceres', 'market');
+      const replayUrl = `ws://127.0.0.1:${replay.port}/coinceres/market`;
+      const clients = await Promise.all([listen(simUrl, 'subscribe-depth10'), listen(simUrl, 'subscribe-depth'), listen(replayUrl, 'subscribe-depth10'), listen(replayUrl, 'subscribe-depth')]);
+      // one client pings as the document says, and is answered
+      const pinger = await openSocket(simUrl);
+      pinger.send('{"msg_type":"ping"}');
+      const pong = await pinger.nextJson((m) => m.msg_type === 'pong');
+      expect(typeof pong.time).toBe('string');
+      expect(Number(pong.time)).toBeGreaterThan(0);
+      pinger.close();
 
-    await new Promise((r) => setTimeout(r, QUIET_MS));
-    const before = clients.map((c) => c.depths());
-    await new Promise((r) => setTimeout(r, 2_000));
-    clients.forEach((c, i) => {
-      expect(c.closes, `client ${i}`).toEqual([]);
-      expect(c.s.ws.readyState, `client ${i}`).toBe(c.s.ws.OPEN);
-      expect(c.depths(), `client ${i}`).toBeGreaterThan(before[i]);
-    });
-    for (const c of clients) c.s.close();
-  }, QUIET_MS + 20_000);
+      await new Promise((r) => setTimeout(r, QUIET_MS));
+      const before = clients.map((c) => c.depths());
+      await new Promise((r) => setTimeout(r, 2_000));
+      clients.forEach((c, i) => {
+        expect(c.closes, `client ${i}`).toEqual([]);
+        expect(c.s.ws.readyState, `client ${i}`).toBe(c.s.ws.OPEN);
+        expect(c.depths(), `client ${i}`).toBeGreaterThan(before[i]);
+      });
+      for (const c of clients) c.s.close();
+    },
+    QUIET_MS + 20_000,
+  );
 
   it('closing idle clients stays available as a fault (fault.idleCloseS)', async () => {
     const s = await openSocket(`${sim.url('coinceres', 'market')}?fault.idleCloseS=0.5`);

@@ -44,9 +44,7 @@ describe('coinceres normalization of every fixture', () => {
   it('a place-order answer without its request still gives the order id', () => {
     const n = createNormalizer();
     const rows = n.normalize(frame('{"biz_type":11,"code":"200","data":{"client_oid":"7","system_oid":"42"},"message":"SUCESS"}', 'trade'));
-    expect(rows).toEqual([
-      { table: 'orders', symbol: '', exchange_ts_ms: null, order_id: '42', client_order_id: '7', side: null, order_type: null, status: null, price: null, amount: null, filled_amount: null, avg_price: null },
-    ]);
+    expect(rows).toEqual([{ table: 'orders', symbol: '', exchange_ts_ms: null, order_id: '42', client_order_id: '7', side: null, order_type: null, status: null, price: null, amount: null, filled_amount: null, avg_price: null }]);
   });
 
   it('carries its state across normalizer instances (JSON round trip)', () => {

@@ -161,7 +161,10 @@ describe('coinceres notification client side against the server side', () => {
   it('connects with the signed URL, pings on the SDK schedule, reads notices as the notify stream, and they normalize to orders', async () => {
     const sim = await startSimulator({ port: 0, rate: 0, seed: 6, autoTrade: false, originMs: ORIGIN_MS, symbols: ['BTC-USDT'] });
     sim.step(50);
-    const [spec] = coinceres.privateChannels(sim.market.instruments).filter((c) => c === 'notify').map(coinceres.client.parseChannel);
+    const [spec] = coinceres
+      .privateChannels(sim.market.instruments)
+      .filter((c) => c === 'notify')
+      .map(coinceres.client.parseChannel);
     expect(spec).toMatchObject({ key: 'notify', kind: 'order', endpoint: 'notify', private: true, symbol: null });
     expect(coinceres.client.planConnections([spec, spec])).toEqual([[spec]]);
     const session = coinceres.client.createSession({ endpointUrl: sim.url('coinceres', 'notify'), endpoint: 'notify', streams: [spec], credentials: coinceres.demoCredentials, nowMs: () => 0 });
@@ -254,7 +257,9 @@ describe('coinceres notification replay and robustness', () => {
         return { ok: true };
       },
       unsubscribe() {},
-      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+      bufferedAmount: () => 0,
+      claim() {},
+      maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
     };
   }
@@ -299,8 +304,6 @@ describe('coinceres notification replay and robustness', () => {
   });
 
   it('without credentials the client refuses to build a session, naming the variables to set', () => {
-    expect(() =>
-      coinceres.client.createSession({ endpointUrl: 'ws://x/coinceres/notify', endpoint: 'notify', streams: [coinceres.client.parseChannel('notify')], nowMs: () => 0 }),
-    ).toThrow(/TICKTAPE_COINCERES_API_KEY/);
+    expect(() => coinceres.client.createSession({ endpointUrl: 'ws://x/coinceres/notify', endpoint: 'notify', streams: [coinceres.client.parseChannel('notify')], nowMs: () => 0 })).toThrow(/TICKTAPE_COINCERES_API_KEY/);
   });
 });

@@ -69,7 +69,9 @@ function fakeLink(sent: string[], closes: string[]): SessionLink {
     close: (code, reason) => closes.push(`${code} ${reason}`),
     subscribe: () => ({ ok: true }),
     unsubscribe() {},
-    bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+    bufferedAmount: () => 0,
+    claim() {},
+    maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
   };
 }

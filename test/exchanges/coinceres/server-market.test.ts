@@ -100,7 +100,7 @@ describe('coinceres market server side', () => {
     expect(await c.nextJson(isArray)).toEqual([{ code: 400, message: 'bad request' }]);
   });
 
-  it('accepts the Python client\'s subscribe-depth as depth10 (acked in its own spelling)', async () => {
+  it("accepts the Python client's subscribe-depth as depth10 (acked in its own spelling)", async () => {
     const d = await openSocket(host.url('coinceres', 'market'));
     try {
       d.send('[{"msg_type":"subscribe-depth","exchange":"HUOBI","contract":"ETH/USDT"}]');
@@ -140,7 +140,9 @@ describe('coinceres market server side', () => {
       close() {},
       subscribe: () => ({ ok: true as const }),
       unsubscribe() {},
-      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+      bufferedAmount: () => 0,
+      claim() {},
+      maxMessageBytes: 1 << 20,
       cork: (fn: () => void) => fn(),
     };
     const ctx = { instruments: [{ base: 'BTC', quote: 'USDT', id: 1, priceDecimals: 2, amountDecimals: 4 }], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: Math.random };

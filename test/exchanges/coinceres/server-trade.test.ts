@@ -94,7 +94,20 @@ describe('coinceres trading server side', () => {
     const orders = await ask({ biz_type: 15 });
     expect(orders.answer.data).toHaveLength(2);
     expect(Object.keys(orders.answer.data[0])).toEqual([
-      'entrust_bs', 'entrust_price', 'contract', 'entrust_time', 'dealt_amount', 'lever', 'client_oid', 'system_oid', 'entrust_amount', 'stop_value', 'profit_value', 'commission', 'status', 'average_dealt_price',
+      'entrust_bs',
+      'entrust_price',
+      'contract',
+      'entrust_time',
+      'dealt_amount',
+      'lever',
+      'client_oid',
+      'system_oid',
+      'entrust_amount',
+      'stop_value',
+      'profit_value',
+      'commission',
+      'status',
+      'average_dealt_price',
     ]);
     expect(orders.answer.data[0]).toMatchObject({ system_oid: limitId, status: 3, contract: 'BTC_USDT', entrust_time: '2026-01-02 11:04:06' });
     expect(orders.answer.data[1]).toMatchObject({ system_oid: marketId, status: 5, dealt_amount: '2', commission: '0.1' });
@@ -108,7 +121,18 @@ describe('coinceres trading server side', () => {
 
     const fills = await ask({ biz_type: 17, exchange: 'TEST', contract: 'ETH_USDT', count: 2 });
     expect(fills.answer.data).toEqual([
-      { entrust_bs: 'sell', commission_currency: 'USDT', dealt_time: '2026-01-02 11:04:07', contract: 'ETH_USDT', dealt_price: '100.00', system_tid: '500001', commission: '0.10', dealt_amount: '2', system_oid: marketId, future_dir: '币币交易，不区分' },
+      {
+        entrust_bs: 'sell',
+        commission_currency: 'USDT',
+        dealt_time: '2026-01-02 11:04:07',
+        contract: 'ETH_USDT',
+        dealt_price: '100.00',
+        system_tid: '500001',
+        commission: '0.10',
+        dealt_amount: '2',
+        system_oid: marketId,
+        future_dir: '币币交易，不区分',
+      },
     ]);
     expect(fills.rows).toEqual([
       { table: 'fills', symbol: 'ETH_USDT', exchange_ts_ms: Date.UTC(2026, 0, 2, 3, 4, 7), fill_id: '500001', order_id: marketId, side: 'sell', price: '100.00', amount: '2', fee: '0.10', fee_currency: 'USDT', liquidity: null },

@@ -24,9 +24,7 @@ describe('coinceres sign', () => {
 
   it('demo credentials are the documented key (PDF spelling) and secret', () => {
     expect(coinceres.demoCredentials).toEqual({ apiKey: 'bGppXpZqNrzVOptf', secret: 'bcBFnn3GbFz1cB73f5TkJa8P5gbrFdgt' });
-    expect(handshakeSign(coinceres.demoCredentials.apiKey, coinceres.demoCredentials.secret)).toBe(
-      '2bb24f69ca812c766a7bd73e3c2a331b55373a122bba8ede47ced0b4a07139c0',
-    );
+    expect(handshakeSign(coinceres.demoCredentials.apiKey, coinceres.demoCredentials.secret)).toBe('2bb24f69ca812c766a7bd73e3c2a331b55373a122bba8ede47ced0b4a07139c0');
   });
 
   it('leaves out empty values and sorts keys (Java SignDemo)', () => {

@@ -123,7 +123,7 @@ describe('coinstore client session', () => {
     expect(session(['btcusdt@depth']).onFrame(depth, false).stream).toBe('btcusdt@depth@20');
   });
 
-  it('derives every documented push\'s stream key', () => {
+  it("derives every documented push's stream key", () => {
     const s = session(['btcusdt@trade']);
     for (const f of FIXTURES.filter((x) => x.direction === 'in')) {
       expect(s.onFrame(bytes(f.text), false).stream, f.name).toBe(f.stream);
@@ -146,7 +146,12 @@ describe('coinstore client session', () => {
     const s = session(['!@account'], { apiKey: 'wrong', userId: '1' });
     s.onOpen();
     s.onFrame(bytes('{"S":1,"T":"resp","sid":"a","C":200,"M":"established"}'), false);
-    s.onFrame(bytes('{"S":2,"T":"echo","sid":"a","C":200,"M":"command.received","echo":{"op":"LOGIN","channel":[{"name":"!@account","type":{"name":"account","auth":"PRI"},"instrumentId":"0","lifeStartTime":1,"msgCount":0,"pub":false}],"auth":{"user-id":1,"token":"***","type":"api"},"id":1}}'), false);
+    s.onFrame(
+      bytes(
+        '{"S":2,"T":"echo","sid":"a","C":200,"M":"command.received","echo":{"op":"LOGIN","channel":[{"name":"!@account","type":{"name":"account","auth":"PRI"},"instrumentId":"0","lifeStartTime":1,"msgCount":0,"pub":false}],"auth":{"user-id":1,"token":"***","type":"api"},"id":1}}',
+      ),
+      false,
+    );
     const info = s.onFrame(bytes('{"S":3,"T":"resp","sid":"a","C":401,"M":"signature-failed","payload":"api key not recognised"}'), false);
     expect(info.auth).toEqual({ ok: false, reason: '401 signature-failed: api key not recognised' });
     expect(info.acks).toEqual([{ stream: '!@account', ok: false, reason: '401 signature-failed: api key not recognised' }]);

@@ -13,11 +13,33 @@ const DOC_LOGIN = { op: 'LOGIN', channel: ['7@account', '80002@order'], auth: { 
 
 /** The fields of the document's order push ("Closing order"), in its order. */
 const ORDER_FIELDS = [
-  'version', 'accountId', 'ordId', 'symbol', 'side', 'ordType', 'timeInForce', 'ordPrice', 'ordQty', 'ordAmt', 'ordState', 'execQty', 'execAmt',
-  'remainingQty', 'matchId', 'tradeId', 'matchRole', 'matchQty', 'matchAmt', 'selfDealingQty', 'actualFeeRate', 'feeCurrencyId', 'fee', 'timestamp',
+  'version',
+  'accountId',
+  'ordId',
+  'symbol',
+  'side',
+  'ordType',
+  'timeInForce',
+  'ordPrice',
+  'ordQty',
+  'ordAmt',
+  'ordState',
+  'execQty',
+  'execAmt',
+  'remainingQty',
+  'matchId',
+  'tradeId',
+  'matchRole',
+  'matchQty',
+  'matchAmt',
+  'selfDealingQty',
+  'actualFeeRate',
+  'feeCurrencyId',
+  'fee',
+  'timestamp',
 ];
 
-describe('coinstore: the documents\' own client messages on the simulator', () => {
+describe("coinstore: the documents' own client messages on the simulator", () => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, seed: 3, rate: 200, timing: { coinstore: { heartbeatMs: 0, idleTimeoutMs: 400, maxLifeMs: 0 } } });

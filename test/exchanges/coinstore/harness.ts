@@ -19,7 +19,6 @@ export const INSTRUMENTS: Instrument[] = [
   { base: 'EOS', quote: 'USD', id: 80004, priceDecimals: 7, amountDecimals: 3 },
 ];
 
-
 export interface ManualFeed {
   /** Stream keys subscribed right now, per connection (in connection order). */
   subscribed(): string[][];

@@ -39,7 +39,9 @@ describe('coinstore normalization details', () => {
 
   it('reads min_1 and 1m alike, and every channel interval', () => {
     const k = (interval: string) =>
-      n.normalize(frame(`{"S":1,"T":"kline","channel":"4@kline@min_1","symbol":"BTCUSDT","instrumentId":4,"interval":"${interval}","startTime":1700000000,"endTime":1700000059,"open":"1","close":"2","high":"3","low":"0.5","volume":"10","amount":"15"}`));
+      n.normalize(
+        frame(`{"S":1,"T":"kline","channel":"4@kline@min_1","symbol":"BTCUSDT","instrumentId":4,"interval":"${interval}","startTime":1700000000,"endTime":1700000059,"open":"1","close":"2","high":"3","low":"0.5","volume":"10","amount":"15"}`),
+      );
     expect(k('min_1')[0]).toMatchObject({ interval: 'min_1', interval_ms: 60_000, open_ts_ms: 1_700_000_000_000 });
     expect(k('1m')[0]).toMatchObject({ interval: '1m', interval_ms: 60_000 });
     expect(k('hour_4')[0]).toMatchObject({ interval_ms: 14_400_000 });
@@ -55,15 +57,15 @@ describe('coinstore normalization details', () => {
   });
 
   it('sorts a descending trade batch by seq', () => {
-    const rows = n.normalize(
-      frame('{"S":5,"T":"trade","data":[{"symbol":"X","tradeId":9,"seq":9,"takerSide":"SELL","price":"2","volume":"1","ts":2},{"symbol":"X","tradeId":8,"seq":8,"takerSide":"BUY","price":"1","volume":"1","ts":1}]}'),
-    );
+    const rows = n.normalize(frame('{"S":5,"T":"trade","data":[{"symbol":"X","tradeId":9,"seq":9,"takerSide":"SELL","price":"2","volume":"1","ts":2},{"symbol":"X","tradeId":8,"seq":8,"takerSide":"BUY","price":"1","volume":"1","ts":1}]}'));
     expect(rows.map((r) => (r as { trade_id: string }).trade_id)).toEqual(['8', '9']);
   });
 
   it('an order update without a match has no fill', () => {
     const rows = n.normalize(
-      frame('{"S":3,"T":"order","channel":"!@order","version":1,"accountId":12,"ordId":77,"symbol":"BTCUSDT","side":"SELL","ordType":"LIMIT","timeInForce":"GTC","ordPrice":"100","ordQty":"2","ordAmt":"200","ordState":"SUBMITTED","execQty":"0","execAmt":"0","remainingQty":"2","matchId":0,"tradeId":0,"matchRole":null,"matchQty":"0","matchAmt":"0","selfDealingQty":"0","actualFeeRate":null,"feeCurrencyId":0,"fee":0,"timestamp":1700000000}'),
+      frame(
+        '{"S":3,"T":"order","channel":"!@order","version":1,"accountId":12,"ordId":77,"symbol":"BTCUSDT","side":"SELL","ordType":"LIMIT","timeInForce":"GTC","ordPrice":"100","ordQty":"2","ordAmt":"200","ordState":"SUBMITTED","execQty":"0","execAmt":"0","remainingQty":"2","matchId":0,"tradeId":0,"matchRole":null,"matchQty":"0","matchAmt":"0","selfDealingQty":"0","actualFeeRate":null,"feeCurrencyId":0,"fee":0,"timestamp":1700000000}',
+      ),
     );
     expect(rows).toEqual([
       {

@@ -19,9 +19,7 @@ describe('coinstore re-stamping of recorded frames', () => {
 
   it('replaces a top-level sid with the session id', () => {
     const rec = '{"S":12,"T":"resp","subs":[{"name":"80004@trade","msgCount":212}],"sid":"b1beeb73-7c84-862f-3d03-619de1e1a5dc"}';
-    expect(t(restamp(b(rec), 2, '00000000-1111-2222-3333-444444444444'))).toBe(
-      '{"S":2,"T":"resp","subs":[{"name":"80004@trade","msgCount":212}],"sid":"00000000-1111-2222-3333-444444444444"}',
-    );
+    expect(t(restamp(b(rec), 2, '00000000-1111-2222-3333-444444444444'))).toBe('{"S":2,"T":"resp","subs":[{"name":"80004@trade","msgCount":212}],"sid":"00000000-1111-2222-3333-444444444444"}');
   });
 
   it('consecutive frames each get their own bytes: batches, sids, channels renamed or not, S of any length', () => {
@@ -64,7 +62,7 @@ describe('coinstore replay: recorded frames through a session', () => {
   });
   afterAll(async () => ctx.host.close());
 
-  it('sends recorded bytes with this session\'s S and the channel as subscribed, identical otherwise', async () => {
+  it("sends recorded bytes with this session's S and the channel as subscribed, identical otherwise", async () => {
     const { c } = await connect(ctx.url);
     try {
       await c.command({ op: 'SUB', channel: ['btcusdt@trade'], id: 1 });
@@ -115,7 +113,8 @@ describe('coinstore replay: recorded frames through a session', () => {
       const { c } = await connect(own.url);
       await c.command({ op: 'SUB', channel: ['!@ticker'], id: 1 });
       expect(own.feed.subscribed()[0]).toEqual(['!@ticker']);
-      const rec = '{"S":9,"T":"ticker","channel":"!@ticker","data":[{"channel":"80002@ticker","open":"9996.24","high":"10048.6601","low":"9768.90178","close":"9833.12538","volume":"3362.405","amount":"33212664.57170620732","symbol":"BTCUSD","instrumentId":80002}]}';
+      const rec =
+        '{"S":9,"T":"ticker","channel":"!@ticker","data":[{"channel":"80002@ticker","open":"9996.24","high":"10048.6601","low":"9768.90178","close":"9833.12538","volume":"3362.405","amount":"33212664.57170620732","symbol":"BTCUSD","instrumentId":80002}]}';
       own.feed.push('!@ticker', { type: 'recorded', payload: b(rec), binary: false, recvNs: 1n });
       expect((await c.next()).text).toBe(rec.replace('"S":9', '"S":4'));
       c.close();

@@ -54,12 +54,16 @@ describe('coinstore session: the documented wscat transcript', () => {
       expect(ctx.feed.event('eosusd@trade', trade(EOS, 1))).toBe(1);
       const push = await c.next();
       const want = transcript[4];
-      expect(Object.keys(push.msg).filter((k) => !(k in want)).sort()).toEqual(['seq', 'ts']);
+      expect(
+        Object.keys(push.msg)
+          .filter((k) => !(k in want))
+          .sort(),
+      ).toEqual(['seq', 'ts']);
       for (const k of Object.keys(want)) expect(typeof push.msg[k], k).toBe(typeof want[k]);
       expect(push.msg).toMatchObject({ S: 4, T: 'trade', channel: '80004@trade', symbol: 'EOSUSD', instrumentId: 80004, takerSide: 'SELL', price: '9811.7494086', volume: '7.505' });
       expect(push.msg.time).toBe(Math.floor((push.msg.ts as number) / 1000));
       // the push is what the normalizer and the client side read back
-      expect(coinstore.createNormalizer().normalize({ payload: Buffer.from(push.text), kind: 'text', stream: '', endpoint: '', recvNs: 0n, })).toEqual([
+      expect(coinstore.createNormalizer().normalize({ payload: Buffer.from(push.text), kind: 'text', stream: '', endpoint: '', recvNs: 0n })).toEqual([
         { table: 'trades', symbol: 'EOSUSD', exchange_ts_ms: push.msg.ts, trade_id: String(push.msg.tradeId), price: '9811.7494086', amount: '7.505', side: 'sell' },
       ]);
     } finally {
@@ -86,8 +90,7 @@ describe('coinstore session: subscriptions and data', () => {
   const history: KlineEvent[] = Array.from({ length: 300 }, (_, i) => kline(BTC, 60_000, 1_700_000_000_000 + i * 60_000));
   beforeAll(async () => {
     ctx = await startCoinstore({
-      klineHistory: (inst, intervalMs, endTimeMs, limit) =>
-        history.filter((k) => k.inst.id === inst.id && k.intervalMs === intervalMs && (endTimeMs === null || k.openTsMs < endTimeMs)).slice(-limit),
+      klineHistory: (inst, intervalMs, endTimeMs, limit) => history.filter((k) => k.inst.id === inst.id && k.intervalMs === intervalMs && (endTimeMs === null || k.openTsMs < endTimeMs)).slice(-limit),
       recentTrades: (inst, limit) => [trade(inst, 1), trade(inst, 2), trade(inst, 3)].slice(-limit),
     });
   });

@@ -20,7 +20,9 @@ const SYMBOL_FIELDS = ['symbolId', 'symbolCode', 'tradeCurrencyCode', 'quoteCurr
 async function symbols(port: number, body: unknown): Promise<{ status: number; json: any }> {
   const payload = JSON.stringify(body);
   const expires = String(Date.now());
-  const key = createHmac('sha256', 'your secret_key').update(String(Math.floor(Number(expires) / 30000))).digest('hex');
+  const key = createHmac('sha256', 'your secret_key')
+    .update(String(Math.floor(Number(expires) / 30000)))
+    .digest('hex');
   const sign = createHmac('sha256', key).update(payload).digest('hex');
   const res = await fetch(`http://127.0.0.1:${port}/coinstore/api/v2/public/config/spot/symbols`, {
     method: 'POST',

@@ -1,13 +1,6 @@
 /** The worked clientId / sign examples of protocols.md §4.2 as test vectors, and the login check. */
 import { describe, expect, it } from 'vitest';
-import {
-  parsePrivatePassword,
-  privatePassword,
-  privateSign,
-  publicClientId,
-  redactedPrivatePassword,
-  verifyPrivateLogin,
-} from '../../../exchanges/coinsuper/auth.js';
+import { parsePrivatePassword, privatePassword, privateSign, publicClientId, redactedPrivatePassword, verifyPrivateLogin } from '../../../exchanges/coinsuper/auth.js';
 import { coinsuper } from '../../../exchanges/coinsuper/index.js';
 import { PUBLIC_USER_CODE } from '../../../exchanges/coinsuper/protocol.js';
 import { fixture } from './fixtures.js';
@@ -42,7 +35,10 @@ describe('coinsuper login vectors', () => {
   });
 
   it('verifies a private login against the accepted credentials', () => {
-    const accepted = [{ accessKey: 'other', secretKey: 'x', email: 'o@x.y' }, { accessKey: v.accessKey, secretKey: v.secretKey, email: v.email }];
+    const accepted = [
+      { accessKey: 'other', secretKey: 'x', email: 'o@x.y' },
+      { accessKey: v.accessKey, secretKey: v.secretKey, email: v.email },
+    ];
     expect(verifyPrivateLogin(v.accessKey, v.privatePassword, accepted)).toEqual({ accessKey: v.accessKey, secretKey: v.secretKey, email: v.email });
     expect(verifyPrivateLogin('other', v.privatePassword, accepted)).toBeNull(); // clientId is not this key
     expect(verifyPrivateLogin(v.accessKey, v.privatePassword.replace('7e77', '7e78'), accepted)).toBeNull();

@@ -314,16 +314,18 @@ describe('coinsuper broker lifetime limit', () => {
 describe('coinsuper broker replaying recorded frames', () => {
   it('re-publishes the recorded topic and payload byte for byte, with this session’s QoS and packet ids', async () => {
     // The recorded frame: a QoS 1 PUBLISH (id 777) followed by a PINGRESP, as a broker may batch them.
-    const payload = Buffer.from('{"asset":[{"available":0.738763122563248000000000000000,"currency":"BTC","total":1.306763122563248000000000000000,"utcUpdate":1542786801575}],"email":"demouser@demo.domain","timestamp":1542786802283,"userNo":"1600000000000000000"}');
-    const recorded = Buffer.concat([
-      generate({ cmd: 'publish', topic: ASSET, payload, qos: 1, messageId: 777, dup: false, retain: false }),
-      generate({ cmd: 'pingresp' }),
-    ]);
+    const payload = Buffer.from(
+      '{"asset":[{"available":0.738763122563248000000000000000,"currency":"BTC","total":1.306763122563248000000000000000,"utcUpdate":1542786801575}],"email":"demouser@demo.domain","timestamp":1542786802283,"userNo":"1600000000000000000"}',
+    );
+    const recorded = Buffer.concat([generate({ cmd: 'publish', topic: ASSET, payload, qos: 1, messageId: 777, dup: false, retain: false }), generate({ cmd: 'pingresp' })]);
     const feedFor = () => {
       const timers = new Map<string, NodeJS.Timeout>();
       return {
         subscribe(stream: StreamSpec, deliver: (item: FeedItem) => void) {
-          timers.set(stream.key, setInterval(() => deliver({ type: 'recorded', payload: recorded, binary: true, recvNs: 0n }), 20));
+          timers.set(
+            stream.key,
+            setInterval(() => deliver({ type: 'recorded', payload: recorded, binary: true, recvNs: 0n }), 20),
+          );
           return { ok: true as const };
         },
         unsubscribe(key: string) {

@@ -169,10 +169,7 @@ describe.skipIf(skip)("Coinsuper's Python demo, unchanged but for its params", (
     const data = path.join(dir, 'data');
     const rec = new RecorderProcess(['--exchange', 'coinsuper', '--channels', 'BTC_USD@orderBook@0.01', '--url', simTcp, '--data', data, '--http', 'off', '--stagger-ms', '0']);
     await rec.waitLog((l) => l.msg === 'recording', 30_000);
-    const [simTcpRun, simWsRun] = await Promise.all([
-      runDemo(demoCopy(dir, { isSSL: false, ...hostToParams(simTcp) })),
-      runDemo(demoCopy(dir, { isSSL: true, ...hostToParams(simWss) }), pyTls),
-    ]);
+    const [simTcpRun, simWsRun] = await Promise.all([runDemo(demoCopy(dir, { isSSL: false, ...hostToParams(simTcp) })), runDemo(demoCopy(dir, { isSSL: true, ...hostToParams(simWss) }), pyTls)]);
     expect((await rec.stop('SIGTERM')).code).toBe(0);
     await plainSim.stop();
     await tlsSim.stop();
@@ -184,10 +181,7 @@ describe.skipIf(skip)("Coinsuper's Python demo, unchanged but for its params", (
     const tlsReplay = await server(['replay', '--data', data, '--port', '0', '--mqtt-port', 'off', '--loop', ...tlsFlags]);
     const replayTcp = plainReplay.urls.find((u) => u.startsWith('tcp://'))!;
     const replayWss = tlsReplay.urls.find((u) => u.startsWith('wss://') && u.endsWith('/mqtt') && !u.includes('/coinsuper/'))!;
-    const [replayTcpRun, replayWsRun] = await Promise.all([
-      runDemo(demoCopy(dir, { isSSL: false, ...hostToParams(replayTcp) })),
-      runDemo(demoCopy(dir, { isSSL: true, ...hostToParams(replayWss) }), pyTls),
-    ]);
+    const [replayTcpRun, replayWsRun] = await Promise.all([runDemo(demoCopy(dir, { isSSL: false, ...hostToParams(replayTcp) })), runDemo(demoCopy(dir, { isSSL: true, ...hostToParams(replayWss) }), pyTls)]);
     await plainReplay.stop();
     await tlsReplay.stop();
     expectParsedFor20s(replayTcpRun, 'replay over TCP');

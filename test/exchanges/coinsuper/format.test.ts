@@ -89,16 +89,16 @@ describe('coinsuper payloads', () => {
     expect(kl).toBe('{"symbol":"BTC/USD","first":"6616.40","last":"6616.45","max":"6616.48","min":"6616.40","quantity":"31.76239814","timestamp":1532686140000}');
     const trades: TradeEvent[] = [2, 1].map((k) => ({ type: 'trade', inst: BTC_USD, tradeId: k, seq: k, price: `6089.3${k}`, amount: '0.4337', side: k === 2 ? 'buy' : 'sell', tsMs: 1532623321348 + k }));
     const text = tickersPayload(trades);
-    expect(text).toBe(
-      '[{"symbol":"BTC/USD","price":"6089.32","quantity":"0.4337","action":"BUY","timestamp":1532623321350},{"symbol":"BTC/USD","price":"6089.31","quantity":"0.4337","action":"SELL","timestamp":1532623321349}]',
-    );
+    expect(text).toBe('[{"symbol":"BTC/USD","price":"6089.32","quantity":"0.4337","action":"BUY","timestamp":1532623321350},{"symbol":"BTC/USD","price":"6089.31","quantity":"0.4337","action":"SELL","timestamp":1532623321349}]');
     const rows = norm(fullTopic('tickers', { symbol: 'BTC_USD' }), text);
     expect(rows.map((r) => (r as { price: string }).price)).toEqual(['6089.31', '6089.32']);
   });
 
   it('asset change: 30-decimal numbers whose text survives normalization', () => {
     const text = assetPayload([{ type: 'balance', currency: 'BTC', available: '0.738763122563248', frozen: '0.568', tsMs: 1542786801575 }], 'demouser@demo.domain', 1542786802283);
-    expect(text).toMatch(/^\{"asset":\[\{"available":0\.738763122563248000000000000000,"currency":"BTC","total":1\.306763122563248000000000000000,"utcUpdate":1542786801575\}\],"email":"demouser@demo\.domain","timestamp":1542786802283,"userNo":"16\d{17}"\}$/);
+    expect(text).toMatch(
+      /^\{"asset":\[\{"available":0\.738763122563248000000000000000,"currency":"BTC","total":1\.306763122563248000000000000000,"utcUpdate":1542786801575\}\],"email":"demouser@demo\.domain","timestamp":1542786802283,"userNo":"16\d{17}"\}$/,
+    );
     const [row] = norm(fullTopic('asset', { email: 'demouser@demo.domain' }), text);
     expect(row).toMatchObject({ table: 'balances', currency: 'BTC', available: '0.738763122563248000000000000000', total: '1.306763122563248000000000000000' });
   });
@@ -129,8 +129,6 @@ describe('coinsuper payloads', () => {
       { type: 'fill', inst: order.inst, fillId: '1616392748072460289', orderId: order.orderId, side: 'buy', price: '1234.56000000', amount: '0.00081000', fee: '0', feeCurrency: 'BTC', liquidity: 'taker', tsMs: 1541512249094 },
       'market',
     );
-    expect(fill).toBe(
-      '{"action":"BUY","dealNo":"1616392748072460289","matchType":"TAKER","orderNo":"1616392747273428993","orderType":"MKT","price":"1234.56000000","quantity":"0.00081000","symbol":"ETC/BTC","utcDeal":"1541512249094"}',
-    );
+    expect(fill).toBe('{"action":"BUY","dealNo":"1616392748072460289","matchType":"TAKER","orderNo":"1616392747273428993","orderType":"MKT","price":"1234.56000000","quantity":"0.00081000","symbol":"ETC/BTC","utcDeal":"1541512249094"}');
   });
 });

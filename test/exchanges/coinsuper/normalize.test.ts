@@ -24,11 +24,7 @@ describe('coinsuper normalization of the documented samples', () => {
   it('reads every PUBLISH of a frame that carries several packets, and ignores control packets', () => {
     const book = fixture<PayloadFixture>('orderbook');
     const kline = fixture<PayloadFixture>('kline');
-    const frame = Buffer.concat([
-      generate({ cmd: 'pingresp' }),
-      publishFrame(book.topic, book.payload, 1, 9),
-      publishFrame(kline.topic, kline.payload, 2, 10),
-    ]);
+    const frame = Buffer.concat([generate({ cmd: 'pingresp' }), publishFrame(book.topic, book.payload, 1, 9), publishFrame(kline.topic, kline.payload, 2, 10)]);
     expect(coinsuper.createNormalizer().normalize(rawFrame(book.topic, frame))).toEqual([...book.expected, ...kline.expected]);
   });
 
@@ -98,7 +94,7 @@ describe('lossless JSON reader', () => {
   });
 
   it('rejects malformed JSON and absurd nesting', () => {
-    for (const bad of ['{"a":}', '[1,]', '{"a":1} x', '"open', '01', '[' .repeat(100) + ']'.repeat(100)]) {
+    for (const bad of ['{"a":}', '[1,]', '{"a":1} x', '"open', '01', '['.repeat(100) + ']'.repeat(100)]) {
       expect(() => parseJsonLossless(bad), bad).toThrow(SyntaxError);
     }
   });

@@ -47,7 +47,9 @@ function fakeLink() {
     close: (code) => void closes.push(code),
     subscribe: (_s: StreamSpec) => ({ ok: true }),
     unsubscribe: () => undefined,
-    bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+    bufferedAmount: () => 0,
+    claim() {},
+    maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
   };
   return { link, closes };

@@ -104,7 +104,7 @@ describe('client-id takeover (MQTT-3.1.4-2)', () => {
     }
   });
 
-  it('across transports: a TCP connection takes a WebSocket connection\'s client id over, and back', async () => {
+  it("across transports: a TCP connection takes a WebSocket connection's client id over, and back", async () => {
     const opts = publicOpts(TICKERS);
     const overWs = await mqttConnect(`${wsBase}/coinsuper/mqtt`, opts);
     const wsGone = closed(overWs);

@@ -50,7 +50,10 @@ describe('nexus channels', () => {
 
   it('refuses unknown channels with TT_UNKNOWN_CHANNEL', () => {
     for (const bad of ['BTCUSDT@trade', 'BTCUSDT@depth@0', 'BTCUSDT@depth@51', 'BTCUSDT@depth@x', 'positions', 'positions@', 'positions@A@B@C', 'B/TC@depth', 'API_MARKETDEPTH:BTCUSDT', 'API_FOO:X', '']) {
-      expect(thrownCode(() => parse(bad)), bad).toBe('TT_UNKNOWN_CHANNEL');
+      expect(
+        thrownCode(() => parse(bad)),
+        bad,
+      ).toBe('TT_UNKNOWN_CHANNEL');
     }
   });
 
@@ -71,10 +74,7 @@ describe('nexus channels', () => {
   it('plans one depth per symbol per connection', () => {
     const streams = ['BTCUSDT@depth@5', 'BTCUSDT@depth@20', 'ETHUSDT@depth@5', 'orders', 'BTCUSDT@depth@5'].map(parse);
     const groups = nexus.client.planConnections(streams);
-    expect(groups.map((g) => g.map((s) => s.key))).toEqual([
-      ['API_MARKETDEPTH:BTCUSDT:5', 'API_MARKETDEPTH:ETHUSDT:5', 'API_ORDER'],
-      ['API_MARKETDEPTH:BTCUSDT:20'],
-    ]);
+    expect(groups.map((g) => g.map((s) => s.key))).toEqual([['API_MARKETDEPTH:BTCUSDT:5', 'API_MARKETDEPTH:ETHUSDT:5', 'API_ORDER'], ['API_MARKETDEPTH:BTCUSDT:20']]);
   });
 });
 
@@ -109,9 +109,7 @@ describe('nexus client session', () => {
       .filter((r) => r.source !== 'nexus_WsDemo.java')
       .map((r) => JSON.parse(r.text) as Record<string, unknown>);
     const s = session([]);
-    const ours = [...s.subscribe(['BTCUSDT@depth@5', 'orders', 'positions@A@BTCUSDT'].map(parse)), s.heartbeat!.frame() as { data: string }].map(
-      (f) => JSON.parse(String(f.data)) as Record<string, unknown>,
-    );
+    const ours = [...s.subscribe(['BTCUSDT@depth@5', 'orders', 'positions@A@BTCUSDT'].map(parse)), s.heartbeat!.frame() as { data: string }].map((f) => JSON.parse(String(f.data)) as Record<string, unknown>);
     for (const doc of docs) {
       const match = ours.find((o) => o.action === doc.action && o.event === doc.event);
       expect(match, JSON.stringify(doc)).toBeDefined();

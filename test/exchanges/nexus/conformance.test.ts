@@ -65,10 +65,14 @@ function open(url: string): Promise<ConformanceClient> {
     const barrier = async () => {
       const id = `barrier-${nextId()}`;
       ws.send(JSON.stringify({ id, action: 'BARRIER', event: '' }));
-      await waitFor(() => {
-        const i = replies.findIndex((r) => (r.data as { data?: { id?: string } } | undefined)?.data?.id === id);
-        return i >= 0 ? replies.splice(i, 1)[0] : undefined;
-      }, 3000, 'barrier reply');
+      await waitFor(
+        () => {
+          const i = replies.findIndex((r) => (r.data as { data?: { id?: string } } | undefined)?.data?.id === id);
+          return i >= 0 ? replies.splice(i, 1)[0] : undefined;
+        },
+        3000,
+        'barrier reply',
+      );
     };
     ws.once('error', reject);
     ws.once('open', () =>

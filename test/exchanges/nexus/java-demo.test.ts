@@ -23,16 +23,7 @@ import { recordSimulated } from '../../replay/fixture.js';
 const DEMO_SOURCE = path.join(ROOT, 'exchanges/nexus/fixtures/WsDemo.java');
 const SUPPORT = path.join(ROOT, 'test/fixtures/nexus-java');
 /** The javax.websocket client (Tomcat) with what it needs, and Jackson. */
-const CLASSPATH_JARS = [
-  'tomcat9-websocket-api.jar',
-  'tomcat9-websocket.jar',
-  'tomcat9-juli.jar',
-  'tomcat9-util.jar',
-  'tomcat9-api.jar',
-  'jackson-databind.jar',
-  'jackson-core.jar',
-  'jackson-annotations.jar',
-].map((j) => `/usr/share/java/${j}`);
+const CLASSPATH_JARS = ['tomcat9-websocket-api.jar', 'tomcat9-websocket.jar', 'tomcat9-juli.jar', 'tomcat9-util.jar', 'tomcat9-api.jar', 'jackson-databind.jar', 'jackson-core.jar', 'jackson-annotations.jar'].map((j) => `/usr/share/java/${j}`);
 /** How long the demo runs once connected: past the 20 s it must keep parsing data for. */
 const RUN_MS = 23_000;
 /** How long a JVM may take to start and connect. */
@@ -84,7 +75,10 @@ const at = (line: string) => Number(line.split(' ')[1]);
 function expectParsedFor20s(run: Run, what: string): void {
   const open = run.lines.find((l) => l.startsWith('OPEN '));
   expect(open, `${what}: ${run.stderr.slice(0, 800)}`).toBeDefined();
-  expect(run.lines.filter((l) => l.startsWith('PARSE-FAILED') || l.startsWith('ERROR') || l.startsWith('CLOSED')), what).toEqual([]);
+  expect(
+    run.lines.filter((l) => l.startsWith('PARSE-FAILED') || l.startsWith('ERROR') || l.startsWith('CLOSED')),
+    what,
+  ).toEqual([]);
   const depth = run.lines.filter((l) => l.startsWith('PARSED ') && l.includes(' API_MARKETDEPTH BTCUSDT asks=5 bids=5'));
   expect(depth.length, what).toBeGreaterThan(20);
   expect(at(depth.at(-1)!) - at(open!), what).toBeGreaterThanOrEqual(MIN_PARSING_MS);
@@ -134,11 +128,7 @@ describe.skipIf(skip)("nexus: the exchange's own WsDemo.java with javax.websocke
     'connects, authenticates, subscribes and binds every message strictly for 20 s, on the simulator and on the replay; a wrong token is reported as a 401',
     async () => {
       const hostOf = (port: number) => `127.0.0.1:${port}/nexus`;
-      const [onSim, onReplay, refused] = await Promise.all([
-        runDemo(classes, hostOf(sim.port), DEMO_TOKEN, RUN_MS),
-        runDemo(classes, hostOf(replay.port), DEMO_TOKEN, RUN_MS),
-        runDemo(classes, hostOf(sim.port), 'not-a-token', RUN_MS),
-      ]);
+      const [onSim, onReplay, refused] = await Promise.all([runDemo(classes, hostOf(sim.port), DEMO_TOKEN, RUN_MS), runDemo(classes, hostOf(replay.port), DEMO_TOKEN, RUN_MS), runDemo(classes, hostOf(sim.port), 'not-a-token', RUN_MS)]);
       expectParsedFor20s(onSim, 'simulator');
       // the simulator's demo account trades: orders and positions come through the same strict binding
       expect(onSim.lines.some((l) => /^PARSED \d+ API_ORDER orders=1/.test(l))).toBe(true);
@@ -147,10 +137,7 @@ describe.skipIf(skip)("nexus: the exchange's own WsDemo.java with javax.websocke
       expectParsedFor20s(onReplay, 'replay');
       // the two account subscriptions the recording cannot serve: refused in the documented error envelope, bound strictly
       expect([...replay.catalog.nexus.streams.keys()]).toEqual(['API_MARKETDEPTH:BTCUSDT:5']);
-      expect(onReplay.lines.filter((l) => / ERROR /.test(l)).map((l) => l.replace(/^PARSED \d+ /, ''))).toEqual([
-        'ERROR INVALID_DATA {event=INVALID, id=1630055515109}',
-        'ERROR INVALID_DATA {event=INVALID, id=1630055515109}',
-      ]);
+      expect(onReplay.lines.filter((l) => / ERROR /.test(l)).map((l) => l.replace(/^PARSED \d+ /, ''))).toEqual(['ERROR INVALID_DATA {event=INVALID, id=1630055515109}', 'ERROR INVALID_DATA {event=INVALID, id=1630055515109}']);
 
       // Tomcat reads the WWW-Authenticate challenge and reports the 401 (without one it reports a missing header)
       expect(refused.code).not.toBe(0);

@@ -7,18 +7,7 @@ const fixtures = loadFixtures();
 
 describe('nexus normalization of the documents’ examples', () => {
   it('has a fixture for every push example of the seed, the English doc and the BTHub doc', () => {
-    expect(fixtures.map((f) => f.name)).toEqual([
-      'bthub_aggregated_quote',
-      'bthub_order',
-      'bthub_quote',
-      'bthub_risk_position',
-      'en_marketdepth',
-      'en_order',
-      'en_risk_position',
-      'seed003_marketdepth',
-      'seed003_order',
-      'seed003_risk_position',
-    ]);
+    expect(fixtures.map((f) => f.name)).toEqual(['bthub_aggregated_quote', 'bthub_order', 'bthub_quote', 'bthub_risk_position', 'en_marketdepth', 'en_order', 'en_risk_position', 'seed003_marketdepth', 'seed003_order', 'seed003_risk_position']);
   });
 
   for (const f of fixtures) {
@@ -69,7 +58,20 @@ describe('nexus normalization of the documents’ examples', () => {
     const exec = (id: string, vol: string) => ({ cp: 'b2c2', cpOrderId: '9', executeId: id, executePrice: '10', executeTime: '5', executeVolume: vol, orderId: 'P', side: 'BUY', symbol: 'BTCUSDT', commissionCurrency: 'USDT' });
     const msg = {
       event: 'API_ORDER',
-      data: [{ orderId: 'P', symbol: 'BTCUSDT', side: 'BUY', orderType: 'LIMIT', status: 'EXCUTING', orderVolume: '3', executeVolume: '2', executeTime: '0', orderTime: '4', cpOrders: [{ commission: '0.2', executeVolume: '2', executions: [exec('E1', '1'), exec('E2', '1')] }] }],
+      data: [
+        {
+          orderId: 'P',
+          symbol: 'BTCUSDT',
+          side: 'BUY',
+          orderType: 'LIMIT',
+          status: 'EXCUTING',
+          orderVolume: '3',
+          executeVolume: '2',
+          executeTime: '0',
+          orderTime: '4',
+          cpOrders: [{ commission: '0.2', executeVolume: '2', executions: [exec('E1', '1'), exec('E2', '1')] }],
+        },
+      ],
     };
     const rows = normalizeFrame(frame(JSON.stringify(msg), 'API_ORDER')) as unknown as Array<Record<string, unknown>>;
     expect(rows[0]).toMatchObject({ table: 'orders', order_id: 'P', exchange_ts_ms: 4, status: 'EXCUTING', filled_amount: '2' });

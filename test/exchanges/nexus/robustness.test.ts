@@ -11,7 +11,7 @@ import { frame, loadFixtures } from './fixtures.js';
 /** Deterministic pseudo-random values of every JSON type, biased towards the fields Nexus reads. */
 function values(seed: number): () => unknown {
   let s = seed;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   const scalar = () =>
     pick<unknown>([null, true, 0, -1, 5, 5.5, 1e300, '', 'ALL', 'BTCUSDT', 'btcusdt', 'A', '5', 'x'.repeat(300), 'SUBSCRIBE', 'UNSUBSCRIBE', 'PING', 'API_MARKETDEPTH', 'API_ORDER', 'API_RISK_POSITION', '../../etc', '\u0000', '💥']);
@@ -54,7 +54,9 @@ describe('nexus robustness', () => {
         return { ok: true };
       },
       unsubscribe: (k) => subs.delete(k),
-      bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+      bufferedAmount: () => 0,
+      claim() {},
+      maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
     };
     const session = nexus.server.createSession('realtime', link, { instruments: [], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: () => 0 });

@@ -30,7 +30,9 @@ function run(seed: number, steps: number): Run {
     send: (data) => frames.push(typeof data === 'string' ? data : new TextDecoder().decode(data)),
     ping: () => undefined,
     close: () => undefined,
-    bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20,
+    bufferedAmount: () => 0,
+    claim() {},
+    maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
     subscribe: (stream: StreamSpec) =>
       feed.subscribe(stream, (item) => {
@@ -135,9 +137,7 @@ describe('nexus on the simulator’s market', () => {
     const fills = a.events.filter((e): e is FillEvent => e.type === 'fill');
     expect(fills.length).toBeGreaterThan(0);
     const rows = read.flatMap((r) => r.rows).filter((r): r is Extract<NormalizedRow, { table: 'fills' }> => r.table === 'fills');
-    expect(rows.map((r) => [r.fill_id, r.order_id, r.price, r.amount, r.side, r.fee_currency])).toEqual(
-      fills.map((f) => [f.fillId, f.orderId, f.price, f.amount, f.side, f.feeCurrency]),
-    );
+    expect(rows.map((r) => [r.fill_id, r.order_id, r.price, r.amount, r.side, r.fee_currency])).toEqual(fills.map((f) => [f.fillId, f.orderId, f.price, f.amount, f.side, f.feeCurrency]));
     // the fee is known when the fill is its counterparty order's only execution so far
     const orders = a.events.filter((e): e is OrderEvent => e.type === 'order');
     for (const [i, r] of rows.entries()) {
@@ -152,9 +152,7 @@ describe('nexus on the simulator’s market', () => {
     const orders = a.events.filter((e): e is OrderEvent => e.type === 'order');
     const rows = read.flatMap((r) => r.rows).filter((r): r is Extract<NormalizedRow, { table: 'orders' }> => r.table === 'orders');
     const status = { new: 'PENDING', partially_filled: 'EXCUTING', filled: 'EXECUTED', canceled: 'CANCELLED', rejected: 'REJECTED' };
-    expect(rows.map((r) => [r.order_id, r.client_order_id, r.side, r.status, r.amount, r.filled_amount])).toEqual(
-      orders.map((o) => [o.orderId, o.clientOrderId, o.side, status[o.status], o.amount, o.filledAmount]),
-    );
+    expect(rows.map((r) => [r.order_id, r.client_order_id, r.side, r.status, r.amount, r.filled_amount])).toEqual(orders.map((o) => [o.orderId, o.clientOrderId, o.side, status[o.status], o.amount, o.filledAmount]));
   });
 
   it('every position update becomes one positions row with the market’s net position', () => {

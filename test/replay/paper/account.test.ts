@@ -64,9 +64,7 @@ function maxClock(): ReplayClock {
 
 /** A book frame of the recording, a third of the way in. */
 async function bookFrameTime(): Promise<bigint> {
-  const [r] = await sql(
-    `SELECT recv_ns FROM book WHERE exchange = 'coinstore' AND stream = '${BOOK}' AND recv_ns > ${firstNs + (lastNs - firstNs) / 3n} ORDER BY recv_ns LIMIT 1`,
-  );
+  const [r] = await sql(`SELECT recv_ns FROM book WHERE exchange = 'coinstore' AND stream = '${BOOK}' AND recv_ns > ${firstNs + (lastNs - firstNs) / 3n} ORDER BY recv_ns LIMIT 1`);
   return r.recv_ns as bigint;
 }
 
@@ -168,9 +166,7 @@ describe('paper account on a recording', () => {
     };
     const a = await run(tmpDir('tt-paper-det-a-'));
     const b = await run(tmpDir('tt-paper-det-b-'));
-    expect(a.map((f) => path.relative(path.dirname(path.dirname(path.dirname(path.dirname(f)))), f))).toEqual(
-      b.map((f) => path.relative(path.dirname(path.dirname(path.dirname(path.dirname(f)))), f)),
-    );
+    expect(a.map((f) => path.relative(path.dirname(path.dirname(path.dirname(path.dirname(f)))), f))).toEqual(b.map((f) => path.relative(path.dirname(path.dirname(path.dirname(path.dirname(f)))), f)));
     expect(a.some((f) => f.includes(`${path.sep}fills${path.sep}`))).toBe(true);
     for (let i = 0; i < a.length; i++) expect(fs.readFileSync(a[i]).equals(fs.readFileSync(b[i]))).toBe(true);
     // and the files read as the recorded private tables do

@@ -7,7 +7,7 @@ import { TicktapeError } from '../../../core/errors.js';
 import { ROOT } from '../../recorder/harness.js';
 
 describe('paper config', () => {
-  it('an empty document: demo balances, the documents\' fees, no latency, queue position', () => {
+  it("an empty document: demo balances, the documents' fees, no latency, queue position", () => {
     const s = paperSettings(parsePaperConfig({}));
     expect(s.balancesFor('any', 'coinstore')).toBeNull();
     expect(s.fees('coinstore')).toEqual(DEFAULT_FEES.coinstore);

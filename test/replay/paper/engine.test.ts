@@ -20,7 +20,21 @@ function engine(fees: FeeSchedule = { maker: '0.001', taker: '0.002', currency: 
   const outputs: EngineOutput[] = [];
   const e = new PaperEngine({ fees, queue, balances: { USDT: '10000', BTC: '1' }, output: (o) => outputs.push(o) });
   e.addMarket(spec(restingFills));
-  e.onFrame('BTCUSDT', book(1000, [['99', '2'], ['98', '5']], [['100', '1'], ['101', '2'], ['102', '10']]));
+  e.onFrame(
+    'BTCUSDT',
+    book(
+      1000,
+      [
+        ['99', '2'],
+        ['98', '5'],
+      ],
+      [
+        ['100', '1'],
+        ['101', '2'],
+        ['102', '10'],
+      ],
+    ),
+  );
   return { e, outputs };
 }
 
@@ -32,7 +46,12 @@ describe('PaperEngine', () => {
     const { e, outputs } = engine();
     const r = e.place({ market: 'BTCUSDT', side: 'buy', type: 'market', amount: '2', timeInForce: 'IOC' }, ns(1500), ns(1500));
     expect(r.ok && r.order.status).toBe('filled');
-    expect(e.fills(10).reverse().map((f) => [f.price, f.amount, f.fee, f.liquidity])).toEqual([
+    expect(
+      e
+        .fills(10)
+        .reverse()
+        .map((f) => [f.price, f.amount, f.fee, f.liquidity]),
+    ).toEqual([
       ['100', '1', '0.2', 'taker'],
       ['101', '1', '0.202', 'taker'],
     ]);
@@ -129,8 +148,24 @@ describe('PaperEngine', () => {
     e.place(limit('buy', '99.5', '1.5'), ns(1100), ns(1100));
     e.onFrame('BTCUSDT', trade(1200, '99', '10', 'sell')); // trades mean nothing in this mode
     expect(e.fills(10)).toEqual([]);
-    e.onFrame('BTCUSDT', book(1300, [['99', '2']], [['99.4', '1'], ['99.5', '0.2'], ['100', '3']]));
-    expect(e.fills(10).reverse().map((f) => [f.price, f.amount, f.liquidity])).toEqual([
+    e.onFrame(
+      'BTCUSDT',
+      book(
+        1300,
+        [['99', '2']],
+        [
+          ['99.4', '1'],
+          ['99.5', '0.2'],
+          ['100', '3'],
+        ],
+      ),
+    );
+    expect(
+      e
+        .fills(10)
+        .reverse()
+        .map((f) => [f.price, f.amount, f.liquidity]),
+    ).toEqual([
       ['99.5', '1', 'maker'],
       ['99.5', '0.2', 'maker'],
     ]);

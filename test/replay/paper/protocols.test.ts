@@ -48,8 +48,12 @@ async function coinstore(port: number, method: 'GET' | 'POST', pathAndQuery: str
   const payload = body === undefined ? '' : JSON.stringify(body);
   const expires = String(Date.now());
   const query = pathAndQuery.includes('?') ? pathAndQuery.slice(pathAndQuery.indexOf('?') + 1) : '';
-  const key = createHmac('sha256', cred.secret).update(String(Math.floor(Number(expires) / 30000))).digest('hex');
-  const sign = createHmac('sha256', key).update(query + payload).digest('hex');
+  const key = createHmac('sha256', cred.secret)
+    .update(String(Math.floor(Number(expires) / 30000)))
+    .digest('hex');
+  const sign = createHmac('sha256', key)
+    .update(query + payload)
+    .digest('hex');
   const headers: Record<string, string> = { 'X-CS-APIKEY': cred.apiKey, 'X-CS-EXPIRES': expires, 'X-CS-SIGN': sign, 'Content-Type': 'application/json' };
   if (session) headers['X-Ticktape-Session'] = session;
   const res = await fetch(`http://127.0.0.1:${port}/coinstore/api${pathAndQuery}`, { method, headers, body: method === 'POST' ? payload : undefined });
@@ -86,12 +90,17 @@ describe('at max speed', () => {
   }, 60_000);
   afterAll(async () => replay?.close());
 
-  it('coinceres: the trading document\'s requests place, cancel and fill; the notify socket pushes the notices', async () => {
+  it("coinceres: the trading document's requests place, cancel and fill; the notify socket pushes the notices", async () => {
     const base = `ws://127.0.0.1:${replay.port}/coinceres`;
     const notify = await collect(`${base}/notify?api_key=${CC_KEY}&sign=${CC_SIGN}&session=cc`);
     const trade = await collect(`${base}/trade?api_key=${CC_KEY}&sign=${CC_SIGN}&session=cc`);
     const market = await collect(`${base}/market?session=cc`);
-    market.ws.send(JSON.stringify([{ msg_type: 'subscribe-depth10', exchange: 'OKEX', contract: 'BTC/USDT' }, { msg_type: 'subscribe-trade', exchange: 'OKEX', contract: 'BTC/USDT' }]));
+    market.ws.send(
+      JSON.stringify([
+        { msg_type: 'subscribe-depth10', exchange: 'OKEX', contract: 'BTC/USDT' },
+        { msg_type: 'subscribe-trade', exchange: 'OKEX', contract: 'BTC/USDT' },
+      ]),
+    );
     await market.waitFor((m) => m.some((s) => s.includes('push-depth10')), 'a depth push');
 
     // 11: a limit buy far below the market (the PDF's example, on a recorded venue and contract)
@@ -144,7 +153,7 @@ describe('at max speed', () => {
     for (const c of [notify, trade, market]) c.ws.close();
   });
 
-  it('coinstore: REST orders as the document writes them, pushes on !@order and !@account, the document\'s error codes', async () => {
+  it("coinstore: REST orders as the document writes them, pushes on !@order and !@account, the document's error codes", async () => {
     const port = replay.port;
     // market data on one socket (at max speed it plays to the end of the recording and closes), the private channels on another
     const pub = await collect(`ws://127.0.0.1:${port}/coinstore/s/ws?session=cs`);
@@ -254,7 +263,12 @@ describe('at max speed', () => {
     const topicOf = (t: string) => t.split('/').slice(-2, -1)[0];
     expect(got.filter((g) => topicOf(g.topic) === 'change').length).toBeGreaterThan(0);
     const states = got.filter((g) => g.topic.includes('/order/change/')).map((g) => [g.payload.orderNo, g.payload.state]);
-    expect(states).toEqual(expect.arrayContaining([[limit.json.order.orderId, 'NEW'], [limit.json.order.orderId, 'CANCEL']]));
+    expect(states).toEqual(
+      expect.arrayContaining([
+        [limit.json.order.orderId, 'NEW'],
+        [limit.json.order.orderId, 'CANCEL'],
+      ]),
+    );
     expect(got.filter((g) => g.topic.includes('/trade/change/')).every((g) => g.payload.orderNo === mkt.json.order.orderId && g.payload.matchType === 'TAKER' && g.payload.orderType === 'MKT')).toBe(true);
     expect(got.some((g) => g.topic.includes('/asset/change/'))).toBe(true);
   });
@@ -319,43 +333,58 @@ describe('--auth strict', () => {
 });
 
 describe('ticktape report --paper', () => {
-  it.skipIf(skipWithout('chromium', 'the paper report in Chromium'))('PnL, fills against the market, slippage and latency, drawn in headless Chromium', async () => {
-    const out = tmpDir('tt-paper-report-');
-    const replay = await startReplay({ dataDir: data, port: 0, speed: 'max', graceMs: 50, paper: paperSettings({ latency: { inMs: 5 } }), paperOut: out });
-    let folder: string;
-    try {
-      const c = await collect(`ws://127.0.0.1:${replay.port}/coinstore/s/ws?session=rep`);
-      c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@depth@20'], id: 1 }));
-      await c.closed;
-      const [mid] = await store.rows(`SELECT ((min(recv_ns) + max(recv_ns)) / 2)::BIGINT AS t FROM raw WHERE exchange = 'coinstore'`);
-      await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(mid.t)}`, { method: 'POST' });
-      expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: '0.2' })).json.order.status).toBe('filled');
-      await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(BigInt(mid.t as bigint) + 1_000_000_000n)}`, { method: 'POST' });
-      expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: '0.1' })).json.order.status).toBe('filled');
-      folder = await flush(replay.port, 'rep');
-    } finally {
-      await replay.close();
-    }
-    const html = path.join(out, 'paper.html');
-    const r = spawnSync(process.execPath, [CLI, 'report', '--paper', folder!, '--out', html], { encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(html);
-    const page = fs.readFileSync(html, 'utf8');
-    expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    for (const t of ['PnL at the end', 'Slippage', 'Latency (order-in, ms)', 'Fills (first 500)']) expect(page).toContain(t);
-    const chromium = findChromium();
-    const profile = fs.mkdtempSync(path.join(out, 'chromium-'));
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=10000'];
-    const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
-    expect(dom.status, dom.stderr).toBe(0);
-    const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
-    expect(body).toContain(`data-rendered="${PAPER_REPORT_CHARTS}"`);
-    expect(body).toContain(`data-inked="${PAPER_REPORT_CHARTS}"`);
-    // a folder without results is no data, with the code and exit status for it
-    const bad = spawnSync(process.execPath, [CLI, 'report', '--paper', out], { encoding: 'utf8', timeout: 60_000 });
-    expect(bad.status).toBe(4);
-    expect(bad.stderr).toMatch(/No paper results in .*\[TT_NO_DATA\]/);
-  }, 240_000);
+  it.skipIf(skipWithout('chromium', 'the paper report in Chromium'))(
+    'PnL, fills against the market, slippage and latency, drawn in headless Chromium',
+    async () => {
+      const out = tmpDir('tt-paper-report-');
+      const replay = await startReplay({ dataDir: data, port: 0, speed: 'max', graceMs: 50, paper: paperSettings({ latency: { inMs: 5 } }), paperOut: out });
+      let folder: string;
+      try {
+        const c = await collect(`ws://127.0.0.1:${replay.port}/coinstore/s/ws?session=rep`);
+        c.ws.send(JSON.stringify({ op: 'SUB', channel: ['btcusdt@depth@20'], id: 1 }));
+        await c.closed;
+        const [mid] = await store.rows(`SELECT ((min(recv_ns) + max(recv_ns)) / 2)::BIGINT AS t FROM raw WHERE exchange = 'coinstore'`);
+        await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(mid.t)}`, { method: 'POST' });
+        expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: '0.2' })).json.order.status).toBe('filled');
+        await fetch(`http://127.0.0.1:${replay.port}/control/sessions/rep/seek?to=${String(BigInt(mid.t as bigint) + 1_000_000_000n)}`, { method: 'POST' });
+        expect((await paperOrder(replay.port, { session: 'rep', exchange: 'coinstore', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: '0.1' })).json.order.status).toBe('filled');
+        folder = await flush(replay.port, 'rep');
+      } finally {
+        await replay.close();
+      }
+      const html = path.join(out, 'paper.html');
+      const r = spawnSync(process.execPath, [CLI, 'report', '--paper', folder!, '--out', html], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(html);
+      const page = fs.readFileSync(html, 'utf8');
+      expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+      for (const t of ['PnL at the end', 'Slippage', 'Latency (order-in, ms)', 'Fills (first 500)']) expect(page).toContain(t);
+      const chromium = findChromium();
+      const profile = fs.mkdtempSync(path.join(out, 'chromium-'));
+      const flags = [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        `--user-data-dir=${profile}`,
+        '--virtual-time-budget=10000',
+      ];
+      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+      expect(dom.status, dom.stderr).toBe(0);
+      const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
+      expect(body).toContain(`data-rendered="${PAPER_REPORT_CHARTS}"`);
+      expect(body).toContain(`data-inked="${PAPER_REPORT_CHARTS}"`);
+      // a folder without results is no data, with the code and exit status for it
+      const bad = spawnSync(process.execPath, [CLI, 'report', '--paper', out], { encoding: 'utf8', timeout: 60_000 });
+      expect(bad.status).toBe(4);
+      expect(bad.stderr).toMatch(/No paper results in .*\[TT_NO_DATA\]/);
+    },
+    240_000,
+  );
 });
 
 describe('at 1x', () => {
@@ -381,7 +410,14 @@ describe('at 1x', () => {
             replay.port,
             'POST',
             '/trade/order/placeBatch',
-            { symbol: 'BTCUSDT', orders: [{ side: 'BUY', ordType: 'MARKET', ordAmt: '3000' }, { side: 'BUY', ordType: 'LIMIT', ordPrice: limitPrice, ordQty: '0.0001' }], timestamp: Date.now() },
+            {
+              symbol: 'BTCUSDT',
+              orders: [
+                { side: 'BUY', ordType: 'MARKET', ordAmt: '3000' },
+                { side: 'BUY', ordType: 'LIMIT', ordPrice: limitPrice, ordQty: '0.0001' },
+              ],
+              timestamp: Date.now(),
+            },
             'bot',
           ).then((r) => ({ limitId: r.json.data[1].ordId as number, limitPrice }));
         }
@@ -401,7 +437,7 @@ describe('at 1x', () => {
     }
   }
 
-  it('coinceres at 1x: the trading document\'s bot places, cancels and gets fills, with notices, in real time', async () => {
+  it("coinceres at 1x: the trading document's bot places, cancels and gets fills, with notices, in real time", async () => {
     const [r] = await store.rows(`SELECT min(recv_ns) AS a, max(recv_ns) AS b FROM raw WHERE exchange = 'coinceres' AND direction = 'in'`);
     const from = (r.a as bigint) + ((r.b as bigint) - (r.a as bigint)) / 3n;
     const replay = await startReplay({ dataDir: data, port: 0, speed: 1, graceMs: 50, paper: paperSettings({}), paperOut: tmpDir('tt-paper-cc1x-') });
@@ -411,7 +447,12 @@ describe('at 1x', () => {
       const notify = await collect(`${base}/notify?api_key=${CC_KEY}&sign=${CC_SIGN}&${q}`);
       const trade = await collect(`${base}/trade?api_key=${CC_KEY}&sign=${CC_SIGN}&${q}`);
       const market = await collect(`${base}/market?${q}`);
-      market.ws.send(JSON.stringify([{ msg_type: 'subscribe-depth10', exchange: 'OKEX', contract: 'BTC/USDT' }, { msg_type: 'subscribe-trade', exchange: 'OKEX', contract: 'BTC/USDT' }]));
+      market.ws.send(
+        JSON.stringify([
+          { msg_type: 'subscribe-depth10', exchange: 'OKEX', contract: 'BTC/USDT' },
+          { msg_type: 'subscribe-trade', exchange: 'OKEX', contract: 'BTC/USDT' },
+        ]),
+      );
       await market.waitFor((m) => m.some((x) => x.includes('push-depth10')), 'a depth push');
       const depth = json(market.messages.find((x) => x.includes('push-depth10'))!);
       // join the best bid, sell at market, cancel what rests

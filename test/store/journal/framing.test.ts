@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_RECORD_BYTES,
-  RECORD_HEADER_BYTES,
-  decodeRecordBytes,
-  decodeSegmentHeader,
-  encodeRecord,
-  encodeSegmentHeader,
-} from '../../../store/journal/framing.js';
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, decodeRecordBytes, decodeSegmentHeader, encodeRecord, encodeSegmentHeader } from '../../../store/journal/framing.js';
 import { crc32 } from 'node:zlib';
 import { frame, view } from './helpers.js';
 
@@ -22,12 +15,22 @@ describe('journal framing', () => {
     // body: type 1, flags 5, recv_ns LE, seq LE u64, direction in=1, kind text=1
     expect(b.subarray(10).toString('hex')).toBe(
       [
-        '01', '05', '0807060504030201', '0201000000000000', '01', '01',
-        '02', '6162', // exchange
-        '01', '63', // conn id
-        '0100', '73', // stream
-        '0100', '65', // endpoint
-        '02000000', 'ff00', // payload
+        '01',
+        '05',
+        '0807060504030201',
+        '0201000000000000',
+        '01',
+        '01',
+        '02',
+        '6162', // exchange
+        '01',
+        '63', // conn id
+        '0100',
+        '73', // stream
+        '0100',
+        '65', // endpoint
+        '02000000',
+        'ff00', // payload
       ].join(''),
     );
     expect(view(decodeRecordBytes(b))).toEqual(view(rec));
@@ -56,7 +59,7 @@ describe('journal framing', () => {
   it('refuses records it cannot frame', () => {
     expect(() => encodeRecord({ ...frame(1), exchange: 'x'.repeat(256) })).toThrow(/exchange/);
     expect(() => encodeRecord({ ...frame(1), seq: -1 })).toThrow(/seq/);
-    expect(() => encodeRecord({ ...frame(1), payload: Buffer.alloc(0) , kind: 'nope' as never })).toThrow(/kind/);
+    expect(() => encodeRecord({ ...frame(1), payload: Buffer.alloc(0), kind: 'nope' as never })).toThrow(/kind/);
     expect(MAX_RECORD_BYTES).toBe(64 * 1024 * 1024);
   });
 

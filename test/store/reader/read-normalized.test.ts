@@ -55,7 +55,9 @@ describe('readNormalized', () => {
     const got = (await collect({ kinds: ['book'] })) as Extract<NormalizedMessage, { type: 'book' }>[];
     const tape = await openTape(data);
     try {
-      const frames = (await tape.conn.runAndReadAll(`SELECT conn_id, seq, recv_ns, exchange, symbol, count(*) FILTER (side = 'bid'), count(*) FILTER (side = 'ask'), bool_and(is_snapshot) FROM book GROUP BY ALL ORDER BY recv_ns, conn_id, seq`)).getRows();
+      const frames = (
+        await tape.conn.runAndReadAll(`SELECT conn_id, seq, recv_ns, exchange, symbol, count(*) FILTER (side = 'bid'), count(*) FILTER (side = 'ask'), bool_and(is_snapshot) FROM book GROUP BY ALL ORDER BY recv_ns, conn_id, seq`)
+      ).getRows();
       expect(got.length).toBe(frames.length);
       expect(new Set(got.map((m) => m.exchange))).toEqual(new Set(['coinstore', 'nexus', 'coinsuper']));
       got.forEach((m, i) => {

@@ -62,7 +62,7 @@ async function filesPerInstance(store: RemoteStore): Promise<Map<string, number>
 }
 
 describe.skipIf(skip)('compaction in the bucket', () => {
-  it('merges each instance\'s day into one file, keeps the inputs through the grace period, then deletes them', async () => {
+  it("merges each instance's day into one file, keeps the inputs through the grace period, then deletes them", async () => {
     const { store, expected } = await twoRecorders();
     const t = Date.now();
     const cacheDir = tmpDataDir('cmp-cache');
@@ -112,18 +112,12 @@ describe.skipIf(skip)('compaction in the bucket', () => {
     const [c1, c2] = [tmpDataDir('c1'), tmpDataDir('c2')];
     dirs.push(c1, c2);
     const second = await moto.store(`s3://${store.cfg.bucket}/p`);
-    await Promise.all([
-      compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, owner: 'one', now: () => t }),
-      compactBucket(second, { beforeDate: '2026-01-16', cacheDir: c2, owner: 'two', now: () => t }),
-    ]);
+    await Promise.all([compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, owner: 'one', now: () => t }), compactBucket(second, { beforeDate: '2026-01-16', cacheDir: c2, owner: 'two', now: () => t })]);
     // Whatever the interleaving, a later run finishes the days the lease made one of them skip.
     await compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, now: () => t + 1 });
     for (const v of (await filesPerInstance(store)).values()) expect(v).toBe(1);
     expect(await readBack(store)).toEqual(expected);
-    await Promise.all([
-      compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, owner: 'one', now: () => t + 3_600_001 }),
-      compactBucket(second, { beforeDate: '2026-01-16', cacheDir: c2, owner: 'two', now: () => t + 3_600_001 }),
-    ]);
+    await Promise.all([compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, owner: 'one', now: () => t + 3_600_001 }), compactBucket(second, { beforeDate: '2026-01-16', cacheDir: c2, owner: 'two', now: () => t + 3_600_001 })]);
     await compactBucket(store, { beforeDate: '2026-01-16', cacheDir: c1, now: () => t + 3_600_002 });
     expect(await readBack(store)).toEqual(expected);
   });

@@ -81,11 +81,16 @@ async function recordAndShip(instance: string, data: string, step: (what: string
   // Killed while shipping: files already committed and a pass running (each seal starts one),
   // or failing to catch one running, once three files are in.
   let last: unknown = null;
-  await until(async () => {
-    const h = await getJson(port, '/health').catch(() => null);
-    last = h?.upload ?? last;
-    return h?.upload && h.upload.uploaded_files > 0 && (h.upload.running || h.upload.uploaded_files >= 3);
-  }, `${instance}: shipping under way`, 240_000, 10).catch((err: Error) => {
+  await until(
+    async () => {
+      const h = await getJson(port, '/health').catch(() => null);
+      last = h?.upload ?? last;
+      return h?.upload && h.upload.uploaded_files > 0 && (h.upload.running || h.upload.uploaded_files >= 3);
+    },
+    `${instance}: shipping under way`,
+    240_000,
+    10,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; last /health upload: ${JSON.stringify(last)}; stderr: ${first.stderr.slice(-3000)}`);
   });
   await first.stop('SIGKILL');
@@ -94,10 +99,15 @@ async function recordAndShip(instance: string, data: string, step: (what: string
   recorders.push(second);
   const port2 = await second.httpPort();
   step(`${instance} restarted`);
-  const h = await until(async () => {
-    const doc = await getJson(port2, '/health').catch(() => null);
-    return doc?.upload && doc.upload.uploaded_files > 0 ? doc : null;
-  }, `${instance}: the restarted recorder ships`, 240_000, 50);
+  const h = await until(
+    async () => {
+      const doc = await getJson(port2, '/health').catch(() => null);
+      return doc?.upload && doc.upload.uploaded_files > 0 ? doc : null;
+    },
+    `${instance}: the restarted recorder ships`,
+    240_000,
+    50,
+  );
   expect(h.upload.url).toBe(URL);
   expect(JSON.stringify(h)).not.toContain('testing-secret');
   const metrics = await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text();
@@ -185,11 +195,7 @@ describe.skipIf(skip)('two recorders, one bucket', () => {
     expect(ls.code, ls.stderr).toBe(0);
     step('ls');
     const sql = 'SELECT conn_id, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM raw GROUP BY conn_id ORDER BY conn_id';
-    const [verify, q, bars] = await Promise.all([
-      ticktape(['verify', '--data', URL]),
-      ticktape(['query', '--data', URL, '--format', 'csv', sql]),
-      ticktape(['analyze', 'bars', '--data', URL, '--format', 'csv', '--interval', '1 second']),
-    ]);
+    const [verify, q, bars] = await Promise.all([ticktape(['verify', '--data', URL]), ticktape(['query', '--data', URL, '--format', 'csv', sql]), ticktape(['analyze', 'bars', '--data', URL, '--format', 'csv', '--interval', '1 second'])]);
     step('verify, query, bars');
 
     const lsLocal = await inventory(merged);

@@ -73,7 +73,12 @@ describe.skipIf(skip)('upload to S3', () => {
     const days = await listManifestDays(store);
     expect(days.length).toBeGreaterThan(0);
     const m = (await readManifest(store, { table: 'raw', exchange: 'coinstore', date: '2026-01-15' })).manifest;
-    expect(m.files.map((f) => f.name).sort()).toEqual(local.filter((f) => f.table === 'raw' && f.exchange === 'coinstore').map((f) => path.basename(f.path)).sort());
+    expect(m.files.map((f) => f.name).sort()).toEqual(
+      local
+        .filter((f) => f.table === 'raw' && f.exchange === 'coinstore')
+        .map((f) => path.basename(f.path))
+        .sort(),
+    );
     expect(await readBack(store)).toEqual(await recordLines(data));
     // A second run ships nothing.
     const again = await uploadStore(data, store);

@@ -39,7 +39,7 @@ function batches(): TapeRecord[][] {
         ? {
             ...r,
             payload: Buffer.from(
-              JSON.stringify({ e: 'depth', s: 'BTCUSDT', u: 1_000_000 + j, b: [[(60_000 + ((j * 37) % 500) / 100).toFixed(2), ((j * 7919) % 10_000 / 1000).toFixed(3)]], a: [[(60_010 + ((j * 13) % 300) / 100).toFixed(2), '0.250']] }),
+              JSON.stringify({ e: 'depth', s: 'BTCUSDT', u: 1_000_000 + j, b: [[(60_000 + ((j * 37) % 500) / 100).toFixed(2), (((j * 7919) % 10_000) / 1000).toFixed(3)]], a: [[(60_010 + ((j * 13) % 300) / 100).toFixed(2), '0.250']] }),
             ),
           }
         : r,
@@ -132,14 +132,20 @@ describe('compaction zstd level', () => {
 
   it('refuses a level outside 1-22 before touching any file, naming the value', async () => {
     const data = await sealedDay('lvl-bad');
-    const before = listPartitionFiles(data, ['raw']).map((f) => f.path).sort();
+    const before = listPartitionFiles(data, ['raw'])
+      .map((f) => f.path)
+      .sort();
     for (const bad of [0, 23, 2.5, -1, Number.NaN]) {
       await expect(compactDay(data, 'raw', 'coinstore', DAY, { zstdLevel: bad })).rejects.toMatchObject({ code: 'TT_CONFIG_INVALID', message: expect.stringContaining(`zstdLevel: ${String(bad)} is not a zstd level`) });
       // compactAll reports per-day failures as results; a bad level is thrown instead.
       await expect(compactAll(data, { zstdLevel: bad })).rejects.toMatchObject({ code: 'TT_CONFIG_INVALID' });
     }
     for (const bad of ['abc', '0', '', '1e1', '9.0']) expect(() => compactZstdLevel(bad, '--zstd-level')).toThrow(`--zstd-level: ${JSON.stringify(bad)} is not a zstd level`);
-    expect(listPartitionFiles(data, ['raw']).map((f) => f.path).sort()).toEqual(before);
+    expect(
+      listPartitionFiles(data, ['raw'])
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(before);
   });
 });
 

@@ -61,12 +61,21 @@ describe('templated raw files', () => {
     dirs.push(data);
     const frames = mixedFrames();
     const per = Math.ceil(frames.length / 4);
-    await writeJournal(data, 'tp', [0, 1, 2, 3].map((i) => frames.slice(i * per, (i + 1) * per)));
+    await writeJournal(
+      data,
+      'tp',
+      [0, 1, 2, 3].map((i) => frames.slice(i * per, (i + 1) * per)),
+    );
     const sealed = await sealClosedSegments(data);
     expect(sealed.failures).toEqual([]);
     const session = await openDuckSession();
     try {
-      expect(await anyTemplated(session.conn, listPartitionFiles(data, ['raw']).map((f) => f.path))).toBe(true);
+      expect(
+        await anyTemplated(
+          session.conn,
+          listPartitionFiles(data, ['raw']).map((f) => f.path),
+        ),
+      ).toBe(true);
     } finally {
       session.close();
     }
