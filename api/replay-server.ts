@@ -93,7 +93,7 @@ export interface ReplayServerHandle {
   close(): Promise<void>;
 }
 
-export function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle> {
+export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle> {
   const { logger, data, paperConfig, ...rest } = options;
   const input: Record<string, unknown> = { ...rest, data: data instanceof URL ? data.href : data };
   // A paper config given as a document is checked by the config file's schema; a file name by the option schema.

@@ -76,7 +76,7 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-export function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const { logger, ...rest } = options;
   return launchSimulator(parseSimulatorOptions(rest, 'option'), logger, 'option');
 }
