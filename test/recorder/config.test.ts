@@ -133,7 +133,7 @@ describe('deploy/ticktape.sample.yaml', () => {
     const sample = path.join(ROOT, 'deploy', 'ticktape.sample.yaml');
     const { config } = configFromFlags({ config: sample }, {});
     expect(config.exchanges.map((e) => e.id)).toEqual(['coinstore', 'coinsuper', 'coinceres']);
-    expect(config.retention.days).toBe(365);
+    expect(config.retention.days).toBeNull(); // the sample shows retention commented out: the default keeps everything
     expect(config.compactZstdLevel).toBe(9);
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9100 });
   });
