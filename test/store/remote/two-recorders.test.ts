@@ -224,7 +224,7 @@ describe.skipIf(skip)('two recorders, one bucket', () => {
     const src = await openRemoteDataSource(URL, { env: moto.env, cacheDir: path.join(cacheRoot, 'lib') });
     try {
       const lines = await recordLines(src.dir);
-      expect(lines.length).toBeGreaterThan(500);
+      expect(lines.length).toBeGreaterThan(100); // a floor that data is there; the property is the equality below
       expect(lines).toEqual(await recordLines(merged));
     } finally {
       src.close();
