@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ReportData } from './queries.js';
+import { esc, htmlTable } from './html-table.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,14 +16,6 @@ export const REPORT_CHARTS = 7;
 
 function asset(rel: string): string {
   return readFileSync(require.resolve(rel), 'utf8');
-}
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
-function htmlTable(name: string, t: { columns: string[]; rows: unknown[][] }): string {
-  const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const body = t.rows.length ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v == null ? '' : String(v))}</td>`).join('')}</tr>`).join('') : `<tr><td colspan="${t.columns.length}" class="empty">none</td></tr>`;
-  return `<section class="table"><h2>${esc(name)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 /** Client-side drawing code (runs in the browser). */
