@@ -4,6 +4,7 @@
  * schema (replay/options-schema.ts), and the command starts through `launchReplayServer` here.
  * TT_NO_DATA when the data (or the `from`/`to` range) holds no frames.
  */
+import { portListener } from '../core/listen.js';
 import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { optionName, type OptionNaming } from '../core/parse-options.js';
@@ -114,7 +115,15 @@ export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logg
   const src = await openDataArg(opts.source, { fromDate: opts.fromNs === null ? undefined : isoDate(opts.fromNs), toDate: opts.toNs === null ? undefined : isoDate(opts.toNs) });
   let server;
   try {
-    server = await startReplay({ ...opts, dataDir: src.dir }, logger);
+    server = await startReplay(
+      {
+        ...opts,
+        dataDir: src.dir,
+        listenAs: portListener('the replay server', 'port', naming),
+        tcpListenAs: portListener("the replay's Coinsuper MQTT listener", 'mqttPort', naming, true),
+      },
+      logger,
+    );
   } catch (err) {
     src.close();
     throw err;

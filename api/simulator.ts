@@ -3,8 +3,9 @@
  * what `ticktape simulate` runs: the options are the command's flags camel-cased, validated by the
  * same schema (simulator/options-schema.ts), and the command starts through `launchSimulator` here.
  */
+import { portListener } from '../core/listen.js';
 import type { Logger } from '../core/log.js';
-import { optionName, type OptionNaming } from '../core/parse-options.js';
+import type { OptionNaming } from '../core/parse-options.js';
 import type { ExchangeId } from '../exchanges/types.js';
 import { parseSimulatorOptions } from '../simulator/options-schema.js';
 import { startSimulator as startSimulatorServer, type SimulatorOptions as ParsedSimulatorOptions, type SimulatorStats } from '../simulator/server.js';
@@ -83,8 +84,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 /** Starts the simulator from validated options (parseSimulatorOptions); `ticktape simulate` starts here. */
 export async function launchSimulator(opts: ParsedSimulatorOptions, logger: Logger | undefined, naming: OptionNaming): Promise<SimulatorHandle> {
-  const port = optionName('port', naming);
-  const sim = await startSimulatorServer({ ...opts, logger, listenAs: { what: 'the simulator', option: port, alternative: `${port} 0 for any free port` } });
+  const sim = await startSimulatorServer({
+    ...opts,
+    logger,
+    listenAs: portListener('the simulator', 'port', naming),
+    tcpListenAs: portListener("the simulator's Coinsuper MQTT listener", 'mqttPort', naming, true),
+  });
   const endpoints = (): EndpointUrl[] => sim.endpoints().map((e) => ({ exchange: e.exchange, endpoint: e.endpoint, url: e.url, alias: e.alias }));
   return {
     port: sim.port,

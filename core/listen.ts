@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:net';
 import { TicktapeError } from './errors.js';
+import { optionName, type OptionNaming } from './parse-options.js';
 
 export const MAX_PORT = 65_535;
 
@@ -17,6 +18,16 @@ export interface ListenWho {
   option: string;
   /** How to pick another value with that option, e.g. "--port 0 for any free port". */
   alternative?: string;
+}
+
+/**
+ * What a listen error names for a server whose port is the option `key` (`port`, `mqttPort`), in the
+ * caller's spelling: `--port` for the CLI, `port` for the library. `orOff` adds "or off" for a
+ * listener that can be switched off.
+ */
+export function portListener(what: string, key: string, naming: OptionNaming, orOff = false): ListenWho {
+  const option = optionName(key, naming);
+  return { what, option, alternative: `${option} 0 for any free port${orOff ? ', or off' : ''}` };
 }
 
 /** A port number the OS accepts (0 = any free port), or a TicktapeError naming the option. */

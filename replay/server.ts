@@ -14,6 +14,7 @@
  *   cursor.ts, timeline.ts     what a connection is sent, and the shared reads behind it
  *   control.ts, normalized.ts, paper/   the control API, /normalized, paper trading
  */
+import { type ListenWho, portListener } from '../core/listen.js';
 import type http from 'node:http';
 import { silentLogger, type Logger } from '../core/log.js';
 import { startHost, type ExchangeHost } from '../exchanges/host.js';
@@ -57,7 +58,13 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: string }, log: Logger = silentLogger): Promise<ReplayServer> {
+/** What listen errors name: the CLI's flags by default, the library's option names from startReplayServer. */
+export interface ReplayListenNames {
+  listenAs?: ListenWho;
+  tcpListenAs?: ListenWho;
+}
+
+export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: string } & ReplayListenNames, log: Logger = silentLogger): Promise<ReplayServer> {
   const opts: ReplayOptions = { ...REPLAY_DEFAULTS, ...partial };
   // The tape stays open: its views serve /normalized, recorded-frame answers and paper market data
   // for the server's lifetime (like the catalog, it sees the data as it was at start).
@@ -158,8 +165,8 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       },
       tcpPorts: opts.mqttPort === null ? {} : { coinsuper: opts.mqttPort },
       tls: opts.tls,
-      listenAs: { what: 'the replay server', option: '--port', alternative: '--port 0 for any free port' },
-      tcpListenAs: { what: "the replay's Coinsuper MQTT listener", option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
+      listenAs: partial.listenAs ?? portListener('the replay server', 'port', 'flag'),
+      tcpListenAs: partial.tcpListenAs ?? portListener("the replay's Coinsuper MQTT listener", 'mqttPort', 'flag', true),
       connection,
       logger: log,
       extraSockets: {

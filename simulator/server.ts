@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import type { ListenWho } from '../core/listen.js';
+import { type ListenWho, portListener } from '../core/listen.js';
 import { startHost, type ConnectionHandlers, type ConnectionInfo, type ExchangeHost, type HostedEndpoint, type HostLimits, type TlsFiles, type Transport } from '../exchanges/host.js';
 import { EXCHANGES } from '../exchanges/registry.js';
 import { tradingFromDemo } from '../exchanges/trading.js';
@@ -61,6 +61,8 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** What a listen error names (default: the simulator, `--port`). */
   listenAs?: ListenWho;
+  /** What a listen error of the Coinsuper MQTT listener names (default: `--mqtt-port`). */
+  tcpListenAs?: ListenWho;
 }
 
 export interface RouteStats {
@@ -210,8 +212,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     port: opts.port ?? DEFAULT_SIM_PORT,
     tcpPorts: opts.mqttPort === null || opts.mqttPort === undefined ? {} : { coinsuper: opts.mqttPort },
     tls: opts.tls,
-    listenAs: opts.listenAs ?? { what: 'the simulator', option: '--port', alternative: '--port 0 for any free port' },
-    tcpListenAs: { what: "the simulator's Coinsuper MQTT listener", option: '--mqtt-port', alternative: '--mqtt-port 0 for any free port, or off' },
+    listenAs: opts.listenAs ?? portListener('the simulator', 'port', 'flag'),
+    tcpListenAs: opts.tcpListenAs ?? portListener("the simulator's Coinsuper MQTT listener", 'mqttPort', 'flag', true),
     limits: opts.limits,
     connection,
     // Coinstore's public symbol list (the instrument ids bots subscribe with), fees of the demo account

@@ -5,8 +5,9 @@
  * from code, `--grace-ms` on the command line). Options the command has reach the server too.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTicktapeError } from '../../core/errors.js';
 import { optionName } from '../../core/parse-options.js';
 import { startRecorder, startReplayServer, startSimulator } from '../../api/index.js';
@@ -108,6 +109,35 @@ describe('startRecorder checks its options as ticktape record checks its flags',
       const cli = await cliError(['record', '--simulate', '--data', data, `${optionName(c.key, 'flag')}=${c.flagValue ?? String(c.value)}`]);
       expect(lib.code).toBe(cli.code);
       expect(bound(lib.message, c.key, 'option')).toBe(bound(cli.message, c.key, 'flag'));
+    });
+  }
+});
+
+describe('a port in use is named the caller’s way (port, mqttPort), as the CLI names its flags', () => {
+  const busy = net.createServer();
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    port = (busy.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  const cases: Array<{ name: string; lib: () => Promise<{ close(): Promise<void> }>; cli: () => string[]; option: string }> = [
+    { name: 'startSimulator port', lib: () => startSimulator({ port, mqttPort: 'off' }), cli: () => ['simulate', '--port', String(port), '--mqtt-port', 'off'], option: 'port' },
+    { name: 'startSimulator mqttPort', lib: () => startSimulator({ port: 0, mqttPort: port }), cli: () => ['simulate', '--port', '0', '--mqtt-port', String(port)], option: 'mqttPort' },
+    { name: 'startReplayServer port', lib: () => startReplayServer({ data, port, mqttPort: 'off' }), cli: () => ['replay', '--data', data, '--port', String(port), '--mqtt-port', 'off'], option: 'port' },
+    { name: 'startReplayServer mqttPort', lib: () => startReplayServer({ data, port: 0, mqttPort: port }), cli: () => ['replay', '--data', data, '--port', '0', '--mqtt-port', String(port)], option: 'mqttPort' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const lib = await apiError(c.lib);
+      const cli = await cliError(c.cli());
+      expect(lib.code).toBe('TT_ADDRESS_IN_USE');
+      expect(cli.code).toBe('TT_ADDRESS_IN_USE');
+      const flag = optionName(c.option, 'flag');
+      expect(cli.message).toContain(`pick another with ${flag}, or ${flag} 0 for any free port`);
+      expect(lib.message).toContain(`pick another with ${c.option}, or ${c.option} 0 for any free port`);
+      expect(lib.message).not.toContain('--');
     });
   }
 });
