@@ -33,6 +33,7 @@ import {
 import { credentialsFromEnv, envNames } from '../exchanges/credentials-env.js';
 import { CONTROL_TOKEN_ENV } from '../core/control-guard.js';
 import { resolveStoreConfig, type RemoteStoreConfig } from '../store/remote/store-config.js';
+import type { ConfigFlags } from './flags-schema.js';
 
 export interface ExchangePlan {
   id: ExchangeId;
@@ -94,23 +95,6 @@ export interface RecorderConfig {
 }
 
 /** Flags of the quick form, and overrides that apply to a config file too. */
-export interface ConfigFlags {
-  config?: string;
-  exchange?: string;
-  channels?: string[];
-  url?: string;
-  data?: string;
-  instance?: string;
-  http?: string;
-  simulate?: boolean;
-  simulatePort?: number;
-  seed?: number;
-  rate?: number | 'max';
-  fsyncIntervalMs?: number;
-  sealIntervalMs?: number;
-  staggerMs?: number;
-}
-
 function invalid(message: string, context: Record<string, unknown> = {}): TicktapeError {
   return new TicktapeError('TT_CONFIG_INVALID', message, context);
 }

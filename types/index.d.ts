@@ -877,22 +877,67 @@ declare const exchangeConfigSchema: z.ZodObject<{
 	staleMs?: Record<string, number> | undefined;
 }>;
 type ExchangeConfigFile = z.infer<typeof exchangeConfigSchema>;
-interface ConfigFlags {
-	config?: string;
-	exchange?: string;
-	channels?: string[];
-	url?: string;
-	data?: string;
-	instance?: string;
-	http?: string;
-	simulate?: boolean;
-	simulatePort?: number;
-	seed?: number;
-	rate?: number | "max";
-	fsyncIntervalMs?: number;
-	sealIntervalMs?: number;
-	staggerMs?: number;
-}
+declare const recordFlagsSchema: z.ZodObject<{
+	/** Config file (JSON or YAML); the other options override its fields. */
+	config: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** Quick form: the exchange to record (with `channels`). */
+	exchange: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** Quick form: the channels to record, e.g. ['btcusdt@trade', 'btcusdt@depth@20']. */
+	channels: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string[], unknown>>;
+	/** Quick form: the exchange endpoint's URL (default: production). */
+	url: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** Data folder (default ./data). */
+	data: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** Recorder instance id (default: host name + a suffix kept in <data>/instance-id). */
+	instance: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** host:port of /health and /metrics, or "off" (default 127.0.0.1:9100). */
+	http: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+	/** Start the built-in simulator in-process and record all four exchanges from it. */
+	simulate: z.ZodOptional<z.ZodEffects<z.ZodUnknown, boolean, unknown>>;
+	/** Port of the in-process simulator (default: any free port). */
+	simulatePort: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+	/** Simulator seed. */
+	seed: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+	/** Simulator steps per second, or 'max': as fast as the recorder reads. */
+	rate: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number | "max", unknown>>;
+	/** fdatasync cadence, ms: the power-loss bound (default 200). */
+	fsyncIntervalMs: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+	/** Seal closed journal segments this often, ms (default 3600000). */
+	sealIntervalMs: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+	/** Minimum spacing of connects to one exchange, ms (default 100). */
+	staggerMs: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+}, "strict", z.ZodTypeAny, {
+	data?: string | undefined;
+	exchange?: string | undefined;
+	instance?: string | undefined;
+	channels?: string[] | undefined;
+	url?: string | undefined;
+	seed?: number | undefined;
+	rate?: number | "max" | undefined;
+	config?: string | undefined;
+	http?: string | undefined;
+	fsyncIntervalMs?: number | undefined;
+	staggerMs?: number | undefined;
+	simulate?: boolean | undefined;
+	simulatePort?: number | undefined;
+	sealIntervalMs?: number | undefined;
+}, {
+	data?: unknown;
+	exchange?: unknown;
+	instance?: unknown;
+	channels?: unknown;
+	url?: unknown;
+	seed?: unknown;
+	rate?: unknown;
+	config?: unknown;
+	http?: unknown;
+	fsyncIntervalMs?: unknown;
+	staggerMs?: unknown;
+	simulate?: unknown;
+	simulatePort?: unknown;
+	sealIntervalMs?: unknown;
+}>;
+type ConfigFlags = z.output<typeof recordFlagsSchema>;
 interface Alert {
 	atMs: number;
 	exchange: string;
@@ -1125,7 +1170,7 @@ declare function buildHealth(h: HealthInput): {
 	} | null;
 };
 type HealthDoc = ReturnType<typeof buildHealth>;
-/** `ticktape record`'s flags, camel-cased, plus `exchanges` (the config file's entries, inline). */
+/** `ticktape record`'s flags, camel-cased (the flag schema's fields), plus `exchanges` (the config file's entries, inline). */
 export interface RecorderOptions extends Omit<ConfigFlags, "channels"> {
 	/** With `exchange`: the channels to record, e.g. ['btcusdt@trade', 'btcusdt@depth@20']. */
 	channels?: readonly string[];
@@ -1143,6 +1188,16 @@ export interface RecorderHandle {
 	readonly httpUrl: string | null;
 	/** What /health says: per-stream frames, rates, staleness, gaps, journal and seal state. */
 	stats(): HealthDoc;
+	/**
+	 * Builds the configuration again from the same options (the `config` file read anew) and applies
+	 * it, as SIGHUP does: added streams start, removed ones stop, the others keep their connection.
+	 * An invalid file throws its TicktapeError and the recorder keeps running as it was.
+	 */
+	reload(): {
+		added: number;
+		removed: number;
+		kept: number;
+	};
 	/** Stops like SIGTERM: closes the sockets and the journal, then seals (within the shutdown budget). */
 	close(): Promise<void>;
 }

@@ -1,17 +1,15 @@
 /**
- * `ticktape record`: the recorder daemon. Parses flags, builds one frozen config (recorder/config.ts),
- * starts the Recorder and wires the signals: SIGTERM/SIGINT stop (flush, close, seal, exit 0),
- * SIGHUP reloads the config file.
+ * `ticktape record`: the recorder daemon, started as the library's `startRecorder` starts it
+ * (api/recorder.ts: the same flag schema, the same config, named as flags in messages), with the
+ * signals wired: SIGTERM/SIGINT stop (flush, close, seal, exit 0), SIGHUP reloads the config file.
  */
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log.js';
 import { isTicktapeError } from '../../core/errors.js';
 import { untilSignal } from '../../core/run-until-signal.js';
 import { EXCHANGES } from '../../exchanges/registry.js';
-import { configFromFlags } from '../../recorder/config.js';
-import { parseRecordFlags } from '../../recorder/flags-schema.js';
-import { Recorder } from '../../recorder/recorder.js';
 import { MAX_FSYNC_INTERVAL_MS, MAX_SEAL_INTERVAL_MS, MAX_STAGGER_MS, MIN_SEAL_INTERVAL_MS } from '../../recorder/config-schema.js';
+import { launchRecorder, planRecorder, type LaunchedRecorder } from '../../api/recorder.js';
 import { exposureWarning } from '../options.js';
 
 /** A stop that takes longer than this (a hung socket, a stuck seal) ends the process with exit 1. */
@@ -58,15 +56,14 @@ export function registerRecord(program: Command): void {
     .option('--stagger-ms <ms>', `minimum spacing of connects to one exchange, 0-${MAX_STAGGER_MS} (default 100)`)
     .addHelpText('after', channelHelp)
     .action(async (raw: Record<string, unknown>) => {
-      const flags = parseRecordFlags(raw, 'flag');
+      const plan = planRecorder(raw, 'flag');
       const log = createLogger('ticktape-record');
-      const { config, warnings } = configFromFlags(flags);
-      for (const w of warnings) log.warn(w);
+      const { config } = plan;
       const exposed = config.http ? exposureWarning('the HTTP endpoint (/health, /metrics, POST /rotate)', config.http.host) : null;
       if (exposed) log.warn(exposed);
       // Signals are wired before the recorder starts: a SIGTERM during start-up stops it cleanly
       // once it is up (the default action would kill the process between "recording" and the handlers).
-      let recorder: Recorder | null = null;
+      let recorder: LaunchedRecorder | null = null;
       const signals = untilSignal({
         log,
         stopTimeoutMs: STOP_TIMEOUT_MS,
@@ -75,23 +72,21 @@ export function registerRecord(program: Command): void {
         onGiveUp: () => recorder?.abortSealing(),
         onReload: () => {
           if (!recorder) return;
-          if (!flags.config) {
+          if (config.configPath === null) {
             log.warn('SIGHUP: no config file to reload (started without --config)');
             return;
           }
           try {
-            const next = configFromFlags(flags);
-            for (const w of next.warnings) log.warn(w);
-            recorder.reload(next.config);
+            recorder.reload();
           } catch (err) {
             // A bad edit must not stop a running recorder: keep the old config, say what is wrong.
             log.error({ err: isTicktapeError(err) ? err.message : String(err) }, 'reload failed; still running with the previous configuration');
           }
         },
       });
-      const started = await Recorder.start({ config, log, statusStream: process.stderr.isTTY ? process.stderr : null });
+      const started = await launchRecorder(plan, log, process.stderr.isTTY ? process.stderr : null);
       recorder = started;
-      await signals.run(() => started.stop());
+      await signals.run(() => started.close());
     });
 }
 
