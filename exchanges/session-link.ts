@@ -22,7 +22,7 @@ export interface SessionFeed {
  */
 export type OutboundFilter = (data: string | Uint8Array, binary: boolean, next: (data: string | Uint8Array, binary: boolean) => void, transport: Transport) => void;
 
-export interface LinkLimits {
+interface LinkLimits {
   maxSubscriptionsPerConnection: number;
   maxFrameBytes: number;
   /** Above this many buffered bytes a client is closed with 1008 (it does not read). */
@@ -30,9 +30,9 @@ export interface LinkLimits {
 }
 
 /** WebSocket close code for a failure inside ticktape (RFC 6455 §7.4.1). */
-export const INTERNAL_ERROR_CLOSE = 1011;
+const INTERNAL_ERROR_CLOSE = 1011;
 
-export interface HostedSessionOptions {
+interface HostedSessionOptions {
   server: ServerSide;
   endpoint: string;
   context: ServerContext;
@@ -50,7 +50,7 @@ export interface HostedSessionOptions {
   label: string;
 }
 
-export interface HostedSession {
+interface HostedSession {
   link: SessionLink;
   session: ServerSession;
 }

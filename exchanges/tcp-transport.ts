@@ -10,7 +10,7 @@ import type { MessageFramer } from './types.js';
 import type { Transport, TransportEvents } from './transport.js';
 
 /** After a polite close, a peer that does not read what is left is cut off after this long. */
-export const TCP_CLOSE_GRACE_MS = 1_000;
+const TCP_CLOSE_GRACE_MS = 1_000;
 
 export class TcpTransport implements Transport {
   readonly kind = 'tcp' as const;

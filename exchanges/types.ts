@@ -103,7 +103,7 @@ export interface ClientSession {
   unsubscribe(streams: StreamSpec[]): OutFrame[];
 }
 
-export interface EndpointInfo {
+interface EndpointInfo {
   /** Production URL (the recorder's default). */
   url: string;
   /** Path under the simulator / replay server. */
@@ -301,7 +301,7 @@ export interface MessageFramer {
  * how the stream is cut into messages. The recorder journals one record per message; the host
  * hands the session one message at a time, exactly as it hands it WebSocket frames.
  */
-export interface TcpProtocol {
+interface TcpProtocol {
   endpoint: string;
   /** Production address of the byte-stream endpoint. */
   url: string;

@@ -48,7 +48,7 @@ function frameBatch(frames: readonly Gathered[], total: number): Buffer {
 }
 
 /** A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5: 125 bytes of payload, 2 of them the code). */
-export const MAX_CLOSE_REASON_BYTES = 123;
+const MAX_CLOSE_REASON_BYTES = 123;
 
 /** `reason` cut to what a close frame holds, on a character boundary (ws throws on a longer one). */
 function closeReason(reason: string): string {

@@ -78,7 +78,7 @@ function arrays(streams: StreamSpec[], action: 'subscribe' | 'unsubscribe'): Out
 }
 
 /** Stream key a push or an ack names, from its `msg_type` suffix, `exchange`, `contract` and `duration`. */
-export function streamKeyOf(msg: Record<string, unknown>, channelName: string): string {
+function streamKeyOf(msg: Record<string, unknown>, channelName: string): string {
   const channel = marketChannelOf(channelName);
   if (!channel || typeof msg.exchange !== 'string' || typeof msg.contract !== 'string') return '';
   return marketKey(msg.exchange.toUpperCase(), canonicalContract(msg.contract), channel, typeof msg.duration === 'string' ? msg.duration : undefined);
@@ -143,14 +143,14 @@ function createMarketSession(opts: ClientSessionOptions): ClientSession {
 // ------------------------------------------------------------------------------------------------
 // Trading socket
 
-export interface PollPlan {
+interface PollPlan {
   venue: string;
   contracts: string[];
   intervalMs: number;
 }
 
 /** Merges the `trading` streams of one connection into one poll plan. */
-export function pollPlan(streams: StreamSpec[]): PollPlan | null {
+function pollPlan(streams: StreamSpec[]): PollPlan | null {
   const trading = streams.filter((s) => s.kind === 'trading');
   if (trading.length === 0) return null;
   const contracts = new Set<string>();
@@ -163,7 +163,7 @@ export function pollPlan(streams: StreamSpec[]): PollPlan | null {
 }
 
 /** The requests of one poll: account, orders, positions, then the fills of each contract. */
-export function pollRequests(plan: PollPlan): string[] {
+function pollRequests(plan: PollPlan): string[] {
   return [
     JSON.stringify({ biz_type: BIZ_ACCOUNT }),
     JSON.stringify({ biz_type: BIZ_ORDERS }),

@@ -17,7 +17,7 @@ function derived(fn: () => string): string | undefined {
   }
 }
 
-export interface PushTarget {
+interface PushTarget {
   venue: string;
   contract: string;
 }
@@ -76,8 +76,8 @@ export function pushCandle(k: KlineEvent, to: PushTarget & { duration: string })
 // Trading socket responses
 
 /** The trading documents spell contracts `ADA_BTC` in orders and fills, `ETH/USDT` in the pair list. */
-export const tradeContract = (i: Instrument) => `${i.base}_${i.quote}`.toUpperCase();
-export const marketContract = (i: Instrument) => `${i.base}/${i.quote}`.toUpperCase();
+const tradeContract = (i: Instrument) => `${i.base}_${i.quote}`.toUpperCase();
+const marketContract = (i: Instrument) => `${i.base}/${i.quote}`.toUpperCase();
 
 export function badRequest(bizType?: number): Record<string, unknown> {
   return bizType === undefined ? { code: RESULT_BAD, message: RESULT_BAD_MESSAGE } : { code: RESULT_BAD, message: RESULT_BAD_MESSAGE, biz_type: bizType };
@@ -216,7 +216,7 @@ export function fillsResponse(fills: FillEvent[]): Record<string, unknown> {
 // Notification socket pushes
 
 /** `entrustStatus` of a demo-account order (the enum's spellings; the same states as statusCode()). */
-export function entrustStatus(o: OrderEvent): EntrustStatus {
+function entrustStatus(o: OrderEvent): EntrustStatus {
   switch (o.status) {
     case 'new':
       // The simulator accepts an order at once: it is reported (已报) when first seen.

@@ -5,7 +5,7 @@
  */
 import type { SessionLink } from '../types.js';
 
-export interface IdleTimer {
+interface IdleTimer {
   /** (Re)starts the countdown: call on every sign of life. */
   arm(): void;
   /** Stops it for good (the session closed). */

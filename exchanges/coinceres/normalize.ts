@@ -30,8 +30,8 @@ import { BIZ_ACCOUNT, BIZ_CANCEL_ORDER, BIZ_FILLS, BIZ_ORDERS, BIZ_PLACE_ORDER, 
 import { parseMsString, parseWallTime } from './time.js';
 
 /** Bounds of the normalizer's memory (entries). */
-export const MAX_PENDING_ORDERS = 1_000;
-export const MAX_REMEMBERED_ORDERS = 10_000;
+const MAX_PENDING_ORDERS = 1_000;
+const MAX_REMEMBERED_ORDERS = 10_000;
 
 type Obj = Record<string, unknown>;
 
@@ -43,7 +43,7 @@ interface PendingOrder {
   amount: string | null;
 }
 
-export interface CoinceresNormalizerState {
+interface CoinceresNormalizerState {
   /** client_oid → the place-order request that used it (oldest first). */
   pending: Array<[string, PendingOrder]>;
   /** system_oid → contract (oldest first). */
@@ -74,14 +74,14 @@ const noticeSide = (v: unknown): 'buy' | 'sell' | null => {
 };
 
 /** `SUBMITTED` → `reported`: the status names of biz_type 15, so both sockets' rows agree. */
-export function entrustStatusName(status: unknown): string | null {
+function entrustStatusName(status: unknown): string | null {
   if (typeof status === 'number' || (typeof status === 'string' && /^\d+$/.test(status))) return orderStatusName(status);
   if (typeof status !== 'string' || status === '' || status === 'null') return null;
   const code = ENTRUST_STATUS_CODES[status.toUpperCase()];
   return code === undefined ? status : (ORDER_STATUS[code] ?? status);
 }
 
-export function orderStatusName(code: unknown): string | null {
+function orderStatusName(code: unknown): string | null {
   if (code === undefined || code === null) return null;
   const n = Number(code);
   return ORDER_STATUS[n] ?? String(code);

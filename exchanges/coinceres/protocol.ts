@@ -60,7 +60,6 @@ export const MIN_POLL_INTERVAL_MS = 1_000;
 
 /** Channels of the market socket, as they appear in `subscribe-<channel>` / `push-<channel>`. [DOC] */
 export type MarketChannel = 'tick' | 'trade' | 'depth10' | 'candle';
-export const MARKET_CHANNELS: readonly MarketChannel[] = ['tick', 'trade', 'depth10', 'candle'];
 /** The 2019-02 Python client subscribes `subscribe-depth`; servers accept it as `depth10`. [CODE] */
 export const DEPTH_ALIAS = 'depth';
 /** Levels per side of `push-depth10`. [DOC: the captured sample has exactly 10 + 10] */
@@ -98,18 +97,10 @@ export const INVALID_CONTRACT_MESSAGE = 'invalid contract';
  */
 export const HANDSHAKE_INFO = 'connection established';
 
-/** Upstream venues named in the docs and samples (the `exchange` field). Any upper-case name is accepted. */
-export const KNOWN_VENUES = ['OKEX', 'HUOBI', 'BINANCE', 'BITFINEX', 'BITMEX', 'TEST'] as const;
+/** Upstream venues named in the docs and samples (the `exchange` field): OKEX, HUOBI, BINANCE, BITFINEX, BITMEX, TEST. Any upper-case name is accepted. */
 export const DEFAULT_VENUE = 'OKEX';
 /** The sandbox venue of the trading examples ("exchange":"TEST"): the demo account trades there. */
 export const ACCOUNT_VENUE = 'TEST';
-
-export interface SubscribeRequest {
-  msg_type: string; // subscribe-tick | subscribe-trade | subscribe-depth10 | subscribe-candle
-  exchange: string;
-  contract: string;
-  duration?: string;
-}
 
 export interface SubscribeAck {
   msg_type?: string; // subscribed-<channel>; absent when the request named none
@@ -144,7 +135,7 @@ export interface PushTrade {
   volume: string;
 }
 
-export interface DepthLevel {
+interface DepthLevel {
   price: string;
   volume: string;
 }
@@ -180,7 +171,6 @@ export const BIZ_ACCOUNT = 14;
 export const BIZ_ORDERS = 15;
 export const BIZ_POSITIONS = 16;
 export const BIZ_FILLS = 17;
-export const BIZ_TYPES = [11, 12, 13, 14, 15, 16, 17] as const;
 
 /** Success: `code` is the string "200" and `message` literally "SUCESS" (sic). [DOC] */
 export const RESULT_OK = '200';
@@ -236,7 +226,7 @@ export const NOTIFY_QUIET_MS = 24 * 3_600_000;
 
 /** `messageType` of the notices: 1 order state change, 2 margin / take-profit-stop-loss. [DOC] */
 export const NOTICE_ORDER = 1;
-export const NOTICE_POSITION = 2;
+const NOTICE_POSITION = 2;
 
 /**
  * The notice type of a parsed message: `messageType` (2019: a string in the document's sample, a
@@ -264,7 +254,7 @@ export const ENTRUST_STATUS_CODES: Readonly<Record<string, number>> = {
 };
 export type EntrustStatus = 'NO_REPORT' | 'SUBMITTING' | 'SUBMITTED' | 'PART_FILLED' | 'FILLED' | 'FAILURE' | 'CANCEL' | 'CANCELING' | 'PENDING' | 'PART_CANCELED' | 'CANCELED';
 /** `entrustDir`: spot BUY / SELL; futures OPEN_BUY, OPEN_SELL, CLOSE_SELL, CLOSE_BUY. [DOC] */
-export type EntrustDir = 'BUY' | 'SELL' | 'OPEN_BUY' | 'OPEN_SELL' | 'CLOSE_SELL' | 'CLOSE_BUY';
+type EntrustDir = 'BUY' | 'SELL' | 'OPEN_BUY' | 'OPEN_SELL' | 'CLOSE_SELL' | 'CLOSE_BUY';
 
 /**
  * ASSUMPTION: the `product` the demo account's notices name. A Coinceres API key belongs to a
@@ -293,17 +283,4 @@ export interface EntrustNotice {
   dealVol: string;
   totalDealVol: string;
   messageType: '1';
-}
-
-/** messageType 2, margin or take-profit / stop-loss of a pending order or a position (field list of the document). */
-export interface PositionNotice {
-  product: string;
-  entrustId: string;
-  forcedPrice: string;
-  totalMargin: string;
-  profit: string; // take-profit price
-  stop: string; // stop-loss price
-  dealId: string; // position id
-  type: 'PENDING' | 'POSITION';
-  messageType: '2';
 }

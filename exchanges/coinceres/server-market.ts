@@ -29,7 +29,7 @@ function ack(req: Element, msgType: string, code: number, message = ACK_MESSAGES
   };
 }
 
-export function formatMarketEvent(stream: StreamSpec, event: MarketEvent): object | null {
+function formatMarketEvent(stream: StreamSpec, event: MarketEvent): object | null {
   const to = { venue: String(stream.params.venue), contract: stream.symbol ?? '' };
   switch (event.type) {
     case 'ticker':

@@ -28,7 +28,7 @@ import { parseChannel, TRADING_KEY } from './channels.js';
 import { createIdleTimer } from './idle-timer.js';
 
 /** How many of the account's latest fills biz_type 17 searches for the requested contract. */
-export const FILL_SCAN_LIMIT = 1000;
+const FILL_SCAN_LIMIT = 1000;
 const DECIMAL_RE = /^\d+(\.\d+)?$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -42,7 +42,7 @@ function bizTypeOf(msg: Req): number | undefined {
 }
 
 /** The credential set whose secret verifies `sign` for `api_key`, if any. */
-export function findCredential(credentials: Credentials[], apiKey: string, sign: string): Credentials | undefined {
+function findCredential(credentials: Credentials[], apiKey: string, sign: string): Credentials | undefined {
   return credentials.find((c) => c.apiKey === apiKey && typeof c.secret === 'string' && verifyHandshakeSign(apiKey, c.secret, sign));
 }
 
@@ -80,7 +80,7 @@ function oidList(v: unknown): string[] | null {
  * with the biz_type. ASSUMPTION: the document has no codes for a refusal's cause (balance, unknown
  * contract, unknown order), so the cause goes in an extra `reason` field a bot may log.
  */
-export function refusal(biz: number, r: Rejection): Record<string, unknown> {
+function refusal(biz: number, r: Rejection): Record<string, unknown> {
   return { ...badRequest(biz), reason: r.message };
 }
 
@@ -89,7 +89,7 @@ export function refusal(biz: number, r: Rejection): Record<string, unknown> {
  * or the simulator's demo account). Requests are REST parameters plus `biz_type`; a market buy's
  * `entrust_vol` is the quote amount to spend ("市价买是金额"), every other order's a quantity.
  */
-export async function answerBiz(req: Req, ctx: ServerContext): Promise<Record<string, unknown>> {
+async function answerBiz(req: Req, ctx: ServerContext): Promise<Record<string, unknown>> {
   const biz = bizTypeOf(req);
   if (biz === undefined) return badRequest();
   const account = ctx.trading;

@@ -8,7 +8,7 @@
  * default zone. A fixed offset (not a zone database) keeps parsing pure and reversible. If this turns
  * out wrong, every affected row is off by exactly 8 h and the raw strings stay in the raw table.
  */
-export const EXCHANGE_UTC_OFFSET_MS = 8 * 3_600_000;
+const EXCHANGE_UTC_OFFSET_MS = 8 * 3_600_000;
 
 /** `"1550114101032"` → 1550114101032; null when absent or not an integer. */
 export function parseMsString(value: unknown): number | null {

@@ -12,7 +12,7 @@ import { matchInstrument } from '../market.js';
 import type { StreamKind, StreamSpec } from '../types.js';
 import { DEFAULT_DEPTH_LEVELS, DEPTH_LEVELS, KLINE_INTERVALS, type ChannelType } from './protocol.js';
 
-export type ChannelTarget = { kind: 'all' } | { kind: 'id'; id: number } | { kind: 'name'; name: string };
+type ChannelTarget = { kind: 'all' } | { kind: 'id'; id: number } | { kind: 'name'; name: string };
 
 export interface ParsedChannel {
   /** The channel as written (lower-cased). */
@@ -28,7 +28,7 @@ export interface ParsedChannel {
 export const ENDPOINT = 'ws';
 
 /** How long each kind of stream normally stays silent (ms): default threshold of the stale detector. */
-export const QUIET_MS: Record<ChannelType, number> = {
+const QUIET_MS: Record<ChannelType, number> = {
   // Pushes happen only on change (min interval 100 ms): a quiet market can go minutes without a trade.
   trade: 10 * 60_000,
   // Depth is pushed "every 1 s or every 100 ms".

@@ -10,7 +10,7 @@ import { CLIENT_PONG_INTERVAL_MS, CODE_OK, DOC_URL, MAX_CONNECTION_LIFE_MS, MAX_
 import { frameStreamKey, frameTimestampMs, parseServerFrame, tradeSeqs } from './read-frame.js';
 
 /** What replaces the API key in the stored copy of a LOGIN. */
-export const REDACTED = '***';
+const REDACTED = '***';
 
 const text = (s: string): OutFrame => ({ data: s, binary: false });
 
@@ -25,7 +25,7 @@ function userIdValue(userId: string): number | string {
   return /^\d{1,15}$/.test(userId) ? Number(userId) : userId;
 }
 
-export class CoinstoreClientSession implements ClientSession {
+class CoinstoreClientSession implements ClientSession {
   readonly url: string;
   readonly safeUrl: string;
   readonly heartbeat: ClientSession['heartbeat'];

@@ -4,12 +4,12 @@
  * normalizer derives (match amount ÷ match quantity). Built on core/decimal; Coinstore's written
  * form drops trailing fraction zeros ("2.50" × "2" → "5").
  */
-import { addDecimal, divDecimal, mulDecimal, signDecimal, subDecimal, trimZeros } from '../../core/decimal.js';
+import { divDecimal, mulDecimal, signDecimal, subDecimal, trimZeros } from '../../core/decimal.js';
 
 export { isDecimal } from '../../core/decimal.js';
 
 /** Fraction digits kept by `decDiv` when the quotient does not terminate earlier. */
-export const DIV_FRACTION_DIGITS = 18;
+const DIV_FRACTION_DIGITS = 18;
 
 export function decMul(a: string, b: string): string {
   return trimZeros(mulDecimal(a, b));
@@ -17,10 +17,6 @@ export function decMul(a: string, b: string): string {
 
 export function decSub(a: string, b: string): string {
   return trimZeros(subDecimal(a, b));
-}
-
-export function decAdd(a: string, b: string): string {
-  return trimZeros(addDecimal(a, b));
 }
 
 /** a ÷ b, truncated to DIV_FRACTION_DIGITS fraction digits; null when b is zero. */

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AuthMode, Credentials } from '../types.js';
 
 /** `checked` false: accepted without a check (`authMode` any). */
-export type LoginResult = { ok: true; userId: string; checked: boolean } | { ok: false; reason: string };
+type LoginResult = { ok: true; userId: string; checked: boolean } | { ok: false; reason: string };
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');

@@ -200,7 +200,7 @@ function orders(m: Msg): Array<OrderRow | FillRow> {
 }
 
 /** Rows of one Coinstore frame (text bytes). */
-export function normalizeFrameBytes(payload: Uint8Array): NormalizedRow[] {
+function normalizeFrameBytes(payload: Uint8Array): NormalizedRow[] {
   const f = parseServerFrame(payload);
   if (f.kind !== 'data') return [];
   switch (f.T) {

@@ -81,7 +81,7 @@ export const KLINE_INTERVAL_ALIASES: Record<string, number | null> = {
 };
 
 export type ChannelType = 'trade' | 'depth' | 'kline' | 'ticker' | 'account' | 'order';
-export type ClientOp = 'SUB' | 'UNSUB' | 'LOGIN' | 'REQ' | 'LIST';
+type ClientOp = 'SUB' | 'UNSUB' | 'LOGIN' | 'REQ' | 'LIST';
 export const CLIENT_OPS: readonly ClientOp[] = ['SUB', 'UNSUB', 'LOGIN', 'REQ', 'LIST'];
 
 /** A client command as documented (§1.4). `channel` is absent on REQ. */

@@ -8,7 +8,7 @@ import type { Instrument } from '../market.js';
 import { answerPublicRest, REST_PREFIX, SYMBOLS_PATH } from './rest.js';
 
 /** The largest request body read (the symbol filter is a few ids or codes). */
-export const MAX_PUBLIC_BODY_BYTES = 64 << 10;
+const MAX_PUBLIC_BODY_BYTES = 64 << 10;
 
 /** Answers a public Coinstore REST request; false for any other path (the caller routes it on). */
 export async function serveCoinstorePublicRest(req: http.IncomingMessage, res: http.ServerResponse, instruments: readonly Instrument[], fees: { maker: string; taker: string }): Promise<boolean> {

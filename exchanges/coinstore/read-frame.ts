@@ -9,9 +9,9 @@
  */
 import { DEFAULT_DEPTH_LEVELS, KLINE_INTERVALS, KLINE_INTERVAL_ALIASES, toMs } from './protocol.js';
 
-export const DATA_TYPES = new Set(['trade', 'kline', 'ticker', 'depth', 'account', 'order']);
+const DATA_TYPES = new Set(['trade', 'kline', 'ticker', 'depth', 'account', 'order']);
 
-export type ServerFrame =
+type ServerFrame =
   | { kind: 'malformed' }
   | { kind: 'welcome'; S: number | null; sid: string | null }
   | { kind: 'echo'; S: number | null; echo: Record<string, unknown> }

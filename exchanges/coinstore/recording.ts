@@ -31,7 +31,7 @@ function idOf(v: unknown): number | null {
 }
 
 /** The instruments of one recorded frame: the push itself, or each element of its `data` array. Account pushes name none. */
-export function instrumentsInFrame(payload: Uint8Array): RecordedInstrument[] {
+function instrumentsInFrame(payload: Uint8Array): RecordedInstrument[] {
   const m = parse(payload);
   if (!m) return [];
   const items = Array.isArray(m.data) ? m.data.filter(isMsg) : [m];
@@ -47,7 +47,7 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === '
 const int = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
 
 /** The candle of a recorded k-line push (either interval spelling, `min_1` or `1m`); null for anything else. */
-export function candleInFrame(payload: Uint8Array): RecordedCandle | null {
+function candleInFrame(payload: Uint8Array): RecordedCandle | null {
   const m = parse(payload);
   if (!m || (m.T ?? inferType(m)) !== 'kline') return null;
   const intervalMs = typeof m.interval === 'string' ? KLINE_INTERVAL_ALIASES[m.interval] : undefined;

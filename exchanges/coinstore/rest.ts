@@ -39,12 +39,12 @@ import { parseJsonLossless, JsonNumber, type JsonValue } from '../coinsuper/json
 /** Where the API is served on the simulator / replay port: the document's paths come after it. */
 export const REST_PREFIX = '/coinstore/api';
 /** `size`/`pageSize` default of accountMatches (the 2022 document). */
-export const DEFAULT_MATCHES_PAGE = 20;
-export const MAX_MATCHES_PAGE = 1000;
+const DEFAULT_MATCHES_PAGE = 20;
+const MAX_MATCHES_PAGE = 1000;
 /** Orders in one placeBatch / cancelBatch: ASSUMPTION, the document gives no limit. */
-export const MAX_BATCH_ORDERS = 50;
+const MAX_BATCH_ORDERS = 50;
 
-export const REST_ERRORS = {
+const REST_ERRORS = {
   signatureFailed: { http: 401, code: 401, msg: 'signature-failed' },
   unauthorized: { http: 401, code: 1401, msg: 'unauthorized' },
   signatureError: { http: 401, code: 3005, msg: 'signature error' },
@@ -77,12 +77,12 @@ export interface RestRequest {
   headers: IncomingHttpHeaders;
 }
 
-export interface RestReply {
+interface RestReply {
   status: number;
   body: unknown;
 }
 
-export interface RestContext {
+interface RestContext {
   instruments: readonly Instrument[];
   credentials: readonly Credentials[];
   authMode: AuthMode;
@@ -197,7 +197,7 @@ const idValue = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number
 const isOpen = (o: OrderEvent) => o.status === 'new' || o.status === 'partially_filled';
 
 /** An order as the order queries show it. */
-export function restOrder(o: OrderEvent, v2: boolean): Record<string, unknown> {
+function restOrder(o: OrderEvent, v2: boolean): Record<string, unknown> {
   const remaining = isOpen(o) ? decSub(o.amount, o.filledAmount) : '0';
   const out: Record<string, unknown> = {
     symbol: symbolOf(o.inst),

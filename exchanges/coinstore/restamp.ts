@@ -77,7 +77,7 @@ function keyIs(buf: Uint8Array, start: number, len: number, key: Buffer): boolea
   return true;
 }
 
-export interface Envelope {
+interface Envelope {
   S: Span | null;
   sid: Span | null;
   /** The top-level `channel` string, quotes included. */

@@ -53,9 +53,9 @@ export const DEFAULT_TIMING: ServerTiming = {
 };
 
 /** WebSocket close code for idle and lifetime closes ("going away"; protocols.md §1.1 allows 1000/1001). */
-export const CLOSE_GOING_AWAY = 1001;
+const CLOSE_GOING_AWAY = 1001;
 /** Largest `param.size` honoured for the initial trade batch. ASSUMPTION: the REST trade limit (100). */
-export const MAX_TRADE_BATCH = 100;
+const MAX_TRADE_BATCH = 100;
 
 function parseJsonObject(frame: Uint8Array): Record<string, unknown> | null {
   try {
@@ -67,7 +67,7 @@ function parseJsonObject(frame: Uint8Array): Record<string, unknown> | null {
 }
 
 /** The trade bodies of one recorded trade frame: a push (its fields but `S` and `T`) or a `data` batch. */
-export function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unknown>> {
+function recordedTradeBodies(frame: Uint8Array): Array<Record<string, unknown>> {
   const m = parseJsonObject(frame);
   if (!m || m.T !== 'trade') return [];
   if (Array.isArray(m.data)) return m.data.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));

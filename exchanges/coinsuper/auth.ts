@@ -34,7 +34,7 @@ export function redactedPrivatePassword(email: string, timestampMs: number): str
   return `${email},${timestampMs},${'*'.repeat(32)}`;
 }
 
-export interface ParsedPrivatePassword {
+interface ParsedPrivatePassword {
   email: string;
   timestampMs: string;
   sign: string;

@@ -17,7 +17,7 @@ import { CONNACK, CONNECT_TIMEOUT_MS, KEEPALIVE_GRACE_FACTOR, MAX_INFLIGHT_MESSA
 import { topicToSpec } from './topics.js';
 
 /** WebSocket close codes the broker uses. MQTT itself only "closes the network connection". */
-export const CLOSE = {
+const CLOSE = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
   PROTOCOL_ERROR: 1002,

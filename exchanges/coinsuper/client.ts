@@ -18,9 +18,9 @@ import { CHANNEL_HELP, parseChannel, topicToSpec } from './topics.js';
  * the least work on both ends; the session still answers QoS 1/2 deliveries correctly if a broker
  * upgrades them.
  */
-export const RECORDER_SUBSCRIBE_QOS: QoS = 0;
+const RECORDER_SUBSCRIBE_QOS: QoS = 0;
 
-export const CREDENTIAL_FIELDS = ['accessKey', 'secretKey', 'email'] as const;
+const CREDENTIAL_FIELDS = ['accessKey', 'secretKey', 'email'] as const;
 
 function creds(c: Credentials | undefined): Partial<CoinsuperCredentials> {
   return { accessKey: c?.accessKey, secretKey: c?.secretKey, email: c?.email };

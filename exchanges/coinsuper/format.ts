@@ -7,7 +7,7 @@ import { decimalsOf, divRound, fromUnits, pow10, toUnits } from './decimal.js';
 import type { BalanceEvent, BookEvent, FillEvent, Instrument, KlineEvent, Level, OrderEvent, TradeEvent } from '../market.js';
 import { ASSET_DECIMALS, DEPTH_CHART_BUCKETS, DEPTH_CHART_BUCKET_PER_MILLE, DEPTH_CHART_PERCENT, ORDER_BOOK_LEVELS, TRADE_WINDOW_SIZE } from './protocol.js';
 
-export function instSymbol(inst: Instrument): string {
+function instSymbol(inst: Instrument): string {
   return `${inst.base}/${inst.quote}`;
 }
 
@@ -103,7 +103,7 @@ export function tickersPayload(trades: readonly TradeEvent[]): string {
 }
 
 /** A user number in Coinsuper's 19-digit form, stable per e-mail ([ASSUMPTION]: the real one is an account id). */
-export function userNoFor(email: string): string {
+function userNoFor(email: string): string {
   return `16${(BigInt(`0x${md5Hex(email).slice(0, 16)}`) % 10n ** 17n).toString().padStart(17, '0')}`;
 }
 

@@ -27,7 +27,7 @@ function sideOf(action: JsonValue | undefined): 'buy' | 'sell' | null {
   return a === 'BUY' ? 'buy' : a === 'SELL' ? 'sell' : null;
 }
 
-export function orderBookRows(msg: Obj): BookRow[] {
+function orderBookRows(msg: Obj): BookRow[] {
   const symbol = strOf(msg.symbol) ?? '';
   const ts = msOf(msg.timestamp);
   const levels = msOf(msg.limitSize);
@@ -49,7 +49,7 @@ export function orderBookRows(msg: Obj): BookRow[] {
   return rows;
 }
 
-export function klineRows(msg: Obj, rangeMs: number): KlineRow[] {
+function klineRows(msg: Obj, rangeMs: number): KlineRow[] {
   const open = decText(msg.first);
   const high = decText(msg.max);
   const low = decText(msg.min);
@@ -74,7 +74,7 @@ export function klineRows(msg: Obj, rangeMs: number): KlineRow[] {
   ];
 }
 
-export function balanceRows(msg: Obj): BalanceRow[] {
+function balanceRows(msg: Obj): BalanceRow[] {
   const list = msg.asset;
   if (!Array.isArray(list)) return [];
   const rows: BalanceRow[] = [];
@@ -95,7 +95,7 @@ export function balanceRows(msg: Obj): BalanceRow[] {
   return rows;
 }
 
-export function orderRows(msg: Obj): OrderRow[] {
+function orderRows(msg: Obj): OrderRow[] {
   const orderId = decText(msg.orderNo);
   if (!orderId) return [];
   return [
@@ -116,7 +116,7 @@ export function orderRows(msg: Obj): OrderRow[] {
   ];
 }
 
-export function fillRows(msg: Obj): FillRow[] {
+function fillRows(msg: Obj): FillRow[] {
   const match = strOf(msg.matchType)?.toUpperCase();
   return [
     {
@@ -138,14 +138,14 @@ export function fillRows(msg: Obj): FillRow[] {
 // ------------------------------------------------------------------------------- trade windows
 
 /** What the deduper remembers of one tickers stream. */
-export interface WindowState {
+interface WindowState {
   /** Trades older than this were behind the oldest trade of an earlier window: already seen or lost. */
   floorTs: number | null;
   /** Key → the most copies of that key seen in any one window. */
   seen: Record<string, number>;
 }
 
-export interface CoinsuperNormalizerState {
+interface CoinsuperNormalizerState {
   v: 1;
   windows: Record<string, WindowState>;
 }
@@ -158,12 +158,12 @@ interface WindowTrade {
   action: string;
 }
 
-export function tradeKey(t: WindowTrade): string {
+function tradeKey(t: WindowTrade): string {
   return `${t.ts}|${t.price}|${t.quantity}|${t.action}`;
 }
 
 /** A deterministic id for a trade without one: its key and which copy of that key it is. */
-export function syntheticTradeId(t: WindowTrade, copy: number): string {
+function syntheticTradeId(t: WindowTrade, copy: number): string {
   return `${t.ts}-${t.action}-${t.price}-${t.quantity}-${copy}`;
 }
 
@@ -176,7 +176,7 @@ export function syntheticTradeId(t: WindowTrade, copy: number): string {
  * Rows come out oldest first, each with a synthetic id that is the same whichever window (or
  * recorder) saw it first, so data from two connections can be merged by id.
  */
-export function dedupeWindow(state: WindowState, window: readonly WindowTrade[]): Array<{ trade: WindowTrade; id: string }> {
+function dedupeWindow(state: WindowState, window: readonly WindowTrade[]): Array<{ trade: WindowTrade; id: string }> {
   // Newest first on the wire: reversed, then a stable sort puts any out-of-order trade in place.
   const chronological = [...window].reverse().sort((a, b) => a.ts - b.ts);
   const copies = new Map<string, number>();

@@ -10,7 +10,7 @@ import { MAX_PACKET_BYTES, MQTT_PROTOCOL_LEVEL } from './protocol.js';
 
 export type { Packet, IPublishPacket, QoS };
 
-export interface ReadResult {
+interface ReadResult {
   packets: Packet[];
   /** The bytes are not MQTT: the reader has been reset; the connection should be dropped. */
   error: Error | null;

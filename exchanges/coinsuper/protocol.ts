@@ -82,9 +82,7 @@ export const SUBTOPIC = {
  */
 export const KLINE_RANGES_MS = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000] as const;
 
-/** Price aggregation steps the doc lists for the orderBook topic (fiat and crypto quotes). */
-export const DOCUMENTED_BOOK_STEPS = ['1.0', '0.1', '0.01', '0.0001', '0.000001', '0.00000001'] as const;
-/** Any step with at most this many decimals is accepted ([ASSUMPTION]: the doc lists examples, not a closed set). */
+/** Price aggregation steps the doc lists for the orderBook topic: 1.0, 0.1, 0.01, 0.0001, 0.000001, 0.00000001. Any step with at most this many decimals is accepted ([ASSUMPTION]: the doc lists examples, not a closed set). */
 export const MAX_STEP_DECIMALS = 8;
 
 /** Levels per side of the orderBook topic ("Shows last 15 orders", `limitSize`). */

@@ -15,7 +15,7 @@ import { TicktapeError } from '../../core/errors.js';
 import type { StreamKind, StreamSpec } from '../types.js';
 import { DEPTH_CHART_BUCKETS, ENDPOINT, KLINE_RANGES_MS, MAX_STEP_DECIMALS, ORDER_BOOK_LEVELS, PRIVATE_QUIET_MS, PUBLIC_QUIET_MS, SUBTOPIC, TOPIC_ENV, TRADE_WINDOW_SIZE } from './protocol.js';
 
-export type TopicType = keyof typeof SUBTOPIC;
+type TopicType = keyof typeof SUBTOPIC;
 
 export const CHANNEL_HELP: string[] = [
   'BTC_USD@depth — depth chart: 50 cumulative price buckets per side, pushed every second',
@@ -46,7 +46,7 @@ const SYMBOL_RE = /^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$/;
 const EMAIL_RE = /^[^\s,/#+@]{1,64}@[^\s,/#+@]{1,255}$/;
 const STEP_RE = new RegExp(`^\\d{1,12}(?:\\.\\d{1,${MAX_STEP_DECIMALS}})?$`);
 
-export function isValidStep(step: string): boolean {
+function isValidStep(step: string): boolean {
   return STEP_RE.test(step) && /[1-9]/.test(step);
 }
 
@@ -63,19 +63,19 @@ function spec(key: string, kind: StreamKind, symbol: string | null, isPrivate: b
   return { key, kind, symbol, endpoint: ENDPOINT, private: isPrivate, params, quietMs: isPrivate ? PRIVATE_QUIET_MS : PUBLIC_QUIET_MS };
 }
 
-export function depthSpec(symbol: string): StreamSpec {
+function depthSpec(symbol: string): StreamSpec {
   return spec(fullTopic('depth', { symbol }), 'depth_chart', symbol, false, { type: 'depth', levels: DEPTH_CHART_BUCKETS });
 }
 export function orderBookSpec(symbol: string, step: string): StreamSpec {
   return spec(fullTopic('orderBook', { symbol, step }), 'book', symbol, false, { type: 'orderBook', levels: ORDER_BOOK_LEVELS, step });
 }
-export function klineSpec(symbol: string, range: number): StreamSpec {
+function klineSpec(symbol: string, range: number): StreamSpec {
   return spec(fullTopic('kline', { symbol, range }), 'kline', symbol, false, { type: 'kline', intervalMs: range, interval: String(range) });
 }
-export function tickersSpec(symbol: string): StreamSpec {
+function tickersSpec(symbol: string): StreamSpec {
   return spec(fullTopic('tickers', { symbol }), 'trade_window', symbol, false, { type: 'tickers', window: TRADE_WINDOW_SIZE });
 }
-export function privateSpec(type: 'asset' | 'order' | 'trade', email: string): StreamSpec {
+function privateSpec(type: 'asset' | 'order' | 'trade', email: string): StreamSpec {
   const kind: StreamKind = type === 'asset' ? 'account' : type === 'order' ? 'order' : 'fill';
   return spec(fullTopic(type, { email }), kind, null, true, { type, email });
 }
@@ -152,9 +152,4 @@ export function parseChannel(channel: string): StreamSpec {
     default:
       throw unknown(channel, `"${kind}" is not a Coinsuper channel kind`);
   }
-}
-
-/** BTC_USD (topics) → BTC/USD (payloads). */
-export function payloadSymbol(topicSymbol: string): string {
-  return topicSymbol.replace('_', '/');
 }

@@ -23,9 +23,9 @@ import type { CpOrder, Execution, OrderPush, ParentOrder, RiskPosition, RiskPosi
 import { nexusSymbol } from './protocol.js';
 
 /** The counterparty order is placed this long after the parent (the example: 1631950584467 → …476). */
-export const ROUTING_DELAY_MS = 9;
+const ROUTING_DELAY_MS = 9;
 /** `broker` of the simulated risk positions. */
-export const DEMO_BROKER = 'DEMO';
+const DEMO_BROKER = 'DEMO';
 
 const STATUS: Record<OrderStatus, string> = {
   new: 'PENDING',
@@ -54,7 +54,7 @@ export function cpOrderIdFor(orderId: string): string {
   return (1_500_000_000_000_000_000n + BigInt(fnv1a(orderId)) * 1_000_000_000n + BigInt(fnv1a(`${orderId}#cp`) % 1_000_000_000)).toString();
 }
 
-export function cpFor(orderId: string): string {
+function cpFor(orderId: string): string {
   return EXTERNAL_CPS[fnv1a(orderId) % EXTERNAL_CPS.length];
 }
 

@@ -20,19 +20,19 @@ import { nexusSymbol } from './protocol.js';
 /** External liquidity providers seen in the documents. */
 export const EXTERNAL_CPS = ['b2c2', 'huobi', 'bitmart', 'okex', 'binance'] as const;
 /** Internal counterparties (the example's crossed bids). */
-export const INTERNAL_CPS = ['xs_mm', 'xs_hedge'] as const;
+const INTERNAL_CPS = ['xs_mm', 'xs_hedge'] as const;
 /** One book version in this many is published crossed. */
 export const CROSSED_BOOK_EVERY = 25;
 /** A provider's quote is up to this old when the aggregate is published (per-level `time`). */
-export const MAX_QUOTE_AGE_MS = 800;
+const MAX_QUOTE_AGE_MS = 800;
 /** One level in this many (by hash) is quoted by two providers at the same price. */
-export const SHARED_LEVEL_EVERY = 3;
+const SHARED_LEVEL_EVERY = 3;
 /** Levels per side per provider in a BTHub API_QUOTE message (its example shows 5). */
-export const LEGACY_QUOTE_LEVELS = 5;
+const LEGACY_QUOTE_LEVELS = 5;
 /** Levels per side in a BTHub API_AGGREGATED_QUOTE message (its example shows 12). */
-export const LEGACY_AGGREGATED_LEVELS = 12;
+const LEGACY_AGGREGATED_LEVELS = 12;
 /** Commission the BTHub API_QUOTE message carries (its example's value). */
-export const LEGACY_QUOTE_COMMISSION = '0.0001';
+const LEGACY_QUOTE_COMMISSION = '0.0001';
 
 const FNV_OFFSET = 0x811c9dc5;
 

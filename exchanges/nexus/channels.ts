@@ -25,11 +25,11 @@ export const ENDPOINT = 'realtime';
 
 /** Quiet thresholds of the stale-stream detector. */
 /** The aggregated book changes many times a second on a live venue; 10 s of silence means trouble. */
-export const BOOK_QUIET_MS = 10_000;
+const BOOK_QUIET_MS = 10_000;
 /** Orders arrive only when the account trades: a day of silence is normal. */
-export const ORDER_QUIET_MS = 24 * 3_600_000;
+const ORDER_QUIET_MS = 24 * 3_600_000;
 /** Risk positions change with fills and marks; an hour without one is unusual but possible. */
-export const POSITION_QUIET_MS = 3_600_000;
+const POSITION_QUIET_MS = 3_600_000;
 
 const SYMBOL_RE = /^[A-Za-z0-9]{2,30}$/;
 const BOOK_RE = /^[A-Za-z0-9_-]{1,32}$/;

@@ -20,17 +20,17 @@ import { ALL_SYMBOLS, isRecord, TOKEN_PARAM } from './protocol.js';
  */
 export const PING_INTERVAL_MS = 60_000;
 /** Nexus publishes no limit on subscriptions per connection; keep connections small enough to reason about. */
-export const MAX_STREAMS_PER_CONNECTION = 100;
+const MAX_STREAMS_PER_CONNECTION = 100;
 /** Request ids remembered to match an error reply to its streams. */
 const MAX_PENDING_IDS = 1_000;
 /** What replaces the token in the stored URL. */
-export const REDACTED = 'REDACTED';
+const REDACTED = 'REDACTED';
 
 export interface NexusClientOptions {
   pingIntervalMs: number;
 }
 
-export const NEXUS_CLIENT_DEFAULTS: NexusClientOptions = { pingIntervalMs: PING_INTERVAL_MS };
+const NEXUS_CLIENT_DEFAULTS: NexusClientOptions = { pingIntervalMs: PING_INTERVAL_MS };
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -39,7 +39,7 @@ function text(obj: Record<string, unknown>): string {
 }
 
 /** Groups streams into connections: one depth per symbol per connection, at most MAX_STREAMS_PER_CONNECTION. */
-export function planConnections(streams: StreamSpec[]): StreamSpec[][] {
+function planConnections(streams: StreamSpec[]): StreamSpec[][] {
   const groups: Array<{ streams: StreamSpec[]; keys: Set<string>; depthSymbols: Set<string> }> = [];
   for (const s of streams) {
     if (groups.some((g) => g.keys.has(s.key))) continue;

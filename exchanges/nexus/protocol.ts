@@ -11,23 +11,6 @@
  * message is a JSON text frame; pushes are `{"event":"<EVENT>","data":<object|array>}`.
  */
 
-/** Client → server actions. */
-export type NexusAction = 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'PING';
-/** Events of the current protocol. */
-export type NexusEvent = 'API_MARKETDEPTH' | 'API_ORDER' | 'API_RISK_POSITION';
-/** Push events of the BTHub predecessor that a tolerant server still produces (protocols.md §2.5). */
-export type LegacyEvent = 'API_QUOTE' | 'API_AGGREGATED_QUOTE';
-
-/** `{"id":"1630055515109","action":"SUBSCRIBE","event":"API_MARKETDEPTH","symbol":"BTCUSDT","depth":5}` */
-export interface NexusRequest {
-  id?: string;
-  action?: string;
-  event?: string;
-  symbol?: string;
-  depth?: number;
-  book?: string;
-}
-
 /** One level of the aggregated book: the counterparty (liquidity provider) that quotes it and its quote time. */
 export interface DepthLevel {
   cp: string;
@@ -127,11 +110,8 @@ export interface RiskPositionPush {
   data: RiskPosition[];
 }
 
-/** Enums from api-en/enum.md, spellings sic (EXCUTING, UKNOWN). */
-export const ORDER_STATUS = ['PENDING', 'EXCUTING', 'EXECUTED', 'EXPIRED', 'REJECTED', 'CANCELLING', 'CANCELLED', 'INTERRUPTED', 'UKNOWN'] as const;
-export const ORDER_RESULT = ['NONE', 'FILLED', 'PARTIAL'] as const;
 /** REST `result` values (restful-api.md); the error reply of the server side reuses them. */
-export const REST_RESULT = ['SUCCESS', 'INVALID_DATA', 'INVALID_REQUEST', 'REJECTED', 'STALE_VERSION', 'INTERNAL_ERROR'] as const;
+const REST_RESULT = ['SUCCESS', 'INVALID_DATA', 'INVALID_REQUEST', 'REJECTED', 'STALE_VERSION', 'INTERNAL_ERROR'] as const;
 export type RestResult = (typeof REST_RESULT)[number];
 
 /**

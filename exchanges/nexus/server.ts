@@ -28,13 +28,13 @@ import { aggregatedQuoteStream, depthStream, ENDPOINT, orderStream, positionStre
 import { ALL_SYMBOLS, DEFAULT_DEPTH_LEVELS, INVALID_FIELD, isRecord, MAX_DEPTH_LEVELS, nexusSymbol, TOKEN_PARAM, WHOLE_REQUEST_FIELD, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING, type ErrorReply, type RestResult } from './protocol.js';
 
 /** The documents ask clients to PING every 30 minutes; 5 more minutes absorb a late client timer. */
-export const IDLE_TIMEOUT_MS = 35 * 60_000;
+const IDLE_TIMEOUT_MS = 35 * 60_000;
 /** Close code of an idle session (ASSUMPTION: Nexus documents none; 1001 = going away). */
-export const IDLE_CLOSE_CODE = 1001;
+const IDLE_CLOSE_CODE = 1001;
 /** Orders followed per session for cumulative fee / last fill time; the oldest is dropped beyond this. */
-export const MAX_TRACKED_ORDERS = 10_000;
+const MAX_TRACKED_ORDERS = 10_000;
 
-export const NEXUS_TIMING: ServerTiming = { heartbeatMs: 0, idleTimeoutMs: IDLE_TIMEOUT_MS, maxLifeMs: 0 };
+const NEXUS_TIMING: ServerTiming = { heartbeatMs: 0, idleTimeoutMs: IDLE_TIMEOUT_MS, maxLifeMs: 0 };
 
 const SYMBOL_RE = /^[A-Za-z0-9]{2,30}$/;
 const BOOK_RE = /^[A-Za-z0-9_-]{1,32}$/;
@@ -54,7 +54,7 @@ function tokenOf(url: URL, headers: IncomingHttpHeaders): string | null {
   return typeof h === 'string' && h ? h : null;
 }
 
-export function checkUpgrade(endpoint: string, req: { url: URL; headers: IncomingHttpHeaders }, ctx: ServerContext): UpgradeDecision {
+function checkUpgrade(endpoint: string, req: { url: URL; headers: IncomingHttpHeaders }, ctx: ServerContext): UpgradeDecision {
   if (endpoint !== ENDPOINT) return { ok: false, status: 404, body: `Nexus has no endpoint "${endpoint}"; use /api/realtime` };
   const token = tokenOf(req.url, req.headers);
   if (!token) {
