@@ -16,8 +16,8 @@ import path from 'node:path';
 import { TABLE_NAMES, type TableName } from '../schemas/tables.js';
 import { safePartitionDir } from '../core/safe-path.js';
 
-export const JOURNAL_DIR = 'journal';
-export const PARQUET_EXT = '.parquet';
+const JOURNAL_DIR = 'journal';
+const PARQUET_EXT = '.parquet';
 /** Suffix of files being written; never matched by `*.parquet` globs, removed by the next run. */
 export const TEMP_SUFFIX = '.tmp';
 
@@ -32,24 +32,14 @@ export const META = {
   checksum: 'ticktape.checksum', // order-independent content checksum (store/seal/parquet-file.ts)
 } as const;
 
-const SEGMENT_RE = /^\d{8}T\d{6}Z-[a-z0-9]+-\d+$/;
 const SEGMENT_FILE_RE = /^(.+)-(\d{8}T\d{6}Z-[a-z0-9]+-\d+)\.parquet$/;
 const DAY_FILE_RE = /^(.+)-day-([0-9a-f]{16})\.parquet$/;
-const INSTANCE_RE = /^[a-z0-9-]{1,40}$/;
-
-export function isSegmentName(name: string): boolean {
-  return SEGMENT_RE.test(name);
-}
-
-export function isInstanceId(id: string): boolean {
-  return INSTANCE_RE.test(id);
-}
 
 export function journalDir(dataDir: string, instance?: string): string {
   return instance ? path.join(dataDir, JOURNAL_DIR, instance) : path.join(dataDir, JOURNAL_DIR);
 }
 
-export function tableDir(dataDir: string, table: TableName): string {
+function tableDir(dataDir: string, table: TableName): string {
   return path.join(dataDir, table);
 }
 
@@ -58,13 +48,13 @@ export function tableDir(dataDir: string, table: TableName): string {
  * `exchange` column from the folder name, so views show these rows under 'no-exchange'; the files
  * themselves and the reader keep ''.
  */
-export const NO_EXCHANGE_KEY = 'no-exchange';
+const NO_EXCHANGE_KEY = 'no-exchange';
 
 export function exchangeDirKey(exchange: string): string {
   return exchange === '' ? NO_EXCHANGE_KEY : exchange;
 }
 
-export function exchangeFromDirKey(key: string): string {
+function exchangeFromDirKey(key: string): string {
   return key === NO_EXCHANGE_KEY ? '' : key;
 }
 
@@ -99,7 +89,7 @@ export function tempPathFor(finalPath: string): string {
   return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}${TEMP_SUFFIX}`);
 }
 
-export type PartitionFileKind = 'segment' | 'day';
+type PartitionFileKind = 'segment' | 'day';
 
 export interface PartitionFile {
   table: TableName;

@@ -103,7 +103,7 @@ function columnOf(name: string, type: DuckDBType): Col {
 }
 
 /** The Arrow schema of a DuckDB result's columns. */
-export function arrowSchemaOf(names: readonly string[], types: readonly DuckDBType[]): Schema {
+function arrowSchemaOf(names: readonly string[], types: readonly DuckDBType[]): Schema {
   return new Schema(names.map((n, i) => new Field(n, columnOf(n, types[i]).arrow, true)));
 }
 
@@ -172,7 +172,7 @@ function columnData(col: Col, values: readonly DuckDBValue[]): Data {
 }
 
 /** One DuckDB chunk as a RecordBatch of `schema` (built by arrowSchemaOf from the same result). */
-export function chunkToBatch(schema: Schema, types: readonly DuckDBType[], chunk: DuckDBDataChunk): RecordBatch {
+function chunkToBatch(schema: Schema, types: readonly DuckDBType[], chunk: DuckDBDataChunk): RecordBatch {
   const n = chunk.rowCount;
   const children = schema.fields.map((f, i) => {
     const vector = chunk.getColumnVector(i);
@@ -185,7 +185,7 @@ export function chunkToBatch(schema: Schema, types: readonly DuckDBType[], chunk
 }
 
 /** Every batch of a (streaming or materialized) result, chunk by chunk. */
-export async function* resultBatches(result: DuckDBResult): AsyncGenerator<RecordBatch> {
+async function* resultBatches(result: DuckDBResult): AsyncGenerator<RecordBatch> {
   const types = result.columnTypes();
   const schema = arrowSchemaOf(result.columnNames(), types);
   for (;;) {
@@ -247,4 +247,4 @@ export async function writeArrowStream(result: DuckDBResult, write: (bytes: Uint
 }
 
 /** Encoded bytes the Arrow stream writer may hold ahead of a slow consumer. */
-export const ARROW_STREAM_BUFFER_BYTES = 8 << 20;
+const ARROW_STREAM_BUFFER_BYTES = 8 << 20;

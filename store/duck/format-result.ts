@@ -12,7 +12,7 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'csv', 'json'];
 /** Rows a table shows before it stops (the rest is counted, not printed). */
 export const TABLE_MAX_ROWS = 10_000;
 /** A table cell longer than this is cut with an ellipsis (payloads, long JSON). */
-export const TABLE_MAX_CELL_CHARS = 80;
+const TABLE_MAX_CELL_CHARS = 80;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -51,7 +51,7 @@ function jsonValue(v: Json, type: DuckDBType): Json {
   return v;
 }
 
-export interface WriteResultStats {
+interface WriteResultStats {
   rows: number;
   truncated: number;
 }

@@ -52,10 +52,10 @@ export const RECORD_HEADER_BYTES = 10;
 export const RECORD_BODY_FIXED_BYTES = 1 + 1 + 8 + 8 + 1 + 1 + 1 + 1 + 2 + 2 + 4;
 /** Largest body accepted. Bounds what a forged length can make a reader allocate. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
-export const RECORD_TYPE_TAPE = 1;
+const RECORD_TYPE_TAPE = 1;
 
-export const SEGMENT_MAGIC = Buffer.from('TTJ1', 'latin1');
-export const SEGMENT_HEADER_FIXED_BYTES = 4 + 2 + 2 + 1 + 1 + 4;
+const SEGMENT_MAGIC = Buffer.from('TTJ1', 'latin1');
+const SEGMENT_HEADER_FIXED_BYTES = 4 + 2 + 2 + 1 + 1 + 4;
 
 export const MAX_EXCHANGE_BYTES = 0xff;
 export const MAX_CONN_ID_BYTES = 0xff;
@@ -103,7 +103,7 @@ export class StringBytesCache {
 const defaultCache = new StringBytesCache();
 
 /** Why a record cannot be encoded, or null when it can. */
-export function encodeProblem(rec: TapeRecord, cache: StringBytesCache = defaultCache): string | null {
+function encodeProblem(rec: TapeRecord, cache: StringBytesCache = defaultCache): string | null {
   if (!Number.isSafeInteger(rec.seq) || rec.seq < 0) return `seq ${rec.seq} is not a non-negative safe integer`;
   if (DIRECTION_CODES[rec.direction] === undefined) return `unknown direction ${String(rec.direction)}`;
   if (KIND_CODES[rec.kind] === undefined) return `unknown kind ${String(rec.kind)}`;
@@ -116,7 +116,7 @@ export function encodeProblem(rec: TapeRecord, cache: StringBytesCache = default
 }
 
 /** Bytes `encodeRecordInto` will write for this record. */
-export function encodedSize(rec: TapeRecord, cache: StringBytesCache = defaultCache): number {
+function encodedSize(rec: TapeRecord, cache: StringBytesCache = defaultCache): number {
   return RECORD_HEADER_BYTES + RECORD_BODY_FIXED_BYTES + cache.get(rec.exchange).length + cache.get(rec.connId).length + cache.get(rec.stream).length + cache.get(rec.endpoint).length + rec.payload.length;
 }
 
@@ -124,7 +124,7 @@ export function encodedSize(rec: TapeRecord, cache: StringBytesCache = defaultCa
  * Writes one record at `off` of `buf` (which must have room: see encodedSize) and returns the offset
  * after it. The caller checks encodeProblem first; this function trusts its input (hot path).
  */
-export function encodeRecordInto(buf: Buffer, off: number, rec: TapeRecord, cache: StringBytesCache = defaultCache): number {
+function encodeRecordInto(buf: Buffer, off: number, rec: TapeRecord, cache: StringBytesCache = defaultCache): number {
   return encodeRecordParts(buf, off, rec, cache.get(rec.exchange), cache.get(rec.connId), cache.get(rec.stream), cache.get(rec.endpoint));
 }
 
@@ -232,7 +232,7 @@ const INTERN_SLOTS = 512;
  * Decodes short UTF-8 strings through a small hash table of recent values, so the four strings that
  * repeat on every record are not decoded (and allocated) again and again when reading.
  */
-export class StringInterner {
+class StringInterner {
   private readonly keys: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
   private readonly vals: string[] = new Array(INTERN_SLOTS);
 

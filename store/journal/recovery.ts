@@ -25,7 +25,7 @@ const COPY_CHUNK_BYTES = 1024 * 1024;
 
 export const QUARANTINE_DIR = 'quarantine';
 
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -41,7 +41,7 @@ export function fsyncDir(dir: string): void {
  * connection and numbers are missing (so (conn_id, seq) stays unique and the gap sorts where the
  * loss was); otherwise 0, which no frame ever has (connections count from 1).
  */
-export function corruptionGapRecord(region: DamagedRegion, segmentName: string, quarantineRel: string): TapeRecord {
+function corruptionGapRecord(region: DamagedRegion, segmentName: string, quarantineRel: string): TapeRecord {
   const anchor = region.before ?? region.after;
   if (anchor === null) throw new RangeError('a corrupt region always has a valid record after it');
   const startNs = region.before?.recvNs ?? anchor.recvNs;

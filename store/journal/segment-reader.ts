@@ -90,7 +90,7 @@ export interface DamagedRegion extends CorruptRegion {
   after: RecordMeta | null;
 }
 
-export interface DetailedScan {
+interface DetailedScan {
   report: ScanReport;
   regions: DamagedRegion[];
   /** Bytes of the valid file header (0 when damaged or missing). */

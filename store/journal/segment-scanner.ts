@@ -12,15 +12,15 @@ import { FileWindow } from './file-window.js';
 import { RECORD_HEADER_BYTES, RECORD_MAGIC_BYTES, decodeSegmentHeader, peekBodyLength, plausibleBodyStart, recordValid, type SegmentHeader } from './framing.js';
 
 /** Valid records in a row needed to resume after damage. */
-export const RESYNC_CHAIN_RECORDS = 3;
+const RESYNC_CHAIN_RECORDS = 3;
 /** Longest possible segment header (fixed part + two 255-byte strings). */
 const MAX_SEGMENT_HEADER_BYTES = 14 + 255 + 255;
 /** How far the magic search looks per window refill. */
 const SEARCH_SPAN_BYTES = 1024 * 1024;
 
-export type ScanStep = 'record' | 'corrupt' | 'tail' | 'end';
+type ScanStep = 'record' | 'corrupt' | 'tail' | 'end';
 
-export class SegmentScanner {
+class SegmentScanner {
   readonly window: FileWindow;
   /** The parsed file header, or null when it is damaged or torn (the records are still salvaged). */
   readonly header: SegmentHeader | null;

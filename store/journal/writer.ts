@@ -65,7 +65,7 @@ let segmentCounter = 0;
 const DIRECTION_OK = { in: true, out: true, event: true } as const;
 
 /** `<UTC yyyymmddThhmmssZ>-<process start, base36>-<n, 6 digits>` (see api.ts). */
-export function segmentNameAt(ns: bigint): string {
+function segmentNameAt(ns: bigint): string {
   const iso = new Date(Number(ns / 1_000_000n)).toISOString();
   const ts = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   segmentCounter++;
