@@ -50,7 +50,7 @@ export interface RecorderHandle {
 }
 
 /** A validated configuration with the warnings to log about it (a config file with secrets readable by others). */
-export interface RecorderPlan {
+interface RecorderPlan {
   readonly config: RecorderConfig;
   readonly warnings: readonly string[];
   /** The same options built again (the config file read anew): what a reload applies. */

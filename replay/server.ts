@@ -59,7 +59,7 @@ export interface ReplayServer {
 }
 
 /** What listen errors name: the CLI's flags by default, the library's option names from startReplayServer. */
-export interface ReplayListenNames {
+interface ReplayListenNames {
   listenAs?: ListenWho;
   tcpListenAs?: ListenWho;
 }

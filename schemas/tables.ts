@@ -6,7 +6,7 @@
  */
 import { SCHEMA_VERSION } from './version.js';
 
-export type ColumnType = 'VARCHAR' | 'BIGINT' | 'INTEGER' | 'UBIGINT' | 'DOUBLE' | 'BOOLEAN' | 'BLOB';
+type ColumnType = 'VARCHAR' | 'BIGINT' | 'INTEGER' | 'UBIGINT' | 'DOUBLE' | 'BOOLEAN' | 'BLOB';
 
 export interface ColumnDef {
   name: string;
