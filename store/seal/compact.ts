@@ -33,8 +33,8 @@ export interface CompactOptions {
   zstdLevel?: number;
 }
 
-export const MIN_ZSTD_LEVEL = 1;
-export const MAX_ZSTD_LEVEL = 22;
+const MIN_ZSTD_LEVEL = 1;
+const MAX_ZSTD_LEVEL = 22;
 
 /**
  * The zstd level of a compaction, checked: an integer 1-22 (undefined → COMPACT_ZSTD_LEVEL).

@@ -14,9 +14,9 @@ import { FLAG_OVERLAP, type TapeRecord } from '../../schemas/record.js';
 import type { NormalizedRow } from '../../schemas/rows.js';
 
 /** How many distinct failure messages a report keeps (the count is always exact). */
-export const MAX_REPORTED_NORMALIZE_ERRORS = 20;
+const MAX_REPORTED_NORMALIZE_ERRORS = 20;
 
-export interface NormalizerStateEntry {
+interface NormalizerStateEntry {
   exchange: string;
   connId: string;
   stream: string;

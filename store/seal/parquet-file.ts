@@ -21,7 +21,7 @@ export const ROW_GROUP_ROWS = 122_880;
  * `ticktape seal --compact --zstd-level`); this is its default. Per million market-like frames:
  * level 9 → 24.3 bytes/frame in 1.7 s, 15 → 22.1 in 18.8 s, 19 → 18.2 in 45.8 s (bench/seal.ts).
  */
-export const SEAL_ZSTD_LEVEL = 3;
+const SEAL_ZSTD_LEVEL = 3;
 export const COMPACT_ZSTD_LEVEL = 9;
 
 /**
@@ -54,7 +54,7 @@ export interface FileExpectation {
   checksum?: string;
 }
 
-export interface ParquetFileMeta {
+interface ParquetFileMeta {
   table: TableName;
   /** A raw file with payload templates (templatedRawSelect). */
   templated?: boolean;
@@ -101,7 +101,7 @@ export function templatedRawColumns(): string {
  * DuckDB's hash(), so the value does not change with the DuckDB version. Catches a flipped byte
  * that still decodes (an uncompressed page), which a row count would miss.
  */
-export function checksumExpr(table: TableName, templated = false): string {
+function checksumExpr(table: TableName, templated = false): string {
   // A templated raw file is checked on what it stores: the payload where it is kept as it is, and
   // the template columns (rank excepted: compaction renumbers it). Staging computes the same sum
   // from the same columns; the template encoding itself is checked when it is made (store/template).
@@ -146,7 +146,7 @@ function kvMetadata(meta: ParquetFileMeta): string {
  * columns are only ever appended. Table formats that track columns by id (Iceberg) can adopt the
  * files as they are, without rewriting them.
  */
-export function fieldIds(table: TableName, templated = false): string {
+function fieldIds(table: TableName, templated = false): string {
   const ids = TABLES[table].map((c, i) => `"${c.name}": ${i + 1}`);
   // The payload template columns of raw files are storage, not table columns: ids from 1001 up.
   if (templated) TEMPLATE_COLUMNS.forEach((c, i) => ids.push(`"${c}": ${TEMPLATE_FIELD_ID_BASE + i}`));
@@ -164,7 +164,7 @@ export async function copyToParquet(conn: DuckDBConnection, select: string, tmpP
   fsyncPath(tmpPath);
 }
 
-export function parquetFrom(paths: readonly string[]): string {
+function parquetFrom(paths: readonly string[]): string {
   return `read_parquet([${paths.map(sqlStr).join(', ')}], hive_partitioning=false, union_by_name=true)`;
 }
 

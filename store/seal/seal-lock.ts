@@ -13,7 +13,7 @@ import { journalDir } from '../partitions.js';
 
 export const SEAL_LOCK_FILE = 'SEAL.LOCK';
 /** An empty lock is an owner between creating and writing it, unless it stays empty this long (it died there). */
-export const EMPTY_LOCK_GRACE_MS = 5_000;
+const EMPTY_LOCK_GRACE_MS = 5_000;
 
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -38,13 +38,13 @@ export function processStartTime(pid: number): string | null {
 }
 
 /** What a lock file says about its owner. */
-export function parseLockOwner(text: string): { pid: number; startTime: string | null } {
+function parseLockOwner(text: string): { pid: number; startTime: string | null } {
   const [pid, startTime] = text.trim().split(/\s+/);
   return { pid: Number(pid), startTime: startTime || null };
 }
 
 /** The lock's owner is still running (the same process, not a later one with its pid). */
-export function lockOwnerAlive(text: string): boolean {
+function lockOwnerAlive(text: string): boolean {
   const { pid, startTime } = parseLockOwner(text);
   if (!pidAlive(pid)) return false;
   if (startTime === null) return true;

@@ -66,7 +66,7 @@ export interface SealProgress {
  * kept a 100 MiB segment's seal at 467 MiB RSS) runs out of DuckDB memory on 500 MiB segments:
  * DuckDB's own use still grows from chunk to chunk (cause not found yet).
  */
-export const SEAL_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
+const SEAL_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
 
 export interface SealedFile {
   table: TableName;

@@ -26,7 +26,7 @@ const RAW_CHUNK_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, BIGINT, BIGINT, VARCHAR
 /** With payload templates (sealing): tpl, pre, rest and the integer slots after the date. */
 const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.from({ length: TEMPLATE_SLOTS }, () => BIGINT)];
 
-export interface StagerOptions {
+interface StagerOptions {
   /**
    * Encode payloads as templates (store/template) in extra columns of the raw table, as sealing
    * writes them; the original payload stays in `payload` (checksums are taken from it).
@@ -34,7 +34,7 @@ export interface StagerOptions {
   templates?: boolean;
 }
 
-export interface SeqRange {
+interface SeqRange {
   min: number;
   max: number;
   rows: number;
@@ -70,7 +70,7 @@ export interface OutputStat {
   maxRecvNs: bigint;
 }
 
-export interface StageIssues {
+interface StageIssues {
   badGapPayloads: number;
   /** Normalized rows skipped: unknown table or a value that cannot be stored. */
   badRows: number;

@@ -11,10 +11,10 @@ import { journalDir } from '../partitions.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { NormalizerStates } from './normalizers.js';
 
-export const STATE_FILE = 'normalizer-state.json';
+const STATE_FILE = 'normalizer-state.json';
 const STATE_FILE_VERSION = 1;
 
-export interface NormalizerStateFile {
+interface NormalizerStateFile {
   version: number;
   /** The last segment sealed; `states` is the state after it. */
   afterSegment: string | null;
@@ -23,7 +23,7 @@ export interface NormalizerStateFile {
   previous: { afterSegment: string | null; states: NormalizerStates } | null;
 }
 
-export function stateFilePath(dataDir: string, instance: string): string {
+function stateFilePath(dataDir: string, instance: string): string {
   return path.join(journalDir(dataDir, instance), STATE_FILE);
 }
 

@@ -16,7 +16,7 @@ import { listSegments, scanSegment } from '../journal/index.js';
 import { listPartitionFiles, listTempFiles, META } from '../partitions.js';
 import { compareTally, rankProblems, readChecksumFile, sha256File, tallyParquet, type ConnRange, type FileExpectation } from './parquet-file.js';
 
-export type FindingSeverity = 'damage' | 'notice';
+type FindingSeverity = 'damage' | 'notice';
 
 export interface Finding {
   severity: FindingSeverity;
