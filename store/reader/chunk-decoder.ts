@@ -47,7 +47,7 @@ const REBUILD_BYTES_PER_FRAME = 512;
 export const HEADER_SELECT = `${HEADER_HASH} AS h, exchange, conn_id, direction, kind, stream, endpoint`;
 
 /** Header tuples kept before the cache is reset (bounds memory on pathological data). */
-export const MAX_HEADER_CACHE_ENTRIES = 100_000;
+const MAX_HEADER_CACHE_ENTRIES = 100_000;
 /** Largest gap (alignment padding) between two payloads still copied in one run, bytes. */
 const MAX_RUN_GAP_BYTES = 16;
 /** DuckDB inlines strings up to this length in the 16-byte string_t itself. */
@@ -84,7 +84,7 @@ function itemBytes(vec: RawVector, i: number): Uint8Array {
 }
 
 /** Every value of a BLOB (or VARCHAR, as UTF-8 bytes) vector, copied out in runs of adjacent strings; NULL gives an empty array. */
-export function blobColumn(vec: RawVector, n: number): Uint8Array[] {
+function blobColumn(vec: RawVector, n: number): Uint8Array[] {
   const out = new Array<Uint8Array>(n);
   const dv = vec.dataView;
   // string_t entries read as 32-bit words (length, prefix, pointer low, pointer high): DuckDB's

@@ -25,7 +25,7 @@ import { mergeOrdered } from './merge.js';
 import { varcharColumn } from './vector-strings.js';
 
 export type NormalizedKind = 'trade' | 'book' | 'kline' | 'ticker';
-export const NORMALIZED_KINDS: readonly NormalizedKind[] = ['trade', 'book', 'kline', 'ticker'];
+const NORMALIZED_KINDS: readonly NormalizedKind[] = ['trade', 'book', 'kline', 'ticker'];
 
 /** Where a message came from: the raw frame's keys (join back to `raw` on conn_id, seq). */
 interface MessageHead {
@@ -119,7 +119,7 @@ export interface ReadNormalizedOptions {
 }
 
 /** Rows per query window: bounded memory, per-query cost amortized. */
-export const NORMALIZED_WINDOW_ROWS = 200_000;
+const NORMALIZED_WINDOW_ROWS = 200_000;
 
 const TABLE_OF: Record<NormalizedKind, TableName> = { trade: 'trades', book: 'book', kline: 'klines', ticker: 'tickers' };
 const HEAD_HASH = 'hash(exchange, symbol, conn_id, stream)';

@@ -80,7 +80,7 @@ function recordFilter(o: ReadRecordsOptions): (r: TapeRecord) => boolean {
 export const READER_WINDOW_ROWS = 200_000;
 
 /** Chains read in parallel at most; files beyond go to the sorted input (each chain holds a DuckDB connection). */
-export const MAX_READER_CHAINS = 8;
+const MAX_READER_CHAINS = 8;
 
 /** The sort order that lets a raw file be streamed as it is. */
 const REPLAY_ORDER = 'recv_ns,conn_id,seq';
@@ -132,7 +132,7 @@ interface FileRange {
 }
 
 /** Files that follow one another in time, and where their row groups start (window boundaries). */
-export interface Chain {
+interface Chain {
   paths: string[];
   /** Least recv_ns of every row group of the chain, ascending. */
   rowGroupStarts: bigint[];
@@ -241,7 +241,7 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
 }
 
 /** Records per batch handed out (DuckDB's vector size, as a result chunk gives them). */
-export const READER_BATCH_ROWS = 2048;
+const READER_BATCH_ROWS = 2048;
 /** Index of the rank column in RECORD_SELECT's result. */
 const RANK_COL = 24;
 
