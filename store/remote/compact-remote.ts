@@ -30,12 +30,11 @@ import { objectKey } from './store-url.js';
 import { putFileVerified, sha256FileAsync } from './uploader.js';
 
 /** Retired inputs stay this long after the commit that retired them (readers mid-query keep their files). */
-export const RETIRE_GRACE_MS = 60 * 60_000;
+const RETIRE_GRACE_MS = 60 * 60_000;
 /** Day files aim at 128 MB-1 GB: inputs are merged up to this many bytes per output file. */
-export const DAY_FILE_MAX_BYTES = 1024 ** 3;
-export const DAY_FILE_MIN_TARGET_BYTES = 128 * 1024 ** 2;
+const DAY_FILE_MAX_BYTES = 1024 ** 3;
 
-export interface RemoteCompactOptions {
+interface RemoteCompactOptions {
   /** Only days before this date (YYYY-MM-DD). */
   beforeDate?: string;
   instance?: string;
@@ -52,7 +51,7 @@ export interface RemoteCompactOptions {
   log?: Logger;
 }
 
-export interface RemoteCompactResult extends DayKey {
+interface RemoteCompactResult extends DayKey {
   instance: string | null;
   /** Input file names merged into `output`. */
   inputs: string[];
@@ -65,7 +64,7 @@ export interface RemoteCompactResult extends DayKey {
 }
 
 /** Groups one instance's files (by name) into runs of at most maxBytes; runs of one file are left out. */
-export function planMerges(files: readonly ManifestFile[], maxBytes: number): ManifestFile[][] {
+function planMerges(files: readonly ManifestFile[], maxBytes: number): ManifestFile[][] {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: ManifestFile[][] = [];
   let cur: ManifestFile[] = [];

@@ -10,7 +10,7 @@ import { openRemoteStore, type RemoteStore } from './s3-client.js';
 import { resolveStoreConfig, type StoreConfigFile } from './store-config.js';
 import { isStoreUrl } from './store-url.js';
 
-export interface DataSourceOptions {
+interface DataSourceOptions {
   cacheGb?: number;
   /** Cache folder (default: TICKTAPE_CACHE_DIR or ~/.cache/ticktape/<bucket>-<hash>). */
   cacheDir?: string;

@@ -13,9 +13,9 @@ import path from 'node:path';
 import type { TableName } from '../../schemas/tables.js';
 import { exchangeDirKey } from '../partitions.js';
 
-export const CONTROL_DIR = '_ticktape';
+const CONTROL_DIR = '_ticktape';
 export const MANIFEST_DIR = `${CONTROL_DIR}/manifests`;
-export const LEASE_DIR = `${CONTROL_DIR}/leases`;
+const LEASE_DIR = `${CONTROL_DIR}/leases`;
 
 export interface DayKey {
   table: TableName;
@@ -26,10 +26,6 @@ export interface DayKey {
 
 export function dayDir(d: DayKey): string {
   return `${d.table}/exchange=${exchangeDirKey(d.exchange)}/date=${d.date}`;
-}
-
-export function fileRelPath(d: DayKey, name: string): string {
-  return `${dayDir(d)}/${name}`;
 }
 
 export function sidecarRelPath(d: DayKey, name: string): string {

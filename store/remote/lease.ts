@@ -17,21 +17,21 @@ import { objectKey } from './store-url.js';
 /** How long a lease lasts without renewal. */
 export const LEASE_TTL_MS = 10 * 60_000;
 
-export interface LeaseBody {
+interface LeaseBody {
   owner: string;
   host: string;
   pid: number;
   expiresAtMs: number;
 }
 
-export interface Lease {
+interface Lease {
   owner: string;
   /** Extends the lease; false when it was lost (expired and taken over). */
   renew(): Promise<boolean>;
   release(): Promise<void>;
 }
 
-export function newLeaseOwner(): string {
+function newLeaseOwner(): string {
   return `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
 

@@ -16,12 +16,12 @@ import { getText, listObjects, putConditional, storeError, type RemoteStore } fr
 import { manifestRelPath, MANIFEST_DIR, parseManifestRelPath, type DayKey } from './layout.js';
 import { objectKey, relativeKey } from './store-url.js';
 
-export const MANIFEST_FORMAT = 'ticktape.manifest';
-export const MANIFEST_VERSION = 1;
+const MANIFEST_FORMAT = 'ticktape.manifest';
+const MANIFEST_VERSION = 1;
 /** Lost races on one manifest before giving up (each retry re-reads it). */
-export const MANIFEST_MAX_ATTEMPTS = 50;
+const MANIFEST_MAX_ATTEMPTS = 50;
 /** Wait before the read-back that checks a commit survived (see commitManifest). */
-export const MANIFEST_SETTLE_MS = 150;
+const MANIFEST_SETTLE_MS = 150;
 
 export interface ManifestFile {
   name: string;
@@ -36,7 +36,7 @@ export interface ManifestFile {
   committedAtMs: number;
 }
 
-export interface RetiredFile {
+interface RetiredFile {
   name: string;
   retiredAtMs: number;
   /** The file that holds its data now (null: it was committed after a file that already held it). */
@@ -50,7 +50,7 @@ export interface Manifest extends DayKey {
   retired: RetiredFile[];
 }
 
-export function emptyManifest(d: DayKey): Manifest {
+function emptyManifest(d: DayKey): Manifest {
   return { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, table: d.table, exchange: d.exchange, date: d.date, files: [], retired: [] };
 }
 

@@ -30,16 +30,16 @@ import { downloadTo, type RemoteStore } from './s3-client.js';
 /** Default bound of a cache folder, GB (`--cache-gb`). */
 export const DEFAULT_CACHE_GB = 20;
 /** Per-command snapshot folders (hard links), under the cache folder. */
-export const VIEWS_DIR = '.views';
+const VIEWS_DIR = '.views';
 /** Files fetched at once. */
-export const FETCH_CONCURRENCY = 4;
+const FETCH_CONCURRENCY = 4;
 
-export function defaultCacheRoot(env: Record<string, string | undefined> = process.env): string {
+function defaultCacheRoot(env: Record<string, string | undefined> = process.env): string {
   return env.TICKTAPE_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ticktape');
 }
 
 /** One folder per store (endpoint + URL), so two stores never share cached files. */
-export function cacheDirFor(store: RemoteStore, root = defaultCacheRoot()): string {
+function cacheDirFor(store: RemoteStore, root = defaultCacheRoot()): string {
   const h = createHash('sha256')
     .update(`${store.cfg.endpoint ?? 'aws'}\n${store.cfg.url}`)
     .digest('hex')
@@ -47,7 +47,7 @@ export function cacheDirFor(store: RemoteStore, root = defaultCacheRoot()): stri
   return path.join(root, `${store.cfg.bucket}-${h}`);
 }
 
-export interface CacheOptions {
+interface CacheOptions {
   dir?: string;
   cacheGb?: number;
   log?: Logger;

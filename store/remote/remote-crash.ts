@@ -17,7 +17,7 @@ export type RemoteCrashPoint =
 
 export type RemoteCrashMode = 'throw' | 'kill';
 
-export class InjectedRemoteCrash extends Error {
+class InjectedRemoteCrash extends Error {
   constructor(readonly point: RemoteCrashPoint) {
     super(`injected crash at ${point}`);
     this.name = 'InjectedCrash';

@@ -10,9 +10,9 @@ import { TicktapeError } from '../../core/errors.js';
 import { formatStoreUrl, parseStoreUrl, type StoreLocation } from './store-url.js';
 
 /** Days a verified upload stays on the local disk too (the journal plus about a day). */
-export const DEFAULT_KEEP_LOCAL_DAYS = 1;
+const DEFAULT_KEEP_LOCAL_DAYS = 1;
 /** Region used when neither the config nor AWS_REGION / AWS_DEFAULT_REGION names one. */
-export const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_REGION = 'us-east-1';
 
 export const storeConfigSchema = z
   .object({

@@ -4,7 +4,7 @@
  */
 import { TicktapeError } from '../../core/errors.js';
 
-export const STORE_URL_SCHEME = 's3://';
+const STORE_URL_SCHEME = 's3://';
 
 export interface StoreLocation {
   bucket: string;

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fsyncPath } from '../partitions.js';
 import { pidAlive } from '../seal/seal-lock.js';
 
-export const UPLOADS_DIR = 'uploads';
+const UPLOADS_DIR = 'uploads';
 /** The ledger is rewritten (temp, fsync, rename) once it holds this many times more lines than entries. */
-export const LEDGER_REWRITE_FACTOR = 4;
+const LEDGER_REWRITE_FACTOR = 4;
 
 export interface LedgerEntry {
   /** Path relative to the data folder, forward slashes. */
@@ -26,7 +26,7 @@ export interface LedgerEntry {
   deletedAtMs?: number;
 }
 
-export function ledgerPath(dataDir: string, url: string): string {
+function ledgerPath(dataDir: string, url: string): string {
   const h = createHash('sha256').update(url).digest('hex').slice(0, 16);
   return path.join(dataDir, UPLOADS_DIR, `${h}.jsonl`);
 }

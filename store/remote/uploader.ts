@@ -28,13 +28,13 @@ import { objectKey } from './store-url.js';
 import { acquireUploadLock, UploadLedger, type LedgerEntry } from './upload-ledger.js';
 
 /** Multipart part size: files above it go up in parts of this size (S3's minimum is 5 MiB). */
-export const PART_SIZE_BYTES = 8 * 1024 * 1024;
+const PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** Parts of one file in flight at once. */
-export const PART_QUEUE_SIZE = 4;
+const PART_QUEUE_SIZE = 4;
 /** Files shipped at once (each commits its own manifest change). */
-export const FILE_CONCURRENCY = 3;
+const FILE_CONCURRENCY = 3;
 
-export interface UploadOptions {
+interface UploadOptions {
   log?: Logger;
   partSizeBytes?: number;
   crashAt?: RemoteCrashPoint;
@@ -44,13 +44,13 @@ export interface UploadOptions {
   onFile?: (bytes: number) => void;
 }
 
-export interface UploadFailure {
+interface UploadFailure {
   path: string;
   code: string;
   message: string;
 }
 
-export interface UploadReport {
+interface UploadReport {
   /** Files uploaded by this run. */
   uploaded: number;
   /** Files found in the bucket already (a crashed run's, or committed before the ledger line): verified and committed, not uploaded. */
@@ -240,7 +240,7 @@ async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: st
   return how;
 }
 
-export interface PruneReport {
+interface PruneReport {
   deleted: number;
   bytes: number;
 }

@@ -15,7 +15,7 @@ import { listObjects, openRemoteStore } from './s3-client.js';
 import { resolveStoreConfig, type StoreConfigFile } from './store-config.js';
 import { relativeKey } from './store-url.js';
 
-export interface InstanceSummary {
+interface InstanceSummary {
   instance: string;
   files: number;
   bytes: number;
