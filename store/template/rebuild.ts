@@ -28,7 +28,7 @@ const MAX_SLOT_CHARS = 20;
 const enc = new TextEncoder();
 const cache = new Map<string, CompiledTemplate>();
 /** Compiled templates kept (a few per stream in practice); the cache is cleared beyond. */
-export const MAX_CACHED_TEMPLATES = 10_000;
+const MAX_CACHED_TEMPLATES = 10_000;
 
 export function compileTemplate(tpl: string): CompiledTemplate {
   const hit = cache.get(tpl);
