@@ -135,19 +135,15 @@ export async function compactDay(dataDir: string, table: TableName, exchange: st
           throw new TicktapeError('TT_PARTITION_DAMAGED', `Sealed file ${p} changed since sealing (SHA-256 mismatch); the day is not compacted. Run \`ticktape verify\` and restore the file from a copy.`, { path: p });
         }
       }
-      let tt = Date.now(); const lap = (w: string) => { if (process.env.TT_LAP) console.error(`  ${table} ${w} ${Date.now() - tt} ms`); tt = Date.now(); };
       const expected = await tallyParquet(session.conn, paths, table);
-      lap('tally');
       const list = `[${paths.map(sqlStr).join(', ')}]`;
       // Raw days with templated files stay templated (rows of older files keep their payload as it is).
       const templated = table === 'raw' && (await anyTemplated(session.conn, paths));
       const src = `read_parquet(${list}, hive_partitioning=false, union_by_name=true)`;
       const select = templated ? templatedRawSelect(src) : `SELECT ${columnList(table)} FROM ${src} ORDER BY ${orderBy(table)}`;
       await copyToParquet(session.conn, select, tmp, { table, templated, instance, sources, expectation: expected }, opts.rowGroupRows ?? ROW_GROUP_ROWS, zstdLevel);
-      lap('copy');
       crashIf(opts.crashAt, 'after-temp', opts.crashMode);
       await verifyParquet(session.conn, tmp, table, expected);
-      lap('verify');
       writeChecksumFile(tmp, finalPath);
       crashIf(opts.crashAt, 'after-verify', opts.crashMode);
       fs.renameSync(tmp, finalPath);
