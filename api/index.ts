@@ -40,7 +40,7 @@ export {
 } from './store.js';
 export type { TimeRange } from './filters.js';
 export type { TimeInput } from '../core/time-arg.js';
-export type { DataLocation } from '../store/open-data.js';
+export type { DataLocation, RemoteDataOptions } from '../store/open-data.js';
 export type { Direction, RecordKind, GapCause } from '../schemas/record.js';
 export type { ExchangeId } from '../exchanges/types.js';
 export { TicktapeError, type ErrorCode } from '../core/errors.js';

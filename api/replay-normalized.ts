@@ -9,7 +9,7 @@
  */
 import { TicktapeError } from '../core/errors.js';
 import { symbolKey } from '../core/symbols.js';
-import { openData, type DataLocation } from '../store/open-data.js';
+import { daysOfRange, openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { readRecords } from '../store/reader/index.js';
 import { readNormalized, type BookMessage, type KlineMessage, type NormalizedKind, type TickerMessage, type TradeMessage } from '../store/reader/read-normalized.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
@@ -36,8 +36,10 @@ export type NormalizedType = NormalizedMessage['type'];
 export const NORMALIZED_TYPES: readonly NormalizedType[] = ['trade', 'book_snapshot', 'book_change', 'kline', 'ticker'];
 
 export interface ReplayNormalizedOptions extends TimeRange {
-  /** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+  /** The data folder `ticktape record` wrote (a path or a `file:` URL), or an `s3://bucket/prefix` store it shipped to. */
   data: DataLocation;
+  /** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+  remote?: RemoteDataOptions;
   /** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
   exchanges?: readonly string[];
   /** Only these symbols (gaps: those of streams naming one of them, and of whole connections), however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
@@ -119,7 +121,7 @@ export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterabl
   const changes = types.has('book_change');
   return {
     async *[Symbol.asyncIterator]() {
-      const data = await openData(options.data);
+      const data = await openData(options.data, { remote: options.remote, filter: daysOfRange(fromNs, toNs) });
       const streamSet = streams ? new Set(streams) : null;
       // A stream key names its instrument (`btcusdt@trade`, `API_MARKETDEPTH:BTCUSDT:5`, `.../BTC/USDT`).
       const symbolKeys = symbols ? symbols.map(symbolKey) : null;

@@ -16,7 +16,7 @@ import { paperSettings, parsePaperConfig } from '../replay/paper/config.js';
 import { checkReplayRange } from '../replay/range-check.js';
 import { startReplay } from '../replay/server.js';
 import { openDataArg } from '../store/open-data-arg.js';
-import type { DataLocation } from '../store/open-data.js';
+import { daysOfRange, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { urlsOf, type EndpointUrl, type EndpointUrls } from './endpoints.js';
 
 /** `ticktape replay`'s flags, camel-cased; each is checked as the command checks its flag. */
@@ -27,6 +27,8 @@ export interface ReplayServerOptions {
   cacheGb?: number;
   /** With s3:// data: a config file whose `store` section gives endpoint, region and forcePathStyle. */
   config?: string;
+  /** With an `s3://bucket/prefix` data location: endpoint, region and cache folder from code, over `config`'s store section (default: the AWS_* environment). */
+  remote?: RemoteDataOptions;
   /** Port, 0 for any free port (default 8001). */
   port?: number;
   /** Address to bind (default 127.0.0.1). */
@@ -95,24 +97,19 @@ export interface ReplayServerHandle {
 }
 
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServerHandle> {
-  const { logger, data, paperConfig, ...rest } = options;
+  const { logger, data, paperConfig, remote, ...rest } = options;
   const input: Record<string, unknown> = { ...rest, data: data instanceof URL ? data.href : data };
   // A paper config given as a document is checked by the config file's schema; a file name by the option schema.
   if (typeof paperConfig === 'string' || paperConfig === undefined) input.paperConfig = paperConfig;
   const opts = parseReplayOptions(input, 'option');
   if (paperConfig !== undefined && typeof paperConfig !== 'string') opts.paper = paperSettings(parsePaperConfig(paperConfig, 'paperConfig'));
-  return launchReplayServer(opts, logger, 'option');
-}
-
-/** UTC date (YYYY-MM-DD) of a ns time. */
-function isoDate(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+  return launchReplayServer(opts, logger, 'option', remote);
 }
 
 /** Starts the replay server from validated options (parseReplayOptions); `ticktape replay` starts here. */
-export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logger | undefined, naming: OptionNaming): Promise<ReplayServerHandle> {
+export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logger | undefined, naming: OptionNaming, remote?: RemoteDataOptions): Promise<ReplayServerHandle> {
   // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
-  const src = await openDataArg(opts.source, { fromDate: opts.fromNs === null ? undefined : isoDate(opts.fromNs), toDate: opts.toNs === null ? undefined : isoDate(opts.toNs) });
+  const src = await openDataArg({ ...opts.source, remote }, daysOfRange(opts.fromNs, opts.toNs));
   let server;
   try {
     server = await startReplay(

@@ -7,7 +7,7 @@
 import type { Direction } from '../schemas/record.js';
 import { FLAG_OVERLAP } from '../schemas/record.js';
 import { TicktapeError } from '../core/errors.js';
-import { openData, type DataLocation } from '../store/open-data.js';
+import { daysOfRange, openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { readRecords } from '../store/reader/index.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
 import { Frame, gapEventOf, type GapEvent } from './frame.js';
@@ -15,8 +15,10 @@ import { Frame, gapEventOf, type GapEvent } from './frame.js';
 const DIRECTIONS: readonly Direction[] = ['in', 'out', 'event'];
 
 export interface ReplayOptions extends TimeRange {
-  /** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+  /** The data folder `ticktape record` wrote (a path or a `file:` URL), or an `s3://bucket/prefix` store it shipped to. */
   data: DataLocation;
+  /** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+  remote?: RemoteDataOptions;
   /** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
   exchanges?: readonly string[];
   /** Only these canonical stream keys, as `ticktape ls` lists them. Gaps of the whole connection still come. */
@@ -62,7 +64,7 @@ export function replay(options: ReplayOptions): AsyncIterable<ReplayItem> {
   const overlap = options.overlap === true;
   return {
     async *[Symbol.asyncIterator]() {
-      const data = await openData(options.data);
+      const data = await openData(options.data, { remote: options.remote, filter: daysOfRange(fromNs, toNs) });
       const streamSet = streams ? new Set(streams) : null;
       const dirSet = directions ? new Set<string>(directions) : null;
       try {

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../core/log.js';
 import { safeInstanceId } from '../core/safe-path.js';
 import { resultToTable } from '../store/duck/arrow-result.js';
 import { inventory, type Inventory } from '../store/duck/inventory.js';
-import { openData, type DataLocation, type OpenedData } from '../store/open-data.js';
+import { openData, type DataLocation, type OpenedData, type RemoteDataOptions } from '../store/open-data.js';
 import { compactAll, compactZstdLevel, type CompactResult } from '../store/seal/compact.js';
 import { recoverDeadSegments, type DeadSegmentRecovery } from '../store/seal/recover-dead.js';
 import { sealClosedSegments, type SealReport } from '../store/seal/sealer.js';
@@ -39,6 +39,8 @@ export type Row = Record<string, unknown>;
 export interface StoreOptions {
   /** Include unsealed journals in the SQL views (default true; false is faster on large folders). */
   includeJournal?: boolean;
+  /** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+  remote?: RemoteDataOptions;
 }
 
 export interface SealStoreOptions {
@@ -234,10 +236,12 @@ function lastStatementText(sql: string, n: number): string {
 
 /**
  * Opens a data folder as a Store. TT_NO_DATA when nothing is there (a mistyped path reads as no
- * data, never as an empty recording).
+ * data, never as an empty recording). An `s3://bucket/prefix` store is read through the local
+ * cache: its committed files are fetched (or found cached) and the Store reads that snapshot.
  *
  * @example
  * const store = await openStore('./data');
+ * const remote = await openStore('s3://my-bucket/ticktape', { remote: { endpoint: 'http://127.0.0.1:9000' } });
  * const [{ n }] = await store.query<{ n: bigint }>("SELECT count(*) AS n FROM trades WHERE exchange = $1", ['coinstore']);
  * store.close();
  */
@@ -252,5 +256,5 @@ export function storeOver(source: { dir: string; close(): void }, options: Store
 
 /** openStore, typed as the TapeStore the CLI drives (with its streaming and COPY entries). */
 async function openTapeStore(data: DataLocation, options: StoreOptions & { progress?: boolean } = {}): Promise<TapeStore> {
-  return new TapeStore(await openData(data), options);
+  return new TapeStore(await openData(data, { remote: options.remote }), options);
 }

@@ -2,7 +2,7 @@
  * Opens a `data` argument for reading, for the CLI and the library alike: a local folder, or
  * `s3://bucket/prefix` read through the local cache (store/remote). `cacheGb` bounds the cache;
  * `config` names a file whose `store` section gives the endpoint and region when the AWS_*
- * environment does not.
+ * environment does not; the library's `remote` options (store/open-data.ts) go over that section.
  */
 import fs from 'node:fs';
 import YAML from 'yaml';
@@ -12,7 +12,7 @@ import { openRemoteDataSource, type DataSource } from './remote/data-source.js';
 import type { DayFilter } from './remote/read-cache.js';
 import { storeConfigSchema, type StoreConfigFile } from './remote/store-config.js';
 import { isStoreUrl } from './remote/store-url.js';
-import { DEFAULT_DATA_DIR, existingDataFolder } from './open-data.js';
+import { DEFAULT_DATA_DIR, existingDataFolder, type RemoteDataOptions } from './open-data.js';
 
 /** The `store` section of a config file (validated; other sections are the recorder's business). */
 export function storeSectionOf(file: string | undefined): Partial<StoreConfigFile> | undefined {
@@ -32,9 +32,15 @@ export function storeSectionOf(file: string | undefined): Partial<StoreConfigFil
 }
 
 /** Opens `--data` for reading; close() when done. */
-export async function openDataArg(o: { data?: unknown; cacheGb?: unknown; config?: unknown }, filter?: DayFilter): Promise<DataSource> {
+export async function openDataArg(o: { data?: unknown; cacheGb?: unknown; config?: unknown; remote?: RemoteDataOptions }, filter?: DayFilter): Promise<DataSource> {
   const data = String(o.data ?? DEFAULT_DATA_DIR);
   if (!isStoreUrl(data)) return { dir: existingDataFolder(data), close: () => {} };
   const log = createLogger('store');
-  return openRemoteDataSource(data, { cacheGb: o.cacheGb as number | undefined, storeConfig: storeSectionOf(o.config as string | undefined), filter, log });
+  const { cacheDir, cacheGb, ...reach } = o.remote ?? {};
+  const storeConfig = { ...storeSectionOf(o.config as string | undefined), ...definedOnly(reach) };
+  return openRemoteDataSource(data, { cacheDir, cacheGb: (o.cacheGb as number | undefined) ?? cacheGb, storeConfig, filter, log });
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

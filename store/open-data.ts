@@ -1,16 +1,46 @@
 /**
- * Where a `data` argument points, resolved in one place. Every command and library function that
- * takes `--data` / `data` goes through `openData`, so another kind of location (an `s3://` store
- * read through a local cache) plugs in here and every reader gets it. A location is opaque until
- * then: a folder path, a `file:` URL, or a URL string.
+ * Where a `data` argument points, resolved in one place. Every library function that takes `data`
+ * goes through `openData`: a folder path or a `file:` URL as it is, an `s3://bucket/prefix` store
+ * through the local read-through cache (store/remote/data-source.ts) as a snapshot folder of its
+ * committed files. A location is opaque until then.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TicktapeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { openRemoteDataSource } from './remote/data-source.js';
+import type { DayFilter } from './remote/read-cache.js';
+import type { StoreConfigFile } from './remote/store-config.js';
+import { isStoreUrl } from './remote/store-url.js';
 
-/** A data folder path, a `file:` URL, or (for the stores that support it) another URL. */
+/** A data folder path, a `file:` URL, or an `s3://bucket/prefix` store. */
 export type DataLocation = string | URL;
+
+/**
+ * How an `s3://` location is reached and cached. Endpoint, region and path style default to the
+ * AWS_* environment (AWS_ENDPOINT_URL, AWS_REGION); credentials come only from the environment or
+ * the SDK's own chain.
+ */
+export interface RemoteDataOptions {
+  /** S3-compatible endpoint (MinIO, R2, Ceph, …). */
+  endpoint?: string;
+  region?: string;
+  /** Bucket in the path rather than the host name (default true with an endpoint). */
+  forcePathStyle?: boolean;
+  /** Cache folder (default TICKTAPE_CACHE_DIR, else ~/.cache/ticktape/<bucket>-<hash>). */
+  cacheDir?: string;
+  /** Bound of the cache, GB (default 20; least recently used files go first). */
+  cacheGb?: number;
+}
+
+export interface OpenDataOptions {
+  remote?: RemoteDataOptions;
+  /** Which days of an s3:// store to fetch (default all). */
+  filter?: DayFilter;
+  log?: Logger;
+  env?: Record<string, string | undefined>;
+}
 
 /** The folder readers open, and what to release when done. */
 export interface OpenedData {
@@ -35,14 +65,24 @@ function localPath(data: DataLocation): string {
 }
 
 function unsupported(location: string): TicktapeError {
-  return new TicktapeError('TT_CONFIG_INVALID', `Cannot read data from ${location}: give a data folder path (or a file: URL).`, { data: location });
+  return new TicktapeError('TT_CONFIG_INVALID', `Cannot read data from ${location}: give a data folder path, a file: URL, or s3://bucket/prefix.`, { data: location });
 }
 
 /**
  * Opens a location for reading: it must exist and be a folder, or a mistyped path would read as an
  * empty recording without a word (TT_NO_DATA, exit 4, with what to do).
  */
-export async function openData(data: DataLocation = DEFAULT_DATA_DIR): Promise<OpenedData> {
+export async function openData(data: DataLocation = DEFAULT_DATA_DIR, opts: OpenDataOptions = {}): Promise<OpenedData> {
+  if (data instanceof URL && data.protocol === 's3:') data = data.href;
+  if (typeof data === 'string' && isStoreUrl(data)) {
+    const r = opts.remote ?? {};
+    const storeConfig: Partial<StoreConfigFile> = {};
+    if (r.endpoint !== undefined) storeConfig.endpoint = r.endpoint;
+    if (r.region !== undefined) storeConfig.region = r.region;
+    if (r.forcePathStyle !== undefined) storeConfig.forcePathStyle = r.forcePathStyle;
+    const src = await openRemoteDataSource(data, { cacheDir: r.cacheDir, cacheGb: r.cacheGb, storeConfig, filter: opts.filter, log: opts.log, env: opts.env });
+    return { dir: src.dir, location: data, close: () => src.close() };
+  }
   const dir = existingDataFolder(data);
   return { dir, location: String(data), close: () => undefined };
 }
@@ -63,4 +103,10 @@ export function existingDataFolder(data: DataLocation = DEFAULT_DATA_DIR): strin
 /** The local folder a writer (the recorder) writes into; created by the writer when missing. */
 export function writableDataFolder(data: DataLocation = DEFAULT_DATA_DIR): string {
   return localPath(data);
+}
+
+/** The days (UTC) of an s3:// store a time range needs: only those are fetched. */
+export function daysOfRange(fromNs?: bigint | null, toNs?: bigint | null): DayFilter {
+  const day = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+  return { fromDate: fromNs == null ? undefined : day(fromNs), toDate: toNs == null ? undefined : day(toNs) };
 }
