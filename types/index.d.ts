@@ -30,8 +30,197 @@ interface TapeRecord {
 	flags: number;
 }
 export type GapCause = "disconnect" | "sequence" | "journal_loss" | "corruption" | "stale" | "malformed" | "refused";
-/** A data folder path, a `file:` URL, or (for the stores that support it) another URL. */
+type ColumnType = "VARCHAR" | "BIGINT" | "INTEGER" | "UBIGINT" | "DOUBLE" | "BOOLEAN" | "BLOB";
+interface ColumnDef {
+	name: string;
+	type: ColumnType;
+	nullable: boolean;
+	doc: string;
+}
+declare const TABLES: {
+	readonly raw: [
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+	readonly trades: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef
+	];
+	readonly book: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+	readonly klines: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly tickers: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly orders: ColumnDef[];
+	readonly fills: [
+		...ColumnDef[],
+		ColumnDef,
+		ColumnDef
+	];
+	readonly balances: ColumnDef[];
+	readonly positions: [
+		...ColumnDef[],
+		ColumnDef
+	];
+	readonly gaps: [
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef,
+		ColumnDef
+	];
+};
+type TableName = keyof typeof TABLES;
+declare const ERROR_CODES: {
+	readonly TT_USAGE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a command line that cannot be parsed: unknown command or option, missing argument";
+	};
+	readonly TT_CONFIG_INVALID: {
+		readonly exit: "USAGE";
+		readonly meaning: "a config field, flag or option value is wrong (the message names it and the accepted values)";
+	};
+	readonly TT_CONFIG_UNREADABLE: {
+		readonly exit: "USAGE";
+		readonly meaning: "the config file cannot be read or parsed (JSON or YAML)";
+	};
+	readonly TT_UNKNOWN_EXCHANGE: {
+		readonly exit: "USAGE";
+		readonly meaning: "not one of coinstore, coinsuper, nexus, coinceres";
+	};
+	readonly TT_UNKNOWN_CHANNEL: {
+		readonly exit: "USAGE";
+		readonly meaning: "a channel string the exchange's grammar does not accept (the valid forms are listed)";
+	};
+	readonly TT_CREDENTIALS_MISSING: {
+		readonly exit: "USAGE";
+		readonly meaning: "a private channel without credentials (config or `TICKTAPE_<EXCHANGE>_<FIELD>`)";
+	};
+	readonly TT_BAD_TIME: {
+		readonly exit: "USAGE";
+		readonly meaning: "a time that is neither ISO 8601 nor epoch s/ms/ns, or a range that ends before it starts";
+	};
+	readonly TT_SCRIPT_UNKNOWN: {
+		readonly exit: "USAGE";
+		readonly meaning: "no such analysis script";
+	};
+	readonly TT_QUERY: {
+		readonly exit: "USAGE";
+		readonly meaning: "an SQL error (the message is DuckDB's)";
+	};
+	readonly TT_ADDRESS_IN_USE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a server cannot listen on its address: the port is taken, reserved or the address is not this machine's";
+	};
+	readonly TT_PATH_ESCAPE: {
+		readonly exit: "USAGE";
+		readonly meaning: "a value would make ticktape read or write outside its data folder";
+	};
+	readonly TT_DATA_DIR: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the data folder is not writable, or is a file";
+	};
+	readonly TT_JOURNAL_LOCKED: {
+		readonly exit: "FAILURE";
+		readonly meaning: "another live process owns this instance's journal";
+	};
+	readonly TT_JOURNAL_IO: {
+		readonly exit: "FAILURE";
+		readonly meaning: "journal I/O failed (the writer keeps running; losses become gaps)";
+	};
+	readonly TT_DISK_FULL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the disk is full (the writer keeps running; losses become gaps)";
+	};
+	readonly TT_PROTOCOL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "a peer broke its protocol";
+	};
+	readonly TT_JOURNAL_CORRUPT: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a journal segment is damaged (verify)";
+	};
+	readonly TT_PARTITION_DAMAGED: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a sealed partition is damaged (verify)";
+	};
+	readonly TT_SEAL_VERIFY: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "a sealed file does not match its journal";
+	};
+	readonly TT_STORE_DENIED: {
+		readonly exit: "USAGE";
+		readonly meaning: "the object store refused the credentials, or there is no such bucket";
+	};
+	readonly TT_STORE_UNREACHABLE: {
+		readonly exit: "FAILURE";
+		readonly meaning: "the object store did not answer (after the SDK's retries); nothing local is deleted";
+	};
+	readonly TT_STORE_CONFLICT: {
+		readonly exit: "DAMAGE";
+		readonly meaning: "an object of that name already holds other bytes: never overwritten";
+	};
+	readonly TT_NO_DATA: {
+		readonly exit: "NO_DATA";
+		readonly meaning: "nothing to read where `--data` points, or the filter (exchange, symbol, time) matches nothing: the message lists what the data holds";
+	};
+	readonly TT_INTERNAL: {
+		readonly exit: "FAILURE";
+		readonly meaning: "a bug: please report it";
+	};
+};
+export type ErrorCode = keyof typeof ERROR_CODES;
+export declare class TicktapeError extends Error {
+	readonly code: ErrorCode;
+	readonly context: Record<string, unknown>;
+	constructor(code: ErrorCode, message: string, context?: Record<string, unknown>, options?: {
+		cause?: unknown;
+	});
+}
+/** A data folder path, a `file:` URL, or an `s3://bucket/prefix` store. */
 export type DataLocation = string | URL;
+/**
+ * How an `s3://` location is reached and cached. Endpoint, region and path style default to the
+ * AWS_* environment (AWS_ENDPOINT_URL, AWS_REGION); credentials come only from the environment or
+ * the SDK's own chain.
+ */
+export interface RemoteDataOptions {
+	/** S3-compatible endpoint (MinIO, R2, Ceph, …). */
+	endpoint?: string;
+	region?: string;
+	/** Bucket in the path rather than the host name (default true with an endpoint). */
+	forcePathStyle?: boolean;
+	/** Cache folder (default TICKTAPE_CACHE_DIR, else ~/.cache/ticktape/<bucket>-<hash>). */
+	cacheDir?: string;
+	/** Bound of the cache, GB (default 20; least recently used files go first). */
+	cacheGb?: number;
+}
 /**
  * A time as a TypeScript caller gives one: a `Date`, an ISO 8601 string (or digits as above),
  * epoch milliseconds as a number, or epoch nanoseconds as a bigint.
@@ -122,8 +311,10 @@ export interface GapEvent {
 	lostFrames?: number;
 }
 export interface ReplayOptions extends TimeRange {
-	/** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+	/** The data folder `ticktape record` wrote (a path or a `file:` URL), or an `s3://bucket/prefix` store it shipped to. */
 	data: DataLocation;
+	/** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+	remote?: RemoteDataOptions;
 	/** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
 	exchanges?: readonly string[];
 	/** Only these canonical stream keys, as `ticktape ls` lists them. Gaps of the whole connection still come. */
@@ -233,8 +424,10 @@ export type ReplayNormalizedItem = NormalizedMessage | GapEvent;
 export type NormalizedType = NormalizedMessage["type"];
 export declare const NORMALIZED_TYPES: readonly NormalizedType[];
 export interface ReplayNormalizedOptions extends TimeRange {
-	/** The data folder `ticktape record` wrote (a path or a `file:` URL). */
+	/** The data folder `ticktape record` wrote (a path or a `file:` URL), or an `s3://bucket/prefix` store it shipped to. */
 	data: DataLocation;
+	/** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+	remote?: RemoteDataOptions;
 	/** Only these exchanges (default: all). Gaps of the whole recorder (a full disk) still come. */
 	exchanges?: readonly string[];
 	/** Only these symbols (gaps: those of streams naming one of them, and of whole connections), however written: `btcusdt`, `BTC/USDT`, `BTC-USDT` and `BTC_USDT` are one instrument. */
@@ -327,73 +520,6 @@ export interface Inventory {
 	exchanges: ExchangeBytes[];
 	journals: JournalInventory[];
 }
-type ColumnType = "VARCHAR" | "BIGINT" | "INTEGER" | "UBIGINT" | "DOUBLE" | "BOOLEAN" | "BLOB";
-interface ColumnDef {
-	name: string;
-	type: ColumnType;
-	nullable: boolean;
-	doc: string;
-}
-declare const TABLES: {
-	readonly raw: [
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef
-	];
-	readonly trades: [
-		...ColumnDef[],
-		ColumnDef,
-		ColumnDef
-	];
-	readonly book: [
-		...ColumnDef[],
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef
-	];
-	readonly klines: [
-		...ColumnDef[],
-		ColumnDef
-	];
-	readonly tickers: [
-		...ColumnDef[],
-		ColumnDef
-	];
-	readonly orders: ColumnDef[];
-	readonly fills: [
-		...ColumnDef[],
-		ColumnDef,
-		ColumnDef
-	];
-	readonly balances: ColumnDef[];
-	readonly positions: [
-		...ColumnDef[],
-		ColumnDef
-	];
-	readonly gaps: [
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef,
-		ColumnDef
-	];
-};
-type TableName = keyof typeof TABLES;
 export interface CompactResult {
 	table: TableName;
 	exchange: string;
@@ -505,6 +631,8 @@ export type Row = Record<string, unknown>;
 export interface StoreOptions {
 	/** Include unsealed journals in the SQL views (default true; false is faster on large folders). */
 	includeJournal?: boolean;
+	/** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
+	remote?: RemoteDataOptions;
 }
 export interface SealStoreOptions {
 	/** Then merge each finished day's files into one file per instance (days before today, UTC). */
@@ -546,120 +674,16 @@ export interface Store {
 }
 /**
  * Opens a data folder as a Store. TT_NO_DATA when nothing is there (a mistyped path reads as no
- * data, never as an empty recording).
+ * data, never as an empty recording). An `s3://bucket/prefix` store is read through the local
+ * cache: its committed files are fetched (or found cached) and the Store reads that snapshot.
  *
  * @example
  * const store = await openStore('./data');
+ * const remote = await openStore('s3://my-bucket/ticktape', { remote: { endpoint: 'http://127.0.0.1:9000' } });
  * const [{ n }] = await store.query<{ n: bigint }>("SELECT count(*) AS n FROM trades WHERE exchange = $1", ['coinstore']);
  * store.close();
  */
 export declare function openStore(data: DataLocation, options?: StoreOptions): Promise<Store>;
-declare const ERROR_CODES: {
-	readonly TT_USAGE: {
-		readonly exit: "USAGE";
-		readonly meaning: "a command line that cannot be parsed: unknown command or option, missing argument";
-	};
-	readonly TT_CONFIG_INVALID: {
-		readonly exit: "USAGE";
-		readonly meaning: "a config field, flag or option value is wrong (the message names it and the accepted values)";
-	};
-	readonly TT_CONFIG_UNREADABLE: {
-		readonly exit: "USAGE";
-		readonly meaning: "the config file cannot be read or parsed (JSON or YAML)";
-	};
-	readonly TT_UNKNOWN_EXCHANGE: {
-		readonly exit: "USAGE";
-		readonly meaning: "not one of coinstore, coinsuper, nexus, coinceres";
-	};
-	readonly TT_UNKNOWN_CHANNEL: {
-		readonly exit: "USAGE";
-		readonly meaning: "a channel string the exchange's grammar does not accept (the valid forms are listed)";
-	};
-	readonly TT_CREDENTIALS_MISSING: {
-		readonly exit: "USAGE";
-		readonly meaning: "a private channel without credentials (config or `TICKTAPE_<EXCHANGE>_<FIELD>`)";
-	};
-	readonly TT_BAD_TIME: {
-		readonly exit: "USAGE";
-		readonly meaning: "a time that is neither ISO 8601 nor epoch s/ms/ns, or a range that ends before it starts";
-	};
-	readonly TT_SCRIPT_UNKNOWN: {
-		readonly exit: "USAGE";
-		readonly meaning: "no such analysis script";
-	};
-	readonly TT_QUERY: {
-		readonly exit: "USAGE";
-		readonly meaning: "an SQL error (the message is DuckDB's)";
-	};
-	readonly TT_ADDRESS_IN_USE: {
-		readonly exit: "USAGE";
-		readonly meaning: "a server cannot listen on its address: the port is taken, reserved or the address is not this machine's";
-	};
-	readonly TT_PATH_ESCAPE: {
-		readonly exit: "USAGE";
-		readonly meaning: "a value would make ticktape read or write outside its data folder";
-	};
-	readonly TT_DATA_DIR: {
-		readonly exit: "FAILURE";
-		readonly meaning: "the data folder is not writable, or is a file";
-	};
-	readonly TT_JOURNAL_LOCKED: {
-		readonly exit: "FAILURE";
-		readonly meaning: "another live process owns this instance's journal";
-	};
-	readonly TT_JOURNAL_IO: {
-		readonly exit: "FAILURE";
-		readonly meaning: "journal I/O failed (the writer keeps running; losses become gaps)";
-	};
-	readonly TT_DISK_FULL: {
-		readonly exit: "FAILURE";
-		readonly meaning: "the disk is full (the writer keeps running; losses become gaps)";
-	};
-	readonly TT_PROTOCOL: {
-		readonly exit: "FAILURE";
-		readonly meaning: "a peer broke its protocol";
-	};
-	readonly TT_JOURNAL_CORRUPT: {
-		readonly exit: "DAMAGE";
-		readonly meaning: "a journal segment is damaged (verify)";
-	};
-	readonly TT_PARTITION_DAMAGED: {
-		readonly exit: "DAMAGE";
-		readonly meaning: "a sealed partition is damaged (verify)";
-	};
-	readonly TT_SEAL_VERIFY: {
-		readonly exit: "DAMAGE";
-		readonly meaning: "a sealed file does not match its journal";
-	};
-	readonly TT_STORE_DENIED: {
-		readonly exit: "USAGE";
-		readonly meaning: "the object store refused the credentials, or there is no such bucket";
-	};
-	readonly TT_STORE_UNREACHABLE: {
-		readonly exit: "FAILURE";
-		readonly meaning: "the object store did not answer (after the SDK's retries); nothing local is deleted";
-	};
-	readonly TT_STORE_CONFLICT: {
-		readonly exit: "DAMAGE";
-		readonly meaning: "an object of that name already holds other bytes: never overwritten";
-	};
-	readonly TT_NO_DATA: {
-		readonly exit: "NO_DATA";
-		readonly meaning: "nothing to read where `--data` points, or the filter (exchange, symbol, time) matches nothing: the message lists what the data holds";
-	};
-	readonly TT_INTERNAL: {
-		readonly exit: "FAILURE";
-		readonly meaning: "a bug: please report it";
-	};
-};
-export type ErrorCode = keyof typeof ERROR_CODES;
-export declare class TicktapeError extends Error {
-	readonly code: ErrorCode;
-	readonly context: Record<string, unknown>;
-	constructor(code: ErrorCode, message: string, context?: Record<string, unknown>, options?: {
-		cause?: unknown;
-	});
-}
 interface FaultCounts {
 	/** Connections terminated after N frames or N seconds. */
 	drops: number;
@@ -775,6 +799,8 @@ export interface ReplayServerOptions {
 	cacheGb?: number;
 	/** With s3:// data: a config file whose `store` section gives endpoint, region and forcePathStyle. */
 	config?: string;
+	/** With an `s3://bucket/prefix` data location: endpoint, region and cache folder from code, over `config`'s store section (default: the AWS_* environment). */
+	remote?: RemoteDataOptions;
 	/** Port, 0 for any free port (default 8001). */
 	port?: number;
 	/** Address to bind (default 127.0.0.1). */
@@ -907,11 +933,11 @@ declare const recordFlagsSchema: z.ZodObject<{
 	/** Minimum spacing of connects to one exchange, ms (default 100). */
 	staggerMs: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
 }, "strict", z.ZodTypeAny, {
-	data?: string | undefined;
 	exchange?: string | undefined;
 	instance?: string | undefined;
-	channels?: string[] | undefined;
 	url?: string | undefined;
+	data?: string | undefined;
+	channels?: string[] | undefined;
 	seed?: number | undefined;
 	rate?: number | "max" | undefined;
 	config?: string | undefined;
@@ -922,11 +948,11 @@ declare const recordFlagsSchema: z.ZodObject<{
 	simulatePort?: number | undefined;
 	sealIntervalMs?: number | undefined;
 }, {
-	data?: unknown;
 	exchange?: unknown;
 	instance?: unknown;
-	channels?: unknown;
 	url?: unknown;
+	data?: unknown;
+	channels?: unknown;
 	seed?: unknown;
 	rate?: unknown;
 	config?: unknown;
