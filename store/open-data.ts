@@ -34,7 +34,7 @@ export interface RemoteDataOptions {
   cacheGb?: number;
 }
 
-export interface OpenDataOptions {
+interface OpenDataOptions {
   remote?: RemoteDataOptions;
   /** Which days of an s3:// store to fetch (default all). */
   filter?: DayFilter;
