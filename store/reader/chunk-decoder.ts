@@ -13,34 +13,56 @@
  * adjacent fall back to the per-row copy, so the result is the same bytes either way.
  */
 import duckdb from '@duckdb/node-bindings';
-import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Direction, RecordKind, TapeRecord } from '../../schemas/record.js';
-import { compileTemplate, rebuildInto, SLOT_COLUMNS, type CompiledTemplate } from '../template/index.js';
+import { compileTemplate, rebuildInto, SLOT_COLUMNS, type CompiledTemplate, type SlotValues } from '../template/index.js';
 
 const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)';
+/** 2^52 − 1: the bits of a hash kept as a cache key (a Number, no BigInt per row). */
+const KEY_MASK = '4503599627370495';
 /**
- * Column order of the reader's record query: the header hash, times, the stored payload, flags,
- * then the payload template columns (store/template: NULL for payloads stored as they are) — the
- * template by hash (fetched once with TEMPLATE_SELECT), head bytes, rest text, integer slots.
+ * Column order of the reader's record query. Every fixed-width field of a row is packed into one
+ * LIST of BIGINT, `w` = [header hash (52 bits: the key of HEADER_SELECT's tuples), recv_ns, seq,
+ * flags, template hash (52 bits, −1 for a payload stored as it is — hash(NULL) is not NULL; TEMPLATE_SELECT), rank (−1 where
+ * there is none), then the integer slots of the payload template (store/template)]; then the
+ * stored payload, the template's head bytes (`pre`) and its rest text.
+ *
+ * Why one list: every column of a materialized DuckDB result is copied twice more per chunk of
+ * 2,048 rows (out of DuckDB's result collection into a chunk, out of the chunk into a JS buffer by
+ * the binding, tens of µs each), so handing over two or three columns instead of 15–24 takes most
+ * of DuckDB's and the binding's work per chunk away; the list's values are read in JS from one
+ * buffer of 64-bit words.
  */
 export const RECORD_SELECT = recordSelect(new Set());
 
-/** Columns of RECORD_SELECT that may be replaced by a NULL constant when a file holds no value in them. */
+/** Columns of RECORD_SELECT that are left out of the query when a file holds no value in them. */
 export const NULLABLE_RECORD_COLUMNS: readonly string[] = ['payload', 'pre', ...SLOT_COLUMNS];
 
+/** Fixed fields at the head of each row's `w` list, before the slots. */
+const W_HASH = 0;
+const W_RECV = 1;
+const W_SEQ = 2;
+const W_FLAGS = 3;
+const W_TPL = 4;
+const W_RANK = 5;
+const W_SLOT0 = 6;
+
 /**
- * RECORD_SELECT with the columns in `absent` (NULLABLE_RECORD_COLUMNS a file holds no value in,
- * known from its Parquet statistics) as NULL constants: DuckDB hands a constant vector over for free,
- * where a column of NULLs still costs its scan and its copy into the result (a trade file uses 8 of
- * the 16 slot columns).
+ * RECORD_SELECT without the columns in `absent` (NULLABLE_RECORD_COLUMNS a file holds no value in,
+ * known from its Parquet statistics): a column of NULLs would still cost its scan and its copies
+ * (a trade file uses 8 of the 16 slot columns, and no `pre` or `payload`).
  */
 export function recordSelect(absent: ReadonlySet<string>): string {
-  const c = (name: string, type: string) => (absent.has(name) ? `NULL::${type} AS ${name}` : name);
-  return `${HEADER_HASH} AS h, recv_ns, seq, ${c('payload', 'BLOB')}, coalesce(flags, 0) AS flags, CASE WHEN tpl IS NULL THEN NULL ELSE hash(tpl) END AS th, ${c('pre', 'BLOB')}, rest, ${SLOT_COLUMNS.map((s) => c(s, 'BIGINT')).join(', ')}, "rank"`;
+  const slots = SLOT_COLUMNS.filter((c) => !absent.has(c));
+  const w = [`(${HEADER_HASH} & ${KEY_MASK})::BIGINT`, 'recv_ns', 'seq', 'coalesce(flags, 0)::BIGINT', `CASE WHEN tpl IS NULL THEN -1 ELSE (hash(tpl) & ${KEY_MASK})::BIGINT END`, 'coalesce("rank", -1)', ...slots];
+  const cols = [`list_value(${w.join(', ')}) AS w`];
+  if (!absent.has('payload')) cols.push('payload');
+  if (!absent.has('pre')) cols.push('pre');
+  cols.push('rest');
+  return cols.join(', ');
 }
 /** The templates of a source (SELECT DISTINCT). */
 export const TEMPLATE_SELECT = 'hash(tpl) AS th, tpl';
-const SLOT_COL0 = 8;
 /** Bytes reserved per templated frame when a chunk's rebuild buffer turns out short (it should not: it is sized from the templates). */
 const REBUILD_BYTES_PER_FRAME = 512;
 /** Column order of the header query (SELECT DISTINCT). */
@@ -219,20 +241,81 @@ function keyOfHash(h: bigint): number {
   return Number(BigInt.asUintN(52, h));
 }
 
+/** A template and the distinct slots its holes read. */
+interface TemplateEntry {
+  t: CompiledTemplate;
+  slots: Int32Array;
+}
+
+/** The packed `w` list of a chunk, read from the binding's copies (three native calls, no vector objects). */
+interface Packed {
+  /** The list values as 32-bit words (two per value, little-endian). */
+  words: Int32Array;
+  /** The same values as 64-bit integers (recv_ns). */
+  big: BigInt64Array;
+  /** Validity bits of the values, or null when none is NULL. */
+  valid: Int32Array | null;
+  /** Where each row's list starts, in values. */
+  starts: Uint32Array;
+}
+
+/** A copy of `b` starting at a multiple of 8 bytes, so that 64-bit views can be laid on it. */
+function aligned(b: Uint8Array): Uint8Array {
+  return b.byteOffset % 8 === 0 ? b : b.slice();
+}
+
+function packedOf(chunk: DuckDBDataChunk, n: number): Packed {
+  const list = duckdb.data_chunk_get_vector((chunk as unknown as { chunk: duckdb.DataChunk }).chunk, 0);
+  const entries = aligned(duckdb.vector_get_data(list, n * 16));
+  const child = duckdb.list_vector_get_child(list);
+  const size = duckdb.list_vector_get_size(list);
+  const data = aligned(duckdb.vector_get_data(child, size * 8));
+  const v = duckdb.vector_get_validity(child, Math.ceil(size / 64) * 8) as Uint8Array | null | undefined;
+  const va = v ? aligned(v) : null;
+  return {
+    words: new Int32Array(data.buffer, data.byteOffset, size * 2),
+    big: new BigInt64Array(data.buffer, data.byteOffset, size),
+    valid: va ? new Int32Array(va.buffer, va.byteOffset, va.byteLength >> 2) : null,
+    starts: new Uint32Array(entries.buffer, entries.byteOffset, n * 4),
+  };
+}
+
 export class ChunkDecoder {
   private readonly headers = new Map<number, Header>();
-  private readonly templates = new Map<number, CompiledTemplate>();
+  private readonly templates = new Map<number, TemplateEntry>();
+  /** Where slot s is in a row's `w` list, −1 when the query leaves it out. */
+  private readonly slotAt = new Int32Array(SLOT_COLUMNS.length).fill(-1);
+  private readonly payloadCol: number;
+  private readonly preCol: number;
+  private readonly restCol: number;
+  /** Slot values of the row being rebuilt: a typed array, so no number is boxed per row. */
+  private readonly vals = new Float64Array(SLOT_COLUMNS.length);
 
   /**
-   * `absent`: the NULLABLE_RECORD_COLUMNS the query selects as NULL constants (recordSelect): their
-   * vectors are not taken from the chunks at all (each vector costs a copy of its data out of DuckDB).
+   * `absent`: the NULLABLE_RECORD_COLUMNS the query leaves out (recordSelect with the same set):
+   * their vectors are not in the chunks at all.
    */
-  constructor(private readonly absent: ReadonlySet<string> = new Set()) {}
+  constructor(absent: ReadonlySet<string> = new Set()) {
+    let k = W_SLOT0;
+    SLOT_COLUMNS.forEach((c, s) => {
+      if (!absent.has(c)) this.slotAt[s] = k++;
+    });
+    let col = 1;
+    this.payloadCol = absent.has('payload') ? -1 : col++;
+    this.preCol = absent.has('pre') ? -1 : col++;
+    this.restCol = col;
+  }
 
   /** Learns payload templates from a TEMPLATE_SELECT result. */
   addTemplates(rows: readonly unknown[][]): void {
     if (this.templates.size + rows.length > MAX_HEADER_CACHE_ENTRIES) this.templates.clear();
-    for (const [h, tpl] of rows as [bigint, string | null][]) if (tpl !== null) this.templates.set(keyOfHash(h), compileTemplate(tpl));
+    for (const [h, tpl] of rows as [bigint, string | null][]) {
+      if (tpl === null) continue;
+      const t = compileTemplate(tpl);
+      const slots = new Set<number>();
+      for (let k = 0; k < t.kinds.length; k++) if (t.kinds[k] !== 0) slots.add(t.slots[k]);
+      this.templates.set(keyOfHash(h), { t, slots: Int32Array.from(slots) });
+    }
   }
 
   /** Learns header tuples from a HEADER_SELECT result. */
@@ -243,41 +326,36 @@ export class ChunkDecoder {
     }
   }
 
-  /** The chunk's records, or null when a header is not known yet (fetch it with addHeaders, then retry). */
-  decode(chunk: DuckDBDataChunk): TapeRecord[] | null {
+  /**
+   * The chunk's records, or null when a header or template is not known yet (fetch it with
+   * addHeaders / addTemplates, then retry). `ranks`, when given, receives each row's rank (−1 for
+   * none).
+   */
+  decode(chunk: DuckDBDataChunk, ranks?: Int32Array): TapeRecord[] | null {
     const n = chunk.rowCount;
-    const col = (i: number) => chunk.getColumnVector(i) as unknown as DuckDBVector & RawVector;
-    const h = col(0);
-    const recv = col(1);
-    const seq = col(2);
-    const payloads = this.absent.has('payload') ? new Array<Uint8Array>(n).fill(EMPTY) : blobColumn(col(3), n);
-    const flags = col(4);
-    const hItems = h.items as BigUint64Array | undefined;
-    const hWords = hItems ? new Uint32Array(hItems.buffer, hItems.byteOffset, n * 2) : undefined;
-    const recvItems = recv.items as BigInt64Array | undefined;
-    const seqItems = seq.items as BigInt64Array | undefined;
-    // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
-    const seqWords = seqItems ? new Uint32Array(seqItems.buffer, seqItems.byteOffset, n * 2) : undefined;
-    const flagItems = flags.items as Int32Array | undefined;
-    const rebuilt = this.rebuild(chunk, n, payloads);
-    if (rebuilt === null) return null;
+    const p = packedOf(chunk, n);
+    const { words, big, starts } = p;
+    const payloads = this.payloadCol < 0 ? new Array<Uint8Array>(n).fill(EMPTY) : blobColumn(chunk.getColumnVector(this.payloadCol) as unknown as RawVector, n);
+    if (this.rebuild(chunk, n, p, payloads) === null) return null;
     const out = new Array<TapeRecord>(n);
     const headers = this.headers;
     for (let i = 0; i < n; i++) {
-      const key = hWords ? hWords[2 * i] + (hWords[2 * i + 1] & 0xfffff) * TWO_32 : keyOfHash(h.getItem(i) as bigint);
-      const hd = headers.get(key);
+      const b = starts[4 * i];
+      const hd = headers.get((words[2 * (b + W_HASH)] >>> 0) + (words[2 * (b + W_HASH) + 1] & 0xfffff) * TWO_32);
       if (hd === undefined) return null;
+      if (ranks) ranks[i] = words[2 * (b + W_RANK)];
       out[i] = {
         exchange: hd.exchange,
         connId: hd.connId,
-        seq: seqWords ? seqWords[2 * i] + seqWords[2 * i + 1] * TWO_32 : Number(seq.getItem(i) as bigint),
-        recvNs: recvItems ? recvItems[i] : (recv.getItem(i) as bigint),
+        // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
+        seq: (words[2 * (b + W_SEQ)] >>> 0) + words[2 * (b + W_SEQ) + 1] * TWO_32,
+        recvNs: big[b + W_RECV],
         direction: hd.direction,
         kind: hd.kind,
         stream: hd.stream,
         endpoint: hd.endpoint,
         payload: payloads[i],
-        flags: flagItems ? flagItems[i] : ((flags.getItem(i) as number | null) ?? 0),
+        flags: words[2 * (b + W_FLAGS)],
       };
     }
     return out;
@@ -285,66 +363,61 @@ export class ChunkDecoder {
 
   /**
    * Rebuilds the templated payloads of a chunk in place in `payloads`, all into one buffer (views
-   * handed out); false when a template is not known yet (fetch it with addTemplates, then retry).
+   * handed out); null when a template is not known yet (fetch it with addTemplates, then retry).
    */
-  private rebuild(chunk: DuckDBDataChunk, n: number, payloads: Uint8Array[]): true | null {
-    const th = chunk.getColumnVector(5) as unknown as RawVector;
-    const thValid = th.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
-    const someNull = thValid !== undefined && thValid.data !== null;
-    let any = !someNull;
-    if (!any) for (let i = 0; i < n && !any; i++) any = thValid!.itemValid(i);
-    if (!any) return true; // no templated row in this chunk
-    const thItems = th.items as BigUint64Array | undefined;
-    const thWords = thItems ? new Uint32Array(thItems.buffer, thItems.byteOffset, n * 2) : undefined;
-    const pre = this.absent.has('pre') ? noSpans(n) : stringSpans(chunk.getColumnVector(6) as unknown as RawVector, n);
-    const rest = stringSpans(chunk.getColumnVector(7) as unknown as RawVector, n);
-    // Slot vectors are taken from the chunk when a template first uses them (each costs a native call).
-    const slotWords: (Int32Array | null | undefined)[] = new Array(SLOT_COLUMNS.length).fill(undefined);
-    const slotVecs: (RawVector | undefined)[] = new Array(SLOT_COLUMNS.length).fill(undefined);
-    const slotVector = (s: number): Int32Array | null => {
-      const v = chunk.getColumnVector(SLOT_COL0 + s) as unknown as RawVector;
-      slotVecs[s] = v;
-      const it = v.items as BigInt64Array | undefined;
-      return (slotWords[s] = it ? new Int32Array(it.buffer, it.byteOffset, n * 2) : null);
-    };
-    const vals: (number | null)[] = new Array(SLOT_COLUMNS.length).fill(null);
+  private rebuild(chunk: DuckDBDataChunk, n: number, p: Packed, payloads: Uint8Array[]): true | null {
+    const { words, valid, starts } = p;
     // Each row's template, and the bytes the chunk's frames can take at most: one buffer, sized once.
-    const tpls = new Array<CompiledTemplate | undefined>(n);
-    let bound = 0;
-    let last: CompiledTemplate | undefined;
+    const tpls = new Array<TemplateEntry | undefined>(n);
+    let any = false;
+    let last: TemplateEntry | undefined;
     let lastKey = -1;
     for (let i = 0; i < n; i++) {
-      if (someNull && !thValid!.itemValid(i)) continue;
-      const key = thWords ? thWords[2 * i] + (thWords[2 * i + 1] & 0xfffff) * TWO_32 : keyOfHash(th.getItem(i) as bigint);
-      const t = key === lastKey ? last : this.templates.get(key);
-      if (t === undefined) return null;
-      last = t;
+      const b = starts[4 * i] + W_TPL;
+      if (words[2 * b + 1] < 0) continue; // −1: stored as it is
+      const key = (words[2 * b] >>> 0) + (words[2 * b + 1] & 0xfffff) * TWO_32;
+      const e = key === lastKey ? last : this.templates.get(key);
+      if (e === undefined) return null;
+      last = e;
       lastKey = key;
-      tpls[i] = t;
-      bound += t.maxBytes + rest.len[i] + pre.len[i];
+      tpls[i] = e;
+      any = true;
     }
+    if (!any) return true; // no templated row in this chunk
+    const pre = this.preCol < 0 ? noSpans(n) : stringSpans(chunk.getColumnVector(this.preCol) as unknown as RawVector, n);
+    const rest = stringSpans(chunk.getColumnVector(this.restCol) as unknown as RawVector, n);
+    let bound = 0;
+    for (let i = 0; i < n; i++) {
+      const e = tpls[i];
+      if (e !== undefined) bound += e.t.maxBytes + rest.len[i] + pre.len[i];
+    }
+    const vals = this.vals;
+    const slotAt = this.slotAt;
     let buf = new Uint8Array(bound);
     let o = 0;
     for (let i = 0; i < n; i++) {
-      const t = tpls[i];
-      if (t === undefined) continue;
-      for (let k = 0; k < t.kinds.length; k++) {
-        if (t.kinds[k] === 0) continue;
-        const s = t.slots[k];
-        let w = slotWords[s];
-        if (w === undefined) w = slotVector(s);
-        vals[s] = w === null ? Number(slotVecs[s]!.getItem(i) as bigint) : (w[2 * i] >>> 0) + w[2 * i + 1] * TWO_32;
+      const e = tpls[i];
+      if (e === undefined) continue;
+      const t = e.t;
+      const b = starts[4 * i];
+      const used = e.slots;
+      for (let k = 0; k < used.length; k++) {
+        const s = used[k];
+        const at = slotAt[s];
+        const j = b + at;
+        if (at < 0 || (valid !== null && ((valid[j >>> 5] >>> (j & 31)) & 1) === 0)) throw new Error('reader: a templated payload misses a value');
+        vals[s] = (words[2 * j] >>> 0) + words[2 * j + 1] * TWO_32;
       }
-      const p = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
+      const pb = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
       const rb = rest.nul[i] ? EMPTY : rest.buf[i];
       const r0 = rest.off[i];
       const r1 = r0 + rest.len[i];
-      let len = rebuildInto(t, p, rb, r0, r1, vals, buf, o);
+      let len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
       if (len < 0) {
         // Out of room: continue in a new buffer (views into the old one stay valid).
-        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + rest.len[i] + (p?.length ?? 0) + 40 * t.kinds.length)));
+        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + rest.len[i] + (pb?.length ?? 0) + 40 * t.kinds.length)));
         o = 0;
-        len = rebuildInto(t, p, rb, r0, r1, vals, buf, o);
+        len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
         if (len < 0) throw new Error('reader: a templated payload misses a value');
       }
       payloads[i] = new Uint8Array(buf.buffer, o, len);

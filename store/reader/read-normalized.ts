@@ -22,6 +22,7 @@ import { mergeRuns } from './merge-runs.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { stageJournals } from './journal-stage.js';
 import { mergeOrdered } from './merge.js';
+import { resultChunks, resultRows } from './result-chunks.js';
 import { varcharColumn } from './vector-strings.js';
 
 export type NormalizedKind = 'trade' | 'book' | 'kline' | 'ticker';
@@ -382,14 +383,13 @@ async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: stri
   if (span < 1n) span = 1n;
   const fetch = async (lo: bigint, hi: bigint) => {
     const r = await conn.run(`SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${presorted ? '' : ` ORDER BY ${ORDER[kind]}`}`);
-    const chunks = await r.fetchAllChunks();
-    return { hi, chunks, rows: chunks.reduce((a, c) => a + c.rowCount, 0) };
+    return { hi, chunks: resultChunks(r), rows: resultRows(r) };
   };
-  let pending: Promise<{ hi: bigint; chunks: DuckDBDataChunk[]; rows: number }> | null = fetch(min, min + span);
+  let pending: Promise<{ hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number }> | null = fetch(min, min + span);
   const decode = DECODERS[kind];
   try {
     while (pending) {
-      const w: { hi: bigint; chunks: DuckDBDataChunk[]; rows: number } = await pending;
+      const w: { hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number } = await pending;
       pending = null;
       if (w.rows > target * 2) span = span / 2n > 0n ? span / 2n : 1n;
       else if (w.rows < target / 2) span *= 2n;

@@ -26,6 +26,7 @@ import { ChunkDecoder, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, re
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
 import { mergeOrdered } from './merge.js';
 import { stageJournals } from './journal-stage.js';
+import { resultChunks, resultRows } from './result-chunks.js';
 
 export interface ReadRecordsOptions {
   dataDir: string;
@@ -207,14 +208,13 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
   };
   const fetchWindow = async (lo: bigint, hi: bigint) => {
     const result = await conn.run(`SELECT ${RECORD_SELECT} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${order}`);
-    const chunks = await result.fetchAllChunks();
-    return { hi, chunks, rows: chunks.reduce((a, c) => a + c.rowCount, 0) };
+    return { hi, chunks: resultChunks(result), rows: resultRows(result) };
   };
   // DuckDB fetches window k+1 (on its threads) while this thread decodes and hands out window k.
-  let pending: Promise<{ hi: bigint; chunks: DuckDBDataChunk[]; rows: number }> | null = fetchWindow(min, windowEnd(min));
+  let pending: Promise<{ hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number }> | null = fetchWindow(min, windowEnd(min));
   try {
     while (pending) {
-      const w: { hi: bigint; chunks: DuckDBDataChunk[]; rows: number } = await pending;
+      const w: { hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number } = await pending;
       pending = null;
       // Adapt the next window to the density just seen; jump over empty stretches.
       if (w.rows > Number(target) * 2) span = span / 2n > 0n ? span / 2n : 1n;
@@ -242,8 +242,6 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
 
 /** Records per batch handed out (DuckDB's vector size, as a result chunk gives them). */
 const READER_BATCH_ROWS = 2048;
-/** Index of the rank column in RECORD_SELECT's result. */
-const RANK_COL = 24;
 
 /** The NULLABLE_RECORD_COLUMNS a file holds no value in (every row group's statistics count only NULLs). */
 async function emptyColumns(conn: DuckDBConnection, path: string): Promise<Set<string>> {
@@ -277,28 +275,27 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const select = recordSelect(absent);
   const fetchWindow = async (lo: number) => {
     const result = await conn.run(`SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
-    return { lo, chunks: await result.fetchAllChunks() };
+    return { lo, chunks: resultChunks(result) };
   };
-  let pending: Promise<{ lo: number; chunks: DuckDBDataChunk[] }> | null = fetchWindow(0);
+  let pending: Promise<{ lo: number; chunks: Iterable<DuckDBDataChunk> }> | null = fetchWindow(0);
   try {
     while (pending) {
-      const w: { lo: number; chunks: DuckDBDataChunk[] } = await pending;
+      const w: { lo: number; chunks: Iterable<DuckDBDataChunk> } = await pending;
       pending = w.lo + span < total ? fetchWindow(w.lo + span) : null;
       const slots = new Array<TapeRecord | undefined>(span);
       let count = 0;
       let top = 0;
       for (const chunk of w.chunks) {
         if (chunk.rowCount === 0) continue;
-        let batch = decoder.decode(chunk);
+        const ranks = new Int32Array(chunk.rowCount);
+        let batch = decoder.decode(chunk, ranks);
         if (!batch) {
           await learn();
-          batch = decoder.decode(chunk);
+          batch = decoder.decode(chunk, ranks);
           if (!batch) throw new Error('reader: a record header is missing from its source');
         }
-        const rank = (chunk.getColumnVector(RANK_COL) as unknown as { items: BigInt64Array }).items;
-        const words = new Int32Array(rank.buffer, rank.byteOffset, batch.length * 2);
         for (let i = 0; i < batch.length; i++) {
-          const at = words[2 * i] - w.lo; // rank < 2^31 within a file
+          const at = ranks[i] - w.lo; // rank < 2^31 within a file
           slots[at] = batch[i];
           if (at >= top) top = at + 1;
         }
