@@ -22,7 +22,7 @@ import { mergeRuns } from './merge-runs.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { stageJournals } from './journal-stage.js';
 import { mergeOrdered } from './merge.js';
-import { resultChunks, resultRows } from './result-chunks.js';
+import { streamChunks } from './result-chunks.js';
 import { varcharColumn } from './vector-strings.js';
 
 export type NormalizedKind = 'trade' | 'book' | 'kline' | 'ticker';
@@ -381,33 +381,23 @@ async function* readKind(conn: DuckDBConnection, kind: NormalizedKind, src: stri
   await loadHeads(conn, src, heads);
   let span = ((max - min + 1n) * BigInt(target)) / count;
   if (span < 1n) span = 1n;
-  const fetch = async (lo: bigint, hi: bigint) => {
-    const r = await conn.run(`SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${presorted ? '' : ` ORDER BY ${ORDER[kind]}`}`);
-    return { hi, chunks: resultChunks(r), rows: resultRows(r) };
-  };
-  let pending: Promise<{ hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number }> | null = fetch(min, min + span);
   const decode = DECODERS[kind];
-  try {
-    while (pending) {
-      const w: { hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number } = await pending;
-      pending = null;
-      if (w.rows > target * 2) span = span / 2n > 0n ? span / 2n : 1n;
-      else if (w.rows < target / 2) span *= 2n;
-      let next: bigint | null = w.hi;
-      if (w.rows === 0) next = (await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${w.hi}`)).getRows()[0][0] as bigint | null;
-      if (next !== null && next <= max) pending = fetch(next, next + span);
-      // A book message never spans two windows (its rows share recv_ns), but may span two chunks:
-      // a window is handed out whole.
-      const open = { book: null as BookMessage | null };
-      const out: NormalizedMessage[] = [];
-      for (const chunk of w.chunks) {
-        if (chunk.rowCount === 0) continue;
-        if (!decode(chunk, heads, out, open, absent)) throw new Error('normalized reader: a message header is missing from its source');
-      }
-      if (out.length) yield presorted ? mergeRuns(out) : out;
+  let lo: bigint | null = min;
+  while (lo !== null && lo <= max) {
+    const hi: bigint = lo + span;
+    // A book message never spans two windows (its rows share recv_ns), but may span two chunks:
+    // a window is handed out whole.
+    const open = { book: null as BookMessage | null };
+    const out: NormalizedMessage[] = [];
+    let rows = 0;
+    for await (const chunk of streamChunks(conn, `SELECT ${SELECT[kind]} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${presorted ? '' : ` ORDER BY ${ORDER[kind]}`}`)) {
+      rows += chunk.rowCount;
+      if (!decode(chunk, heads, out, open, absent)) throw new Error('normalized reader: a message header is missing from its source');
     }
-  } finally {
-    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+    if (out.length) yield presorted ? mergeRuns(out) : out;
+    if (rows > target * 2) span = span / 2n > 0n ? span / 2n : 1n;
+    else if (rows < target / 2) span *= 2n;
+    lo = rows > 0 ? hi : ((await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${hi}`)).getRows()[0][0] as bigint | null);
   }
 }
 

@@ -14,7 +14,7 @@
  * JS arrays. Filters are pushed down: whole files are skipped by their exchange and date folders and
  * by their recv_ns range, row groups by their recv_ns statistics.
  */
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TapeRecord, Direction } from '../../schemas/record.js';
 import { liveFilesOf } from '../duck/live-files.js';
 import { openDuckSession, type DuckSession } from '../duck/session.js';
@@ -26,7 +26,7 @@ import { ChunkDecoder, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, re
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
 import { mergeOrdered } from './merge.js';
 import { stageJournals } from './journal-stage.js';
-import { resultChunks, resultRows } from './result-chunks.js';
+import { streamChunks } from './result-chunks.js';
 
 export interface ReadRecordsOptions {
   dataDir: string;
@@ -181,17 +181,19 @@ export async function planChains(conn: DuckDBConnection, paths: readonly string[
   };
 }
 
+/** Learns every header and template of a source. */
+async function learnSource(conn: DuckDBConnection, decoder: ChunkDecoder, src: string): Promise<void> {
+  decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
+  decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
+}
+
 /** One input of the merge: a source read window by window, in (recv_ns, conn_id, seq) order. */
 async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | null, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
   const stats = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
   const [min, max, count] = stats;
   if (min === null || max === null || count === 0n) return;
   const decoder = new ChunkDecoder();
-  const learn = async () => {
-    decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
-    decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
-  };
-  await learn();
+  await learnSource(conn, decoder, src);
   const target = BigInt(Math.max(1, o.windowRows ?? READER_WINDOW_ROWS));
   let span = ((max - min + 1n) * target) / count;
   if (span < 1n) span = 1n;
@@ -206,37 +208,22 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
     while (s < starts.length && starts[s] < want) s++;
     return s < starts.length && starts[s] - lo <= 2n * span ? starts[s] : want;
   };
-  const fetchWindow = async (lo: bigint, hi: bigint) => {
-    const result = await conn.run(`SELECT ${RECORD_SELECT} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${order}`);
-    return { hi, chunks: resultChunks(result), rows: resultRows(result) };
-  };
-  // DuckDB fetches window k+1 (on its threads) while this thread decodes and hands out window k.
-  let pending: Promise<{ hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number }> | null = fetchWindow(min, windowEnd(min));
-  try {
-    while (pending) {
-      const w: { hi: bigint; chunks: Iterable<DuckDBDataChunk>; rows: number } = await pending;
-      pending = null;
-      // Adapt the next window to the density just seen; jump over empty stretches.
-      if (w.rows > Number(target) * 2) span = span / 2n > 0n ? span / 2n : 1n;
-      else if (w.rows < Number(target) / 2) span *= 2n;
-      let next: bigint | null = w.hi;
-      if (w.rows === 0) next = (await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${w.hi}`)).getRows()[0][0] as bigint | null;
-      if (next !== null && next <= max) pending = fetchWindow(next, windowEnd(next));
-      for (const chunk of w.chunks) {
-        if (chunk.rowCount === 0) continue;
-        // Headers are fetched up front; a journal growing meanwhile cannot add any (it was staged once).
-        let batch = decoder.decode(chunk);
-        if (!batch) {
-          await learn();
-          batch = decoder.decode(chunk);
-          if (!batch) throw new Error('reader: a record header is missing from its source');
-        }
-        yield batch;
-      }
+  // Headers and templates are fetched up front for the whole source (a journal growing meanwhile
+  // cannot add any: it was staged once), so a window's stream never needs another query mid-way.
+  let lo: bigint | null = min;
+  while (lo !== null && lo <= max) {
+    const hi = windowEnd(lo);
+    let rows = 0;
+    for await (const chunk of streamChunks(conn, `SELECT ${RECORD_SELECT} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${order}`)) {
+      rows += chunk.rowCount;
+      const batch = decoder.decode(chunk);
+      if (!batch) throw new Error('reader: a record header is missing from its source');
+      yield batch;
     }
-  } finally {
-    // A consumer that stops early leaves a window in flight: let it finish before the session closes.
-    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+    // Adapt the next window to the density just seen; jump over empty stretches.
+    if (rows > Number(target) * 2) span = span / 2n > 0n ? span / 2n : 1n;
+    else if (rows < Number(target) / 2) span *= 2n;
+    lo = rows > 0 ? hi : ((await conn.runAndReadAll(`SELECT min(recv_ns) FROM ${src} WHERE recv_ns >= ${hi}`)).getRows()[0][0] as bigint | null);
   }
 }
 
@@ -265,50 +252,30 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const total = Number(rows);
   const absent = await emptyColumns(conn, path);
   const decoder = new ChunkDecoder(absent);
-  const learn = async () => {
-    decoder.addHeaders((await conn.runAndReadAll(`SELECT DISTINCT ${HEADER_SELECT} FROM ${src}`)).getRows());
-    decoder.addTemplates((await conn.runAndReadAll(`SELECT DISTINCT ${TEMPLATE_SELECT} FROM ${src} WHERE tpl IS NOT NULL`)).getRows());
-  };
-  await learn();
+  await learnSource(conn, decoder, src);
   const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
   const span = blocks * RAW_BLOCK_ROWS;
   const select = recordSelect(absent);
-  const fetchWindow = async (lo: number) => {
-    const result = await conn.run(`SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`);
-    return { lo, chunks: resultChunks(result) };
-  };
-  let pending: Promise<{ lo: number; chunks: Iterable<DuckDBDataChunk> }> | null = fetchWindow(0);
-  try {
-    while (pending) {
-      const w: { lo: number; chunks: Iterable<DuckDBDataChunk> } = await pending;
-      pending = w.lo + span < total ? fetchWindow(w.lo + span) : null;
-      const slots = new Array<TapeRecord | undefined>(span);
-      let count = 0;
-      let top = 0;
-      for (const chunk of w.chunks) {
-        if (chunk.rowCount === 0) continue;
-        const ranks = new Int32Array(chunk.rowCount);
-        let batch = decoder.decode(chunk, ranks);
-        if (!batch) {
-          await learn();
-          batch = decoder.decode(chunk, ranks);
-          if (!batch) throw new Error('reader: a record header is missing from its source');
-        }
-        for (let i = 0; i < batch.length; i++) {
-          const at = ranks[i] - w.lo; // rank < 2^31 within a file
-          slots[at] = batch[i];
-          if (at >= top) top = at + 1;
-        }
-        count += batch.length;
+  for (let lo = 0; lo < total; lo += span) {
+    const slots = new Array<TapeRecord | undefined>(span);
+    let count = 0;
+    let top = 0;
+    for await (const chunk of streamChunks(conn, `SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`)) {
+      const ranks = new Int32Array(chunk.rowCount);
+      const batch = decoder.decode(chunk, ranks);
+      if (!batch) throw new Error('reader: a record header is missing from its source');
+      for (let i = 0; i < batch.length; i++) {
+        const at = ranks[i] - lo; // rank < 2^31 within a file
+        slots[at] = batch[i];
+        if (at >= top) top = at + 1;
       }
-      if (count === 0) continue;
-      slots.length = top;
-      const ordered = count === top ? (slots as TapeRecord[]) : (slots.filter((r) => r !== undefined) as TapeRecord[]);
-      // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
-      for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield ordered.slice(i, i + READER_BATCH_ROWS);
+      count += batch.length;
     }
-  } finally {
-    if (pending) await (pending as Promise<unknown>).catch(() => undefined);
+    if (count === 0) continue;
+    slots.length = top;
+    const ordered = count === top ? (slots as TapeRecord[]) : (slots.filter((r) => r !== undefined) as TapeRecord[]);
+    // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
+    for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield ordered.slice(i, i + READER_BATCH_ROWS);
   }
 }
 

@@ -1,29 +1,33 @@
 /**
- * The chunks of a materialized DuckDB result, taken synchronously.
+ * The chunks of a query as a stream, one fetched ahead.
  *
- * `result.fetchChunk()` is an asynchronous native call: each chunk is a round trip through
- * libuv's thread pool, completed by a macrotask. The reader prefetches window k+1 while it hands
- * out window k, but handing out a window is a chain of microtasks (an async generator consumed by
- * `for await`), so the event loop does not turn and those round trips wait until window k is
- * consumed: the thread then idles through about a hundred of them per window. A materialized
- * result already holds every row in DuckDB's memory, so its chunks can be read with the
- * synchronous `duckdb_result_get_chunk` (one copy, as `fetchChunk` makes) as they are decoded;
- * the only asynchronous step left is the query itself, which runs on DuckDB's threads meanwhile.
+ * A materialized result (`conn.run`) costs DuckDB a copy of every row into its result collection
+ * and a second copy out of it per chunk (`fetchChunk`, `duckdb_result_get_chunk`), on top of the
+ * binding's copy of each vector into JS: with the query's own work, about twice the CPU of a
+ * streaming result on the reader's queries, and nothing can be decoded before the whole window is
+ * there. A streaming result computes each chunk when it is fetched, on a thread of libuv's pool:
+ * fetching chunk k+1 before chunk k is handed out lets DuckDB compute it while this thread decodes
+ * chunk k (the fetch runs whether or not the event loop turns meanwhile; only its completion waits
+ * for a turn).
+ *
+ * A connection holds one streaming result at a time: any other query on it ends the stream, so
+ * the caller runs nothing else on `conn` until the generator is done.
  */
-import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 
-/** The result's chunks in order (each taken from DuckDB when iterated to). */
-export function* resultChunks(result: DuckDBMaterializedResult): Generator<DuckDBDataChunk> {
-  const raw = (result as unknown as { result: duckdb.Result }).result;
-  const count = duckdb.result_chunk_count(raw);
-  for (let i = 0; i < count; i++) {
-    const chunk = new DuckDBDataChunk(duckdb.result_get_chunk(raw, i));
-    if (chunk.rowCount > 0) yield chunk;
+/** The query's non-empty chunks in order. Stopping early waits for the fetch in flight. */
+export async function* streamChunks(conn: DuckDBConnection, sql: string): AsyncGenerator<DuckDBDataChunk> {
+  const result = await conn.stream(sql);
+  let next: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
+  try {
+    for (;;) {
+      const chunk: DuckDBDataChunk | null = await next;
+      next = null;
+      if (!chunk || chunk.rowCount === 0) return;
+      next = result.fetchChunk();
+      yield chunk;
+    }
+  } finally {
+    if (next) await next.catch(() => undefined);
   }
-}
-
-/** Rows of a materialized result. */
-export function resultRows(result: DuckDBMaterializedResult): number {
-  return duckdb.row_count((result as unknown as { result: duckdb.Result }).result);
 }
