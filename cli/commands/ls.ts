@@ -1,6 +1,6 @@
-/** `ticktape ls`: inventory of a data folder. */
+/** `ticktape ls`: inventory of a data folder — the library's `Store.ls()` (api/store.ts), printed as a table or JSON. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { inventory, type Inventory } from '../../store/duck/inventory.js';
+import { storeOver, type Inventory } from '../../api/store.js';
 import { formatTable } from '../../store/duck/format-result.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
@@ -75,11 +75,12 @@ export function registerLs(program: Command): void {
     .addHelpText('after', "\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq '.streams[] | select(.gaps > 0)'");
   addStoreOptions(cmd).action(async (opts: { data: string; format: 'table' | 'json'; cacheGb?: number; config?: string }) => {
     const src = await openDataArg(opts);
+    const store = storeOver(src);
     let inv: Inventory;
     try {
-      inv = await inventory(src.dir);
+      inv = await store.ls();
     } finally {
-      src.close();
+      store.close();
     }
     // A bucket: every recorder instance that wrote into it, from the manifests.
     const instances = src.remote ? summarizeInstances(src.remote.sync.days) : undefined;

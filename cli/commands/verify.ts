@@ -1,8 +1,11 @@
-/** `ticktape verify`: checks every sealed partition and journal segment; exit 3 on damage. */
+/**
+ * `ticktape verify`: checks every sealed partition and journal segment; exit 3 on damage. A data
+ * folder is the library's `Store.verify()` (api/store.ts); a bucket is checked against its manifests.
+ */
 import type { Command } from 'commander';
 import { EXIT } from '../../core/errors.js';
-import { verifyStore } from '../../store/seal/verify-store.js';
-import { DEFAULT_DATA_DIR, existingDataDir } from '../options.js';
+import { openStore, type VerifyReport } from '../../api/store.js';
+import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { storeSectionOf } from '../../store/open-data-arg.js';
 import { verifyRemoteStore, type RemoteVerifyReport } from '../../store/remote/verify-remote.js';
@@ -16,7 +19,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nWith --data s3://…: every committed file is fetched (into the cache) and checked against its manifest, then as above; objects no manifest lists are noted.\nExit codes: 0 clean, 3 damage found (listed on stdout).');
   addStoreOptions(cmd).action(async (opts: { data: string; json?: boolean; cacheGb?: number; config?: string }) => {
-    const report = isStoreUrl(opts.data) ? await verifyRemoteStore(opts.data, { cacheGb: opts.cacheGb, storeConfig: storeSectionOf(opts.config) }) : await verifyStore(existingDataDir(opts.data));
+    const report = isStoreUrl(opts.data) ? await verifyRemoteStore(opts.data, { cacheGb: opts.cacheGb, storeConfig: storeSectionOf(opts.config) }) : await verifyLocal(opts.data);
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       const lines = [
@@ -30,4 +33,13 @@ export function registerVerify(program: Command): void {
     }
     process.exitCode = report.damaged ? EXIT.DAMAGE : EXIT.OK;
   });
+}
+
+async function verifyLocal(data: string): Promise<VerifyReport> {
+  const store = await openStore(data);
+  try {
+    return await store.verify();
+  } finally {
+    store.close();
+  }
 }

@@ -36,21 +36,22 @@ export interface CompactOptions {
 const MIN_ZSTD_LEVEL = 1;
 const MAX_ZSTD_LEVEL = 22;
 
+/** What is wrong with a zstd level (an integer 1-22, or its digits as text), or null when nothing is. */
+export function zstdLevelProblem(value: unknown): string | null {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= MIN_ZSTD_LEVEL && n <= MAX_ZSTD_LEVEL) return null;
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not a zstd level; use an integer from ${MIN_ZSTD_LEVEL} to ${MAX_ZSTD_LEVEL} (default ${COMPACT_ZSTD_LEVEL}; higher is smaller and slower).`;
+}
+
 /**
  * The zstd level of a compaction, checked: an integer 1-22 (undefined → COMPACT_ZSTD_LEVEL).
  * `field` names where the value came from (a flag or a config field) in the error.
  */
 export function compactZstdLevel(value: unknown, field = 'zstdLevel'): number {
   if (value === undefined) return COMPACT_ZSTD_LEVEL;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_ZSTD_LEVEL || n > MAX_ZSTD_LEVEL) {
-    throw new TicktapeError(
-      'TT_CONFIG_INVALID',
-      `${field}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not a zstd level; use an integer from ${MIN_ZSTD_LEVEL} to ${MAX_ZSTD_LEVEL} (default ${COMPACT_ZSTD_LEVEL}; higher is smaller and slower).`,
-      { field, value },
-    );
-  }
-  return n;
+  const problem = zstdLevelProblem(value);
+  if (problem) throw new TicktapeError('TT_CONFIG_INVALID', `${field}: ${problem}`, { field, value });
+  return Number(value);
 }
 
 export interface CompactResult {
