@@ -42,7 +42,12 @@ function importsOf(file: string): Array<{ target: string; names: string[] }> {
     target: path.relative(ROOT, path.resolve(path.dirname(file), m[2])).replace(/\.js$/, '.ts'),
     names: m[1]
       .split(',')
-      .map((n) => n.replace(/^\s*type\s+/, '').split(/\s+as\s+/)[0].trim())
+      .map((n) =>
+        n
+          .replace(/^\s*type\s+/, '')
+          .split(/\s+as\s+/)[0]
+          .trim(),
+      )
       .filter(Boolean),
   }));
 }
