@@ -62,11 +62,17 @@ export interface SealProgress {
 }
 
 /**
- * DuckDB's memory limit in a seal run's own session: the sessions' default. A lower limit (128 MB
- * kept a 100 MiB segment's seal at 467 MiB RSS) runs out of DuckDB memory on 500 MiB segments:
- * DuckDB's own use still grows from chunk to chunk (cause not found yet).
+ * DuckDB's memory limit in a seal run's own session (`TICKTAPE_DUCKDB_MEMORY` sets it, as it sets
+ * every session's). Sealing in chunks keeps DuckDB's use under it whatever the segment's size:
+ * with 128 MB a 500 MiB segment seals at under 512 MiB RSS (BENCHMARKS.md).
  */
-const SEAL_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
+const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_DUCKDB_MEMORY ?? '128MB';
+/**
+ * The limit while a segment whose raw rows came out of order across chunks is sorted whole (a
+ * journal written out of receive order: rare). DuckDB cannot sort templated raw rows in a small
+ * limit, so that one step gets the sessions' default, as before sealing went in chunks.
+ */
+const SEAL_OUT_OF_ORDER_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
 
 export interface SealedFile {
   table: TableName;
@@ -175,18 +181,32 @@ export async function sealRecords(
       mkdirDurable(p.dir);
       const templated = templates && p.o.table === 'raw';
       let select: string;
+      let wholeSort = false;
       if (parts.chunks > 0) {
-        ({ select, checksum: p.checksum } = parts.finalSelect(p.o));
+        ({ select, checksum: p.checksum, wholeSort } = parts.finalSelect(p.o));
       } else {
         const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
         p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
         select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
       }
-      await copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+      const write = () => copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+      if (wholeSort) await withMemoryLimit(session, SEAL_OUT_OF_ORDER_DUCKDB_MEMORY, write);
+      else await write();
     }
     return await finishSeal(session, instance, segment, count, parts.chunks, stager, planned, opts);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` with the session's DuckDB memory limit set to `limit`, then puts the session's own back. */
+async function withMemoryLimit(session: DuckSession, limit: string, fn: () => Promise<void>): Promise<void> {
+  const before = String((await session.conn.runAndReadAll(`SELECT current_setting('memory_limit')`)).getRows()[0][0]);
+  await session.conn.run(`SET memory_limit = ${sqlStr(limit)}`);
+  try {
+    await fn();
+  } finally {
+    await session.conn.run(`SET memory_limit = ${sqlStr(before)}`);
   }
 }
 
