@@ -3,11 +3,12 @@
  * (recv_ns, conn_id, seq) across exchanges and connections, from sealed partitions and unsealed
  * journals alike, with every gap as a typed `GapEvent` where it happened. Built on the raw reader
  * (store/reader), which reads in bounded windows: a month of data streams in constant memory.
+ * From an `s3://` store the days stream from the local cache while the next ones download.
  */
 import type { Direction } from '../schemas/record.js';
 import { FLAG_OVERLAP } from '../schemas/record.js';
 import { TicktapeError } from '../core/errors.js';
-import { daysOfRange, openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
+import { daysOfRange, openDataSpans, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { readRecords } from '../store/reader/index.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
 import { Frame, gapEventOf, type GapEvent } from './frame.js';
@@ -64,32 +65,34 @@ export function replay(options: ReplayOptions): AsyncIterable<ReplayItem> {
   const overlap = options.overlap === true;
   return {
     async *[Symbol.asyncIterator]() {
-      const data = await openData(options.data, { remote: options.remote, filter: daysOfRange(fromNs, toNs) });
+      const data = await openDataSpans(options.data, { remote: options.remote, filter: { ...daysOfRange(fromNs, toNs), tables: ['raw'], exchanges: exchanges ? [...exchanges, ''] : undefined }, fromNs, toNs });
       const streamSet = streams ? new Set(streams) : null;
       const dirSet = directions ? new Set<string>(directions) : null;
       try {
-        const batches = readRecords({
-          dataDir: data.dir,
-          // '' holds what concerns a whole recorder instance (journal loss), '' streams what
-          // concerns a whole connection, 'event' the gap records: read, then kept only for gaps.
-          exchanges: exchanges ? [...exchanges, ''] : undefined,
-          streams: streams ? [...streams, ''] : undefined,
-          directions: directions && !directions.includes('event') ? [...directions, 'event'] : directions,
-          fromNs,
-          toNs,
-          includeJournal: options.includeJournal,
-        });
-        for await (const batch of batches) {
-          for (const r of batch) {
-            if (r.direction === 'event' && r.kind === 'gap') {
-              yield gapEventOf(r);
-              continue;
+        for await (const span of data.spans) {
+          const batches = readRecords({
+            dataDir: span.dir,
+            // '' holds what concerns a whole recorder instance (journal loss), '' streams what
+            // concerns a whole connection, 'event' the gap records: read, then kept only for gaps.
+            exchanges: exchanges ? [...exchanges, ''] : undefined,
+            streams: streams ? [...streams, ''] : undefined,
+            directions: directions && !directions.includes('event') ? [...directions, 'event'] : directions,
+            fromNs: span.fromNs,
+            toNs: span.toNs,
+            includeJournal: options.includeJournal,
+          });
+          for await (const batch of batches) {
+            for (const r of batch) {
+              if (r.direction === 'event' && r.kind === 'gap') {
+                yield gapEventOf(r);
+                continue;
+              }
+              if (exchanges && r.exchange === '') continue;
+              if (streamSet && !streamSet.has(r.stream)) continue;
+              if (dirSet && !dirSet.has(r.direction)) continue;
+              if (!overlap && (r.flags & FLAG_OVERLAP) !== 0) continue;
+              yield new Frame(r);
             }
-            if (exchanges && r.exchange === '') continue;
-            if (streamSet && !streamSet.has(r.stream)) continue;
-            if (dirSet && !dirSet.has(r.direction)) continue;
-            if (!overlap && (r.flags & FLAG_OVERLAP) !== 0) continue;
-            yield new Frame(r);
           }
         }
       } finally {

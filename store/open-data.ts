@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { openRemoteDataSource } from './remote/data-source.js';
+import { dayBoundsNs } from './partitions.js';
+import { openRemoteDataSource, openStreamedDataSource } from './remote/data-source.js';
 import type { DayFilter } from './remote/read-cache.js';
 import type { StoreConfigFile } from './remote/store-config.js';
 import { isStoreUrl } from './remote/store-url.js';
@@ -73,18 +74,76 @@ function unsupported(location: string): TicktapeError {
  * empty recording without a word (TT_NO_DATA, exit 4, with what to do).
  */
 export async function openData(data: DataLocation = DEFAULT_DATA_DIR, opts: OpenDataOptions = {}): Promise<OpenedData> {
-  if (data instanceof URL && data.protocol === 's3:') data = data.href;
-  if (typeof data === 'string' && isStoreUrl(data)) {
-    const r = opts.remote ?? {};
-    const storeConfig: Partial<StoreConfigFile> = {};
-    if (r.endpoint !== undefined) storeConfig.endpoint = r.endpoint;
-    if (r.region !== undefined) storeConfig.region = r.region;
-    if (r.forcePathStyle !== undefined) storeConfig.forcePathStyle = r.forcePathStyle;
-    const src = await openRemoteDataSource(data, { cacheDir: r.cacheDir, cacheGb: r.cacheGb, storeConfig, filter: opts.filter, log: opts.log, env: opts.env });
-    return { dir: src.dir, location: data, close: () => src.close() };
+  const url = storeUrlOf(data);
+  if (url) {
+    const src = await openRemoteDataSource(url, remoteSourceOptions(opts));
+    return { dir: src.dir, location: url, close: () => src.close() };
   }
   const dir = existingDataFolder(data);
   return { dir, location: String(data), close: () => undefined };
+}
+
+function storeUrlOf(data: DataLocation): string | null {
+  const s = data instanceof URL ? data.href : data;
+  return data instanceof URL && data.protocol !== 's3:' ? null : isStoreUrl(s) ? s : null;
+}
+
+function remoteSourceOptions(opts: OpenDataOptions) {
+  const r = opts.remote ?? {};
+  const storeConfig: Partial<StoreConfigFile> = {};
+  if (r.endpoint !== undefined) storeConfig.endpoint = r.endpoint;
+  if (r.region !== undefined) storeConfig.region = r.region;
+  if (r.forcePathStyle !== undefined) storeConfig.forcePathStyle = r.forcePathStyle;
+  return { cacheDir: r.cacheDir, cacheGb: r.cacheGb, storeConfig, filter: opts.filter, log: opts.log, env: opts.env };
+}
+
+/** A stretch of a location to read: a local folder, and the recv_ns bounds its files are read within. */
+interface DataSpan {
+  dir: string;
+  /** Inclusive. */
+  fromNs?: bigint;
+  /** Exclusive. */
+  toNs?: bigint;
+}
+
+/**
+ * Opens a location for a reader that goes through it in time order (a replay): one span for a
+ * local folder; for an `s3://` store one span per UTC day, each yielded once its files are in the
+ * cache while the next days download (store/remote/streamed-days.ts), and let go when the next is
+ * asked for. Reading the spans one after the other gives the records in the order one read of the
+ * whole location gives. A file that cannot be fetched is a TicktapeError at its day.
+ */
+export async function openDataSpans(data: DataLocation = DEFAULT_DATA_DIR, opts: OpenDataOptions & { fromNs?: bigint; toNs?: bigint } = {}): Promise<{ location: string; spans: AsyncIterable<DataSpan>; close(): void }> {
+  const url = storeUrlOf(data);
+  const { fromNs, toNs } = opts;
+  if (!url) {
+    const dir = existingDataFolder(data);
+    return {
+      location: String(data),
+      spans: (async function* () {
+        yield { dir, fromNs, toNs };
+      })(),
+      close: () => undefined,
+    };
+  }
+  const src = await openStreamedDataSource(url, remoteSourceOptions(opts));
+  const { days } = src;
+  return {
+    location: url,
+    spans: (async function* () {
+      for (const date of days.dates) {
+        const { startNs, endNs } = dayBoundsNs(date);
+        if ((toNs !== undefined && startNs >= toNs) || (fromNs !== undefined && endNs <= fromNs)) continue;
+        await days.ready(date);
+        try {
+          yield { dir: days.dir, fromNs: fromNs !== undefined && fromNs > startNs ? fromNs : startNs, toNs: toNs !== undefined && toNs < endNs ? toNs : endNs };
+        } finally {
+          days.release(date);
+        }
+      }
+    })(),
+    close: () => src.close(),
+  };
 }
 
 /** The local folder of a location that must already exist (see openData). */

@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.js';
 import { TicktapeError } from '../../core/errors.js';
 import { StoreCache, type DayFilter, type SyncResult } from './read-cache.js';
 import { openRemoteStore, type RemoteStore } from './s3-client.js';
+import { StreamedDays } from './streamed-days.js';
 import { resolveStoreConfig, type StoreConfigFile } from './store-config.js';
 import { isStoreUrl } from './store-url.js';
 
@@ -31,27 +32,57 @@ export interface DataSource {
   close(): void;
 }
 
+/** A store with nothing committed is TT_NO_DATA; one that cannot be reached with nothing cached, TT_STORE_UNREACHABLE. */
+function checkSomething(store: RemoteStore, sync: { days: readonly unknown[]; online: boolean }): void {
+  if (sync.days.length === 0 && sync.online) {
+    throw new TicktapeError(
+      'TT_NO_DATA',
+      `${store.cfg.url} holds no committed ticktape data (no manifest under ${store.cfg.prefix || 'the bucket root'}/_ticktape/): check the bucket and prefix, or ship a store first with \`ticktape upload --data ./data --to ${store.cfg.url}\`.`,
+      { url: store.cfg.url },
+    );
+  }
+  if (sync.days.length === 0) {
+    throw new TicktapeError('TT_STORE_UNREACHABLE', `${store.cfg.url} cannot be reached and nothing of it is cached: check the endpoint and the network.`, { url: store.cfg.url });
+  }
+}
+
 export async function openRemoteDataSource(url: string, opts: DataSourceOptions = {}): Promise<DataSource> {
   const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig, opts.env));
   try {
     const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
     const sync = await cache.sync(opts.filter ?? {});
-    if (sync.days.length === 0 && sync.online) {
-      throw new TicktapeError(
-        'TT_NO_DATA',
-        `${store.cfg.url} holds no committed ticktape data (no manifest under ${store.cfg.prefix || 'the bucket root'}/_ticktape/): check the bucket and prefix, or ship a store first with \`ticktape upload --data ./data --to ${store.cfg.url}\`.`,
-        { url: store.cfg.url },
-      );
-    }
-    if (sync.days.length === 0) {
-      throw new TicktapeError('TT_STORE_UNREACHABLE', `${store.cfg.url} cannot be reached and nothing of it is cached: check the endpoint and the network.`, { url: store.cfg.url });
-    }
+    checkSomething(store, sync);
     const snap = cache.snapshot(sync.days);
     return {
       dir: snap.dir,
       remote: { store, cache, sync },
       close: () => {
         snap.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/**
+ * The store for a reader that goes through it in time order (a replay): the current manifests are
+ * read, and the files download day by day in the background (streamed-days.ts) while the reader
+ * reads the days already there. close() stops the downloads and releases the snapshot.
+ */
+export async function openStreamedDataSource(url: string, opts: DataSourceOptions = {}): Promise<{ days: StreamedDays; close(): void }> {
+  const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig, opts.env));
+  try {
+    const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
+    const sync = await cache.sync(opts.filter ?? {}, { fetch: false });
+    checkSomething(store, sync);
+    const days = new StreamedDays(cache, sync.days, sync.online, opts.log);
+    return {
+      days,
+      close: () => {
+        days.close();
         store.close();
       },
     };

@@ -30,9 +30,9 @@ import { downloadTo, type RemoteStore } from './s3-client.js';
 /** Default bound of a cache folder, GB (`--cache-gb`). */
 export const DEFAULT_CACHE_GB = 20;
 /** Per-command snapshot folders (hard links), under the cache folder. */
-const VIEWS_DIR = '.views';
+export const VIEWS_DIR = '.views';
 /** Files fetched at once. */
-const FETCH_CONCURRENCY = 4;
+export const FETCH_CONCURRENCY = 4;
 
 function defaultCacheRoot(env: Record<string, string | undefined> = process.env): string {
   return env.TICKTAPE_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ticktape');
