@@ -27,11 +27,10 @@ const KEY_MASK = '4503599627370495';
  * there is none), then the integer slots of the payload template (store/template)]; then the
  * stored payload, the template's head bytes (`pre`) and its rest text.
  *
- * Why one list: every column of a materialized DuckDB result is copied twice more per chunk of
- * 2,048 rows (out of DuckDB's result collection into a chunk, out of the chunk into a JS buffer by
- * the binding, tens of µs each), so handing over two or three columns instead of 15–24 takes most
- * of DuckDB's and the binding's work per chunk away; the list's values are read in JS from one
- * buffer of 64-bit words.
+ * Why one list: every column of a result chunk of 2,048 rows costs DuckDB its own work and the
+ * binding a copy into a JS buffer (tens of µs each, with the native calls around it), so handing
+ * over two or three columns instead of 15–24 takes most of DuckDB's and the binding's work per
+ * chunk away; the list's values are read in JS from one buffer of 64-bit words.
  */
 export const RECORD_SELECT = recordSelect(new Set());
 

@@ -7,7 +7,7 @@
  * are fetched once per source by hash, as the raw reader does.
  *
  * A book message is the frame's rows regrouped (bids and asks, best first). Each table is read in
- * windows of recv_ns (sorted by DuckDB, which materializes window k+1 while window k is decoded),
+ * windows of recv_ns (streaming results, a chunk fetched ahead while one is decoded: result-chunks.ts),
  * and the tables are merged in JS. Unsealed journals are included, normalized on the fly.
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';

@@ -73,10 +73,10 @@ function recordFilter(o: ReadRecordsOptions): (r: TapeRecord) => boolean {
 }
 
 /**
- * Rows a window aims at. Each input is queried window by window of recv_ns (materialized by DuckDB,
- * sorted when the input is not already in order, then decoded), sizing windows from the observed
- * density: a window of about this many rows keeps memory bounded (tens of MB) and amortizes the
- * per-query cost. A materialized window is fetched much faster than a streaming result chunk by chunk.
+ * Rows a window aims at. Each input is queried window by window of recv_ns (a streaming result,
+ * sorted by DuckDB when the input is not already in order, decoded chunk by chunk: result-chunks.ts),
+ * sizing windows from the observed density: a window of about this many rows keeps memory bounded
+ * (a sort's, or the rank reorder's, tens of MB) and amortizes the per-query cost.
  */
 export const READER_WINDOW_ROWS = 200_000;
 
