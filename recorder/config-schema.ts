@@ -21,8 +21,6 @@ export const MIN_SEAL_INTERVAL_MS = 1_000;
 export const MAX_SEAL_INTERVAL_MS = 86_400_000;
 /** A connect spacing over a minute would take hours to open a few hundred streams. */
 export const MAX_STAGGER_MS = 60_000;
-/** zstd level of the day files compaction writes (store/seal/parquet-file.ts COMPACT_ZSTD_LEVEL). */
-export const DEFAULT_COMPACT_ZSTD_LEVEL = 9;
 /** Time a stop may spend sealing before it leaves the rest to the next start. */
 export const DEFAULT_SEAL_SHUTDOWN_BUDGET_MS = 15_000;
 const MAX_SEAL_SHUTDOWN_BUDGET_MS = 50_000;

@@ -18,7 +18,6 @@ import {
   DEFAULT_BACKOFF_INITIAL_MS,
   DEFAULT_BACKOFF_MAX_MS,
   DEFAULT_CLOCK_INTERVAL_MS,
-  DEFAULT_COMPACT_ZSTD_LEVEL,
   DEFAULT_SEAL_SHUTDOWN_BUDGET_MS,
   DEFAULT_FSYNC_INTERVAL_MS,
   DEFAULT_HANDOFF_TIMEOUT_MS,
@@ -76,8 +75,11 @@ export interface RecorderConfig {
   sealAtShutdown: boolean;
   /** How long a stop may spend sealing (`seal.shutdownBudgetMs`); the rest stays in the journal. */
   sealShutdownBudgetMs: number;
-  /** zstd level (1-22) of the day files background compaction writes (`seal.compactZstdLevel`). */
-  compactZstdLevel: number;
+  /**
+   * zstd level (1-22) of the day files background compaction writes (`seal.compactZstdLevel`);
+   * unset: each table's default (16 for raw, 9 for the normalized tables: store/seal/compact.ts).
+   */
+  compactZstdLevel: number | undefined;
   retention: { days: number | null; maxGb: number | null };
   staleFactor: number;
   staleMinMs: number;
@@ -305,7 +307,7 @@ export function buildConfig(file: ConfigFile, configPath: string | null, flags: 
     sealIntervalMs: flags.sealIntervalMs ?? file.seal?.intervalMs ?? DEFAULT_SEAL_INTERVAL_MS,
     sealAtShutdown: file.seal?.atShutdown ?? true,
     sealShutdownBudgetMs: file.seal?.shutdownBudgetMs ?? DEFAULT_SEAL_SHUTDOWN_BUDGET_MS,
-    compactZstdLevel: file.seal?.compactZstdLevel ?? DEFAULT_COMPACT_ZSTD_LEVEL,
+    compactZstdLevel: file.seal?.compactZstdLevel,
     retention: { days: file.retention?.days ?? null, maxGb: file.retention?.maxGb ?? null },
     staleFactor: file.stale?.factor ?? DEFAULT_STALE_FACTOR,
     staleMinMs: file.stale?.minMs ?? DEFAULT_STALE_MIN_MS,

@@ -1,7 +1,7 @@
 /**
  * Entry point of the sealing child process: `node seal-child.js <dataDir> <instance> [compact [zstdLevel]]`.
  * Seals the instance's closed journal segments (and compacts its earlier days when asked, writing
- * day files at zstdLevel, default 9: the recorder's `seal.compactZstdLevel`), prints
+ * day files at zstdLevel, the recorder's `seal.compactZstdLevel`; without it each table's default), prints
  * one JSON summary line on stdout, exits 0 (1 on failure). Run by seal-runner.ts, which passes its
  * pid in PARENT_PID_ENV: the child stops within PARENT_CHECK_INTERVAL_MS once that process is gone
  * (parent-watch.ts), so a killed recorder leaves no sealer behind holding the seal lock.

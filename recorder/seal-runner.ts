@@ -55,7 +55,7 @@ export class SealRunner {
     private readonly instance: string,
     private readonly log: Logger,
     private readonly onDone?: (s: SealSummary | null) => void,
-    /** zstd level of the day files a compacting run writes (undefined: the default, 9); read at each run, so a reload applies. */
+    /** zstd level of the day files a compacting run writes (undefined: each table's default, store/seal/compact.ts); read at each run, so a reload applies. */
     private readonly compactZstdLevel: () => number | undefined = () => undefined,
   ) {}
 

@@ -7,7 +7,10 @@
  *  - JSON-parsed frames/s: tardis-dev `replay()` (it parses every line) against `readRecords` +
  *    `JSON.parse` of each payload (Coinsuper: of the MQTT packet's JSON payload);
  *  - bytes per frame on disk: tardis-dev's cache (gzip'd NDJSON minute slices, as it downloads them)
- *    against ticktape's sealed and compacted raw files (every column: times, ids, streams, payloads);
+ *    against ticktape's raw files as a user has them after a day: the frames are journaled in
+ *    STORE_SEGMENTS segments (hourly seals), sealed, and compacted into one day file at the default
+ *    levels (every column: times, ids, streams, payloads). The same sealed files compacted at zstd 9
+ *    for every table (the earlier default) are measured and read too: the before of the level;
  *  - seal with normalization, frames/s (journal → verified Parquet, raw and normalized tables);
  *  - trades only: normalized messages/s, tardis-dev `replayNormalized(normalizeTrades)` against
  *    `readNormalized` over the same trades. tardis-dev has no Coinstore mapper, so its cache holds
@@ -59,6 +62,10 @@ const FRAMES: Record<ShapeName, number> = {
   'nexus-depth5': Math.max(1000, Math.round(TRADE_FRAMES / 5)),
   'coinsuper-orderbook': Math.max(1000, Math.round(TRADE_FRAMES / 10)),
 };
+/** Journal segments per store (a day has 24 hourly seals; more than one, so the day is compacted). */
+const STORE_SEGMENTS = 4;
+/** The level the same sealed files are also compacted at (the earlier default for every table). */
+const BEFORE_LEVEL = 9;
 const WANTED = (process.env.TICKTAPE_BENCH_PEER_SHAPES ?? '').split(',').filter(Boolean) as ShapeName[];
 
 const decoder = new TextDecoder();
@@ -120,6 +127,11 @@ interface Prepared {
   raw: { from: string; to: string; bytes: number };
   normalized: { from: string; to: string; symbols: string[] } | null;
   sealSecs: number;
+  compactSecs: number;
+  /** The same sealed files compacted at BEFORE_LEVEL. */
+  levelDir: string;
+  levelCompactSecs: number;
+  levelRawBytes: number;
   ticktapeRawBytes: number;
   ticktapeOtherBytes: number;
 }
@@ -144,7 +156,7 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
       journal.flush();
       earlierJournal.flush();
     }
-    if (i % 250_000 === 0 && i < n) {
+    if (i % Math.ceil(n / STORE_SEGMENTS) === 0 && i < n) {
       journal.rotate();
       earlierJournal.rotate();
     }
@@ -163,7 +175,16 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
   const report = await sealClosedSegments(dataDir);
   const sealSecs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (report.records !== n || report.failures.length) throw new Error(`${s.name}: sealed ${report.records} of ${n} (${report.failures.map((f) => f.error).join('; ')})`);
+  const levelDir = path.join(root, `${s.name}-tt-level${BEFORE_LEVEL}`);
+  fs.cpSync(dataDir, levelDir, { recursive: true });
+  const c0 = process.hrtime.bigint();
   await compactAll(dataDir);
+  const compactSecs = Number(process.hrtime.bigint() - c0) / 1e9;
+  const l0 = process.hrtime.bigint();
+  await compactAll(levelDir, { zstdLevel: BEFORE_LEVEL });
+  const levelCompactSecs = Number(process.hrtime.bigint() - l0) / 1e9;
+  const levelRawBytes = listPartitionFiles(levelDir, ['raw']).reduce((a, f) => a + f.bytes, 0);
+  if (listPartitionFiles(dataDir, ['raw']).length !== 1) throw new Error(`${s.name}: the store was not compacted into one raw day file`);
   // The same frames in the layout of the previous version (payloads as they are): before and after.
   const e0 = process.hrtime.bigint();
   const earlier = await sealClosedSegments(earlierDir, { payloadTemplates: false });
@@ -174,7 +195,25 @@ async function prepare(s: Shape, n: number, root: string): Promise<Prepared> {
   const files = listPartitionFiles(dataDir);
   const ticktapeRawBytes = files.filter((f) => f.table === 'raw').reduce((a, f) => a + f.bytes, 0);
   const ticktapeOtherBytes = files.filter((f) => f.table !== 'raw').reduce((a, f) => a + f.bytes, 0);
-  return { shape: s, frames: n, payloadBytes, earlierDir, earlierSealSecs, earlierRawBytes, dataDir, cacheDir, raw: { from: rawInfo.fromIso, to: rawInfo.toIso, bytes: rawInfo.bytes }, normalized, sealSecs, ticktapeRawBytes, ticktapeOtherBytes };
+  return {
+    shape: s,
+    frames: n,
+    payloadBytes,
+    compactSecs,
+    levelDir,
+    levelCompactSecs,
+    levelRawBytes,
+    earlierDir,
+    earlierSealSecs,
+    earlierRawBytes,
+    dataDir,
+    cacheDir,
+    raw: { from: rawInfo.fromIso, to: rawInfo.toIso, bytes: rawInfo.bytes },
+    normalized,
+    sealSecs,
+    ticktapeRawBytes,
+    ticktapeOtherBytes,
+  };
 }
 
 /** The filters tardis-dev's replayNormalized(normalizeTrades) asks for, as its worker keys them. */
@@ -248,6 +287,8 @@ interface Pair {
   ticktape: () => Promise<number>;
   /** The previous version's layout, read by this version (before). */
   earlier?: () => Promise<number>;
+  /** The same sealed files compacted at BEFORE_LEVEL, read by this version. */
+  level?: () => Promise<number>;
   /** The same store read by the baseline build (TICKTAPE_BENCH_PEER_BASELINE). */
   baseline?: () => Promise<number>;
   expect: number;
@@ -271,6 +312,7 @@ export async function run(): Promise<BenchResult[]> {
           tardis: () => tardisRaw(p, true),
           ticktape: () => ticktapeRaw(p, false),
           earlier: () => ticktapeRaw(p, false, p.earlierDir),
+          level: () => ticktapeRaw(p, false, p.levelDir),
           baseline: b ? () => ticktapeRaw(p, false, p.dataDir, b) : undefined,
           expect: n,
           goal: '≥ 2',
@@ -281,6 +323,7 @@ export async function run(): Promise<BenchResult[]> {
           tardis: () => tardisRaw(p, false),
           ticktape: () => ticktapeRaw(p, true),
           earlier: () => ticktapeRaw(p, true, p.earlierDir),
+          level: () => ticktapeRaw(p, true, p.levelDir),
           baseline: b ? () => ticktapeRaw(p, true, p.dataDir, b) : undefined,
           expect: n,
           goal: '≥ 2',
@@ -292,6 +335,7 @@ export async function run(): Promise<BenchResult[]> {
         const td: number[] = [];
         const te: number[] = [];
         const tb: number[] = [];
+        const tl: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           const a = await timed(pair.tardis);
           const b = await timed(pair.ticktape);
@@ -303,6 +347,11 @@ export async function run(): Promise<BenchResult[]> {
             if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: earlier layout read ${c.n} of ${pair.expect}`);
             te.push(c.n / c.secs);
           }
+          if (pair.level) {
+            const c = await timed(pair.level);
+            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: zstd ${BEFORE_LEVEL} store read ${c.n} of ${pair.expect}`);
+            tl.push(c.n / c.secs);
+          }
           if (pair.baseline) {
             const c = await timed(pair.baseline);
             if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: baseline build read ${c.n} of ${pair.expect}`);
@@ -311,6 +360,9 @@ export async function run(): Promise<BenchResult[]> {
         }
         if (tb.length) {
           out.push({ name: `${name}: ${pair.figure}, ticktape, baseline build (before)`, value: Math.round(median(tb)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(tb) / median(td)).toFixed(2)}; ${BASELINE_DIST}` });
+        }
+        if (tl.length) {
+          out.push({ name: `${name}: ${pair.figure}, ticktape, compacted at zstd ${BEFORE_LEVEL} (before)`, value: Math.round(median(tl)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(tl) / median(td)).toFixed(2)}` });
         }
         if (te.length) {
           out.push({ name: `${name}: ${pair.figure}, ticktape, earlier layout (before)`, value: Math.round(median(te)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(te) / median(td)).toFixed(2)}` });
@@ -322,12 +374,29 @@ export async function run(): Promise<BenchResult[]> {
         out.push({ name: `${name}: ${pair.figure}, ticktape / tardis-dev`, value: mk / mt, unit: 'ratio', note: `goal ${pair.goal}` });
       }
       out.push({ name: `${name}: bytes per frame, tardis-dev cache`, value: p.raw.bytes / n, unit: 'B/frame', note: `gzip NDJSON minute slices; payloads average ${(p.payloadBytes / n).toFixed(0)} B` });
-      out.push({ name: `${name}: bytes per frame, ticktape raw`, value: p.ticktapeRawBytes / n, unit: 'B/frame', note: `sealed + compacted, every column; normalized tables another ${(p.ticktapeOtherBytes / n).toFixed(1)} B/frame` });
+      out.push({
+        name: `${name}: bytes per frame, ticktape raw`,
+        value: p.ticktapeRawBytes / n,
+        unit: 'B/frame',
+        note: `sealed in ${STORE_SEGMENTS} segments + compacted (default levels), every column; normalized tables another ${(p.ticktapeOtherBytes / n).toFixed(1)} B/frame`,
+      });
       out.push({
         name: `${name}: bytes, ticktape / tardis-dev`,
         value: p.ticktapeRawBytes / p.raw.bytes,
         unit: 'ratio',
         note: `goal ≤ 0.5; earlier layout (before) ${(p.earlierRawBytes / n).toFixed(2)} B/frame, ratio ${(p.earlierRawBytes / p.raw.bytes).toFixed(2)}`,
+      });
+      out.push({
+        name: `${name}: bytes per frame, ticktape raw, compacted at zstd ${BEFORE_LEVEL} (before)`,
+        value: p.levelRawBytes / n,
+        unit: 'B/frame',
+        note: `ratio to tardis-dev ${(p.levelRawBytes / p.raw.bytes).toFixed(2)}`,
+      });
+      out.push({
+        name: `${name}: compaction of the day, default levels`,
+        value: p.compactSecs,
+        unit: 's',
+        note: `${STORE_SEGMENTS} sealed segments → one day file per table; every table at zstd ${BEFORE_LEVEL} (before): ${p.levelCompactSecs.toFixed(2)} s`,
       });
       out.push({
         name: `${name}: seal with normalization`,
@@ -337,6 +406,7 @@ export async function run(): Promise<BenchResult[]> {
       });
       fs.rmSync(p.dataDir, { recursive: true, force: true });
       fs.rmSync(p.earlierDir, { recursive: true, force: true });
+      fs.rmSync(p.levelDir, { recursive: true, force: true });
       fs.rmSync(p.cacheDir, { recursive: true, force: true });
     }
   } finally {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../core/log.js';
 import { EXIT, TicktapeError } from '../../core/errors.js';
 import { openStore } from '../../api/store.js';
+import { RAW_COMPACT_ZSTD_LEVEL } from '../../store/seal/compact.js';
 import { COMPACT_ZSTD_LEVEL } from '../../store/seal/parquet-file.js';
 import { parseSealOptions, type SealCommandOptions } from '../../store/seal/options-schema.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
@@ -23,7 +24,7 @@ export function registerSeal(program: Command): void {
     .option('--data <dir>', 'data folder, or s3://bucket/prefix with --compact (compaction in the bucket)', DEFAULT_DATA_DIR)
     .option('--compact', "then merge each finished day's files into one file per instance (days before today, UTC)")
     .option('--compact-today', 'with --compact: include today (rewritten again at each later compaction)')
-    .option('--zstd-level <n>', `with --compact: zstd level 1-22 of the day files (default ${COMPACT_ZSTD_LEVEL}; higher is smaller and slower)`)
+    .option('--zstd-level <n>', `with --compact: zstd level 1-22 of the day files (default ${RAW_COMPACT_ZSTD_LEVEL} for raw, ${COMPACT_ZSTD_LEVEL} for the other tables; higher is smaller and slower)`)
     .option('--instance <id>', 'only this recorder instance')
     .addHelpText(
       'after',

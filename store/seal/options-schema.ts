@@ -23,7 +23,7 @@ const sealOptionsSchema = z
     compact: boolField().optional(),
     /** With compact: include today (rewritten again at each later compaction). */
     compactToday: boolField().optional(),
-    /** With compact: zstd level 1-22 of the day files (default 9; higher is smaller and slower). */
+    /** With compact: zstd level 1-22 of the day files, every table (default 16 for raw, 9 for the other tables; higher is smaller and slower). */
     zstdLevel: zstdLevelField().optional(),
     /** Only this recorder instance. */
     instance: textField().optional(),

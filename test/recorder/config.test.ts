@@ -60,9 +60,9 @@ describe('config file', () => {
     expect(errorOf(() => parseListen('nonsense', 'http')).message).toMatch(/^http: "nonsense" is not an address/);
   });
 
-  it('seal.compactZstdLevel: default 9, 1-22 accepted, anything else names the field', () => {
+  it("seal.compactZstdLevel: unset by default (each table's default level), 1-22 accepted, anything else names the field", () => {
     const ex = 'exchanges:\n  - name: coinstore\n    channels: [btcusdt@trade]\n';
-    expect(configFromFlags({ config: write('lvl-default.yaml', ex) }).config.compactZstdLevel).toBe(9);
+    expect(configFromFlags({ config: write('lvl-default.yaml', ex) }).config.compactZstdLevel).toBeUndefined();
     expect(configFromFlags({ config: write('lvl-19.yaml', `seal:\n  compactZstdLevel: 19\n${ex}`) }).config.compactZstdLevel).toBe(19);
     expect(configFromFlags({ config: write('lvl-1.json', JSON.stringify({ seal: { compactZstdLevel: 1 }, exchanges: [{ name: 'coinstore', channels: ['btcusdt@trade'] }] })) }).config.compactZstdLevel).toBe(1);
     for (const bad of ['0', '23', '9.5', '"9"', '-3']) {
@@ -134,7 +134,7 @@ describe('deploy/ticktape.sample.yaml', () => {
     const { config } = configFromFlags({ config: sample }, {});
     expect(config.exchanges.map((e) => e.id)).toEqual(['coinstore', 'coinsuper', 'coinceres']);
     expect(config.retention.days).toBeNull(); // the sample shows retention commented out: the default keeps everything
-    expect(config.compactZstdLevel).toBe(9);
+    expect(config.compactZstdLevel).toBeUndefined(); // commented out in the sample: 16 for raw, 9 for the others
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9100 });
   });
 });

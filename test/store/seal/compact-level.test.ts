@@ -5,14 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { listPartitionFiles } from '../../../store/partitions.js';
 import { compactAll, compactDay, sealClosedSegments, verifyStore } from '../../../store/seal/index.js';
-import { compactZstdLevel } from '../../../store/seal/compact.js';
+import { compactZstdLevel, defaultZstdLevel, RAW_COMPACT_ZSTD_LEVEL } from '../../../store/seal/compact.js';
 import { COMPACT_ZSTD_LEVEL } from '../../../store/seal/parquet-file.js';
-import { DEFAULT_COMPACT_ZSTD_LEVEL } from '../../../recorder/config-schema.js';
+import { configFromFlags } from '../../../recorder/config.js';
 import type { TapeRecord } from '../../../schemas/record.js';
 import { genRecords, tmpDataDir, writeJournal, T0 } from './fixtures.js';
 import { runCli } from '../../hardening/helpers.js';
@@ -122,12 +123,49 @@ describe('compaction zstd level', () => {
     expect(fs.statSync(f19).size).toBeLessThan(fs.statSync(f1).size);
   });
 
-  it('the default level is 9, in the store and in the recorder config', () => {
+  it('unset, raw day files are written at 16 and the normalized tables at 9, in the store and by the recorder', () => {
     expect(COMPACT_ZSTD_LEVEL).toBe(9);
-    expect(DEFAULT_COMPACT_ZSTD_LEVEL).toBe(COMPACT_ZSTD_LEVEL);
-    expect(compactZstdLevel(undefined)).toBe(9);
+    expect(RAW_COMPACT_ZSTD_LEVEL).toBe(16);
+    expect(defaultZstdLevel('raw')).toBe(16);
+    expect(defaultZstdLevel('book')).toBe(9);
+    expect(defaultZstdLevel('trades')).toBe(9);
+    expect(compactZstdLevel(undefined)).toBeUndefined();
+    // The recorder leaves the level unset unless the config sets one, so its child uses these defaults.
+    const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-lvl-cfg-')), 'c.yaml');
+    fs.writeFileSync(cfg, 'exchanges:\n  - name: coinstore\n    channels: [btcusdt@trade]\n');
+    expect(configFromFlags({ config: cfg }).config.compactZstdLevel).toBeUndefined();
     expect(compactZstdLevel(22)).toBe(22);
     expect(compactZstdLevel('19', '--zstd-level')).toBe(19);
+  });
+
+  it('unset, the raw day file is the one level 16 writes and the normalized ones level 9, in process and in the seal child', async () => {
+    const dDefault = await sealedDay('lvl-default');
+    const dChild = await sealedDay('lvl-default-child');
+    const d16 = await sealedDay('lvl16');
+    const d9 = await sealedDay('lvl9');
+    await compactAll(dDefault);
+    const r = spawnSync(process.execPath, [CHILD, dChild, INSTANCE, 'compact'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    await compactAll(d16, { zstdLevel: 16 });
+    await compactAll(d9, { zstdLevel: 9 });
+    const sizes = (data: string) =>
+      new Map(
+        listPartitionFiles(data)
+          .filter((f) => f.date === DAY)
+          .map((f) => [f.table, f.bytes] as const),
+      );
+    const [def, child, s16, s9] = [dDefault, dChild, d16, d9].map(sizes);
+    expect(def.get('raw')).toBe(s16.get('raw'));
+    expect(child.get('raw')).toBe(s16.get('raw'));
+    expect(s16.get('raw')!).toBeLessThan(s9.get('raw')!);
+    const normalized = [...s9.keys()].filter((t) => t !== 'raw');
+    expect(normalized.length).toBeGreaterThan(0);
+    for (const t of normalized) {
+      expect(def.get(t), t).toBe(s9.get(t));
+      expect(child.get(t), t).toBe(s9.get(t));
+    }
+    await checkSameRowsAndZstd(dayFile(dDefault), dayFile(d9));
+    await expectVerified(dDefault);
   });
 
   it('refuses a level outside 1-22 before touching any file, naming the value', async () => {
