@@ -166,7 +166,7 @@ describe('compaction zstd level', () => {
     }
     await checkSameRowsAndZstd(dayFile(dDefault), dayFile(d9));
     await expectVerified(dDefault);
-  });
+  }, 240_000); // four days sealed and compacted
 
   it('refuses a level outside 1-22 before touching any file, naming the value', async () => {
     const data = await sealedDay('lvl-bad');
