@@ -64,9 +64,9 @@ export interface SealProgress {
 /**
  * DuckDB's memory limit in a seal run's own session (`TICKTAPE_DUCKDB_MEMORY` sets it, as it sets
  * every session's). Sealing in chunks keeps DuckDB's use under it whatever the segment's size:
- * with 128 MB a 500 MiB segment seals at under 512 MiB RSS (BENCHMARKS.md).
+ * with 96 MB `ticktape seal` of a 500 MiB segment peaks at 464 MiB RSS (128 MB: 532 MiB; BENCHMARKS.md).
  */
-const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_DUCKDB_MEMORY ?? '128MB';
+const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_DUCKDB_MEMORY ?? '96MB';
 /**
  * The limit while a segment whose raw rows came out of order across chunks is sorted whole (a
  * journal written out of receive order: rare). DuckDB cannot sort templated raw rows in a small
