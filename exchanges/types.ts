@@ -241,6 +241,12 @@ export interface ServerSession {
    * with a session-level counter (Coinstore's S) skips that many numbers, as the exchange's did.
    */
   onGap?(stream: StreamSpec | null, lostFrames: number): void;
+  /**
+   * Replay only: resolves when every message the session has already decided on has left (an
+   * answer still being read from the recording, and what waits behind it). The end of a replay
+   * range closes the connection only after this, so a close never cuts those messages off.
+   */
+  settled?(): Promise<void>;
 }
 
 /** How often an exchange pushes a snapshot stream (book, depth chart, kline, ticker, trade window), as its documents state. */

@@ -498,7 +498,7 @@ export class ReplayCursor implements SessionFeed {
     // a reconnect of the same session continues after the loss, as the bot would have
     if (this.clock?.speed === 'max') this.clock.advanceTo(d.endNs);
     this.state = 'closed';
-    this.link?.close(1001, 'recorded disconnect');
+    this.closeWhenSettled(1001, 'recorded disconnect');
   }
 
   private tooSlow(): void {
@@ -527,7 +527,15 @@ export class ReplayCursor implements SessionFeed {
   private finish(): void {
     this.state = 'closed';
     this.deps.onEnd?.();
-    this.link?.close(1000, 'end of replay range');
+    this.closeWhenSettled(1000, 'end of replay range');
+  }
+
+  /** Closes once the session has sent what it already decided on (a batch read from the recording, the frames behind it). */
+  private closeWhenSettled(code: number, reason: string): void {
+    const link = this.link;
+    const settled = this.session?.settled?.();
+    if (settled) void settled.then(() => link?.close(code, reason));
+    else link?.close(code, reason);
   }
 }
 

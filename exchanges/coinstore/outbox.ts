@@ -20,6 +20,8 @@ export class Outbox {
   /** Data met while a command runs, sent after the command's replies. */
   private heldData: Array<() => void> | null = null;
   private draining = false;
+  /** Told when the line is empty again (whenEmpty). */
+  private emptyWaiters: Array<() => void> = [];
 
   /** Nothing is waiting: a message may be sent right away (the replay's fast path, no closure). */
   get idle(): boolean {
@@ -66,10 +68,23 @@ export class Outbox {
     }
   }
 
+  /** Resolves once nothing waits to be sent: a held answer filled and everything behind it gone (or the outbox cleared). */
+  whenEmpty(): Promise<void> {
+    if (this.line.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+
   /** Drops everything waiting (the session closed). */
   clear(): void {
     this.line.length = 0;
     this.heldData = null;
+    this.notifyEmpty();
+  }
+
+  private notifyEmpty(): void {
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const w of waiters) w();
   }
 
   private drain(): void {
@@ -83,5 +98,6 @@ export class Outbox {
     } finally {
       this.draining = false;
     }
+    if (this.line.length === 0) this.notifyEmpty();
   }
 }

@@ -188,6 +188,10 @@ export class CoinstoreSession implements ServerSession {
     this.idleTimer.unref();
   }
 
+  settled(): Promise<void> {
+    return this.outbox.whenEmpty();
+  }
+
   onPong(): void {
     this.lastAliveMs = performance.now();
   }
