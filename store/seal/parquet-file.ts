@@ -83,7 +83,7 @@ export function templatedRawSelect(from: string): string {
 }
 
 /** The ORDER BY of a templated raw file over rows whose rank is `_tt_rank` (RANK_BLOCK_ORDER). */
-export const RANK_BLOCK_ORDER_SQL = `"_tt_rank" // ${RAW_BLOCK_ROWS}, "stream", "_tt_rank"`;
+const RANK_BLOCK_ORDER_SQL = `"_tt_rank" // ${RAW_BLOCK_ROWS}, "stream", "_tt_rank"`;
 
 /**
  * The columns of a templated raw file, from rows with the raw columns, the template columns and
