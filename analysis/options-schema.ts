@@ -10,7 +10,7 @@ import { parseIntervalArg } from '../core/interval-arg.js';
 import { boolField, choiceField, numberField, textField, timeField } from '../core/option-fields.js';
 import { parseOptions, type OptionNaming } from '../core/parse-options.js';
 import { EXCHANGE_IDS, type ExchangeId } from '../exchanges/types.js';
-import { OUTPUT_FORMATS } from '../store/duck/format-result.js';
+import { OUTPUT_FORMATS } from '../store/duck/index.js';
 import { DEFAULT_INTERVAL } from './scripts.js';
 import type { MarketFilter } from './filter.js';
 

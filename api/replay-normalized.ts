@@ -11,11 +11,11 @@ import { TicktapeError } from '../core/errors.js';
 import { symbolKey } from '../core/symbols.js';
 import { daysOfRange, openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { readRecords } from '../store/reader/index.js';
-import { readNormalized, type BookMessage, type KlineMessage, type NormalizedKind, type TickerMessage, type TradeMessage } from '../store/reader/read-normalized.js';
+import { readNormalized, type BookMessage, type KlineMessage, type NormalizedKind, type TickerMessage, type TradeMessage } from '../store/reader/index.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
 import { gapEventOf, type GapEvent } from './frame.js';
 
-export type { BookLevel } from '../store/reader/read-normalized.js';
+export type { BookLevel } from '../store/reader/index.js';
 
 /** A trade: price and amount as numbers and as the exact text the exchange sent. */
 export type Trade = TradeMessage;

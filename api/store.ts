@@ -14,20 +14,12 @@ import { openAnalysis, type AnalysisTape } from '../analysis/open.js';
 import { runQuery, sqlError } from '../analysis/run-query.js';
 import { TicktapeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { safeInstanceId } from '../core/safe-path.js';
-import { resultToTable } from '../store/duck/arrow-result.js';
-import { inventory, type Inventory } from '../store/duck/inventory.js';
+import { inventory, resultToTable, type Inventory } from '../store/duck/index.js';
 import { openData, type DataLocation, type OpenedData, type RemoteDataOptions } from '../store/open-data.js';
-import { compactAll, compactZstdLevel, type CompactResult } from '../store/seal/compact.js';
-import { recoverDeadSegments, type DeadSegmentRecovery } from '../store/seal/recover-dead.js';
-import { sealClosedSegments, type SealReport } from '../store/seal/sealer.js';
-import { verifyStore, type VerifyReport } from '../store/seal/verify-store.js';
+import { compactAll, parseSealOptions, recoverDeadSegments, sealClosedSegments, verifyStore, type CompactResult, type DeadSegmentRecovery, type SealCommandOptions, type SealReport, type VerifyReport } from '../store/seal/index.js';
 
-export type { Inventory, StreamInventory, ExchangeBytes, JournalInventory } from '../store/duck/inventory.js';
-export type { VerifyReport, Finding } from '../store/seal/verify-store.js';
-export type { SealReport } from '../store/seal/sealer.js';
-export type { CompactResult } from '../store/seal/compact.js';
-export type { DeadSegmentRecovery } from '../store/seal/recover-dead.js';
+export type { Inventory, StreamInventory, ExchangeBytes, JournalInventory } from '../store/duck/index.js';
+export type { VerifyReport, Finding, SealReport, CompactResult, DeadSegmentRecovery } from '../store/seal/index.js';
 
 /** A query parameter: `$1` / `?` take them in order (an array), `$name` by name (an object). */
 export type QueryValue = string | number | bigint | boolean | null | Date | Uint8Array;
@@ -43,15 +35,8 @@ export interface StoreOptions {
   remote?: RemoteDataOptions;
 }
 
-export interface SealStoreOptions {
-  /** Then merge each finished day's files into one file per instance (days before today, UTC). */
-  compact?: boolean;
-  /** With compact: include today (rewritten again at each later compaction). */
-  compactToday?: boolean;
-  /** With compact: zstd level 1-22 of the day files (default 9). */
-  zstdLevel?: number;
-  /** Only this recorder instance. */
-  instance?: string;
+/** `ticktape seal`'s flags camel-cased (`compact`, `compactToday`, `zstdLevel`, `instance`; its schema's fields), plus a logger. */
+export interface SealStoreOptions extends SealCommandOptions {
   log?: Logger;
 }
 
@@ -169,20 +154,17 @@ class TapeStore implements Store {
   }
 
   async seal(options: SealStoreOptions = {}): Promise<StoreSealReport> {
-    if (options.zstdLevel !== undefined && !options.compact) {
-      throw new TicktapeError('TT_CONFIG_INVALID', 'zstdLevel sets the level of compaction: add compact (ticktape seal --compact --zstd-level N).', { field: 'zstdLevel' });
-    }
-    const zstdLevel = options.zstdLevel === undefined ? undefined : compactZstdLevel(options.zstdLevel, 'zstdLevel');
-    // The id names a folder under journal/: a value like ../x would read and write outside the data folder.
-    if (options.instance !== undefined) safeInstanceId(options.instance, 'instance');
-    const log = options.log ?? silentLogger;
+    const { log: given, ...rest } = options;
+    // `ticktape seal`'s schema: the same bounds and messages, named as options here.
+    const { compact, compactToday, zstdLevel, instance } = parseSealOptions(rest, 'option');
+    const log = given ?? silentLogger;
     const recovered = recoverDeadSegments(this.data.dir);
     for (const r of recovered) log.info({ segment: r.closedAs, records: r.report.records, truncated: r.report.truncated, quarantined: r.report.quarantined }, 'recovered open segment of a dead recorder');
-    const sealed = await sealClosedSegments(this.data.dir, { instance: options.instance, log });
+    const sealed = await sealClosedSegments(this.data.dir, { instance, log });
     let compacted: CompactResult[] | null = null;
-    if (options.compact) {
+    if (compact) {
       const today = new Date().toISOString().slice(0, 10);
-      compacted = await compactAll(this.data.dir, { instance: options.instance, beforeDate: options.compactToday ? undefined : today, zstdLevel });
+      compacted = await compactAll(this.data.dir, { instance, beforeDate: compactToday ? undefined : today, zstdLevel });
     }
     await this.dropSnapshot();
     return { recovered, sealed, compacted };

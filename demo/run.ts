@@ -13,7 +13,7 @@ import { startReplay } from '../replay/server.js';
 import { openAnalysis } from '../analysis/open.js';
 import { runScript } from '../analysis/scripts.js';
 import { writeReport } from '../analysis/report/index.js';
-import { formatReader } from '../store/duck/format-result.js';
+import { formatReader } from '../store/duck/index.js';
 import { ProgressLine } from './progress.js';
 import { runSampleClient } from './sample-client.js';
 

@@ -11,7 +11,7 @@
  * counts as down only when none of its streams is live and at least one has a known cause (down,
  * refused or silent): a start, or the moment between a drop and the reconnect, is not a failure.
  */
-import type { JournalStats } from '../store/journal/api.js';
+import type { JournalStats } from '../store/journal/index.js';
 import type { Alert } from './alerts.js';
 import type { DiskSpace } from './disk.js';
 import type { SealRunnerStats } from './seal-runner.js';

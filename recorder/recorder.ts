@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { exchangeModule } from '../exchanges/registry.js';
 import type { ExchangeId, StreamSpec } from '../exchanges/types.js';
 import { listSegments, openJournalWriter } from '../store/journal/index.js';
-import type { JournalLoss, JournalWriterHandle } from '../store/journal/api.js';
+import type { JournalLoss, JournalWriterHandle } from '../store/journal/index.js';
 import type { TapeRecord } from '../schemas/record.js';
 import { AlertLog } from './alerts.js';
 import { clockPayload, queryNtpStatus, type NtpStatus } from './clock-probe.js';

@@ -7,9 +7,8 @@
  * (parent-watch.ts), so a killed recorder leaves no sealer behind holding the seal lock.
  */
 import { createLogger } from '../core/log.js';
-import { compactDay, sealClosedSegments } from '../store/seal/index.js';
+import { compactDay, compactZstdLevel, sealClosedSegments } from '../store/seal/index.js';
 import { listPartitionFiles } from '../store/partitions.js';
-import { compactZstdLevel } from '../store/seal/compact.js';
 import { dieWithParent, PARENT_PID_ENV } from './parent-watch.js';
 
 async function main(): Promise<void> {

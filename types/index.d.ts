@@ -406,6 +406,40 @@ interface TickerMessage extends MessageHead {
 	bid: number | null;
 	ask: number | null;
 }
+interface JournalStats {
+	appended: number;
+	written: number;
+	bytesWritten: number;
+	lostRecords: number;
+	syncs: number;
+	lastSyncNs: bigint | null;
+	segment: string | null;
+	diskFull: boolean;
+}
+interface CorruptRegion {
+	offset: number;
+	length: number;
+	quarantinePath?: string;
+}
+interface ScanReport {
+	path: string;
+	records: number;
+	validBytes: number;
+	tornTailBytes: number;
+	corrupt: CorruptRegion[];
+	firstRecvNs: bigint | null;
+	lastRecvNs: bigint | null;
+}
+interface RecoveryReport extends ScanReport {
+	truncated: boolean;
+	quarantined: number;
+	gapRecordsWritten: number;
+}
+interface NormalizeIssues {
+	failedFrames: number;
+	missingExchanges: string[];
+	messages: string[];
+}
 /** A trade: price and amount as numbers and as the exact text the exchange sent. */
 export type Trade = TradeMessage;
 /** A book message: `book_snapshot` replaces the whole book, `book_change` updates levels (amount 0 removes one). */
@@ -520,61 +554,6 @@ export interface Inventory {
 	exchanges: ExchangeBytes[];
 	journals: JournalInventory[];
 }
-export interface CompactResult {
-	table: TableName;
-	exchange: string;
-	date: string;
-	instance: string;
-	inputs: string[];
-	output: string | null;
-	rows: number;
-	/** Superseded files deleted (leftovers of an interrupted compaction). */
-	cleaned: number;
-	/** compactAll: why this day was not compacted (its files are left as they are). */
-	error?: {
-		code: string;
-		message: string;
-	};
-}
-interface JournalStats {
-	appended: number;
-	written: number;
-	bytesWritten: number;
-	lostRecords: number;
-	syncs: number;
-	lastSyncNs: bigint | null;
-	segment: string | null;
-	diskFull: boolean;
-}
-interface CorruptRegion {
-	offset: number;
-	length: number;
-	quarantinePath?: string;
-}
-interface ScanReport {
-	path: string;
-	records: number;
-	validBytes: number;
-	tornTailBytes: number;
-	corrupt: CorruptRegion[];
-	firstRecvNs: bigint | null;
-	lastRecvNs: bigint | null;
-}
-interface RecoveryReport extends ScanReport {
-	truncated: boolean;
-	quarantined: number;
-	gapRecordsWritten: number;
-}
-export interface DeadSegmentRecovery {
-	path: string;
-	closedAs: string;
-	report: RecoveryReport;
-}
-interface NormalizeIssues {
-	failedFrames: number;
-	missingExchanges: string[];
-	messages: string[];
-}
 interface SealedFile {
 	table: TableName;
 	exchange: string;
@@ -609,6 +588,22 @@ export interface SealReport {
 		error: string;
 	}>;
 }
+export interface CompactResult {
+	table: TableName;
+	exchange: string;
+	date: string;
+	instance: string;
+	inputs: string[];
+	output: string | null;
+	rows: number;
+	/** Superseded files deleted (leftovers of an interrupted compaction). */
+	cleaned: number;
+	/** compactAll: why this day was not compacted (its files are left as they are). */
+	error?: {
+		code: string;
+		message: string;
+	};
+}
 type FindingSeverity = "damage" | "notice";
 export interface Finding {
 	severity: FindingSeverity;
@@ -623,6 +618,42 @@ export interface VerifyReport {
 	findings: Finding[];
 	damaged: boolean;
 }
+export interface DeadSegmentRecovery {
+	path: string;
+	closedAs: string;
+	report: RecoveryReport;
+}
+declare const sealOptionsSchema: z.ZodEffects<z.ZodObject<{
+	/** Then merge each finished day's files into one file per instance (days before today, UTC). */
+	compact: z.ZodOptional<z.ZodEffects<z.ZodUnknown, boolean, unknown>>;
+	/** With compact: include today (rewritten again at each later compaction). */
+	compactToday: z.ZodOptional<z.ZodEffects<z.ZodUnknown, boolean, unknown>>;
+	/** With compact: zstd level 1-22 of the day files (default 9; higher is smaller and slower). */
+	zstdLevel: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
+	/** Only this recorder instance. */
+	instance: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
+}, "strict", z.ZodTypeAny, {
+	instance?: string | undefined;
+	zstdLevel?: number | undefined;
+	compact?: boolean | undefined;
+	compactToday?: boolean | undefined;
+}, {
+	instance?: unknown;
+	zstdLevel?: unknown;
+	compact?: unknown;
+	compactToday?: unknown;
+}>, {
+	instance?: string | undefined;
+	zstdLevel?: number | undefined;
+	compact?: boolean | undefined;
+	compactToday?: boolean | undefined;
+}, {
+	instance?: unknown;
+	zstdLevel?: unknown;
+	compact?: unknown;
+	compactToday?: unknown;
+}>;
+type SealCommandOptions = z.output<typeof sealOptionsSchema>;
 /** A query parameter: `$1` / `?` take them in order (an array), `$name` by name (an object). */
 export type QueryValue = string | number | bigint | boolean | null | Date | Uint8Array;
 export type QueryParams = readonly QueryValue[] | Readonly<Record<string, QueryValue>>;
@@ -634,15 +665,8 @@ export interface StoreOptions {
 	/** With an `s3://bucket/prefix` data location: endpoint, region and the local cache (default: the AWS_* environment). */
 	remote?: RemoteDataOptions;
 }
-export interface SealStoreOptions {
-	/** Then merge each finished day's files into one file per instance (days before today, UTC). */
-	compact?: boolean;
-	/** With compact: include today (rewritten again at each later compaction). */
-	compactToday?: boolean;
-	/** With compact: zstd level 1-22 of the day files (default 9). */
-	zstdLevel?: number;
-	/** Only this recorder instance. */
-	instance?: string;
+/** `ticktape seal`'s flags camel-cased (`compact`, `compactToday`, `zstdLevel`, `instance`; its schema's fields), plus a logger. */
+export interface SealStoreOptions extends SealCommandOptions {
 	log?: Logger;
 }
 export interface StoreSealReport {

@@ -6,6 +6,8 @@ import { REPORT_CHARTS, renderReportHtml } from './page.js';
 import { collectPaperData } from './paper-queries.js';
 import { PAPER_REPORT_CHARTS, renderPaperHtml } from './paper-page.js';
 
+export { readPaperManifest } from './paper-queries.js';
+
 export async function writeReport(conn: DuckDBConnection, dataDir: string, outPath: string, filter: ReportFilter): Promise<{ bytes: number; charts: number }> {
   const data = await collectReportData(conn, dataDir, filter);
   const html = renderReportHtml(data);

@@ -15,7 +15,7 @@ import { listScripts, runScript, DEFAULT_INTERVAL } from '../../analysis/scripts
 import { openAnalysis } from '../../analysis/open.js';
 import { requireFilterMatch, withHoldingsHint } from '../../analysis/filter.js';
 import { parseAnalyzeOptions } from '../../analysis/options-schema.js';
-import { defaultFormat, formatReader, formatRows, type OutputFormat } from '../../store/duck/format-result.js';
+import { defaultFormat, formatReader, formatRows, type OutputFormat } from '../../store/duck/index.js';
 
 export function registerAnalyze(program: Command): void {
   addStoreOptions(program.command('analyze'))

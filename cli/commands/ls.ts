@@ -1,7 +1,7 @@
 /** `ticktape ls`: inventory of a data folder — the library's `Store.ls()` (api/store.ts), printed as a table or JSON. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { storeOver, type Inventory } from '../../api/store.js';
-import { formatTable } from '../../store/duck/format-result.js';
+import { formatTable } from '../../store/duck/index.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { openDataArg } from '../../store/open-data-arg.js';

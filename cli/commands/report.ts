@@ -5,7 +5,7 @@ import { openAnalysis } from '../../analysis/open.js';
 import { requireFilterMatch } from '../../analysis/filter.js';
 import { parseReportOptions } from '../../analysis/options-schema.js';
 import { writePaperReport, writeReport } from '../../analysis/report/index.js';
-import { readPaperManifest } from '../../analysis/report/paper-queries.js';
+import { readPaperManifest } from '../../analysis/report/index.js';
 import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { openDataArg } from '../../store/open-data-arg.js';

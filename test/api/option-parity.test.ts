@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTicktapeError } from '../../core/errors.js';
 import { optionName } from '../../core/parse-options.js';
-import { startRecorder, startReplayServer, startSimulator } from '../../api/index.js';
+import { openStore, startRecorder, startReplayServer, startSimulator } from '../../api/index.js';
 import { removeTmpDirs, runCli, tmpDir } from '../hardening/helpers.js';
 
 afterAll(removeTmpDirs);
@@ -140,4 +140,39 @@ describe('a port in use is named the caller’s way (port, mqttPort), as the CLI
       expect(lib.message).not.toContain('--');
     });
   }
+});
+
+describe('Store.seal() checks its options as ticktape seal checks its flags', () => {
+  async function sealError(options: Record<string, unknown>): Promise<{ code: string; message: string }> {
+    const store = await openStore(data);
+    try {
+      return await apiError(async () => {
+        await store.seal(options);
+        return { close: async () => undefined };
+      });
+    } finally {
+      store.close();
+    }
+  }
+
+  it('a zstd level that is none', async () => {
+    const lib = await sealError({ compact: true, zstdLevel: 'abc' });
+    const cli = await cliError(['seal', '--data', data, '--compact', '--zstd-level=abc']);
+    expect(lib.code).toBe(cli.code);
+    expect(bound(lib.message, 'zstdLevel', 'option')).toBe(bound(cli.message, 'zstdLevel', 'flag'));
+  });
+
+  it('a zstd level without compact', async () => {
+    const lib = await sealError({ zstdLevel: 19 });
+    const cli = await cliError(['seal', '--data', data, '--zstd-level=19']);
+    expect(lib.code).toBe(cli.code);
+    expect(lib.message).toMatch(/^zstdLevel sets the level of compaction: add compact /);
+    expect(cli.message).toMatch(/^--zstd-level sets the level of compaction: add --compact /);
+  });
+
+  it('an option it does not know is refused, with the one meant (a typo never seals without compacting)', async () => {
+    const lib = await sealError({ compactt: true });
+    expect(lib.code).toBe('TT_CONFIG_INVALID');
+    expect(lib.message).toContain('unknown option compactt (did you mean compact?)');
+  });
 });
