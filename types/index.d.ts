@@ -628,7 +628,7 @@ declare const sealOptionsSchema: z.ZodEffects<z.ZodObject<{
 	compact: z.ZodOptional<z.ZodEffects<z.ZodUnknown, boolean, unknown>>;
 	/** With compact: include today (rewritten again at each later compaction). */
 	compactToday: z.ZodOptional<z.ZodEffects<z.ZodUnknown, boolean, unknown>>;
-	/** With compact: zstd level 1-22 of the day files (default 9; higher is smaller and slower). */
+	/** With compact: zstd level 1-22 of the day files, every table (default 16 for raw, 9 for the other tables; higher is smaller and slower). */
 	zstdLevel: z.ZodOptional<z.ZodEffects<z.ZodUnknown, number, unknown>>;
 	/** Only this recorder instance. */
 	instance: z.ZodOptional<z.ZodEffects<z.ZodUnknown, string, unknown>>;
