@@ -4,6 +4,8 @@
  * 1. `ticktape seal` as an operator runs it, one child process per run: one journal segment of
  *    Coinstore trade pushes (~100 MB and ~500 MB: SEAL_SEGMENT_MB), normalized and sealed into
  *    verified zstd Parquet (raw + trades); frames/s, CPU and peak RSS of the child (`/usr/bin/time`).
+ *    The same segment is also sealed by the recorder's seal child (recorder/seal-child.js), the
+ *    process a running recorder starts, whose peak RSS is bounded the same way.
  *    With TICKTAPE_BENCH_SEAL_BASELINE=<a built checkout's dist folder> the same journals are also
  *    sealed by that build, alternating with this one, so before and after come from one run.
  * 2. The storage path (TICKTAPE_BENCH_SEAL_STORAGE=0 skips it): frames/s from closed segments to
@@ -128,16 +130,38 @@ interface SealRun {
   peakRssMiB: number;
 }
 
-/** `ticktape seal --data <copy of dataDir>` of the given build, in a child process under /usr/bin/time. */
-function sealInChild(dist: string, journalDir: string, expectRecords: number): SealRun {
+/** How a segment is sealed: by `ticktape seal`, or by the recorder's seal child (recorder/seal-child.ts, what a running recorder starts). */
+type SealHow = 'cli' | 'recorder child';
+
+/** Command line of one seal of `work` by the given build. */
+function sealCommand(dist: string, work: string, how: SealHow): string[] {
+  return how === 'cli' ? [path.join(dist, 'cli', 'main.js'), 'seal', '--data', work] : [path.join(dist, 'recorder', 'seal-child.js'), work, 'bench'];
+}
+
+/** Records sealed, from the command's output (`ticktape seal`'s summary line, or the seal child's JSON line). */
+function sealedRecords(out: string, how: SealHow): number | null {
+  if (how === 'cli') {
+    const m = /Sealed \d+ segment\(s\): (\d+) records/.exec(out);
+    return m ? Number(m[1]) : null;
+  }
+  const line = out.trim().split('\n').pop() ?? '';
+  try {
+    return Number((JSON.parse(line) as { records: number }).records);
+  } catch {
+    return null;
+  }
+}
+
+/** A seal of `<copy of dataDir>` by the given build, in a child process under /usr/bin/time. */
+function sealInChild(dist: string, journalDir: string, expectRecords: number, how: SealHow): SealRun {
   const work = `${journalDir}-run`;
   fs.rmSync(work, { recursive: true, force: true });
   fs.cpSync(journalDir, work, { recursive: true });
   const timeFile = `${work}.time`;
   try {
-    const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, path.join(dist, 'cli', 'main.js'), 'seal', '--data', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const m = /Sealed \d+ segment\(s\): (\d+) records/.exec(out);
-    if (!m || Number(m[1]) !== expectRecords) throw new Error(`seal child sealed ${m?.[1] ?? '?'} of ${expectRecords} records: ${out.slice(0, 300)}`);
+    const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, ...sealCommand(dist, work, how)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const sealed = sealedRecords(out, how);
+    if (sealed !== expectRecords) throw new Error(`${how} sealed ${sealed ?? '?'} of ${expectRecords} records: ${out.slice(0, 300)}`);
     const [e, u, sy, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
     return { secs: e, cpuSecs: u + sy, peakRssMiB: kb / 1024 };
   } finally {
@@ -149,8 +173,11 @@ function sealInChild(dist: string, journalDir: string, expectRecords: number): S
 /** `ticktape seal` of one big segment, this build and (optionally) a baseline build, alternating. */
 async function runSealCli(): Promise<BenchResult[]> {
   const baseline = process.env.TICKTAPE_BENCH_SEAL_BASELINE;
-  const builds: Array<{ label: string; dist: string }> = [{ label: 'this build', dist: THIS_DIST }];
-  if (baseline) builds.unshift({ label: 'baseline', dist: path.resolve(baseline) });
+  const builds: Array<{ label: string; dist: string; how: SealHow }> = [
+    { label: 'this build', dist: THIS_DIST, how: 'cli' },
+    { label: 'this build, recorder seal child', dist: THIS_DIST, how: 'recorder child' },
+  ];
+  if (baseline) builds.unshift({ label: 'baseline', dist: path.resolve(baseline), how: 'cli' });
   const out: BenchResult[] = [];
   for (const mb of SEAL_SEGMENT_MB) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ticktape-bench-seal-${mb}-`));
@@ -160,7 +187,7 @@ async function runSealCli(): Promise<BenchResult[]> {
       for (let r = 0; r < SEAL_ROUNDS; r++) {
         for (const b of builds) {
           process.stderr.write(`seal: ${(bytes / 2 ** 20).toFixed(0)} MiB segment, ${b.label}, round ${r + 1}...\n`);
-          const run = sealInChild(b.dist, dir, records);
+          const run = sealInChild(b.dist, dir, records, b.how);
           const prev = best.get(b.label);
           best.set(b.label, prev ? { secs: Math.min(prev.secs, run.secs), cpuSecs: Math.min(prev.cpuSecs, run.cpuSecs), peakRssMiB: Math.max(prev.peakRssMiB, run.peakRssMiB) } : run);
         }
