@@ -14,7 +14,7 @@ import { listScripts, setScriptParams } from '../../analysis/scripts.js';
 import { readSqlFile, splitStatements } from '../../analysis/sql-files.js';
 import { REPORT_CHARTS } from '../../analysis/report/page.js';
 import { CLI, ROOT } from '../recorder/harness.js';
-import { findChromium } from '../exchanges/coinceres/chromium.js';
+import { runPage } from '../exchanges/coinceres/chromium.js';
 import { skipWithout } from '../helpers/system-tools.js';
 import { recordFixture, type Fixture } from './fixture.js';
 import { colouredPixels, decodePng } from './png.js';
@@ -130,28 +130,14 @@ describe('ticktape report', () => {
       // Self-contained: no script, style or image is fetched from anywhere.
       expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]+\.(js|css)/);
 
-      const chromium = findChromium();
-      const profile = fs.mkdtempSync(path.join(fx.dir, 'chromium-'));
-      const flags = [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-        `--user-data-dir=${profile}`,
-        '--virtual-time-budget=10000',
-      ];
-      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${out}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+      const dom = runPage(out, fx.dir, ['--dump-dom']);
       expect(dom.status, dom.stderr).toBe(0);
       const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
       expect(body).toContain(`data-rendered="${REPORT_CHARTS}"`);
       expect(body).toContain(`data-inked="${REPORT_CHARTS}"`);
 
       const png = path.join(fx.dir, 'report.png');
-      const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1200,2400', `file://${out}`], { encoding: 'utf8', timeout: 90_000 });
+      const shot = runPage(out, fx.dir, [`--screenshot=${png}`, '--window-size=1200,2400']);
       expect(shot.status, shot.stderr).toBe(0);
       const img = decodePng(fs.readFileSync(png));
       expect(img.width).toBe(1200);

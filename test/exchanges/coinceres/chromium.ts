@@ -3,7 +3,7 @@
  * page (the Coinceres demo) can be run against the test server and what it sent, received and
  * logged can be read back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,21 @@ export function findChromium(): string {
   return found;
 }
 
+/** Headless Chromium with nothing fetched from outside (no updates, sync or background traffic), on its own profile folder. */
+function headlessFlags(profile: string): string[] {
+  return ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`];
+}
+
+/**
+ * A local page run by a headless Chromium (up to 10 s of virtual time for its scripts) with `flags`
+ * (`--dump-dom` prints the DOM after the scripts ran, `--screenshot=<png>` saves a picture), on a
+ * new profile folder under `profileParent`.
+ */
+export function runPage(file: string, profileParent: string, flags: readonly string[]): SpawnSyncReturns<string> {
+  const profile = mkdtempSync(path.join(profileParent, 'chromium-'));
+  return spawnSync(findChromium(), [...headlessFlags(profile), '--virtual-time-budget=10000', ...flags, `file://${file}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+}
+
 type Listener = (params: any, sessionId?: string) => void;
 
 export interface Browser {
@@ -37,23 +52,7 @@ export interface Browser {
 export async function launchChromium(): Promise<Browser> {
   const bin = findChromium();
   const profile = mkdtempSync(path.join(os.tmpdir(), 'ticktape-chromium-'));
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      `--user-data-dir=${profile}`,
-      '--remote-debugging-port=0',
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
-  );
+  const child: ChildProcess = spawn(bin, [...headlessFlags(profile), '--remote-debugging-port=0', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   const wsUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools URL within ${LAUNCH_TIMEOUT_MS} ms:\n${stderr}`)), LAUNCH_TIMEOUT_MS);

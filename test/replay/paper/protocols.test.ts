@@ -18,7 +18,7 @@ import { paperSettings } from '../../../replay/paper/config.js';
 import { collect, fixtureData, json, tmpDir, type Collected } from '../fixture.js';
 import { firstRestingFill, results, Store, takerFills, type MarketRef } from './expected.js';
 import { CLI } from '../../recorder/harness.js';
-import { findChromium } from '../../exchanges/coinceres/chromium.js';
+import { runPage } from '../../exchanges/coinceres/chromium.js';
 import { skipWithout } from '../../helpers/system-tools.js';
 import { PAPER_REPORT_CHARTS } from '../../../analysis/report/paper-page.js';
 
@@ -359,21 +359,7 @@ describe('ticktape report --paper', () => {
       const page = fs.readFileSync(html, 'utf8');
       expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
       for (const t of ['PnL at the end', 'Slippage', 'Latency (order-in, ms)', 'Fills (first 500)']) expect(page).toContain(t);
-      const chromium = findChromium();
-      const profile = fs.mkdtempSync(path.join(out, 'chromium-'));
-      const flags = [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-        `--user-data-dir=${profile}`,
-        '--virtual-time-budget=10000',
-      ];
-      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+      const dom = runPage(html, out, ['--dump-dom']);
       expect(dom.status, dom.stderr).toBe(0);
       const body = /<body([^>]*)>/.exec(dom.stdout)?.[1] ?? '';
       expect(body).toContain(`data-rendered="${PAPER_REPORT_CHARTS}"`);
