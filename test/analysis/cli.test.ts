@@ -5,7 +5,7 @@
  * can be installed here: Debian ships none, and there is no network); the report opened in headless
  * Chromium, its DOM and a screenshot checked.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
