@@ -13,6 +13,7 @@
  * alone: every record is in exactly one place that readers use.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../core/log.js';
@@ -67,6 +68,13 @@ export interface SealProgress {
  * with 96 MB `ticktape seal` of a 500 MiB segment peaks at 464 MiB RSS (128 MB: 532 MiB; BENCHMARKS.md).
  */
 const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_DUCKDB_MEMORY ?? '96MB';
+/**
+ * DuckDB threads of a seal run's own session: the cores this process may run on (its CPU affinity,
+ * which `taskset` and container CPU sets narrow), not the machine's. DuckDB counts the machine's
+ * cores; two DuckDB threads on one allowed core take turns and spin, and sealed 347k Coinstore
+ * trades about 30 % slower than one thread did (BENCHMARKS.md).
+ */
+const SEAL_DUCKDB_THREADS = Math.max(1, os.availableParallelism());
 /**
  * The limit while a segment whose raw rows came out of order across chunks is sorted whole (a
  * journal written out of receive order: rare). DuckDB cannot sort templated raw rows in a small
@@ -284,7 +292,7 @@ export async function sealClosedSegments(dataDir: string, opts: SealOptions = {}
     byInstance.set(s.instance, list);
   }
   if (byInstance.size === 0) return report;
-  const session = opts.session ?? (await openDuckSession({ memoryLimit: SEAL_DUCKDB_MEMORY }));
+  const session = opts.session ?? (await openDuckSession({ memoryLimit: SEAL_DUCKDB_MEMORY, threads: SEAL_DUCKDB_THREADS }));
   try {
     for (const [instance, segs] of [...byInstance].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!fs.existsSync(journalDir(dataDir, instance))) continue;
