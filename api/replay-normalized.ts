@@ -9,7 +9,8 @@
  */
 import { TicktapeError } from '../core/errors.js';
 import { symbolKey } from '../core/symbols.js';
-import { daysOfRange, openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
+import { daysOfRange, openDataSpans, type DataLocation, type DataSpan, type RemoteDataOptions } from '../store/open-data.js';
+import type { TableName } from '../schemas/tables.js';
 import { readRecords } from '../store/reader/index.js';
 import { readNormalized, type BookMessage, type KlineMessage, type NormalizedKind, type TickerMessage, type TradeMessage } from '../store/reader/index.js';
 import { exchangeFilter, rangeFilter, stringList, type TimeRange } from './filters.js';
@@ -53,6 +54,8 @@ export interface ReplayNormalizedOptions extends TimeRange {
 }
 
 const TABLE_KIND: Record<NormalizedType, NormalizedKind> = { trade: 'trade', book_snapshot: 'book', book_change: 'book', kline: 'kline', ticker: 'ticker' };
+/** The tables a kind is read from (and raw, for the gap records): all an s3:// store fetches. */
+const KIND_TABLE: Record<NormalizedKind, TableName> = { trade: 'trades', book: 'book', kline: 'klines', ticker: 'tickers' };
 
 function typesOf(kinds: readonly NormalizedType[] | undefined): Set<NormalizedType> {
   if (!kinds?.length) return new Set(NORMALIZED_TYPES);
@@ -121,12 +124,15 @@ export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterabl
   const changes = types.has('book_change');
   return {
     async *[Symbol.asyncIterator]() {
-      const data = await openData(options.data, { remote: options.remote, filter: daysOfRange(fromNs, toNs) });
+      // From a bucket the days stream: each is read once its files are in the cache while the next
+      // ones download (store/open-data.ts openDataSpans); a local folder is one span.
+      const tables: TableName[] = ['raw', ...kinds.map((k) => KIND_TABLE[k])];
+      const data = await openDataSpans(options.data, { remote: options.remote, filter: { ...daysOfRange(fromNs, toNs), tables, exchanges: exchanges ? [...exchanges, ''] : undefined }, fromNs, toNs });
       const streamSet = streams ? new Set(streams) : null;
       // A stream key names its instrument (`btcusdt@trade`, `API_MARKETDEPTH:BTCUSDT:5`, `.../BTC/USDT`).
       const symbolKeys = symbols ? symbols.map(symbolKey) : null;
-      async function* messages(): AsyncGenerator<Item[]> {
-        for await (const batch of readNormalized({ dataDir: data.dir, kinds, exchanges, symbols, streams, fromNs, toNs, includeJournal: options.includeJournal })) {
+      async function* messages(span: DataSpan): AsyncGenerator<Item[]> {
+        for await (const batch of readNormalized({ dataDir: span.dir, kinds, exchanges, symbols, streams, fromNs: span.fromNs, toNs: span.toNs, includeJournal: options.includeJournal })) {
           const out: Item[] = [];
           for (const m of batch) {
             if (m.type === 'book') {
@@ -139,15 +145,15 @@ export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterabl
           yield out;
         }
       }
-      async function* gaps(): AsyncGenerator<Item[]> {
+      async function* gaps(span: DataSpan): AsyncGenerator<Item[]> {
         // '' holds what concerns a whole recorder instance (journal loss) or a whole connection.
         const batches = readRecords({
-          dataDir: data.dir,
+          dataDir: span.dir,
           exchanges: exchanges ? [...exchanges, ''] : undefined,
           streams: streams ? [...streams, ''] : undefined,
           directions: ['event'],
-          fromNs,
-          toNs,
+          fromNs: span.fromNs,
+          toNs: span.toNs,
           includeJournal: options.includeJournal,
         });
         for await (const batch of batches) {
@@ -160,12 +166,18 @@ export function replayNormalized(options: ReplayNormalizedOptions): AsyncIterabl
           yield out;
         }
       }
-      const a = messages();
-      const b = gaps();
       try {
-        yield* mergeOrdered(a, b);
+        // Days partition recv_ns: merging day by day gives the order one merge of the range gives.
+        for await (const span of data.spans) {
+          const a = messages(span);
+          const b = gaps(span);
+          try {
+            yield* mergeOrdered(a, b);
+          } finally {
+            await Promise.all([a.return(undefined), b.return(undefined)]);
+          }
+        }
       } finally {
-        await Promise.all([a.return(undefined), b.return(undefined)]);
         data.close();
       }
     },

@@ -98,7 +98,7 @@ function remoteSourceOptions(opts: OpenDataOptions) {
 }
 
 /** A stretch of a location to read: a local folder, and the recv_ns bounds its files are read within. */
-interface DataSpan {
+export interface DataSpan {
   dir: string;
   /** Inclusive. */
   fromNs?: bigint;

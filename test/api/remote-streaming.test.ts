@@ -1,5 +1,5 @@
 /**
- * `replay({ data: 's3://…' })` streams: the first frame comes once the first day's files are in the
+ * `replay({ data: 's3://…' })` and `replayNormalized({ data: 's3://…' })` stream: the first frame comes once the first day's files are in the
  * cache, while the later days are still in the bucket (seen in the cache folder, not by timing); the
  * whole replay is what the local store gives, frame for frame; and a file that cannot be fetched
  * mid-replay ends the iteration with a TicktapeError, after exactly the frames before its day.
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replay } from '../../api/index.js';
+import { replay, replayNormalized } from '../../api/index.js';
 import { TicktapeError } from '../../core/errors.js';
 import { dayBoundsNs } from '../../store/partitions.js';
 import { listManifestDays, readManifest } from '../../store/remote/manifest.js';
@@ -16,30 +16,17 @@ import type { RemoteStore } from '../../store/remote/s3-client.js';
 import { READ_AHEAD_DAYS } from '../../store/remote/streamed-days.js';
 import { objectKey } from '../../store/remote/store-url.js';
 import { uploadStore } from '../../store/remote/uploader.js';
-import { sealClosedSegments } from '../../store/seal/index.js';
 import { MOTO_ENV, startMoto, type Moto } from '../helpers/moto.js';
 import { skipWithout } from '../helpers/system-tools.js';
-import { genRecords, T0, tmpDataDir, writeJournal } from '../store/seal/fixtures.js';
+import { tmpDataDir } from '../store/seal/fixtures.js';
+import { multiDayStore } from './multi-day-store.js';
 
 const skip = skipWithout('moto', 'replay() streaming from an S3 bucket');
 const DAYS = 5;
-const DAY_NS = 86_400_000_000_000n;
 let moto: Moto;
 let data: string;
 const dirs: string[] = [];
 const saved = { ...process.env };
-
-/** One sealed store with a segment on each of DAYS consecutive days (two exchanges). */
-async function multiDayStore(): Promise<string> {
-  const dir = tmpDataDir('api-stream');
-  const batches = Array.from({ length: DAYS }, (_, d) => [
-    ...genRecords(120, { connId: `east-k-${d + 1}`, startNs: T0 + BigInt(d) * DAY_NS }),
-    ...genRecords(30, { connId: `east-n-${d + 1}`, exchange: 'nexus', streams: ['BTC/USD'], startNs: T0 + BigInt(d) * DAY_NS + 7n }),
-  ]);
-  await writeJournal(dir, 'east', batches);
-  await sealClosedSegments(dir);
-  return dir;
-}
 
 async function shipped(url: string): Promise<RemoteStore> {
   const store = await moto.store(url);
@@ -68,7 +55,7 @@ beforeAll(async () => {
   if (skip) return;
   moto = await startMoto();
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_ENV.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: MOTO_ENV.AWS_SECRET_ACCESS_KEY, AWS_REGION: MOTO_ENV.AWS_REGION });
-  data = await multiDayStore();
+  data = await multiDayStore('api-stream', DAYS);
   dirs.push(data);
 }, 120_000);
 afterAll(async () => {
@@ -78,6 +65,35 @@ afterAll(async () => {
 });
 
 describe.skipIf(skip)('replay() from s3:// streams day by day', () => {
+  it('replayNormalized() yields its first message before the last days are fetched, and then exactly the local messages', async () => {
+    const url = `s3://tt-stream-norm-${process.pid}/n`;
+    const store = await shipped(url);
+    const days = await rawDays(store);
+    const dates = [...new Set(days.map((d) => d.date))];
+    // The normalized tables are per date folder too: their files are what must not be fetched yet.
+    const tradeFiles: Array<{ date: string; name: string }> = [];
+    for (const d of await listManifestDays(store, { table: 'trades' })) for (const f of (await readManifest(store, d)).manifest.files) tradeFiles.push({ date: d.date, name: f.name });
+    expect(new Set(tradeFiles.map((f) => f.date)).size).toBe(DAYS);
+    const want: string[] = [];
+    for await (const x of replayNormalized({ data })) want.push(line(x));
+    expect(want.length).toBeGreaterThan(DAYS * 10);
+
+    const cacheDir = tmpDataDir('api-stream-norm-cache');
+    dirs.push(cacheDir);
+    const got: string[] = [];
+    let atFirst: Set<string> | null = null;
+    for await (const x of replayNormalized({ data: url, remote: { endpoint: moto.endpoint, cacheDir } })) {
+      atFirst ??= cachedParquet(cacheDir);
+      got.push(line(x));
+    }
+    const beyond = [...days.filter((d) => dates.indexOf(d.date) > READ_AHEAD_DAYS).flatMap((d) => d.names), ...tradeFiles.filter((f) => dates.indexOf(f.date) > READ_AHEAD_DAYS).map((f) => f.name)];
+    expect(beyond.length).toBeGreaterThan(0);
+    for (const f of tradeFiles.filter((t) => t.date === dates[0])) expect(atFirst).toContain(f.name);
+    for (const n of beyond) expect(atFirst).not.toContain(n);
+    expect(got).toEqual(want);
+    expect(fs.readdirSync(path.join(cacheDir, '.views'))).toEqual([]);
+  });
+
   it('yields the first frame before the last days are fetched, and then exactly the local frames', async () => {
     const url = `s3://tt-stream-${process.pid}/a`;
     const days = await rawDays(await shipped(url));
