@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { TicktapeError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { openRemoteDataSource, type DataSource } from './remote/data-source.js';
 import type { DayFilter } from './remote/read-cache.js';
 import { storeConfigSchema, type StoreConfigFile } from './remote/store-config.js';
@@ -29,6 +29,12 @@ export function storeSectionOf(file: string | undefined): Partial<StoreConfigFil
   const r = storeConfigSchema.partial().safeParse(store);
   if (!r.success) throw new TicktapeError('TT_CONFIG_INVALID', `Invalid store section in ${file}: ${r.error.issues.map((i) => `store.${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
   return r.data;
+}
+
+/** `--cache-gb` and `--config` as the options of openTapeStore (api/store.ts); the config file is read for an s3:// `--data` only. */
+export function storeArgsOf(o: { data: string; cacheGb?: number; config?: string }): { remote: RemoteDataOptions; storeConfig?: Partial<StoreConfigFile>; log?: Logger } {
+  if (!isStoreUrl(o.data)) return { remote: {} };
+  return { remote: { cacheGb: o.cacheGb }, storeConfig: storeSectionOf(o.config), log: createLogger('store') };
 }
 
 /** Opens `--data` for reading; close() when done. */

@@ -44,7 +44,7 @@ interface OpenDataOptions {
 }
 
 /** The folder readers open, and what to release when done. */
-export interface OpenedData {
+interface OpenedData {
   /** A local folder the readers and DuckDB open. */
   dir: string;
   /** The location as the caller gave it (for messages). */

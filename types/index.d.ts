@@ -97,6 +97,12 @@ declare const TABLES: {
 	];
 };
 type TableName = keyof typeof TABLES;
+interface DayKey {
+	table: TableName;
+	/** Exchange id as the files carry it ('' for instance-wide events). */
+	exchange: string;
+	date: string;
+}
 declare const ERROR_CODES: {
 	readonly TT_USAGE: {
 		readonly exit: "USAGE";
@@ -554,6 +560,48 @@ export interface Inventory {
 	exchanges: ExchangeBytes[];
 	journals: JournalInventory[];
 }
+/** One day of one table and exchange in a bucket compaction: a day file written, retired inputs deleted, or the day left to another compactor. */
+export interface BucketCompactResult extends DayKey {
+	/** The instance whose files were merged (null for a deletion or a busy day). */
+	instance: string | null;
+	/** Input file names merged into `output`. */
+	inputs: string[];
+	output: string | null;
+	rows: number;
+	/** Retired objects deleted (their grace period was over). */
+	deleted: number;
+	/** Another compactor holds this day's lease: left alone. */
+	busy?: boolean;
+}
+type FindingSeverity = "damage" | "notice";
+export interface Finding {
+	severity: FindingSeverity;
+	path: string;
+	message: string;
+}
+export interface VerifyReport {
+	files: number;
+	rows: number;
+	segments: number;
+	records: number;
+	findings: Finding[];
+	damaged: boolean;
+}
+/** One recorder instance that wrote into a bucket, from its manifests. */
+export interface InstanceSummary {
+	instance: string;
+	files: number;
+	bytes: number;
+	firstDate: string;
+	lastDate: string;
+}
+/** What verifying an s3:// store found: a VerifyReport of its committed files, its URL, the instances in it. */
+export interface BucketVerifyReport extends VerifyReport {
+	/** The store, as s3://bucket/prefix. */
+	url: string;
+	/** Every recorder instance with committed files, with its day range. */
+	instances: InstanceSummary[];
+}
 interface SealedFile {
 	table: TableName;
 	exchange: string;
@@ -603,20 +651,6 @@ export interface CompactResult {
 		code: string;
 		message: string;
 	};
-}
-type FindingSeverity = "damage" | "notice";
-export interface Finding {
-	severity: FindingSeverity;
-	path: string;
-	message: string;
-}
-export interface VerifyReport {
-	files: number;
-	rows: number;
-	segments: number;
-	records: number;
-	findings: Finding[];
-	damaged: boolean;
 }
 export interface DeadSegmentRecovery {
 	path: string;
@@ -669,15 +703,33 @@ export interface StoreOptions {
 export interface SealStoreOptions extends SealCommandOptions {
 	log?: Logger;
 }
-export interface StoreSealReport {
+/** What `seal()` did in a data folder. */
+export interface FolderSealReport {
 	/** Open segments a stopped recorder left, recovered and closed before sealing. */
 	recovered: DeadSegmentRecovery[];
 	sealed: SealReport;
 	/** Day partitions compacted (null without `compact`). */
 	compacted: CompactResult[] | null;
 }
+/** What `seal({ compact: true })` did in an s3:// store (a bucket holds sealed files only: it is compacted in place). */
+export interface BucketSealReport {
+	/** The store, as s3://bucket/prefix. */
+	url: string;
+	/** Day files written (`output`), retired inputs deleted after their grace period (`deleted`), days another compactor held (`busy`). */
+	compacted: BucketCompactResult[];
+}
+/** A data folder's report, or an s3:// store's (the one with `url`). */
+export type StoreSealReport = FolderSealReport | BucketSealReport;
+/** The inventory of an s3:// store: also every recorder instance that wrote into it, from the manifests. */
+export interface BucketInventory extends Inventory {
+	/** The store, as s3://bucket/prefix. */
+	url: string;
+	instances: InstanceSummary[];
+}
+/** A data folder's report, or an s3:// store's (the one with `url`: also its instances). */
+export type StoreVerifyReport = VerifyReport | BucketVerifyReport;
 export interface Store {
-	/** The local data folder. */
+	/** The local data folder; for an s3:// store, its cache folder (the committed files fetched so far, in a data folder's layout). */
 	readonly dir: string;
 	/**
 	 * Runs SQL over the views raw, trades, book, klines, tickers, orders, fills, balances, positions,
@@ -687,24 +739,36 @@ export interface Store {
 	query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]>;
 	/** The same, as an Apache Arrow Table (64-bit integers and bytes kept; see store/duck/arrow-result.ts for the types). */
 	queryArrow(sql: string, params?: QueryParams): Promise<Table>;
-	/** Inventory: streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal. */
-	ls(): Promise<Inventory>;
-	/** Checks every sealed partition and journal segment; `damaged` is true when something is. */
-	verify(): Promise<VerifyReport>;
-	/** Recovers what dead recorders left, seals closed journal segments, and optionally compacts. */
+	/** Inventory: streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal; for an s3:// store also its `url` and recorder `instances`. */
+	ls(): Promise<Inventory | BucketInventory>;
+	/**
+	 * Checks every sealed partition and journal segment; `damaged` is true when something is. For an
+	 * s3:// store, every committed object is read from the bucket and checked against its manifest
+	 * first (missing, other size or SHA-256: damage; objects no manifest lists: notices), and the
+	 * report has the store's `url` and recorder `instances`. TT_STORE_UNREACHABLE when it cannot be reached.
+	 */
+	verify(): Promise<StoreVerifyReport>;
+	/**
+	 * Recovers what dead recorders left, seals closed journal segments, and optionally compacts. An
+	 * s3:// store holds sealed files only: it needs `compact: true` and is compacted in the bucket,
+	 * each day under its lease, inputs deleted by a later seal once their grace period is over.
+	 */
 	seal(options?: SealStoreOptions): Promise<StoreSealReport>;
 	/** Releases the DuckDB snapshot (the object cannot be used afterwards). */
 	close(): void;
 }
 /**
- * Opens a data folder as a Store. TT_NO_DATA when nothing is there (a mistyped path reads as no
- * data, never as an empty recording). An `s3://bucket/prefix` store is read through the local
- * cache: its committed files are fetched (or found cached) and the Store reads that snapshot.
+ * Opens a data folder or an s3:// store as a Store. TT_NO_DATA when nothing is there (a mistyped
+ * path or prefix reads as no data, never as an empty recording). An `s3://bucket/prefix` store is
+ * read through the local cache: its committed files are fetched (or found cached) at the first
+ * query or ls, and the Store reads that snapshot; `verify()` and `seal({ compact: true })` work on
+ * the bucket.
  *
  * @example
  * const store = await openStore('./data');
  * const remote = await openStore('s3://my-bucket/ticktape', { remote: { endpoint: 'http://127.0.0.1:9000' } });
  * const [{ n }] = await store.query<{ n: bigint }>("SELECT count(*) AS n FROM trades WHERE exchange = $1", ['coinstore']);
+ * const report = await remote.verify();
  * store.close();
  */
 export declare function openStore(data: DataLocation, options?: StoreOptions): Promise<Store>;

@@ -1,11 +1,10 @@
 /** `ticktape ls`: inventory of a data folder — the library's `Store.ls()` (api/store.ts), printed as a table or JSON. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { storeOver, type Inventory } from '../../api/store.js';
+import { openTapeStore, type BucketInventory, type Inventory } from '../../api/store.js';
 import { formatTable } from '../../store/duck/index.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
-import { openDataArg } from '../../store/open-data-arg.js';
-import { summarizeInstances } from '../../store/remote/verify-remote.js';
+import { storeArgsOf } from '../../store/open-data-arg.js';
 
 function iso(ns: bigint | null): string {
   return ns === null ? '' : new Date(Number(ns / 1_000_000n)).toISOString();
@@ -74,21 +73,20 @@ export function registerLs(program: Command): void {
     )
     .addHelpText('after', "\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq '.streams[] | select(.gaps > 0)'");
   addStoreOptions(cmd).action(async (opts: { data: string; format: 'table' | 'json'; cacheGb?: number; config?: string }) => {
-    const src = await openDataArg(opts);
-    const store = storeOver(src);
-    let inv: Inventory;
+    const store = await openTapeStore(opts.data, storeArgsOf(opts));
+    let listed: Inventory | BucketInventory;
     try {
-      inv = await store.ls();
+      listed = await store.ls();
     } finally {
       store.close();
     }
-    // A bucket: every recorder instance that wrote into it, from the manifests.
-    const instances = src.remote ? summarizeInstances(src.remote.sync.days) : undefined;
+    // A bucket: also every recorder instance that wrote into it, from the manifests.
+    const { url: _url, ...inv } = listed as BucketInventory;
+    const instances = 'url' in listed ? listed.instances : undefined;
     if (opts.format === 'json') {
       const json = JSON.stringify(
         {
           ...inv,
-          ...(instances ? { instances } : {}),
           streams: inv.streams.map((s) => ({ ...s, firstNs: s.firstNs?.toString() ?? null, lastNs: s.lastNs?.toString() ?? null, first: iso(s.firstNs), last: iso(s.lastNs) })),
         },
         null,

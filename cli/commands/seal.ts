@@ -1,20 +1,17 @@
 /**
  * `ticktape seal`: recover what dead writers left, seal closed journal segments, optionally compact
  * — the library's `Store.seal()` (api/store.ts), its options validated by the same schema
- * (store/seal/options-schema.ts) and named as flags. A bucket (`--data s3://…`) is compacted in place.
+ * (store/seal/options-schema.ts) and named as flags. A bucket (`--data s3://…`) is compacted in place
+ * (`--compact` needed).
  */
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log.js';
-import { EXIT, TicktapeError } from '../../core/errors.js';
-import { openStore } from '../../api/store.js';
-import { COMPACT_ZSTD_LEVEL, RAW_COMPACT_ZSTD_LEVEL, parseSealOptions, type SealCommandOptions } from '../../store/seal/index.js';
+import { EXIT } from '../../core/errors.js';
+import { openTapeStore, type BucketSealReport, type FolderSealReport, type StoreSealReport } from '../../api/store.js';
+import { COMPACT_ZSTD_LEVEL, RAW_COMPACT_ZSTD_LEVEL, parseSealOptions } from '../../store/seal/index.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions } from '../data-source.js';
-import { storeSectionOf } from '../../store/open-data-arg.js';
-import { compactBucket } from '../../store/remote/compact-remote.js';
-import { openRemoteStore } from '../../store/remote/s3-client.js';
-import { resolveStoreConfig } from '../../store/remote/store-config.js';
-import { isStoreUrl } from '../../store/remote/store-url.js';
+import { storeArgsOf } from '../../store/open-data-arg.js';
 
 export function registerSeal(program: Command): void {
   addStoreOptions(program.command('seal'))
@@ -35,59 +32,54 @@ Examples:
     )
     .action(async (raw: { data: string; cacheGb?: number; config?: string }) => {
       const { data, cacheGb, config, ...flags } = raw;
-      const opts = parseSealOptions(flags, 'flag');
-      if (isStoreUrl(data)) {
-        await compactInBucket(data, opts, { cacheGb, config });
-        return;
-      }
-      const store = await openStore(data);
-      let report: Awaited<ReturnType<typeof store.seal>>;
+      // the flags checked before the store is reached
+      parseSealOptions(flags, 'flag');
+      const store = await openTapeStore(data, storeArgsOf(raw));
+      let report: StoreSealReport;
       try {
-        report = await store.seal({ ...opts, log: createLogger('seal') });
+        report = await store.sealAs({ ...flags, log: createLogger('seal') }, 'flag');
       } finally {
         store.close();
       }
-      const { recovered, sealed, compacted } = report;
-      const lines = [`Sealed ${sealed.segments.length} segment(s): ${sealed.records} records into ${sealed.files} file(s).`];
-      if (recovered.length) lines.push(`Recovered ${recovered.length} open segment(s) left by a stopped recorder.`);
-      for (const s of sealed.segments) {
-        const n = s.normalize;
-        if (n.failedFrames || n.missingExchanges.length) lines.push(`  ${s.segment}: ${n.failedFrames} frame(s) not normalized${n.missingExchanges.length ? `, no normalizer for ${n.missingExchanges.join(', ')}` : ''} (raw kept)`);
+      if ('url' in report) process.stdout.write(bucketLines(report).join('\n') + '\n');
+      else {
+        process.stdout.write(folderLines(report).join('\n') + '\n');
+        process.exitCode = folderExit(report);
       }
-      for (const b of sealed.busyInstances) lines.push(`  instance ${b}: another seal is running, skipped`);
-      for (const f of sealed.failures) lines.push(`  FAILED ${f.instance}/${f.segment}: ${f.error}`);
-      if (compacted) {
-        const merged = compacted.filter((r) => r.output);
-        lines.push(`Compacted ${merged.length} day partition(s) (${merged.reduce((a, r) => a + r.inputs.length, 0)} files merged).`);
-        for (const r of compacted) if (r.error) lines.push(`  NOT COMPACTED ${r.table}/${r.exchange}/${r.date}: ${r.error.message}`);
-        if (compacted.some((r) => r.error?.code === 'TT_PARTITION_DAMAGED')) process.exitCode = EXIT.DAMAGE;
-        else if (compacted.some((r) => r.error)) process.exitCode = EXIT.FAILURE;
-      }
-      process.stdout.write(lines.join('\n') + '\n');
-      if (sealed.failures.length) process.exitCode = EXIT.FAILURE;
     });
 }
 
-/**
- * `seal --compact --data s3://…`: one day file per table, exchange, day and instance in the bucket,
- * under each day's lease; inputs are deleted by a later run once their grace period is over.
- */
-async function compactInBucket(data: string, opts: SealCommandOptions, source: { cacheGb?: number; config?: string }): Promise<void> {
-  if (!opts.compact) {
-    throw new TicktapeError('TT_CONFIG_INVALID', `A bucket holds sealed files only, there is nothing to seal there: add --compact to compact it (ticktape seal --compact --data ${data}).`, { field: '--data' });
+function folderLines({ recovered, sealed, compacted }: FolderSealReport): string[] {
+  const lines = [`Sealed ${sealed.segments.length} segment(s): ${sealed.records} records into ${sealed.files} file(s).`];
+  if (recovered.length) lines.push(`Recovered ${recovered.length} open segment(s) left by a stopped recorder.`);
+  for (const s of sealed.segments) {
+    const n = s.normalize;
+    if (n.failedFrames || n.missingExchanges.length) lines.push(`  ${s.segment}: ${n.failedFrames} frame(s) not normalized${n.missingExchanges.length ? `, no normalizer for ${n.missingExchanges.join(', ')}` : ''} (raw kept)`);
   }
-  const log = createLogger('seal');
-  const store = openRemoteStore(resolveStoreConfig(data, storeSectionOf(source.config)));
-  try {
-    const today = new Date().toISOString().slice(0, 10);
-    const res = await compactBucket(store, { instance: opts.instance, beforeDate: opts.compactToday ? undefined : today, zstdLevel: opts.zstdLevel, cacheGb: source.cacheGb, log });
-    const merged = res.filter((r) => r.output);
-    const lines = [`Compacted ${merged.length} day file(s) in ${store.cfg.url} (${merged.reduce((a, r) => a + r.inputs.length, 0)} files merged; inputs are deleted by a later run after the grace period).`];
-    const deleted = res.reduce((a, r) => a + r.deleted, 0);
-    if (deleted) lines.push(`Deleted ${deleted} retired input(s) whose grace period was over.`);
-    for (const r of res) if (r.busy) lines.push(`  ${r.table}/${r.exchange || 'no-exchange'}/${r.date}: another compactor holds its lease, skipped`);
-    process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    store.close();
+  for (const b of sealed.busyInstances) lines.push(`  instance ${b}: another seal is running, skipped`);
+  for (const f of sealed.failures) lines.push(`  FAILED ${f.instance}/${f.segment}: ${f.error}`);
+  if (compacted) {
+    const merged = compacted.filter((r) => r.output);
+    lines.push(`Compacted ${merged.length} day partition(s) (${merged.reduce((a, r) => a + r.inputs.length, 0)} files merged).`);
+    for (const r of compacted) if (r.error) lines.push(`  NOT COMPACTED ${r.table}/${r.exchange}/${r.date}: ${r.error.message}`);
   }
+  return lines;
+}
+
+/** A segment that failed to seal or a day that failed to compact: 1; a damaged input of a compaction: 3. */
+function folderExit({ sealed, compacted }: FolderSealReport): number {
+  if (sealed.failures.length) return EXIT.FAILURE;
+  if (compacted?.some((r) => r.error?.code === 'TT_PARTITION_DAMAGED')) return EXIT.DAMAGE;
+  if (compacted?.some((r) => r.error)) return EXIT.FAILURE;
+  return EXIT.OK;
+}
+
+/** `seal --compact --data s3://…`: one day file per table, exchange, day and instance; inputs are deleted by a later run after their grace period. */
+function bucketLines({ url, compacted }: BucketSealReport): string[] {
+  const merged = compacted.filter((r) => r.output);
+  const lines = [`Compacted ${merged.length} day file(s) in ${url} (${merged.reduce((a, r) => a + r.inputs.length, 0)} files merged; inputs are deleted by a later run after the grace period).`];
+  const deleted = compacted.reduce((a, r) => a + r.deleted, 0);
+  if (deleted) lines.push(`Deleted ${deleted} retired input(s) whose grace period was over.`);
+  for (const r of compacted) if (r.busy) lines.push(`  ${r.table}/${r.exchange || 'no-exchange'}/${r.date}: another compactor holds its lease, skipped`);
+  return lines;
 }

@@ -1,5 +1,6 @@
 /**
- * `ticktape seal --compact --data s3://…`: compaction in the bucket. Per finished day and table,
+ * `Store.seal({ compact: true })` of an s3:// store (`ticktape seal --compact --data s3://…`):
+ * compaction in the bucket. Per finished day and table,
  * each instance's committed files become one day file (more when they exceed DAY_FILE_MAX_BYTES),
  * under that day's lease:
  *
@@ -51,7 +52,9 @@ interface RemoteCompactOptions {
   log?: Logger;
 }
 
-interface RemoteCompactResult extends DayKey {
+/** One day of one table and exchange in a bucket compaction: a day file written, retired inputs deleted, or the day left to another compactor. */
+export interface BucketCompactResult extends DayKey {
+  /** The instance whose files were merged (null for a deletion or a busy day). */
   instance: string | null;
   /** Input file names merged into `output`. */
   inputs: string[];
@@ -96,11 +99,11 @@ async function collectGarbage(store: RemoteStore, m: Manifest, graceMs: number, 
   return n;
 }
 
-export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptions = {}): Promise<RemoteCompactResult[]> {
+export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptions = {}): Promise<BucketCompactResult[]> {
   const now = opts.now ?? Date.now;
   const grace = opts.graceMs ?? RETIRE_GRACE_MS;
   const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
-  const out: RemoteCompactResult[] = [];
+  const out: BucketCompactResult[] = [];
   const days = (await listManifestDays(store)).filter((d) => !opts.beforeDate || d.date < opts.beforeDate);
   for (const day of days) {
     const peek = (await readManifest(store, day)).manifest;
@@ -124,7 +127,7 @@ export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptio
       for (const f of current.files) if (!opts.instance || f.instance === opts.instance) groups.set(f.instance, [...(groups.get(f.instance) ?? []), f]);
       for (const [instance, files] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         for (const inputs of planMerges(files, opts.maxFileBytes ?? DAY_FILE_MAX_BYTES)) {
-          const merged = await mergeRun(store, cache, current, instance, inputs, opts);
+          const merged = await mergeRun(cache, current, instance, inputs, opts);
           remoteCrashIf(opts.crashAt, 'compact-after-merge', opts.crashMode);
           try {
             const rel = `${dayDir(day)}/${merged.name}`;
@@ -148,7 +151,7 @@ export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptio
 }
 
 /** Merges committed files of one instance locally, in a staging folder of hard links to the cache. */
-async function mergeRun(store: RemoteStore, cache: StoreCache, day: Manifest, instance: string, inputs: ManifestFile[], opts: RemoteCompactOptions) {
+async function mergeRun(cache: StoreCache, day: Manifest, instance: string, inputs: ManifestFile[], opts: RemoteCompactOptions) {
   const staging = fs.mkdtempSync(path.join(cache.dir, '.compact-'));
   const cleanup = () => fs.rmSync(staging, { recursive: true, force: true });
   try {

@@ -186,13 +186,17 @@ export async function abortMultipart(store: RemoteStore, key: string, uploadId: 
 /**
  * Streams an object to `file` (created exclusively by the caller's choice of a temp name) and
  * returns its SHA-256 and ETag. `etag`, when given, makes the read conditional: an object replaced
- * meanwhile fails instead of mixing versions.
+ * meanwhile fails (TT_PARTITION_DAMAGED) instead of mixing versions.
  */
 export async function downloadTo(store: RemoteStore, key: string, file: string, etag?: string): Promise<{ sha256: string; etag: string; bytes: number }> {
   let r;
   try {
     r = await store.client.send(new GetObjectCommand({ Bucket: store.cfg.bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }));
   } catch (err) {
+    // ticktape never overwrites a committed object: another one under its key is damage, not a network failure
+    if (etag && isPreconditionFailed(err)) {
+      throw new TicktapeError('TT_PARTITION_DAMAGED', `${key} in ${store.cfg.url} is not the object its manifest committed (it was replaced: its ETag differs). Run \`ticktape verify --data ${store.cfg.url}\`.`, { key }, { cause: err });
+    }
     throw storeError(err, store, `downloading ${key}`);
   }
   const h = createHash('sha256');

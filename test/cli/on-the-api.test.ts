@@ -1,8 +1,9 @@
 /**
  * The CLI is built on the library: each command that starts a server or the recorder, or opens a
- * data folder, gets it from api/ (the functions `import … from 'ticktape'` gives), never from the
- * runtime those functions wrap — so the CLI and the library cannot drift apart in options,
- * validation or behaviour. Checked on the commands' imports.
+ * data folder or an s3:// store, gets it from api/ (the functions `import … from 'ticktape'` gives),
+ * never from the runtime those functions wrap — so the CLI and the library cannot drift apart in
+ * options, validation or behaviour. Checked on the commands' imports: the store commands reach a
+ * bucket only through the Store, so they import nothing under store/remote/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,16 @@ const RUNTIME: Record<string, string[]> = {
   'store/seal/index.ts': ['sealClosedSegments', 'compactAll', 'recoverDeadSegments', 'verifyStore'],
   'store/duck/inventory.ts': ['inventory'],
   'store/duck/index.ts': ['inventory'],
+  'store/remote/verify-remote.ts': ['verifyBucket', 'verifyRemoteStore', 'summarizeInstances'],
+  'store/remote/compact-remote.ts': ['compactBucket'],
+  'store/remote/bucket-store.ts': ['BucketStore'],
+  'store/remote/s3-client.ts': ['openRemoteStore'],
+  'store/remote/read-cache.ts': ['StoreCache'],
+  'store/remote/data-source.ts': ['openRemoteDataSource'],
 };
+
+/** Commands on the Store: a bucket is its business (verify in the bucket, compaction, instances), not theirs. */
+const STORE_COMMANDS = ['ls', 'verify', 'seal'];
 
 /** command → the api/ module it starts or opens through. */
 const COMMANDS: Record<string, string> = {
@@ -59,6 +69,13 @@ describe('the CLI is built on the library', () => {
       expect(imports.map((i) => i.target)).toContain(api);
       const around = imports.flatMap((i) => (RUNTIME[i.target] ?? []).filter((n) => i.names.includes(n)).map((n) => `${n} from ${i.target}`));
       expect(around).toEqual([]);
+    });
+  }
+
+  for (const command of STORE_COMMANDS) {
+    it(`ticktape ${command} reaches an s3:// store through the Store only`, () => {
+      const remote = importsOf(path.join(ROOT, 'cli/commands', `${command}.ts`)).filter((i) => i.target.startsWith('store/remote/'));
+      expect(remote.map((i) => `${i.names.join(', ')} from ${i.target}`)).toEqual([]);
     });
   }
 });
