@@ -1,10 +1,25 @@
 /** `ticktape ls`: inventory of a data folder — the library's `Store.ls()` (api/store.ts), printed as a table or JSON. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { openTapeStore, type BucketInventory, type Inventory } from '../../api/store.js';
 import { formatTable } from '../../store/duck/index.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { storeArgsOf } from '../../store/open-data-arg.js';
+import { choiceField, numberField, textField } from '../../core/option-fields.js';
+import { parseOptions } from '../../core/parse-options.js';
+
+const LS_FORMATS = ['table', 'json'] as const;
+
+/** `ticktape ls`'s flags, validated like every command's (a wrong one: TT_CONFIG_INVALID, exit 2, named). */
+const lsOptionsSchema = z
+  .object({
+    data: textField(),
+    format: choiceField(LS_FORMATS).default('table'),
+    cacheGb: numberField({ min: 0, exclusiveMin: true, unit: 'GB' }).optional(),
+    config: textField().optional(),
+  })
+  .strict();
 
 function iso(ns: bigint | null): string {
   return ns === null ? '' : new Date(Number(ns / 1_000_000n)).toISOString();
@@ -62,17 +77,10 @@ export function registerLs(program: Command): void {
     .command('ls')
     .description('Inventory: exchanges, streams, time ranges, frame counts, gaps, bytes on disk, journals pending seal')
     .option('--data <dir>', DATA_HELP, DEFAULT_DATA_DIR)
-    .option(
-      '--format <format>',
-      'table | json',
-      (v: string) => {
-        if (v !== 'table' && v !== 'json') throw new InvalidArgumentError('--format must be table or json');
-        return v;
-      },
-      'table',
-    )
+    .option('--format <format>', `${LS_FORMATS.join(' | ')} (default table)`)
     .addHelpText('after', "\nExamples:\n  ticktape ls --data ./data\n  ticktape ls --data s3://bucket/ticktape\n  ticktape ls --format json | jq '.streams[] | select(.gaps > 0)'");
-  addStoreOptions(cmd).action(async (opts: { data: string; format: 'table' | 'json'; cacheGb?: number; config?: string }) => {
+  addStoreOptions(cmd).action(async (flags: Record<string, unknown>) => {
+    const opts = parseOptions(lsOptionsSchema, flags, 'flag');
     const store = await openTapeStore(opts.data, storeArgsOf(opts));
     let listed: Inventory | BucketInventory;
     try {

@@ -131,7 +131,7 @@ describe.skipIf(skip)('the Store over s3://: verify() and seal()', () => {
     expect(cli.code, cli.stderr).toBe(3);
     expect(cli.stdout).toContain(`DAMAGE  ${url}/${(await firstRaw(store)).rel}: `);
     expect(cli.stdout).toMatch(/^Instances in s3:\/\/.*: east \(\d+ files, 2026-01-15\.\.2026-01-15\)$/m);
-  });
+  }, 240_000);
 
   it('seal({ compact: true }) compacts in the bucket as ticktape seal --compact does, and the next query reads the day files', async () => {
     const viaStore = await shipped();
@@ -165,5 +165,5 @@ describe.skipIf(skip)('the Store over s3://: verify() and seal()', () => {
     const bare = await ticktape(['seal', '--data', viaCli.url], cache());
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain(`add --compact to compact it (ticktape seal --compact --data ${viaCli.url})`);
-  });
+  }, 240_000);
 });

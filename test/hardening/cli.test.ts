@@ -76,7 +76,10 @@ describe('usage errors exit 2 and say what to do', () => {
     ['unknown option', () => ['ls', '--nope'], /unknown option '--nope'[\s\S]*--help/],
     ['missing argument', () => ['query'], /missing required argument 'sql'/],
     ['bad number', () => ['demo', '--seconds', 'abc'], /--seconds must be a non-negative integer/],
-    ['bad choice', () => ['ls', '--format', 'xml'], /--format must be table or json/],
+    // every command's --format through its schema, in the same words
+    ['bad choice', () => ['ls', '--format', 'xml'], /^ticktape: --format "xml" is not one of table, json \[TT_CONFIG_INVALID\]\n$/],
+    ['bad choice, near one', () => ['ls', '--data', empty, '--format', 'jsn'], /^ticktape: --format "jsn" is not one of table, json \(did you mean json\?\) \[TT_CONFIG_INVALID\]\n$/],
+    ['bad choice (query)', () => ['query', '--data', empty, '--format', 'xml', 'SELECT 1'], /^ticktape: --format "xml" is not one of table, csv, json, arrow, parquet \[TT_CONFIG_INVALID\]\n$/],
     ['bad speed', () => ['replay', '--data', empty, '--speed', '0', '--port', '0'], /--speed must be a positive number or "max"/],
     ['bad time', () => ['analyze', 'bars', '--data', empty, '--from', 'yesterday'], /--from cannot be read as a time: "yesterday": use ISO 8601/],
     ['nothing to record', () => ['record', '--http', 'off', '--data', empty], /give --config FILE, or --exchange NAME --channels LIST, or --simulate/],
