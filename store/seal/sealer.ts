@@ -27,7 +27,7 @@ import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
 import { mkdirDurable } from './atomic-file.js';
 import { NormalizerSet, type NormalizeIssues } from './normalizers.js';
 import { checksumOf, columnList, copyToParquet, orderBy, templatedRawSelect, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
-import { ChunkParts, SEAL_CHUNK_RECORDS, sealWorkDir } from './chunk-parts.js';
+import { ChunkParts, SEAL_CHUNK_RECORDS, sealWorkDir, stagedBlockSelect } from './chunk-parts.js';
 import { acquireSealLock } from './seal-lock.js';
 import { Stager, type OutputStat } from './stage.js';
 import { loadStateFile, saveStateAfter, stateBefore } from './state-file.js';
@@ -195,7 +195,8 @@ export async function sealRecords(
       } else {
         const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
         p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
-        select = templated ? templatedRawSelect(`(SELECT * FROM ${from})`) : `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
+        if (!templated) select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
+        else select = p.o.ordered ? stagedBlockSelect(from) : templatedRawSelect(`(SELECT * EXCLUDE ("rank") FROM ${from})`);
       }
       const write = () => copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
       if (wholeSort) await withMemoryLimit(session, SEAL_OUT_OF_ORDER_DUCKDB_MEMORY, write);

@@ -23,13 +23,14 @@ const NS_PER_DAY = 86_400_000_000_000n;
  */
 const RAW_CHUNK_ROWS = 2048;
 const RAW_CHUNK_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BLOB, BOOLEAN, BOOLEAN, VARCHAR, INTEGER, DATE];
-/** With payload templates (sealing): tpl, pre, rest and the integer slots after the date. */
-const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.from({ length: TEMPLATE_SLOTS }, () => BIGINT)];
+/** With payload templates (sealing): tpl, pre, rest, the integer slots and the rank after the date. */
+const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.from({ length: TEMPLATE_SLOTS }, () => BIGINT), BIGINT];
 
 interface StagerOptions {
   /**
    * Encode payloads as templates (store/template) in extra columns of the raw table, as sealing
-   * writes them; the original payload stays in `payload` (checksums are taken from it).
+   * writes them; the original payload stays in `payload` (checksums are taken from it). Raw rows
+   * are then held until flush() and staged in block order (see flush) with their rank.
    */
   templates?: boolean;
 }
@@ -61,9 +62,13 @@ export interface OutputStat {
   rows: number;
   /** Rows added since the staging tables were last emptied (restage). */
   stagedRows: number;
-  /** Raw outputs: the smallest replay-order key added since the last restage, and the largest ever. */
-  chunkMinKey: RowKey | null;
+  /** Raw outputs: the largest replay-order key added. */
   maxKey: RowKey | null;
+  /**
+   * Raw outputs: every row came after the one before in replay order (a journal is written in
+   * receive order), so a row's rank (its place in replay order) is its place in arrival order.
+   */
+  ordered: boolean;
   /** conn_id → sequence range and row count. */
   conns: Map<string, SeqRange>;
   minRecvNs: bigint;
@@ -77,6 +82,22 @@ interface StageIssues {
 }
 
 type Cell = string | number | bigint | boolean | null;
+
+/** A raw row waiting to be staged: its output (`<exchange>\t<date>`) and rank within it. */
+interface PendingRaw {
+  rec: TapeRecord;
+  date: DuckDBDateValue;
+  instance: string;
+  output: string;
+  rank: number;
+}
+
+/** Block order of pending raw rows: output, stream, rank. */
+function blockOrder(a: PendingRaw, b: PendingRaw): number {
+  if (a.output !== b.output) return a.output < b.output ? -1 : 1;
+  if (a.rec.stream !== b.rec.stream) return a.rec.stream < b.rec.stream ? -1 : 1;
+  return a.rank - b.rank;
+}
 
 interface ColumnReader {
   type: ColumnDef['type'];
@@ -172,7 +193,7 @@ export class Stager {
   private lastDate = '';
   private lastDateValue = new DuckDBDateValue(0);
   private rawChunk: DuckDBDataChunk | null = null;
-  private readonly rawPending: Array<{ rec: TapeRecord; date: DuckDBDateValue; instance: string }> = [];
+  private rawPending: PendingRaw[] = [];
 
   private constructor(
     readonly conn: DuckDBConnection,
@@ -199,7 +220,7 @@ export class Stager {
     for (const t of TABLE_NAMES) {
       const name = this.tableName(t);
       await this.conn.run(`DROP TABLE IF EXISTS "${name}"`);
-      const extra = t === 'raw' && this.templates ? `, ${TEMPLATE_COLUMNS_DDL.replace(', "rank" BIGINT', '')}` : '';
+      const extra = t === 'raw' && this.templates ? `, ${TEMPLATE_COLUMNS_DDL}` : '';
       await this.conn.run(createTableSql(t, name).replace(/\)$/, `, "date" DATE${extra})`));
       this.appenders.set(t, await this.conn.createAppender(name));
     }
@@ -218,10 +239,7 @@ export class Stager {
       await this.conn.run(`INSERT INTO "${this.tableName('raw')}" SELECT * FROM "${keep}"`);
       this.appenders.set('raw', await this.conn.createAppender(this.tableName('raw')));
     }
-    for (const o of this.outputs.values()) {
-      o.stagedRows = 0;
-      o.chunkMinKey = null;
-    }
+    for (const o of this.outputs.values()) o.stagedRows = 0;
   }
 
   tableName(t: TableName): string {
@@ -243,18 +261,18 @@ export class Stager {
     return this.lastDate;
   }
 
-  private count(table: TableName, exchange: string, date: string, rec: TapeRecord, n: number): void {
+  private count(table: TableName, exchange: string, date: string, rec: TapeRecord, n: number): OutputStat {
     const key = `${table}\t${exchange}\t${date}`;
     let o = this.outputs.get(key);
     if (!o) {
-      o = { table, exchange, date, rows: 0, stagedRows: 0, chunkMinKey: null, maxKey: null, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
+      o = { table, exchange, date, rows: 0, stagedRows: 0, maxKey: null, ordered: true, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
       this.outputs.set(key, o);
     }
     o.rows += n;
     o.stagedRows += n;
     if (table === 'raw') {
-      if (o.chunkMinKey === null || compareRowKeys(rec, o.chunkMinKey) < 0) o.chunkMinKey = { recvNs: rec.recvNs, connId: rec.connId, seq: rec.seq };
       if (o.maxKey === null || compareRowKeys(rec, o.maxKey) > 0) o.maxKey = { recvNs: rec.recvNs, connId: rec.connId, seq: rec.seq };
+      else o.ordered = false;
     }
     if (rec.recvNs < o.minRecvNs) o.minRecvNs = rec.recvNs;
     if (rec.recvNs > o.maxRecvNs) o.maxRecvNs = rec.recvNs;
@@ -265,14 +283,15 @@ export class Stager {
       if (rec.seq > r.max) r.max = rec.seq;
       r.rows += n;
     }
+    return o;
   }
 
   add(rec: TapeRecord): void {
     const date = this.dateOf(rec.recvNs);
     const dv = this.lastDateValue;
-    this.rawPending.push({ rec, date: dv, instance: this.instance });
-    if (this.rawPending.length >= RAW_CHUNK_ROWS) this.writeRawChunk();
-    this.count('raw', rec.exchange, date, rec, 1);
+    const o = this.count('raw', rec.exchange, date, rec, 1);
+    this.rawPending.push({ rec, date: dv, instance: this.instance, output: `${rec.exchange}\t${date}`, rank: o.rows - 1 });
+    if (!this.templates && this.rawPending.length >= RAW_CHUNK_ROWS) this.writeRawRows();
 
     if (rec.direction === 'event' && rec.kind === 'gap') this.addGap(rec, date, dv);
     if (!this.normalizers) return;
@@ -328,10 +347,22 @@ export class Stager {
     this.count('gaps', rec.exchange, date, rec, 1);
   }
 
-  private writeRawChunk(): void {
+  /**
+   * Appends the pending raw rows. With templates (sealing) they are first put in block order: by
+   * output, then stream, then rank (a stable order, so sealing the same records twice stages the
+   * same rows), so that the rows of an output in replay order come out of the staging table as a
+   * rank block (RANK_BLOCK_ORDER) without a sort in DuckDB.
+   */
+  private writeRawRows(): void {
     const rows = this.rawPending;
-    const n = rows.length;
-    if (n === 0) return;
+    if (rows.length === 0) return;
+    this.rawPending = [];
+    if (this.templates) rows.sort(blockOrder);
+    for (let at = 0; at < rows.length; at += RAW_CHUNK_ROWS) this.writeRawChunk(rows, at, Math.min(rows.length, at + RAW_CHUNK_ROWS));
+  }
+
+  private writeRawChunk(rows: PendingRaw[], from: number, to: number): void {
+    const n = to - from;
     if (TABLES.raw.length + 1 !== RAW_CHUNK_TYPES.length) throw new Error('raw staging chunk does not match TABLES.raw');
     const types = this.templates ? [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES] : RAW_CHUNK_TYPES;
     // One chunk reused (reset) for the whole run: its native memory is not left to the GC.
@@ -342,7 +373,7 @@ export class Stager {
     const v: DuckDBVector[] = types.map((_, i) => chunk.getColumnVector(i));
     const T = RAW_CHUNK_TYPES.length;
     for (let i = 0; i < n; i++) {
-      const { rec, date, instance } = rows[i];
+      const { rec, date, instance, rank } = rows[from + i];
       v[0].setItem(i, rec.exchange);
       v[1].setItem(i, rec.connId);
       v[2].setItem(i, BigInt(rec.seq));
@@ -366,20 +397,20 @@ export class Stager {
         const x = e?.slots[k];
         v[T + 3 + k].setItem(i, x === null || x === undefined ? null : BigInt(x));
       }
+      v[T + 3 + TEMPLATE_SLOTS].setItem(i, BigInt(rank));
     }
     for (const vec of v) vec.flush();
     this.appenders.get('raw')!.appendDataChunk(chunk);
-    rows.length = 0;
   }
 
   /** Makes everything appended visible to queries. */
   flush(): void {
-    this.writeRawChunk();
+    this.writeRawRows();
     for (const a of this.appenders.values()) a.flushSync();
   }
 
   close(): void {
-    this.writeRawChunk();
+    this.writeRawRows();
     for (const a of this.appenders.values()) a.closeSync();
     this.appenders.clear();
   }
