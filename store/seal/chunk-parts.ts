@@ -27,11 +27,12 @@ import { checksumOf, columnList, orderBy, RAW_BLOCK_ROWS, templatedRawColumns, t
 import type { OutputStat, Stager } from './stage.js';
 
 /**
- * Records staged before the staged rows are written out as part files. About 100 MiB of staging
- * (DuckDB tables and what it allocates around them) per 32k Coinstore trades with their
- * normalized rows; with the seal session's DuckDB memory limit this keeps a seal under 512 MiB.
+ * Records staged before the staged rows are written out as part files. The raw rows of a chunk
+ * are held in JS until the chunk is staged in block order (stage.ts), and DuckDB holds the staged
+ * tables: about 40 MiB of peak RSS per 8k Coinstore trades with their normalized rows (16k: 356
+ * MiB for a 100 MiB segment, 32k: 437 MiB; BENCHMARKS.md), at no cost in CPU per frame.
  */
-export const SEAL_CHUNK_RECORDS = 32_768;
+export const SEAL_CHUNK_RECORDS = 16_384;
 /** Scratch folder of part files, per instance, under the data folder (removed when a seal starts and ends). */
 const SEAL_WORK_DIR = '.seal-work';
 /** Part files are read once, right away: fast compression. */
@@ -96,7 +97,7 @@ export class ChunkParts {
       const table = this.stager.tableName(o.table);
       const from = `"${table}" WHERE exchange = ${sqlStr(o.exchange)} AND "date" = DATE ${sqlStr(o.date)}`;
       const templatedRaw = this.stager.templates && o.table === 'raw';
-      p.checksum += BigInt(await checksumOf(this.conn, o.table, from, templatedRaw));
+      p.checksum += o.table === 'raw' && this.stager.checksums ? o.stagedChecksum : BigInt(await checksumOf(this.conn, o.table, from, templatedRaw));
       if (templatedRaw && o.ordered) {
         // Every row so far came after the one before: this chunk's rows are the next rank block,
         // staged in block order with their ranks (Stager), written as they lie.

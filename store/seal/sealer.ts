@@ -152,7 +152,7 @@ export async function sealRecords(
 ): Promise<SegmentSealReport> {
   const templates = opts.payloadTemplates !== false;
   const chunkRecords = Math.max(1, opts.chunkRecords ?? SEAL_CHUNK_RECORDS);
-  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates });
+  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates, checksums: true });
   const workDir = sealWorkDir(dataDir, instance);
   const parts = new ChunkParts(session.conn, stager, workDir);
   let count = 0;
@@ -194,7 +194,7 @@ export async function sealRecords(
         ({ select, checksum: p.checksum, wholeSort } = parts.finalSelect(p.o));
       } else {
         const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
-        p.checksum = await checksumOf(session.conn, p.o.table, from, templated);
+        p.checksum = p.o.table === 'raw' ? String(p.o.stagedChecksum) : await checksumOf(session.conn, p.o.table, from, templated);
         if (!templated) select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
         else select = p.o.ordered ? stagedBlockSelect(from) : templatedRawSelect(`(SELECT * EXCLUDE ("rank") FROM ${from})`);
       }

@@ -14,6 +14,7 @@ import type { NormalizedRow } from '../../schemas/rows.js';
 import { createTableSql, NORMALIZED_TABLES, TABLE_NAMES, TABLES, type ColumnDef, type NormalizedTable, type TableName } from '../../schemas/tables.js';
 import type { NormalizerSet } from './normalizers.js';
 import { encodePayload, TEMPLATE_COLUMNS_DDL, TEMPLATE_SLOTS } from '../template/index.js';
+import { md5Lower, rawChecksumText } from './raw-checksum.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
 /**
@@ -29,10 +30,16 @@ const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.fro
 interface StagerOptions {
   /**
    * Encode payloads as templates (store/template) in extra columns of the raw table, as sealing
-   * writes them; the original payload stays in `payload` (checksums are taken from it). Raw rows
+   * writes them; `payload` then holds only the payloads that have no template (the rest are
+   * rebuilt from their template: tt_payload), as a templated file stores them. Raw rows
    * are then held until flush() and staged in block order (see flush) with their rank.
    */
   templates?: boolean;
+  /**
+   * Take the content checksum of the raw rows staged (OutputStat.stagedChecksum) from the records
+   * in JS (raw-checksum.ts), as sealing does, rather than have DuckDB compute it afterwards.
+   */
+  checksums?: boolean;
 }
 
 interface SeqRange {
@@ -42,14 +49,14 @@ interface SeqRange {
 }
 
 /** The replay-order key of a raw row (SORT_KEYS.raw). */
-export interface RowKey {
+interface RowKey {
   recvNs: bigint;
   connId: string;
   seq: number;
 }
 
 /** Negative, zero or positive as `a` sorts before, with or after `b` in replay order. */
-export function compareRowKeys(a: RowKey, b: RowKey): number {
+function compareRowKeys(a: RowKey, b: RowKey): number {
   if (a.recvNs !== b.recvNs) return a.recvNs < b.recvNs ? -1 : 1;
   if (a.connId !== b.connId) return a.connId < b.connId ? -1 : 1;
   return a.seq - b.seq;
@@ -62,6 +69,8 @@ export interface OutputStat {
   rows: number;
   /** Rows added since the staging tables were last emptied (restage). */
   stagedRows: number;
+  /** Raw outputs, with StagerOptions.checksums: content checksum of the rows added since the last restage. */
+  stagedChecksum: bigint;
   /** Raw outputs: the largest replay-order key added. */
   maxKey: RowKey | null;
   /**
@@ -86,6 +95,7 @@ type Cell = string | number | bigint | boolean | null;
 /** A raw row waiting to be staged: its output (`<exchange>\t<date>`) and rank within it. */
 interface PendingRaw {
   rec: TapeRecord;
+  out: OutputStat;
   date: DuckDBDateValue;
   instance: string;
   output: string;
@@ -201,6 +211,7 @@ export class Stager {
     private instance: string,
     private normalizers: NormalizerSet | null,
     readonly templates: boolean,
+    readonly checksums: boolean,
   ) {}
 
   /** Normalizers for the records that follow (null: raw and gaps only). */
@@ -210,7 +221,7 @@ export class Stager {
 
   /** Creates `<prefix><table>` for every table (empty) and opens appenders on them. */
   static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null, opts: StagerOptions = {}): Promise<Stager> {
-    const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true);
+    const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true, opts.checksums === true);
     await s.createTables();
     for (const t of NORMALIZED_TABLES) s.columns.set(t, normalizedColumns(t));
     return s;
@@ -239,7 +250,10 @@ export class Stager {
       await this.conn.run(`INSERT INTO "${this.tableName('raw')}" SELECT * FROM "${keep}"`);
       this.appenders.set('raw', await this.conn.createAppender(this.tableName('raw')));
     }
-    for (const o of this.outputs.values()) o.stagedRows = 0;
+    for (const o of this.outputs.values()) {
+      o.stagedRows = 0;
+      o.stagedChecksum = 0n;
+    }
   }
 
   tableName(t: TableName): string {
@@ -265,7 +279,7 @@ export class Stager {
     const key = `${table}\t${exchange}\t${date}`;
     let o = this.outputs.get(key);
     if (!o) {
-      o = { table, exchange, date, rows: 0, stagedRows: 0, maxKey: null, ordered: true, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
+      o = { table, exchange, date, rows: 0, stagedRows: 0, stagedChecksum: 0n, maxKey: null, ordered: true, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
       this.outputs.set(key, o);
     }
     o.rows += n;
@@ -290,7 +304,7 @@ export class Stager {
     const date = this.dateOf(rec.recvNs);
     const dv = this.lastDateValue;
     const o = this.count('raw', rec.exchange, date, rec, 1);
-    this.rawPending.push({ rec, date: dv, instance: this.instance, output: `${rec.exchange}\t${date}`, rank: o.rows - 1 });
+    this.rawPending.push({ rec, out: o, date: dv, instance: this.instance, output: `${rec.exchange}\t${date}`, rank: o.rows - 1 });
     if (!this.templates && this.rawPending.length >= RAW_CHUNK_ROWS) this.writeRawRows();
 
     if (rec.direction === 'event' && rec.kind === 'gap') this.addGap(rec, date, dv);
@@ -373,7 +387,7 @@ export class Stager {
     const v: DuckDBVector[] = types.map((_, i) => chunk.getColumnVector(i));
     const T = RAW_CHUNK_TYPES.length;
     for (let i = 0; i < n; i++) {
-      const { rec, date, instance, rank } = rows[from + i];
+      const { rec, out, date, instance, rank } = rows[from + i];
       v[0].setItem(i, rec.exchange);
       v[1].setItem(i, rec.connId);
       v[2].setItem(i, BigInt(rec.seq));
@@ -382,14 +396,16 @@ export class Stager {
       v[5].setItem(i, rec.kind);
       v[6].setItem(i, rec.stream);
       v[7].setItem(i, rec.endpoint);
-      v[8].setItem(i, new DuckDBBlobValue(rec.payload));
+      const e = this.templates ? encodePayload(rec.payload, rec.kind === 'binary') : null;
+      // A templated payload is not stored again (templatedRawColumns): it is not staged either.
+      v[8].setItem(i, e ? null : new DuckDBBlobValue(rec.payload));
       v[9].setItem(i, (rec.flags & FLAG_MALFORMED) !== 0);
       v[10].setItem(i, (rec.flags & FLAG_REDACTED) !== 0);
       v[11].setItem(i, instance);
       v[12].setItem(i, rec.flags);
       v[13].setItem(i, date);
+      if (this.checksums) out.stagedChecksum += md5Lower(rawChecksumText(rec, instance, this.templates, e));
       if (!this.templates) continue;
-      const e = encodePayload(rec.payload, rec.kind === 'binary');
       v[T].setItem(i, e ? e.tpl : null);
       v[T + 1].setItem(i, e?.pre ? new DuckDBBlobValue(e.pre) : null);
       v[T + 2].setItem(i, e ? e.rest : null);

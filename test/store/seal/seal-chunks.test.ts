@@ -1,7 +1,9 @@
 /**
  * Sealing a segment larger than one chunk (bounded memory) writes the same files as sealing it in
- * one go: the same rows in the same physical order, the same metadata, every payload byte for
- * byte — in replay order and when the journal holds records out of order across chunks.
+ * one go: the same rows (normalized tables and gaps in the same physical order, raw rows with the
+ * same ranks: a chunk's raw rows are one rank block, so the blocks follow the chunks), the same
+ * metadata, every payload byte for byte — in replay order and when the journal holds records out
+ * of order across chunks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,20 +23,47 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Every sealed file's rows in physical order and its key-value metadata, by path under the data folder. */
-async function fileContents(dataDir: string): Promise<Map<string, { rows: string; meta: string }>> {
+/**
+ * Every sealed file's rows and its key-value metadata, by path under the data folder: rows in
+ * physical order, templated raw rows (`byRank`) in rank order.
+ */
+async function fileContents(dataDir: string, byRank = false): Promise<Map<string, { rows: string; meta: string }>> {
   const s = await openDuckSession();
   try {
     const out = new Map<string, { rows: string; meta: string }>();
     for (const f of listPartitionFiles(dataDir)) {
       const src = `'${f.path.replace(/'/g, "''")}'`;
       // Each row as text, in file order, hashed together (position matters).
-      const rows = (await s.conn.runAndReadAll(`SELECT count(*), md5(string_agg(md5(CAST(t AS VARCHAR)), '' ORDER BY file_row_number)) FROM (SELECT * FROM read_parquet(${src}, file_row_number = true)) t`)).getRows();
+      const rows = (
+        await s.conn.runAndReadAll(
+          byRank && f.table === 'raw'
+            ? `SELECT count(*), md5(string_agg(h, '' ORDER BY o)) FROM (SELECT md5(CAST(t AS VARCHAR)) AS h, t."rank" AS o FROM read_parquet(${src}) t)`
+            : `SELECT count(*), md5(string_agg(md5(CAST(t AS VARCHAR)), '' ORDER BY file_row_number)) FROM (SELECT * FROM read_parquet(${src}, file_row_number = true)) t`,
+        )
+      ).getRows();
       const meta = (await s.conn.runAndReadAll(`SELECT decode(key), decode(value) FROM parquet_kv_metadata(${src}) ORDER BY 1`)).getRows();
       const text = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? hex(x) : x));
       out.set(path.relative(dataDir, f.path), { rows: text(rows), meta: text(meta) });
     }
     return out;
+  } finally {
+    s.close();
+  }
+}
+
+/** Rows of an exchange's raw file that break block order (rank blocks in order, by stream, then rank, within each). */
+async function blockOrderBreaks(dataDir: string, exchange: string): Promise<number> {
+  const f = listPartitionFiles(dataDir, ['raw']).find((x) => x.path.includes(`exchange=${exchange}/`));
+  if (!f) throw new Error(`no raw file of ${exchange}`);
+  const s = await openDuckSession();
+  try {
+    const src = `'${f.path.replace(/'/g, "''")}'`;
+    // A row breaks the order when, in its stream, it does not follow the row before, or it starts a
+    // block (a run of streams) below the greatest rank before it.
+    const r = await s.conn.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE prev_stream = "stream" AND "rank" <= prev_rank) FROM (SELECT "stream", "rank", lag("stream") OVER w AS prev_stream, lag("rank") OVER w AS prev_rank FROM read_parquet(${src}, file_row_number = true) WINDOW w AS (ORDER BY file_row_number))`,
+    );
+    return Number(r.getRows()[0][0]);
   } finally {
     s.close();
   }
@@ -84,7 +113,7 @@ describe('sealing in chunks', () => {
     await writeJournal(data, 'inst-k', [all]);
 
     const whole = await sealCopy(data, 'whole', 10_000_000);
-    // 62k records a chunk: the second chunk completes the first rank block, the rest is carried over.
+    // 62k records a chunk: three rank blocks, the last one short.
     const chunked = await sealCopy(data, 'chunked', 62_000);
     expect(all.length).toBeLessThan(3 * 62_000);
 
@@ -100,10 +129,12 @@ describe('sealing in chunks', () => {
     expect(chunked.report.segments[0].files.map((f) => [f.table, f.exchange, f.rows])).toEqual(whole.report.segments[0].files.map((f) => [f.table, f.exchange, f.rows]));
     expect(chunked.report.segments[0].files.some((f) => f.table === 'trades' && f.rows === 6_000)).toBe(true);
 
-    const a = await fileContents(whole.dir);
-    const b = await fileContents(chunked.dir);
+    const a = await fileContents(whole.dir, true);
+    const b = await fileContents(chunked.dir, true);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
+    // The chunked raw file holds rank blocks one after another, each by stream, then rank.
+    expect(await blockOrderBreaks(chunked.dir, 'benchex')).toEqual(0);
     const frames = await replayed(chunked.dir);
     expect(frames).toHaveLength(all.length);
     expect(frames).toEqual(await replayed(whole.dir));

@@ -1,0 +1,48 @@
+/**
+ * The content checksum of staged raw rows taken in JS from the records (raw-checksum.ts) is the
+ * one DuckDB computes over the same rows (checksumExpr), for every payload kind, with and without
+ * payload templates: the seal's re-read of every file compares the two.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shape } from '../../../bench/peers/shapes.js';
+import { openDuckSession, type DuckSession } from '../../../store/duck/index.js';
+import { checksumOf } from '../../../store/seal/parquet-file.js';
+import { Stager } from '../../../store/seal/stage.js';
+import type { TapeRecord } from '../../../schemas/record.js';
+import { genRecords, T0 } from './fixtures.js';
+
+let session: DuckSession;
+beforeAll(async () => {
+  session = await openDuckSession();
+});
+afterAll(() => session.close());
+
+function records(): TapeRecord[] {
+  const trades = [...shape('coinsuper-orderbook').frames(300), ...shape('coinstore-trades').frames(300)];
+  const odd: TapeRecord[] = [
+    // Text that is not UTF-8, an empty frame, names outside ASCII, an event, flag bits.
+    { ...genRecords(1)[0], seq: 9_001, payload: Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]) },
+    { ...genRecords(1)[0], seq: 9_002, payload: new Uint8Array(0), flags: 3 },
+    { ...genRecords(1)[0], seq: 9_003, stream: 'ÉTH/€ 𝔁', endpoint: 'wss://ex.example/ü', payload: Buffer.from('{"p":"1.50","s":"ÉTH"}') },
+    { ...genRecords(1)[0], seq: 9_004, direction: 'event', kind: 'gap', payload: Buffer.from('{"start_ns":"1","end_ns":"2"}'), flags: 4 },
+  ];
+  return [...genRecords(400), ...trades, ...odd].map((r, i) => ({ ...r, recvNs: T0 + BigInt(i) }));
+}
+
+describe('raw checksum from the records', () => {
+  for (const templates of [true, false]) {
+    it(`matches DuckDB's over the staged rows (${templates ? 'templated' : 'payloads as they are'})`, async () => {
+      const stager = await Stager.create(session.conn, `ck${templates ? 't' : 'p'}_`, 'inst-c', null, { templates, checksums: true });
+      const recs = records();
+      for (const r of recs) stager.add(r);
+      stager.close();
+      const outputs = [...stager.outputs.values()].filter((o) => o.table === 'raw');
+      expect(outputs.map((o) => o.exchange).sort()).toEqual(['coinstore', 'coinsuper']);
+      for (const o of outputs) {
+        const from = `"${stager.tableName('raw')}" WHERE exchange = '${o.exchange}'`;
+        expect(o.stagedChecksum).toBeGreaterThan(0n);
+        expect(String(o.stagedChecksum), o.exchange).toBe(await checksumOf(session.conn, 'raw', from, templates));
+      }
+    });
+  }
+});
