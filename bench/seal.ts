@@ -8,6 +8,8 @@
  *    process a running recorder starts, whose peak RSS is bounded the same way.
  *    With TICKTAPE_BENCH_SEAL_BASELINE=<a built checkout's dist folder> the same journals are also
  *    sealed by that build, alternating with this one, so before and after come from one run.
+ *    TICKTAPE_BENCH_SEAL_CPUS=<taskset CPU list> pins every seal child to those cores ("0": a seal
+ *    on one core); TICKTAPE_BENCH_SEAL_CHILD=0 leaves the recorder's seal child out.
  * 2. The storage path (TICKTAPE_BENCH_SEAL_STORAGE=0 skips it): frames/s from closed segments to
  *    raw Parquet for an exchange without a normalizer, and bytes per frame against gzip'd NDJSON.
  *    The same sealed files are also compacted at zstd level 19 (`seal.compactZstdLevel`,
@@ -152,6 +154,9 @@ function sealedRecords(out: string, how: SealHow): number | null {
   }
 }
 
+/** CPU list every seal child is pinned to with taskset (unset: not pinned). */
+const SEAL_CPUS = process.env.TICKTAPE_BENCH_SEAL_CPUS;
+
 /** A seal of `<copy of dataDir>` by the given build, in a child process under /usr/bin/time. */
 function sealInChild(dist: string, journalDir: string, expectRecords: number, how: SealHow): SealRun {
   const work = `${journalDir}-run`;
@@ -159,7 +164,8 @@ function sealInChild(dist: string, journalDir: string, expectRecords: number, ho
   fs.cpSync(journalDir, work, { recursive: true });
   const timeFile = `${work}.time`;
   try {
-    const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, ...sealCommand(dist, work, how)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const pin = SEAL_CPUS ? ['taskset', '-c', SEAL_CPUS] : [];
+    const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', ...pin, process.execPath, ...sealCommand(dist, work, how)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const sealed = sealedRecords(out, how);
     if (sealed !== expectRecords) throw new Error(`${how} sealed ${sealed ?? '?'} of ${expectRecords} records: ${out.slice(0, 300)}`);
     const [e, u, sy, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
@@ -173,10 +179,8 @@ function sealInChild(dist: string, journalDir: string, expectRecords: number, ho
 /** `ticktape seal` of one big segment, this build and (optionally) a baseline build, alternating. */
 async function runSealCli(): Promise<BenchResult[]> {
   const baseline = process.env.TICKTAPE_BENCH_SEAL_BASELINE;
-  const builds: Array<{ label: string; dist: string; how: SealHow }> = [
-    { label: 'this build', dist: THIS_DIST, how: 'cli' },
-    { label: 'this build, recorder seal child', dist: THIS_DIST, how: 'recorder child' },
-  ];
+  const builds: Array<{ label: string; dist: string; how: SealHow }> = [{ label: 'this build', dist: THIS_DIST, how: 'cli' }];
+  if (process.env.TICKTAPE_BENCH_SEAL_CHILD !== '0') builds.push({ label: 'this build, recorder seal child', dist: THIS_DIST, how: 'recorder child' });
   if (baseline) builds.unshift({ label: 'baseline', dist: path.resolve(baseline), how: 'cli' });
   const out: BenchResult[] = [];
   for (const mb of SEAL_SEGMENT_MB) {
@@ -195,7 +199,8 @@ async function runSealCli(): Promise<BenchResult[]> {
       const seg = `${(bytes / 2 ** 20).toFixed(0)} MiB segment (${records} Coinstore trades)`;
       for (const b of builds) {
         const x = best.get(b.label)!;
-        out.push({ name: `ticktape seal, ${seg}, ${b.label}: rate`, value: Math.round(records / x.secs), unit: 'frames/s', note: `raw + trades, normalized, verified; ${x.secs.toFixed(1)} s wall` });
+        const pinned = SEAL_CPUS ? `, taskset -c ${SEAL_CPUS}` : '';
+        out.push({ name: `ticktape seal, ${seg}, ${b.label}: rate`, value: Math.round(records / x.secs), unit: 'frames/s', note: `raw + trades, normalized, verified; ${x.secs.toFixed(1)} s wall${pinned}` });
         out.push({ name: `ticktape seal, ${seg}, ${b.label}: per CPU-second`, value: Math.round(records / x.cpuSecs), unit: 'frames/CPU-s', note: 'all threads (JS + DuckDB)' });
         out.push({ name: `ticktape seal, ${seg}, ${b.label}: peak RSS`, value: Math.round(x.peakRssMiB), unit: 'MiB', note: `${(x.peakRssMiB / (bytes / 2 ** 20)).toFixed(2)}× the segment; goal ≤ 512 MiB` });
       }

@@ -8,7 +8,7 @@
  * the sealer's re-read of each written file checks DuckDB's output against an independent tally.
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBVector } from '@duckdb/node-api';
-import { BIGINT, BLOB, BOOLEAN, DATE, DuckDBBlobValue, DuckDBDataChunk, DuckDBDateValue, INTEGER, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, BLOB, BOOLEAN, DATE, DOUBLE, DuckDBBlobValue, DuckDBDataChunk, DuckDBDateValue, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { FLAG_MALFORMED, FLAG_REDACTED, type GapPayload, type TapeRecord } from '../../schemas/record.js';
 import type { NormalizedRow } from '../../schemas/rows.js';
 import { createTableSql, NORMALIZED_TABLES, TABLE_NAMES, TABLES, type ColumnDef, type NormalizedTable, type TableName } from '../../schemas/tables.js';
@@ -171,34 +171,45 @@ function normalizedColumns(table: NormalizedTable): ColumnReader[] {
   });
 }
 
-function appendCell(a: DuckDBAppender, type: ColumnDef['type'], v: Cell): void {
-  if (v === null) {
-    a.appendNull();
-    return;
-  }
+/** DuckDB type of a normalized table's column in a staging chunk. */
+function chunkType(type: ColumnDef['type']): DuckDBType {
   switch (type) {
     case 'BIGINT':
-      a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number));
-      break;
+      return BIGINT;
     case 'INTEGER':
-      a.appendInteger(v as number);
-      break;
+      return INTEGER;
     case 'DOUBLE':
-      a.appendDouble(v as number);
-      break;
+      return DOUBLE;
     case 'BOOLEAN':
-      a.appendBoolean(v as boolean);
-      break;
+      return BOOLEAN;
     default:
-      a.appendVarchar(v as string);
+      return VARCHAR;
   }
+}
+
+/** A converted cell as a staging chunk's vector takes it (BIGINT as bigint). */
+function chunkValue(type: ColumnDef['type'], v: Cell): Cell {
+  if (v === null) return null;
+  if (type === 'BIGINT') return typeof v === 'bigint' ? v : BigInt(v as number);
+  // A chunk's INTEGER vector would wrap a value out of range: the row is skipped instead (counted).
+  if (type === 'INTEGER' && ((v as number) > 2147483647 || (v as number) < -2147483648)) throw new RangeError(`${v} is out of INTEGER range`);
+  return v;
+}
+
+/** Normalized rows of one table waiting to be staged, a data chunk at a time. */
+interface PendingRows {
+  cols: ColumnReader[];
+  types: DuckDBType[];
+  cells: Cell[][];
+  dates: DuckDBDateValue[];
+  chunk: DuckDBDataChunk | null;
 }
 
 export class Stager {
   readonly outputs = new Map<string, OutputStat>();
   readonly issues: StageIssues = { badGapPayloads: 0, badRows: 0 };
   private readonly appenders = new Map<TableName, DuckDBAppender>();
-  private readonly columns = new Map<NormalizedTable, ColumnReader[]>();
+  private readonly columns = new Map<NormalizedTable, PendingRows>();
   private lastDay = -1n;
   private lastDate = '';
   private lastDateValue = new DuckDBDateValue(0);
@@ -223,7 +234,10 @@ export class Stager {
   static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null, opts: StagerOptions = {}): Promise<Stager> {
     const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true, opts.checksums === true);
     await s.createTables();
-    for (const t of NORMALIZED_TABLES) s.columns.set(t, normalizedColumns(t));
+    for (const t of NORMALIZED_TABLES) {
+      const cols = normalizedColumns(t);
+      s.columns.set(t, { cols, types: [...cols.map((c) => chunkType(c.type)), DATE], cells: [], dates: [], chunk: null });
+    }
     return s;
   }
 
@@ -312,22 +326,23 @@ export class Stager {
     const rows = this.normalizers.normalize(rec);
     for (const row of rows) {
       const table = row?.table;
-      const app = this.appenders.get(table);
-      const cols = this.columns.get(table as NormalizedTable);
-      if (!app || !cols) {
+      const pending = this.columns.get(table as NormalizedTable);
+      if (!pending) {
         this.issues.badRows++;
         continue;
       }
+      const cols = pending.cols;
       let cells: Cell[];
       try {
-        cells = cols.map((c) => c.get(rec, row));
+        cells = new Array<Cell>(cols.length);
+        for (let i = 0; i < cols.length; i++) cells[i] = chunkValue(cols[i].type, cols[i].get(rec, row));
       } catch {
         this.issues.badRows++;
         continue;
       }
-      for (let i = 0; i < cols.length; i++) appendCell(app, cols[i].type, cells[i]);
-      app.appendDate(dv);
-      app.endRow();
+      pending.cells.push(cells);
+      pending.dates.push(dv);
+      if (pending.cells.length >= RAW_CHUNK_ROWS) this.writeRows(table as NormalizedTable, pending);
       this.count(table, rec.exchange, date, rec, 1);
     }
   }
@@ -419,14 +434,40 @@ export class Stager {
     this.appenders.get('raw')!.appendDataChunk(chunk);
   }
 
+  /** Appends a normalized table's pending rows as one data chunk (one native call, not one per value). */
+  private writeRows(table: NormalizedTable, p: PendingRows): void {
+    const n = p.cells.length;
+    if (n === 0) return;
+    p.chunk ??= DuckDBDataChunk.create(p.types);
+    const chunk = p.chunk;
+    chunk.reset();
+    chunk.rowCount = n;
+    const v: DuckDBVector[] = p.types.map((_, i) => chunk.getColumnVector(i));
+    const c = p.cols.length;
+    for (let i = 0; i < n; i++) {
+      const cells = p.cells[i];
+      for (let k = 0; k < c; k++) v[k].setItem(i, cells[k]);
+      v[c].setItem(i, p.dates[i]);
+    }
+    for (const vec of v) vec.flush();
+    this.appenders.get(table)!.appendDataChunk(chunk);
+    p.cells = [];
+    p.dates = [];
+  }
+
+  private writePending(): void {
+    this.writeRawRows();
+    for (const [t, p] of this.columns) this.writeRows(t, p);
+  }
+
   /** Makes everything appended visible to queries. */
   flush(): void {
-    this.writeRawRows();
+    this.writePending();
     for (const a of this.appenders.values()) a.flushSync();
   }
 
   close(): void {
-    this.writeRawRows();
+    this.writePending();
     for (const a of this.appenders.values()) a.closeSync();
     this.appenders.clear();
   }
