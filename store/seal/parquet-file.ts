@@ -32,13 +32,14 @@ export const COMPACT_ZSTD_LEVEL = 9;
 export const SORT_KEYS_META = 'ticktape.sort_keys';
 
 /**
- * The order of templated raw files (SORT_KEYS_META): blocks of RAW_BLOCK_ROWS rows in replay order,
- * each block sorted by stream (a stream's frames side by side compress far better: its templates,
+ * The order of templated raw files (SORT_KEYS_META): blocks of rows in replay order (RAW_BLOCK_ROWS
+ * in files this module sorts, one seal chunk in a sealed segment: chunk-parts.ts), each block
+ * sorted by stream (a stream's frames side by side compress far better: its templates,
  * slots and rest text repeat), and `rank` = the row's place in replay order within the file, so
  * the reader puts each block back in order by position, without sorting.
  */
 export const RANK_BLOCK_ORDER = 'rank_block,stream,rank';
-/** Rows per block of a templated raw file (one row group each). */
+/** Rows per block of a templated raw file this module sorts (one row group each). */
 export const RAW_BLOCK_ROWS = ROW_GROUP_ROWS;
 
 export interface ConnRange {

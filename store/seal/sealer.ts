@@ -71,8 +71,8 @@ const SEAL_DUCKDB_MEMORY = process.env.TICKTAPE_DUCKDB_MEMORY ?? '96MB';
 /**
  * DuckDB threads of a seal run's own session: the cores this process may run on (its CPU affinity,
  * which `taskset` and container CPU sets narrow), not the machine's. DuckDB counts the machine's
- * cores; two DuckDB threads on one allowed core take turns and spin, and sealed 347k Coinstore
- * trades about 30 % slower than one thread did (BENCHMARKS.md).
+ * cores; two DuckDB threads on one allowed core take turns, and sealing 347k Coinstore trades
+ * took about a third more CPU than with one thread (BENCHMARKS.md).
  */
 const SEAL_DUCKDB_THREADS = Math.max(1, os.availableParallelism());
 /**

@@ -156,11 +156,23 @@ export function encodePayload(payload: Uint8Array, binary: boolean): EncodedPayl
     parts.push(mark, lits[k + 1]);
   }
   const enc: EncodedPayload = { tpl: parts.join(''), pre, rest: rest.join(SEP), slots };
-  // The reader's rebuild must give the same bytes back.
-  const restBytes = new TextEncoder().encode(enc.rest);
-  const out = new Uint8Array(payload.length + 64);
-  const len = rebuildInto(compileTemplate(enc.tpl), pre, restBytes, 0, restBytes.length, slots, out, 0);
+  // The reader's rebuild must give the same bytes back (into scratch buffers kept between calls).
+  const restLen = encodeRest(enc.rest);
+  if (checkOut.length < payload.length + 64) checkOut = new Uint8Array(2 * payload.length + 64);
+  const len = rebuildInto(compileTemplate(enc.tpl), pre, restScratch, 0, restLen, slots, checkOut, 0);
   if (len !== payload.length) return null;
-  for (let i = 0; i < len; i++) if (out[i] !== payload[i]) return null;
+  for (let i = 0; i < len; i++) if (checkOut[i] !== payload[i]) return null;
   return enc;
+}
+
+const textEncoder = new TextEncoder();
+/** The rest text's UTF-8 bytes of the frame being checked, and the frame rebuilt from its encoding. */
+let restScratch = new Uint8Array(4096);
+let checkOut = new Uint8Array(4096);
+
+/** Writes `rest` as UTF-8 into restScratch (grown when too small); returns its length. */
+function encodeRest(rest: string): number {
+  // At most 3 bytes per UTF-16 unit.
+  if (restScratch.length < rest.length * 3) restScratch = new Uint8Array(rest.length * 3 + 64);
+  return textEncoder.encodeInto(rest, restScratch).written;
 }
