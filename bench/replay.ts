@@ -81,9 +81,20 @@ export async function sealedData(kind: 'nexus' | 'coinstore', n: number, spacing
 }
 
 interface ClientReport {
+  /** Recorded frames received (the session's own replies before them not counted). */
   frames: number;
+  /** From the first recorded frame to the close. */
   secs: number;
   code: number;
+}
+
+/**
+ * Messages a session sends before the first recorded frame: Coinstore's welcome, then the echo and
+ * resp of the SUB; Nexus answers a SUBSCRIBE with nothing. The client's clock starts after them,
+ * so both parts time the same thing: the recorded frames, not the wait for the first read.
+ */
+function repliesBeforeData(exchange: string): number {
+  return exchange === 'coinstore' ? 3 : 0;
 }
 
 /** Runs `count` clients in a child process; each subscribes and counts frames until the server closes. */
@@ -103,59 +114,98 @@ function subscribeText(exchange: string): string {
 /**
  * A client that reads the WebSocket stream off a plain TCP socket and only walks the frame headers:
  * it measures what the server sends, not how fast a client can decode (a `ws` client in Node tops
- * out near the server's rate and would hide it).
+ * out near the server's rate and would hide it). Its work is per frame, not per byte: a payload
+ * that runs past the end of a chunk is skipped in the next one, never copied; only a header (or a
+ * close frame) cut by a chunk's end is carried over, a few bytes.
  */
 function rawClient(url: string, exchange: string): Promise<ClientReport> {
   const u = new URL(url);
   return new Promise<ClientReport>((resolve, reject) => {
     const sock = net.connect(Number(u.port), u.hostname);
-    let buf: Buffer = Buffer.alloc(0);
-    let upgraded = false;
-    let frames = 0;
+    /** Bytes of the upgrade response while it is incomplete. */
+    let handshake: Buffer | null = Buffer.alloc(0);
+    /** A frame start cut by the end of the last chunk (its header, or a whole close frame). */
+    let carried: Buffer | null = null;
+    /** Payload bytes of the current frame still to come in later chunks. */
+    let skip = 0;
+    const replies = repliesBeforeData(exchange);
+    /** Text and binary frames received, the session's replies included. */
+    let seen = 0;
     let t0 = 0n;
     let code = 0;
     sock.on('connect', () => {
       sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     });
-    sock.on('data', (d: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      if (!upgraded) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        upgraded = true;
-        buf = buf.subarray(end + 4);
-        const payload = Buffer.from(subscribeText(exchange));
-        const mask = Buffer.from([1, 2, 3, 4]);
-        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i & 3]));
-        sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]), mask, masked]));
-      }
-      let off = 0;
-      while (buf.length - off >= 2) {
+    const walk = (buf: Buffer, from: number) => {
+      let off = from;
+      while (off < buf.length) {
+        const left = buf.length - off;
+        if (left < 2) {
+          carried = buf.subarray(off);
+          return;
+        }
         const op = buf[off] & 0x0f;
         let len = buf[off + 1] & 0x7f;
         let head = 2;
         if (len === 126) {
-          if (buf.length - off < 4) break;
-          len = buf.readUInt16BE(off + 2);
+          if (left < 4) {
+            carried = buf.subarray(off);
+            return;
+          }
+          len = (buf[off + 2] << 8) | buf[off + 3];
           head = 4;
         } else if (len === 127) {
-          if (buf.length - off < 10) break;
+          if (left < 10) {
+            carried = buf.subarray(off);
+            return;
+          }
           len = Number(buf.readBigUInt64BE(off + 2));
           head = 10;
         }
-        if (buf.length - off < head + len) break;
-        if (op === 0x8) code = len >= 2 ? buf.readUInt16BE(off + head) : 1005;
-        else if (op === 0x1 || op === 0x2) {
-          if (frames === 0) t0 = process.hrtime.bigint();
-          frames++;
+        if (op === 0x8) {
+          if (left < head + len) {
+            carried = buf.subarray(off);
+            return;
+          }
+          code = len >= 2 ? buf.readUInt16BE(off + head) : 1005;
+        } else if (op === 0x1 || op === 0x2) {
+          if (++seen === replies + 1) t0 = process.hrtime.bigint();
         }
-        off += head + len;
+        const end = off + head + len;
+        if (end > buf.length) {
+          skip = end - buf.length;
+          return;
+        }
+        off = end;
       }
-      buf = buf.subarray(off);
+    };
+    sock.on('data', (d: Buffer) => {
+      if (handshake) {
+        const all: Buffer = Buffer.concat([handshake, d]);
+        const end = all.indexOf('\r\n\r\n');
+        if (end < 0) {
+          handshake = all;
+          return;
+        }
+        handshake = null;
+        const payload = Buffer.from(subscribeText(exchange));
+        const mask = Buffer.from([1, 2, 3, 4]);
+        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i & 3]));
+        sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]), mask, masked]));
+        walk(all, end + 4);
+      } else if (skip >= d.length) skip -= d.length;
+      else {
+        const from = skip;
+        skip = 0;
+        const c: Buffer | null = carried;
+        carried = null;
+        if (c) walk(Buffer.concat([c, d.subarray(from)]), 0);
+        else walk(d, from);
+      }
       if (code) sock.end();
     });
     sock.on('error', reject);
-    sock.on('close', () => resolve({ frames, secs: Number(process.hrtime.bigint() - t0) / 1e9, code }));
+    sock.on('close', () => resolve({ frames: Math.max(0, seen - replies), secs: Number(process.hrtime.bigint() - t0) / 1e9, code }));
   });
 }
 
@@ -167,7 +217,8 @@ async function clientMain(url: string, exchange: string, count: number, mode: st
   const one = () =>
     new Promise<ClientReport>((resolve, reject) => {
       const ws = new WebSocket(url);
-      let frames = 0;
+      const replies = repliesBeforeData(exchange);
+      let seen = 0;
       let t0 = 0n;
       ws.on('open', () => {
         ws.send(subscribeText(exchange));
@@ -182,11 +233,10 @@ async function clientMain(url: string, exchange: string, count: number, mode: st
         }
       });
       ws.on('message', () => {
-        if (frames === 0) t0 = process.hrtime.bigint();
-        frames++;
+        if (++seen === replies + 1) t0 = process.hrtime.bigint();
       });
       ws.on('error', reject);
-      ws.on('close', (code) => resolve({ frames, secs: Number(process.hrtime.bigint() - t0) / 1e9, code }));
+      ws.on('close', (code) => resolve({ frames: Math.max(0, seen - replies), secs: Number(process.hrtime.bigint() - t0) / 1e9, code }));
     });
   const reports = await Promise.all(Array.from({ length: count }, one));
   process.stdout.write(JSON.stringify(reports));

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../core/log.js';
 import type { FeedItem, ServerContext, ServerSession, ServerSide, SessionLink, StreamSpec } from './types.js';
-import type { Transport } from './transport.js';
+import { writtenMessage, type Transport } from './transport.js';
 
 /** Per-connection source of data: the simulator's market or a replay cursor. */
 export interface SessionFeed {
@@ -69,6 +69,15 @@ export function hostSession(o: HostedSessionOptions): HostedSession | null {
   const transmit = (data: string | Uint8Array, binary: boolean) => {
     if (!closed && transport.open) transport.send(data, binary);
   };
+  /** The link is open and the client reads: a message may go (a client past the buffer limit is closed). */
+  const sendable = (): boolean => {
+    if (closed || !transport.open) return false;
+    if (transport.bufferedAmount() > limits.maxBufferedBytes) {
+      link.close(1008, 'client too slow: send buffer limit exceeded');
+      return false;
+    }
+    return true;
+  };
 
   const link: SessionLink = {
     url: o.url,
@@ -76,14 +85,17 @@ export function hostSession(o: HostedSessionOptions): HostedSession | null {
     bufferedAmount: () => transport.bufferedAmount(),
     cork: (fn) => transport.batch(fn),
     send(data, binary) {
-      if (closed || !transport.open) return;
-      if (transport.bufferedAmount() > limits.maxBufferedBytes) {
-        link.close(1008, 'client too slow: send buffer limit exceeded');
-        return;
-      }
+      if (!sendable()) return;
       const isBinary = binary ?? typeof data !== 'string';
       if (o.outbound) o.outbound(data, isBinary, transmit, transport);
       else transport.send(data, isBinary);
+    },
+    sendWith(length, writer, binary) {
+      if (!sendable()) return;
+      const isBinary = binary ?? true;
+      // a filter sees every message as bytes of its own: it may hold or change them
+      if (o.outbound) o.outbound(writtenMessage(length, writer), isBinary, transmit, transport);
+      else transport.sendWith(length, writer, isBinary);
     },
     ping() {
       if (!closed) transport.ping();

@@ -6,8 +6,8 @@
  * anything more is buffered.
  */
 import type { Socket } from 'node:net';
-import type { MessageFramer } from './types.js';
-import type { Transport, TransportEvents } from './transport.js';
+import type { MessageFramer, MessageWriter } from './types.js';
+import { writtenMessage, type Transport, type TransportEvents } from './transport.js';
 
 /** After a polite close, a peer that does not read what is left is cut off after this long. */
 const TCP_CLOSE_GRACE_MS = 1_000;
@@ -51,6 +51,10 @@ export class TcpTransport implements Transport {
 
   send(data: string | Uint8Array, _binary: boolean): void {
     if (this.open) this.socket.write(data);
+  }
+
+  sendWith(length: number, writer: MessageWriter, binary: boolean): void {
+    if (this.open) this.send(writtenMessage(length, writer), binary);
   }
 
   ping(): void {

@@ -3,6 +3,7 @@
  * of a TCP byte stream (tcp-transport.ts). The host builds a SessionLink on top of a Transport
  * (session-link.ts), so the exchange's session sees the same link whichever one it is on.
  */
+import type { MessageWriter } from './types.js';
 
 export type TransportKind = 'websocket' | 'tcp';
 
@@ -23,6 +24,8 @@ export interface Transport {
   listen(events: TransportEvents): void;
   /** Sends one message. */
   send(data: string | Uint8Array, binary: boolean): void;
+  /** Sends one message of `length` bytes written by `writer` (SessionLink.sendWith): into the batch when batching. */
+  sendWith(length: number, writer: MessageWriter, binary: boolean): void;
   /** A keep-alive probe where the transport has one (WebSocket ping); nothing on TCP. */
   ping(): void;
   /** Closes politely: a WebSocket close frame; on TCP the socket is ended once what was sent went out. */
@@ -37,4 +40,11 @@ export interface Transport {
   batch(fn: () => void): void;
   /** Corks the socket until the returned function is called: messages sent meanwhile leave in one write. */
   hold(): () => void;
+}
+
+/** A message written by `writer` into a buffer of its own (where it cannot be written in place). */
+export function writtenMessage(length: number, writer: MessageWriter): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  writer.writeMessage(out, 0);
+  return out;
 }

@@ -138,6 +138,12 @@ export interface ClientSide {
 // ---------------------------------------------------------------------------------------------
 // Server side (simulator and replay server)
 
+/** Writes one message of a length told beforehand (SessionLink.sendWith). */
+export interface MessageWriter {
+  /** Writes the message's bytes into out[at, at + length). */
+  writeMessage(out: Uint8Array, at: number): void;
+}
+
 /**
  * What the host gives a server session: one connection, whatever carries it (WebSocket frames, or
  * messages cut out of a TCP byte stream by the exchange's `tcp.framer`). A session never knows
@@ -146,6 +152,12 @@ export interface ClientSide {
 export interface SessionLink {
   /** One message: a WebSocket frame, or the bytes of one message on a byte stream. */
   send(data: string | Uint8Array, binary?: boolean): void;
+  /**
+   * One message of `length` bytes that `writer` writes itself: inside `cork()` straight into the
+   * batch going to the socket (a replay's re-stamped frame is written once, where it is sent),
+   * otherwise into a buffer of its own. The writer is called at most once, before this returns.
+   */
+  sendWith(length: number, writer: MessageWriter, binary?: boolean): void;
   /** A transport-level keep-alive probe where there is one (a WebSocket ping frame; nothing on TCP). */
   ping(): void;
   /** Closes the connection: a WebSocket close frame with `code` and `reason`; on TCP the socket is ended (the code and reason are only logged). */

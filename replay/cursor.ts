@@ -108,6 +108,9 @@ export class ReplayCursor implements SessionFeed {
   private closeAt: DisconnectSpan | null = null;
   /** The stream of each recorded connection's last frame (which subscription a sequence gap follows). */
   private readonly lastStreamOf = new Map<string, string>();
+  /** The last entry set in lastStreamOf (most frames repeat it: no map write for them). */
+  private lastConnId = '';
+  private lastStream = '';
   private gapApplied: TapeRecord | null = null;
   /** Session-sequence gaps matter only to a session that numbers its messages (Coinstore's S). */
   private tracksSequence = false;
@@ -330,13 +333,7 @@ export class ReplayCursor implements SessionFeed {
             this.finish();
             return;
           }
-          this.batchNo += 1;
-          this.batch = b;
-          this.noPeek = false;
-          this.idx = 0;
-          // after a re-read, skip what was already taken
-          const last = this.lastRec;
-          if (last) while (this.idx < b.length && compare(b[this.idx], last) <= 0) this.idx++;
+          this.take(b);
           continue;
         }
         const blocked = this.sendDue(clock);
@@ -364,13 +361,35 @@ export class ReplayCursor implements SessionFeed {
     }
   }
 
-  /** Sends every due frame of the current batch in one corked write. Returns true when the client's buffer is full. */
+  /** The next batch of the timeline is this cursor's now. */
+  private take(b: TapeRecord[]): void {
+    this.batchNo += 1;
+    this.batch = b;
+    this.noPeek = false;
+    this.idx = 0;
+    // after a re-read, skip what was already taken
+    const last = this.lastRec;
+    if (last) while (this.idx < b.length && compare(b[this.idx], last) <= 0) this.idx++;
+  }
+
+  /**
+   * Sends every due frame in one corked write: of the current batch, and on into the batches after
+   * it that are read already (the soft buffer cap bounds one write). Returns true when the client's
+   * buffer is full.
+   */
   private sendDue(clock: ReplayClock): boolean {
     const now = clock.speed === 'max' ? 0n : process.hrtime.bigint();
     let blocked = false;
     this.link!.cork(() => {
-      const batch = this.batch!;
-      while (this.idx < batch.length && this.state === 'running') {
+      let batch = this.batch!;
+      while (this.state === 'running') {
+        if (this.idx >= batch.length) {
+          const next = this.timeline!.held(this, this.batchNo);
+          if (next === undefined) break;
+          this.take(next);
+          batch = next;
+          continue;
+        }
         const rec = batch[this.idx];
         const ready = this.readiness(rec, clock, now);
         if (ready !== SEND) {
@@ -440,7 +459,11 @@ export class ReplayCursor implements SessionFeed {
   private sendFrame(rec: TapeRecord, next: TapeRecord | undefined): void {
     if (this.tracksSequence) {
       const stream = replayable(rec) ? rec.stream : '';
-      this.lastStreamOf.set(rec.connId, stream);
+      if (rec.connId !== this.lastConnId || stream !== this.lastStream) {
+        this.lastStreamOf.set(rec.connId, stream);
+        this.lastConnId = rec.connId;
+        this.lastStream = stream;
+      }
       if (next && next.direction === 'event' && next.kind === 'gap' && next.connId === rec.connId) {
         this.sequenceGap(stream, next);
         this.gapApplied = next;

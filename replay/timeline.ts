@@ -55,17 +55,40 @@ export class Timeline {
    */
   async batch(owner: object, i: number): Promise<TapeRecord[] | null | typeof EVICTED> {
     if (!this.positions.has(owner) || i < this.base) return EVICTED;
-    this.positions.set(owner, i);
-    for (const [o, pos] of this.positions) if (i - pos > this.maxAhead) this.positions.delete(o);
-    this.trim();
+    this.moveTo(owner, i);
     while (i >= this.base + this.batches.length) {
       if (this.done) return null;
       await this.readMore();
       if (!this.positions.has(owner)) return EVICTED;
     }
-    // read the next batch while this one is sent: the database works on its own thread meanwhile
-    if (i + 1 >= this.base + this.batches.length && !this.done) void this.readMore();
+    this.readAhead(i);
     return this.batches[i - this.base] ?? null;
+  }
+
+  /**
+   * The batch at absolute index `i` when it is read already, taken as `batch()` takes it but
+   * without waiting: a cursor goes on into it in the same socket write. Undefined when it is not
+   * read yet (or this cursor lost its place): then `batch()` is the way.
+   */
+  held(owner: object, i: number): TapeRecord[] | undefined {
+    if (!this.positions.has(owner) || i < this.base) return undefined;
+    const b = this.batches[i - this.base];
+    if (b === undefined) return undefined;
+    this.moveTo(owner, i);
+    this.readAhead(i);
+    return b;
+  }
+
+  /** `owner` is at batch `i` now: cursors too far behind lose their place, batches behind all are dropped. */
+  private moveTo(owner: object, i: number): void {
+    this.positions.set(owner, i);
+    for (const [o, pos] of this.positions) if (i - pos > this.maxAhead) this.positions.delete(o);
+    this.trim();
+  }
+
+  /** Reads the batch after `i` while `i` is sent: the database works on its own thread meanwhile. */
+  private readAhead(i: number): void {
+    if (i + 1 >= this.base + this.batches.length && !this.done) void this.readMore();
   }
 
   /**

@@ -44,7 +44,7 @@ import {
   type ChannelObject,
   type ClientCommand,
 } from './protocol.js';
-import { restamp } from './restamp.js';
+import { Restamper } from './restamp.js';
 
 export const DEFAULT_TIMING: ServerTiming = {
   heartbeatMs: SERVER_PING_INTERVAL_MS,
@@ -134,6 +134,8 @@ export class CoinstoreSession implements ServerSession {
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly outbox = new Outbox();
+  /** Re-stamps recorded frames straight into the socket's batch (restamp.ts). */
+  private readonly restamper = new Restamper();
   /** `!@ticker` elements waiting for this turn's array push, by instrument id. */
   private pendingTickers = new Map<string, Record<string, unknown>>();
   private tickerFlush: NodeJS.Immediate | null = null;
@@ -593,10 +595,12 @@ export class CoinstoreSession implements ServerSession {
       if (!sub) continue;
       if (item.type === 'recorded') {
         if (sub.filtered && !this.recordedMatches(sub.parsed, item.payload)) continue;
-        // Replay: the recorded bytes with this session's S (and sid) and the client's channel name; see restamp.ts.
+        // Replay: the recorded bytes with this session's S (and sid) and the client's channel name,
+        // written once, into the batch going to the socket; see restamp.ts.
         sub.msgCount += 1;
         this.seq += 1;
-        this.link.send(restamp(item.payload, this.seq, this.sid, sub.parsed.target.kind === 'all' ? null : sub.written), item.binary);
+        const length = this.restamper.plan(item.payload, this.seq, this.sid, sub.parsed.target.kind === 'all' ? null : sub.written);
+        this.link.sendWith(length, this.restamper, item.binary);
         continue;
       }
       if (name === ALL_TICKER) {

@@ -1,6 +1,6 @@
 /**
  * The host's corked batch (the replay's max-speed path): frames sent inside `link.cork()` are framed
- * by the host and written as one buffer. A real `ws` client must read them exactly: every length
+ * by the host and written as one buffer (a `sendWith` frame by its own writer, in place). A real `ws` client must read them exactly: every length
  * form (7-bit, 16-bit, 64-bit), text and binary, in order, and a close sent inside the batch comes
  * after the frames gathered before it. And the fast path must be on: the server's real socket sees
  * the whole batch as one write (it goes off, silently, if a `ws` upgrade changes the internals
@@ -36,7 +36,11 @@ function batchConnection(closeInside: boolean): ConnectionFactory {
       subscribe: (_spec, deliver: (item: FeedItem) => void) => {
         setImmediate(() =>
           link!.cork(() => {
-            SIZES.forEach((n, i) => deliver({ type: 'recorded', payload: payload(i, n), binary: i % 2 === 1, recvNs: BigInt(i) }));
+            SIZES.forEach((n, i) => {
+              // every third one written in place by its writer (SessionLink.sendWith), the others sent as bytes
+              if (i % 3 === 2) link!.sendWith(n, { writeMessage: (out, at) => out.set(payload(i, n), at) }, i % 2 === 1);
+              else deliver({ type: 'recorded', payload: payload(i, n), binary: i % 2 === 1, recvNs: BigInt(i) });
+            });
             if (closeInside) link!.close(1000, 'done');
           }),
         );

@@ -215,6 +215,7 @@ export function maxSpeedCursor(streams: ReadonlyMap<string, StreamInfo>, firstNs
     claim() {},
     maxMessageBytes: 1 << 20,
     cork: (fn: () => void) => fn(),
+    sendWith: () => undefined,
   };
   return { cursor, link, ended };
 }

@@ -104,7 +104,7 @@ describe('sequence gaps', () => {
 
   const session = EXCHANGES.coinstore.server.createSession(
     'ws',
-    { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn) => fn() },
+    { url: new URL('ws://x/'), send() {}, ping() {}, close() {}, subscribe: () => ({ ok: true }), unsubscribe() {}, bufferedAmount: () => 0, claim() {}, maxMessageBytes: 1 << 20, cork: (fn) => fn(), sendWith: () => undefined },
     {
       instruments: [],
       credentials: [],

@@ -261,6 +261,7 @@ describe('coinceres notification replay and robustness', () => {
       claim() {},
       maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
+      sendWith: () => undefined,
     };
   }
   const ctx: ServerContext = { instruments: [], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: Math.random };

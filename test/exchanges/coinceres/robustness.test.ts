@@ -73,6 +73,7 @@ function fakeLink(sent: string[], closes: string[]): SessionLink {
     claim() {},
     maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
+    sendWith: () => undefined,
   };
 }
 

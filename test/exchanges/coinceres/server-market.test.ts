@@ -144,6 +144,7 @@ describe('coinceres market server side', () => {
       claim() {},
       maxMessageBytes: 1 << 20,
       cork: (fn: () => void) => fn(),
+      sendWith: () => undefined,
     };
     const ctx = { instruments: [{ base: 'BTC', quote: 'USDT', id: 1, priceDecimals: 2, amountDecimals: 4 }], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: Math.random };
     const session = coinceres.server.createSession('market', link, ctx);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findEnvelope, restamp } from '../../../exchanges/coinstore/restamp.js';
+import { findEnvelope, restamp, Restamper } from '../../../exchanges/coinstore/restamp.js';
 import { connect, startCoinstore } from './harness.js';
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -43,6 +43,33 @@ describe('coinstore re-stamping of recorded frames', () => {
       outs.push({ got: restamp(b(rec), seq, 'new-é', ch), want });
     }
     for (const o of outs) expect(t(o.got)).toBe(o.want);
+  });
+
+  it('a restamper writes each frame in place, at the length it planned, touching no byte around it', () => {
+    const r = new Restamper();
+    const frames = [
+      '{"S":4,"T":"trade","channel":"4@trade","price":"1.5","x":"é"}',
+      '{"S":12,"T":"resp","sid":"old","C":200}',
+      `{"S":1,"T":"trade","data":[${Array.from({ length: 5000 }, (_, k) => `{"channel":"4@trade","tradeId":${k}}`).join(',')}]}`,
+      '{"T":"no S here","channel":"4@trade"}',
+      '{"S":7,"T":"trade","channel":"btcusdt@trade"}',
+    ];
+    const want = [
+      '{"S":99,"T":"trade","channel":"btcusdt@trade","price":"1.5","x":"é"}',
+      '{"S":100,"T":"resp","sid":"new-sid","C":200}',
+      `{"S":101,"T":"trade","data":[${Array.from({ length: 5000 }, (_, k) => `{"channel":"btcusdt@trade","tradeId":${k}}`).join(',')}]}`,
+      '{"T":"no S here","channel":"4@trade"}',
+      '{"S":2e+21,"T":"trade","channel":"btcusdt@trade"}',
+    ];
+    const seqs = [99, 100, 101, 102, 2e21];
+    frames.forEach((f, i) => {
+      const n = r.plan(b(f), seqs[i], 'new-sid', 'btcusdt@trade');
+      expect(n).toBe(Buffer.byteLength(want[i]));
+      const out = Buffer.alloc(n + 20, 0xee);
+      r.writeMessage(out, 10);
+      expect(out.subarray(10, 10 + n).toString('utf8')).toBe(want[i]);
+      expect([...out.subarray(0, 10), ...out.subarray(10 + n)].every((x) => x === 0xee)).toBe(true);
+    });
   });
 
   it('leaves frames without a top-level S untouched', () => {

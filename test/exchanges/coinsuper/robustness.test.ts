@@ -51,6 +51,7 @@ function fakeLink() {
     claim() {},
     maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
+    sendWith: () => undefined,
   };
   return { link, closes };
 }

@@ -58,6 +58,7 @@ describe('nexus robustness', () => {
       claim() {},
       maxMessageBytes: 1 << 20,
       cork: (fn) => fn(),
+      sendWith: () => undefined,
     };
     const session = nexus.server.createSession('realtime', link, { instruments: [], credentials: [], nowMs: () => 0, timing: { idleTimeoutMs: 0 }, random: () => 0 });
     const next = values(1);

@@ -34,6 +34,7 @@ function run(seed: number, steps: number): Run {
     claim() {},
     maxMessageBytes: 1 << 20,
     cork: (fn) => fn(),
+    sendWith: () => undefined,
     subscribe: (stream: StreamSpec) =>
       feed.subscribe(stream, (item) => {
         if (item.type === 'event' && item.event.type === 'book') {
