@@ -8,6 +8,7 @@
 import { TicktapeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { compactBucket, type BucketCompactResult } from './compact-remote.js';
+import { checkSomething } from './data-source.js';
 import { listManifestDays } from './manifest.js';
 import { StoreCache } from './read-cache.js';
 import { openRemoteStore, type RemoteStore } from './s3-client.js';
@@ -54,14 +55,7 @@ export class BucketStore {
         online = false;
         days = cache.cachedManifests().length;
       }
-      if (days === 0 && online) {
-        throw new TicktapeError(
-          'TT_NO_DATA',
-          `${store.cfg.url} holds no committed ticktape data (no manifest under ${store.cfg.prefix || 'the bucket root'}/_ticktape/): check the bucket and prefix, or ship a store first with \`ticktape upload --data ./data --to ${store.cfg.url}\`.`,
-          { url: store.cfg.url },
-        );
-      }
-      if (days === 0) throw new TicktapeError('TT_STORE_UNREACHABLE', `${store.cfg.url} cannot be reached and nothing of it is cached: check the endpoint and the network.`, { url: store.cfg.url });
+      checkSomething(store, { days: { length: days }, online });
       return new BucketStore(store, cache, reach);
     } catch (err) {
       store.close();

@@ -33,7 +33,7 @@ export interface DataSource {
 }
 
 /** A store with nothing committed is TT_NO_DATA; one that cannot be reached with nothing cached, TT_STORE_UNREACHABLE. */
-function checkSomething(store: RemoteStore, sync: { days: readonly unknown[]; online: boolean }): void {
+export function checkSomething(store: RemoteStore, sync: { days: { readonly length: number }; online: boolean }): void {
   if (sync.days.length === 0 && sync.online) {
     throw new TicktapeError(
       'TT_NO_DATA',
