@@ -2,7 +2,8 @@
  * What a data folder holds, per exchange: its streams (with first/last time and frame count), the
  * time range, and the instruments the recording names (for server sides that map ids to symbols:
  * read by the exchange's `ExchangeModule.recording`, from the first and last frame of each
- * stream). Read once when the replay server starts.
+ * stream). Read once when the replay server starts: from the files of a local folder (readCatalog), or
+ * from the files' summaries of a bucket (catalogOf), before any file is fetched.
  */
 import type { Tape } from '../store/duck/index.js';
 import type { Instrument } from '../exchanges/market.js';
@@ -12,6 +13,7 @@ import { EXCHANGE_IDS, type ExchangeId, type RecordedInstrument } from '../excha
 import { FLAG_MALFORMED } from '../schemas/record.js';
 import { sqlStr } from '../store/partitions.js';
 import { splitSymbol } from '../core/symbols.js';
+import type { RawSummary } from '../store/remote/raw-summary.js';
 
 export interface StreamInfo {
   firstNs: bigint;
@@ -48,6 +50,22 @@ function emptyCatalog(): ExchangeCatalog {
   return { streams: new Map(), disconnects: [], firstNs: null, lastNs: null, instruments: [] };
 }
 
+/** A recorded gap's payload: a lost connection (not a rotation's handoff) is a disconnect the replay reproduces. */
+function addDisconnect(c: ExchangeCatalog, text: string | null): void {
+  if (text === null) return;
+  try {
+    const g = JSON.parse(text) as GapPayload;
+    if (g.cause !== 'disconnect' || g.detail?.startsWith('rotation')) return;
+    c.disconnects.push({ stream: g.stream, startNs: BigInt(g.start_ns), endNs: BigInt(g.end_ns) });
+  } catch {
+    // a gap record that cannot be read changes nothing in the replay
+  }
+}
+
+function sortDisconnects(catalog: Catalog): void {
+  for (const c of Object.values(catalog)) c.disconnects.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+}
+
 export async function readCatalog(conn: Tape['conn']): Promise<Catalog> {
   const catalog = Object.fromEntries(EXCHANGE_IDS.map((id) => [id, emptyCatalog()])) as Catalog;
   const r = await conn.runAndReadAll(`SELECT exchange, stream, min(recv_ns)::VARCHAR, max(recv_ns)::VARCHAR, count(*)::INTEGER FROM raw WHERE direction = 'in' GROUP BY exchange, stream`);
@@ -62,16 +80,9 @@ export async function readCatalog(conn: Tape['conn']): Promise<Catalog> {
   const rg = await conn.runAndReadAll(`SELECT exchange, TRY(decode(payload)) FROM raw WHERE direction = 'event' AND kind = 'gap'`);
   for (const [ex, text] of rg.getRows() as [string, string][]) {
     const c = catalog[ex as ExchangeId];
-    if (!c) continue;
-    try {
-      const g = JSON.parse(text) as GapPayload;
-      if (g.cause !== 'disconnect' || g.detail?.startsWith('rotation')) continue;
-      c.disconnects.push({ stream: g.stream, startNs: BigInt(g.start_ns), endNs: BigInt(g.end_ns) });
-    } catch {
-      // a gap record that cannot be read changes nothing in the replay
-    }
+    if (c) addDisconnect(c, text);
   }
-  for (const c of Object.values(catalog)) c.disconnects.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+  sortDisconnects(catalog);
   for (const id of EXCHANGE_IDS) {
     const reader = EXCHANGES[id].recording?.instruments;
     if (reader) catalog[id].instruments = await recordedInstruments(conn, id, catalog[id].streams, reader);
@@ -113,18 +124,82 @@ async function recordedInstruments(conn: Tape['conn'], exchange: ExchangeId, str
          AND (flags & ${FLAG_MALFORMED}) = 0 AND recv_ns IN (${info.firstNs}, ${info.lastNs})`,
     );
     const r = await conn.runAndReadAll(branches.join('\nUNION ALL\n'));
-    for (const [payload] of r.getRows() as Array<[{ bytes: Uint8Array }]>) {
-      for (const { symbol, id } of read(payload.bytes)) {
-        const known = bySymbol.get(symbol.toUpperCase());
-        if (known) {
-          if (!known.id && id) known.id = id;
-          continue;
-        }
-        const bq = splitSymbol(symbol);
-        // ASSUMPTION: id 0 when no frame names one; no channel names instrument 0.
-        if (bq) bySymbol.set(symbol.toUpperCase(), { ...bq, id: id ?? 0, priceDecimals: 8, amountDecimals: 8 });
+    addInstruments(
+      bySymbol,
+      (r.getRows() as Array<[{ bytes: Uint8Array }]>).map(([p]) => p.bytes),
+      read,
+    );
+  }
+  return sortedInstruments(bySymbol);
+}
+
+function addInstruments(bySymbol: Map<string, Instrument>, payloads: Iterable<Uint8Array>, read: (payload: Uint8Array) => RecordedInstrument[]): void {
+  for (const payload of payloads) {
+    for (const { symbol, id } of read(payload)) {
+      const known = bySymbol.get(symbol.toUpperCase());
+      if (known) {
+        if (!known.id && id) known.id = id;
+        continue;
       }
+      const bq = splitSymbol(symbol);
+      // ASSUMPTION: id 0 when no frame names one; no channel names instrument 0.
+      if (bq) bySymbol.set(symbol.toUpperCase(), { ...bq, id: id ?? 0, priceDecimals: 8, amountDecimals: 8 });
     }
   }
+}
+
+function sortedInstruments(bySymbol: Map<string, Instrument>): Instrument[] {
   return [...bySymbol.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, inst]) => inst);
+}
+
+/**
+ * The catalog from the summaries of a store's raw files (store/remote/raw-summary.ts), without
+ * reading them: what `readCatalog` reads from the same files. A replay server over a bucket starts
+ * with it before any file is fetched.
+ */
+export function catalogOf(summaries: Iterable<RawSummary>): Catalog {
+  const catalog = Object.fromEntries(EXCHANGE_IDS.map((id) => [id, emptyCatalog()])) as Catalog;
+  const all = [...summaries];
+  for (const s of all) {
+    for (const x of s.streams) {
+      const c = catalog[x.exchange as ExchangeId];
+      if (!c) continue;
+      const first = BigInt(x.firstNs);
+      const last = BigInt(x.lastNs);
+      if (x.stream) {
+        const known = c.streams.get(x.stream);
+        if (!known) c.streams.set(x.stream, { firstNs: first, lastNs: last, frames: x.frames });
+        else {
+          if (first < known.firstNs) known.firstNs = first;
+          if (last > known.lastNs) known.lastNs = last;
+          known.frames += x.frames;
+        }
+      }
+      if (c.firstNs === null || first < c.firstNs) c.firstNs = first;
+      if (c.lastNs === null || last > c.lastNs) c.lastNs = last;
+    }
+    for (const g of s.gaps) {
+      const c = catalog[g.exchange as ExchangeId];
+      if (c) addDisconnect(c, g.text);
+    }
+  }
+  sortDisconnects(catalog);
+  for (const id of EXCHANGE_IDS) {
+    const reader = EXCHANGES[id].recording?.instruments;
+    if (!reader) continue;
+    const streams = catalog[id].streams;
+    const payloads: Uint8Array[] = [];
+    for (const s of all) {
+      for (const e of s.edges) {
+        const info = e.exchange === id ? streams.get(e.stream) : undefined;
+        if (!info) continue;
+        const ns = BigInt(e.recvNs);
+        if (ns === info.firstNs || ns === info.lastNs) payloads.push(Buffer.from(e.payload, 'base64'));
+      }
+    }
+    const bySymbol = new Map<string, Instrument>();
+    addInstruments(bySymbol, payloads, reader);
+    catalog[id].instruments = sortedInstruments(bySymbol);
+  }
+  return catalog;
 }

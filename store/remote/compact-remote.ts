@@ -5,10 +5,11 @@
  * under that day's lease:
  *
  *   lease → fetch the inputs (cache, checked) → merge locally (store/seal compactDay, verified
- *   against the inputs' tally) → upload with If-None-Match and read back → one manifest commit
- *   that adds the day file and retires its inputs → release
+ *   against the inputs' tally) → upload with If-None-Match and read back → a raw day file's
+ *   summary (summaries.ts) → one manifest commit that adds the day file and retires its inputs →
+ *   release
  *
- * Readers switch at the commit. Retired inputs are deleted only once RETIRE_GRACE_MS has passed
+ * Readers switch at the commit. Retired inputs (and their sidecars and summaries) are deleted only once RETIRE_GRACE_MS has passed
  * since their retirement (by this or a later run), so a reader that listed them just before the
  * commit can finish. A crash at any step leaves at worst an uncommitted object (invisible, and
  * adopted by the next run, whose day file has the same name) or retired inputs not yet deleted.
@@ -28,6 +29,7 @@ import { StoreCache } from './read-cache.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { deleteObject, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
+import { deleteRawSummary, putRawSummary, summarizeLocalFiles } from './summaries.js';
 import { putFileVerified, sha256FileAsync } from './uploader.js';
 
 /** Retired inputs stay this long after the commit that retired them (readers mid-query keep their files). */
@@ -92,6 +94,7 @@ async function collectGarbage(store: RemoteStore, m: Manifest, graceMs: number, 
   for (const r of due) {
     await deleteObject(store, objectKey(store.cfg, `${dayDir(m)}/${r.name}`));
     await deleteObject(store, objectKey(store.cfg, sidecarRelPath(m, r.name)));
+    if (m.table === 'raw') await deleteRawSummary(store, m, r.name);
     if (++n === 1) remoteCrashIf(opts.crashAt, 'gc-after-delete-partial', opts.crashMode);
   }
   const names = new Set(due.map((r) => r.name));
@@ -132,6 +135,7 @@ export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptio
           try {
             const rel = `${dayDir(day)}/${merged.name}`;
             const { etag } = await putFileVerified(store, { path: merged.path, bytes: merged.bytes, sha256: merged.sha256 }, rel, sidecarRelPath(day, merged.name));
+            if (merged.summary) await putRawSummary(store, day, merged.summary);
             remoteCrashIf(opts.crashAt, 'compact-after-upload', opts.crashMode);
             if (!(await lease.renew())) opts.log?.warn({ day: dayDir(day) }, 'compaction lease expired and was taken over; committing anyway (the commit is conditional)');
             const entry: ManifestFile = { name: merged.name, instance, kind: 'day', sources: merged.sources, bytes: merged.bytes, sha256: merged.sha256, etag, rows: merged.rows, committedAtMs: now() };
@@ -173,11 +177,14 @@ async function mergeRun(cache: StoreCache, day: Manifest, instance: string, inpu
       session.close();
     }
     const sources = JSON.parse(meta?.[META.sourceSegments] ?? '[]') as string[];
+    const name = path.basename(made.output);
+    const sha256 = readChecksumFile(made.output) ?? (await sha256FileAsync(made.output));
     return {
-      name: path.basename(made.output),
+      name,
       path: made.output,
       bytes: fs.statSync(made.output).size,
-      sha256: readChecksumFile(made.output) ?? (await sha256FileAsync(made.output)),
+      sha256,
+      summary: day.table === 'raw' ? ((await summarizeLocalFiles([{ path: made.output, name, sha256 }])).get(made.output) ?? null) : null,
       rows: made.rows,
       sources,
       cleanup,

@@ -151,7 +151,7 @@ export class StoreCache {
     if (!fs.existsSync(dir)) return;
     const keep = new Set(m.files.map((f) => f.name));
     for (const name of fs.readdirSync(dir)) {
-      const parquet = name.startsWith('.') ? name.slice(1).replace(/\.sha256$/, '') : name;
+      const parquet = name.startsWith('.') ? name.slice(1).replace(/\.(sha256|summary\.json)$/, '') : name;
       if (parsePartitionFileName(parquet) && !keep.has(parquet)) fs.rmSync(path.join(dir, name), { force: true });
       else if (name.includes('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
     }

@@ -4,7 +4,8 @@
  *
  * Per file: upload (multipart above PART_SIZE_BYTES, `If-None-Match: *` so nothing is ever
  * overwritten) → sidecar (same condition) → read the object back and compare its SHA-256 with the
- * sidecar → commit to the manifest → one ledger line (upload-ledger.ts). A kill -9 at any point is
+ * sidecar → a raw file's summary (summaries.ts, same condition) → commit to the manifest → one
+ * ledger line (upload-ledger.ts). A kill -9 at any point is
  * finished by the next run: an object already there is read back and compared, never uploaded
  * again; another's bytes under our name are a TT_STORE_CONFLICT, never replaced; multipart uploads
  * a killed run left open on our keys are aborted first.
@@ -25,6 +26,8 @@ import { commitManifest, withFile, type ManifestFile } from './manifest.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { abortMultipart, getText, headObject, isPreconditionFailed, listOpenMultipart, putConditional, sha256OfObject, storeError, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
+import type { RawSummary } from './raw-summary.js';
+import { putRawSummary, summarizeLocalFiles } from './summaries.js';
 import { acquireUploadLock, UploadLedger, type LedgerEntry } from './upload-ledger.js';
 
 /** Multipart part size: files above it go up in parts of this size (S3's minimum is 5 MiB). */
@@ -150,9 +153,10 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
       report.abortedMultipart++;
       opts.log?.info({ key: u.key }, 'aborted a multipart upload left open by an interrupted run');
     }
+    const summaries = await summariesOf(todo, opts.log);
     await pool(todo, FILE_CONCURRENCY, async ({ f, rel, sha256 }) => {
       try {
-        const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), ledger, opts, now);
+        const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), summaries.get(f.path) ?? null, ledger, opts, now);
         if (how === 'uploaded') report.uploaded++;
         else report.adopted++;
         report.bytes += f.bytes;
@@ -228,10 +232,25 @@ export async function putFileVerified(
   return { etag: back.etag, how };
 }
 
-async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
+/**
+ * The summaries of the raw files about to be shipped (summaries.ts). A file that cannot be
+ * summarized is shipped without one: readers then summarize it from the file.
+ */
+async function summariesOf(todo: ReadonlyArray<{ f: LiveFile; sha256: string }>, log?: Logger): Promise<Map<string, RawSummary>> {
+  try {
+    return await summarizeLocalFiles(todo.filter((t) => t.f.table === 'raw').map((t) => ({ path: t.f.path, name: path.basename(t.f.path), sha256: t.sha256 })));
+  } catch (err) {
+    log?.warn({ err: (err as Error).message }, 'raw files not summarized: they are shipped without summaries (replays read them instead)');
+    return new Map();
+  }
+}
+
+async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, summary: RawSummary | null, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
   const day: DayKey = { table: f.table, exchange: f.exchange, date: f.date };
   const name = path.basename(f.path);
   const { etag, how } = await putFileVerified(store, { path: f.path, bytes: f.bytes, sha256 }, rel, sidecarRelPath(day, name), opts);
+  // Before the commit: a reader that sees the file finds its summary.
+  if (summary) await putRawSummary(store, day, summary);
   const entry: ManifestFile = { name, instance: f.instance, kind: f.kind, sources: f.sources, bytes: f.bytes, sha256, etag, rows, committedAtMs: now() };
   await commitManifest(store, day, (m) => withFile(m, entry, now()));
   remoteCrashIf(opts.crashAt, 'upload-after-commit', opts.crashMode);
