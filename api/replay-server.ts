@@ -15,7 +15,9 @@ import type { Speed } from '../replay/options.js';
 import { paperSettings, parsePaperConfig } from '../replay/paper/config.js';
 import { checkReplayRange } from '../replay/range-check.js';
 import { startReplay } from '../replay/server.js';
-import { openDataArg } from '../store/open-data-arg.js';
+import { openServedData } from '../replay/served-days.js';
+import { bucketArgsOf, openDataArg } from '../store/open-data-arg.js';
+import { isStoreUrl } from '../store/remote/store-url.js';
 import { daysOfRange, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { urlsOf, type EndpointUrl, type EndpointUrls } from './endpoints.js';
 
@@ -108,19 +110,19 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
 
 /** Starts the replay server from validated options (parseReplayOptions); `ticktape replay` starts here. */
 export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logger | undefined, naming: OptionNaming, remote?: RemoteDataOptions): Promise<ReplayServerHandle> {
-  // From a bucket only the days of the range are fetched (all tables: the catalog and history need them).
-  const src = await openDataArg({ ...opts.source, remote }, daysOfRange(opts.fromNs, opts.toNs));
+  // From a bucket only the days of the range are read: the catalog from the raw files' summaries,
+  // then the days as the connections reach them (replay/served-days.ts). Paper trading reads the
+  // recorded market of the whole range: with it, the range is fetched first.
+  const range = daysOfRange(opts.fromNs, opts.toNs);
+  const bucket = isStoreUrl(opts.source.data) && !opts.paper;
+  const src = bucket ? await openServedData(opts.source.data, { ...bucketArgsOf({ ...opts.source, remote }), filter: range }) : await openDataArg({ ...opts.source, remote }, range);
+  const listen = {
+    listenAs: portListener('the replay server', 'port', naming),
+    tcpListenAs: portListener("the replay's Coinsuper MQTT listener", 'mqttPort', naming, true),
+  };
   let server;
   try {
-    server = await startReplay(
-      {
-        ...opts,
-        dataDir: src.dir,
-        listenAs: portListener('the replay server', 'port', naming),
-        tcpListenAs: portListener("the replay's Coinsuper MQTT listener", 'mqttPort', naming, true),
-      },
-      logger,
-    );
+    server = await startReplay('catalog' in src ? { ...opts, ...listen, dataDir: undefined, served: src } : { ...opts, ...listen, dataDir: src.dir }, logger);
   } catch (err) {
     src.close();
     throw err;

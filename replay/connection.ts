@@ -86,6 +86,7 @@ export function replayConnections(d: ReplayConnectionDeps): ConnectionFactory {
       primers: (streams, beforeNs) => d.primers(exchange, streams, beforeNs),
       resume: (generation) => (named && joined ? joined.resume.forExchange(exchange, generation) : null),
       onEnd: () => d.log.info({ exchange, session: sessionId }, 'replay range ended'),
+      onReadError: (err) => d.log.error({ exchange, session: sessionId, code: (err as { code?: string }).code, err: err.message }, 'the recording could not be read: connection closed (1011)'),
     });
     const context = d.context(exchange, () => joined?.clock.nowRecordedNs() ?? startNs);
     // the first connection of a paper session creates it with its own range and speed (its account

@@ -68,6 +68,8 @@ interface CursorDeps {
   primers(streams: string[], beforeNs: bigint): Promise<TapeRecord[]>;
   stats: ReplayStats;
   onEnd?(): void;
+  /** The recording could not be read: the connection is closed with 1011. */
+  onReadError?(err: Error): void;
 }
 
 interface Sub {
@@ -143,7 +145,7 @@ export class ReplayCursor implements SessionFeed {
     this.subs.set(spec.key, sub);
     if (this.state === 'idle') {
       this.state = 'grace';
-      this.timer = setTimeout(() => void this.start(), this.deps.graceMs);
+      this.timer = setTimeout(() => void this.start().catch((err: unknown) => this.readFailed(err)), this.deps.graceMs);
     } else if (late) {
       // a later SUB joins at the current replay time, primed with the stream's latest state
       void this.primeLate(sub, this.lastRec ? this.lastRec.recvNs + 1n : this.fromNs);
@@ -176,7 +178,7 @@ export class ReplayCursor implements SessionFeed {
     this.seekGeneration = clock.generation;
     this.unlisten = clock.onChange(() => {
       this.wake?.();
-      void this.pump();
+      this.pumpOn();
     });
     // At max speed "now" is only how far the session's fastest connection got: a connection the
     // session has not served yet on this exchange starts at the beginning of the range.
@@ -197,7 +199,19 @@ export class ReplayCursor implements SessionFeed {
       this.batchNo = 1;
     }
     clock.start();
-    void this.pump();
+    this.pumpOn();
+  }
+
+  private pumpOn(): void {
+    void this.pump().catch((err: unknown) => this.readFailed(err));
+  }
+
+  /** The recording could not be read (a bucket's file not fetched): the connection closes with 1011 and why. */
+  private readFailed(err: unknown): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.deps.onReadError?.(err as Error);
+    this.link?.close(1011, `the recording could not be read: ${String((err as Error)?.message ?? err)}`.slice(0, 120));
   }
 
   /**

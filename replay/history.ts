@@ -102,17 +102,22 @@ function candleEvent(c: RecordedCandle, recvNs: bigint): Candle {
   };
 }
 
+/** An empty history for every exchange whose module reads candles. */
+export function emptyKlineHistory(): Map<ExchangeId, KlineHistory> {
+  return new Map(EXCHANGE_IDS.filter((x) => EXCHANGES[x].recording?.candles).map((x) => [x, new KlineHistory()]));
+}
+
 /**
  * The candle history of every exchange whose module reads candles: its recorded candle streams
- * (as the module names them, from the catalog), overlapping frames of a rotation left out.
+ * (as the module names them, from the catalog), overlapping frames of a rotation left out. `into`
+ * gets the pushes added: a server over a bucket adds each day's as the day arrives, in date order.
  */
-export async function loadKlineHistory(conn: Tape['conn'], catalog: Catalog): Promise<Map<ExchangeId, KlineHistory>> {
-  const out = new Map<ExchangeId, KlineHistory>();
+export async function loadKlineHistory(conn: Tape['conn'], catalog: Catalog, into: Map<ExchangeId, KlineHistory> = emptyKlineHistory()): Promise<Map<ExchangeId, KlineHistory>> {
+  const out = into;
   for (const exchange of EXCHANGE_IDS) {
     const candles = EXCHANGES[exchange].recording?.candles;
-    if (!candles) continue;
-    const h = new KlineHistory();
-    out.set(exchange, h);
+    const h = out.get(exchange);
+    if (!candles || !h) continue;
     const streams = [...catalog[exchange].streams.keys()].filter((k) => candles.isCandleStream(k));
     if (streams.length === 0) continue;
     const r = await conn.runAndReadAll(

@@ -126,16 +126,33 @@ export class NormalizedPool {
   private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
   private opened = 0;
 
-  constructor(private readonly tape: Tape) {}
+  private tape: Promise<Tape> | null = null;
+
+  /** The tape, or how to open it the first time a read needs it (a bucket's whole range is fetched then). */
+  constructor(private readonly source: Tape | (() => Promise<Tape>)) {
+    if (typeof source !== 'function') this.tape = Promise.resolve(source);
+  }
 
   async acquire(): Promise<DuckDBConnection> {
     const c = this.free.pop();
     if (c) return c;
     if (this.opened < NORMALIZED_CONNECTIONS) {
       this.opened++;
-      return this.tape.session.connect();
+      try {
+        this.tape ??= (this.source as () => Promise<Tape>)();
+        return (await this.tape).session.connect();
+      } catch (err) {
+        this.opened--;
+        if (typeof this.source === 'function') this.tape = null;
+        throw err;
+      }
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The tape if it was opened (to close it). */
+  openedTape(): Promise<Tape> | null {
+    return this.tape;
   }
 
   release(c: DuckDBConnection): void {

@@ -7,6 +7,8 @@
 import { openDuckSession, type DuckSession } from '../store/duck/index.js';
 import { readRecords, type ReadRecordsOptions } from '../store/reader/index.js';
 import type { TapeRecord } from '../schemas/record.js';
+import { dayBoundsNs } from '../store/partitions.js';
+import type { ServedDays } from './served-days.js';
 
 /** DuckDB sessions kept open between reads. */
 const IDLE_DUCK_SESSIONS = 2;
@@ -17,13 +19,30 @@ export class ReadPool {
   private readonly idle: DuckSession[] = [];
   private closing = false;
 
-  constructor(private readonly dataDir: string) {}
+  /** A data folder, or a bucket's days as the server reaches them (served-days.ts). */
+  constructor(private readonly data: string | ServedDays) {}
 
-  /** Records of the data folder in recorded order, in batches, on a borrowed session. */
+  /**
+   * Records of the data folder in recorded order, in batches, on a borrowed session. Over a
+   * bucket, the days of the range one after the other, each held while it is read (its folder
+   * waits for its files; the next days download meanwhile).
+   */
   async *read(o: ReadOptions): AsyncGenerator<TapeRecord[]> {
     const session = this.idle.pop() ?? (await openDuckSession());
     try {
-      yield* readRecords({ ...o, dataDir: this.dataDir, session });
+      const served = this.data;
+      if (typeof served === 'string') yield* readRecords({ ...o, dataDir: served, session });
+      else {
+        for (const date of served.datesIn(o.fromNs, o.toNs)) {
+          const dir = await served.acquire(date);
+          try {
+            const { startNs, endNs } = dayBoundsNs(date);
+            yield* readRecords({ ...o, dataDir: dir, session, fromNs: o.fromNs !== undefined && o.fromNs > startNs ? o.fromNs : startNs, toNs: o.toNs !== undefined && o.toNs < endNs ? o.toNs : endNs });
+          } finally {
+            served.release(date);
+          }
+        }
+      }
     } finally {
       if (!this.closing && this.idle.length < IDLE_DUCK_SESSIONS) this.idle.push(session);
       else setImmediate(() => session.close());

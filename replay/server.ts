@@ -4,7 +4,9 @@
  * simulator, replay and exchange by its base URL alone. Also serves the control API, paper trading
  * and the normalized stream on the same port. This file wires the parts:
  *
- *   catalog.ts, history.ts     what the data folder holds, read once at start
+ *   catalog.ts, history.ts     what the data folder holds, read once at start (from a bucket:
+ *                              the raw files' summaries, and each day's candles as it arrives)
+ *   served-days.ts             a bucket's days fetched as connections reach them, dropped after
  *   read-pool.ts               reads of the store on pooled DuckDB sessions
  *   primers.ts                 each stream's latest state before a replay time
  *   recorded-frames.ts         request answers built from recorded frames (Coinstore param.size)
@@ -16,6 +18,7 @@
  */
 import { type ListenWho, portListener } from '../core/listen.js';
 import type http from 'node:http';
+import { TicktapeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { startHost, type ExchangeHost } from '../exchanges/host.js';
 import type { Instrument } from '../exchanges/market.js';
@@ -26,7 +29,7 @@ import { instrumentsFromStreamKeys, readCatalog, type Catalog } from './catalog.
 import { replayConnections } from './connection.js';
 import { replayContexts } from './context.js';
 import { handleControl } from './control.js';
-import { loadKlineHistory, type KlineHistory } from './history.js';
+import { emptyKlineHistory, loadKlineHistory, type KlineHistory } from './history.js';
 import { handleNormalized, NormalizedPool, serveNormalizedSocket } from './normalized.js';
 import { REPLAY_DEFAULTS, type ReplayOptions } from './options.js';
 import { PaperDesk } from './paper/desk.js';
@@ -37,6 +40,7 @@ import { tapeMarketData } from './paper/market-data.js';
 import { readPrimers } from './primers.js';
 import { ReadPool } from './read-pool.js';
 import { latestRecordedFrames } from './recorded-frames.js';
+import type { ServedData } from './served-days.js';
 import { ReplaySessions, type ReplaySessionInfo } from './sessions.js';
 import { ReplayStats } from './stats.js';
 import { TimelineRegistry } from './timeline.js';
@@ -64,22 +68,61 @@ interface ReplayListenNames {
   tcpListenAs?: ListenWho;
 }
 
-export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: string } & ReplayListenNames, log: Logger = silentLogger): Promise<ReplayServer> {
-  const opts: ReplayOptions = { ...REPLAY_DEFAULTS, ...partial };
-  // The tape stays open: its views serve /normalized, recorded-frame answers and paper market data
-  // for the server's lifetime (like the catalog, it sees the data as it was at start).
-  const tape = await openTape(opts.dataDir);
+/** Where the server reads: a local data folder, or a bucket served day by day (served-days.ts; no paper trading). */
+type ServedSource = { dataDir: string; served?: undefined } | { dataDir?: undefined; served: ServedData };
+
+export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'>> & ServedSource & ReplayListenNames, log: Logger = silentLogger): Promise<ReplayServer> {
+  const opts: ReplayOptions = { ...REPLAY_DEFAULTS, ...partial, dataDir: partial.dataDir ?? partial.served.url };
+  const served = partial.served;
   let catalog: Catalog;
   let klines: Map<ExchangeId, KlineHistory>;
-  try {
-    catalog = await readCatalog(tape.conn);
-    klines = await loadKlineHistory(tape.conn, catalog);
-  } catch (err) {
-    tape.close();
-    throw err;
+  let normalizedPool: NormalizedPool;
+  let reads: ReadPool;
+  let closeTape: () => void;
+  if (served) {
+    if (opts.paper) throw new TicktapeError('TT_INTERNAL', 'paper trading reads a local folder');
+    // From a bucket: the catalog from the raw files' summaries, each day's candles as it arrives,
+    // the whole range for /normalized and recorded-frame answers only when one is asked for.
+    catalog = served.catalog;
+    const history = emptyKlineHistory();
+    klines = history;
+    const candleDays = async (_date: string, dir: string) => {
+      const t = await openTape(dir, { includeJournal: false, threads: 1 });
+      try {
+        await loadKlineHistory(t.conn, catalog, history);
+      } finally {
+        t.close();
+      }
+    };
+    if ([...history.keys()].some((x) => catalog[x].streams.size > 0)) served.days.onFirstLink = candleDays;
+    normalizedPool = new NormalizedPool(async () => openTape(await served.whole()));
+    reads = new ReadPool(served.days);
+    closeTape = () =>
+      void normalizedPool.openedTape()?.then(
+        (t) => t.close(),
+        () => undefined,
+      );
+    // Serving starts once the first day of the range is in the cache (the later ones download behind it).
+    const first = served.days.datesIn(opts.fromNs ?? undefined, opts.toNs ?? undefined)[0];
+    if (first) {
+      await served.days.acquire(first);
+      served.days.release(first);
+    }
+  } else {
+    // The tape stays open: its views serve /normalized, recorded-frame answers and paper market data
+    // for the server's lifetime (like the catalog, it sees the data as it was at start).
+    const tape = await openTape(opts.dataDir);
+    try {
+      catalog = await readCatalog(tape.conn);
+      klines = await loadKlineHistory(tape.conn, catalog);
+    } catch (err) {
+      tape.close();
+      throw err;
+    }
+    normalizedPool = new NormalizedPool(tape);
+    reads = new ReadPool(opts.dataDir);
+    closeTape = () => tape.close();
   }
-  const normalizedPool = new NormalizedPool(tape);
-  const reads = new ReadPool(opts.dataDir);
   const stats = new ReplayStats();
   const globalFirst = Object.values(catalog).reduce<bigint | null>((m, c) => (c.firstNs !== null && (m === null || c.firstNs < m) ? c.firstNs : m), null);
 
@@ -124,7 +167,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
     try {
       await desk.prepare(EXCHANGE_IDS.filter((x) => catalog[x].streams.size > 0));
     } catch (err) {
-      tape.close();
+      closeTape();
       throw err;
     }
   }
@@ -197,7 +240,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
         handleNormalized(req, res, normalizedPool),
     });
   } catch (err) {
-    tape.close();
+    closeTape();
     throw err;
   }
 
@@ -214,7 +257,7 @@ export async function startReplay(partial: Partial<ReplayOptions> & { dataDir: s
       await host.close();
       await desk?.close();
       reads.close();
-      tape.close();
+      closeTape();
     },
   };
 }

@@ -17,6 +17,7 @@ export class Timeline {
   private base = 0; // absolute index of batches[0]
   private done = false;
   private closed = false;
+  private failure: Error | null = null;
   private reading: Promise<void> | null = null;
   private iterator: AsyncIterator<TapeRecord[]> | null = null;
   private readonly positions = new Map<object, number>();
@@ -88,7 +89,8 @@ export class Timeline {
 
   /** Reads the batch after `i` while `i` is sent: the database works on its own thread meanwhile. */
   private readAhead(i: number): void {
-    if (i + 1 >= this.base + this.batches.length && !this.done) void this.readMore();
+    // a failure is kept and thrown to whoever waits for that batch
+    if (i + 1 >= this.base + this.batches.length && !this.done) void this.readMore().catch(() => undefined);
   }
 
   /**
@@ -110,10 +112,17 @@ export class Timeline {
   private readMore(): Promise<void> {
     if (!this.reading) {
       this.reading = (async () => {
+        if (this.failure) throw this.failure;
         this.iterator ??= this.source();
-        const r = await this.iterator.next();
-        if (r.done) this.done = true;
-        else if (r.value.length && !this.closed) this.batches.push(r.value);
+        try {
+          const r = await this.iterator.next();
+          if (r.done) this.done = true;
+          else if (r.value.length && !this.closed) this.batches.push(r.value);
+        } catch (err) {
+          // the read failed (a bucket's day not fetched): every cursor waiting past here gets it
+          this.failure = err as Error;
+          throw err;
+        }
       })().finally(() => {
         this.reading = null;
       });

@@ -37,14 +37,20 @@ export function storeArgsOf(o: { data: string; cacheGb?: number; config?: string
   return { remote: { cacheGb: o.cacheGb }, storeConfig: storeSectionOf(o.config), log: createLogger('store') };
 }
 
+type DataArg = { data?: unknown; cacheGb?: unknown; config?: unknown; remote?: RemoteDataOptions };
+
 /** Opens `--data` for reading; close() when done. */
-export async function openDataArg(o: { data?: unknown; cacheGb?: unknown; config?: unknown; remote?: RemoteDataOptions }, filter?: DayFilter): Promise<DataSource> {
+export async function openDataArg(o: DataArg, filter?: DayFilter): Promise<DataSource> {
   const data = String(o.data ?? DEFAULT_DATA_DIR);
   if (!isStoreUrl(data)) return { dir: existingDataFolder(data), close: () => {} };
-  const log = createLogger('store');
+  return openRemoteDataSource(data, { ...bucketArgsOf(o), filter });
+}
+
+/** How an s3:// `--data` is reached and cached: `--cache-gb`, the config file's store section, the library's `remote` options over it. */
+export function bucketArgsOf(o: DataArg): { cacheDir?: string; cacheGb?: number; storeConfig: Partial<StoreConfigFile>; log: Logger } {
   const { cacheDir, cacheGb, ...reach } = o.remote ?? {};
   const storeConfig = { ...storeSectionOf(o.config as string | undefined), ...definedOnly(reach) };
-  return openRemoteDataSource(data, { cacheDir, cacheGb: (o.cacheGb as number | undefined) ?? cacheGb, storeConfig, filter, log });
+  return { cacheDir, cacheGb: (o.cacheGb as number | undefined) ?? cacheGb, storeConfig, log: createLogger('store') };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

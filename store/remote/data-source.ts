@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../core/log.js';
 import { TicktapeError } from '../../core/errors.js';
+import type { Manifest } from './manifest.js';
 import { StoreCache, type DayFilter, type SyncResult } from './read-cache.js';
 import { openRemoteStore, type RemoteStore } from './s3-client.js';
 import { StreamedDays } from './streamed-days.js';
@@ -67,29 +68,43 @@ export async function openRemoteDataSource(url: string, opts: DataSourceOptions 
   }
 }
 
+/** A store's current manifests (in `filter`) and its cache, nothing fetched yet: for readers that fetch as they go. */
+export interface BucketManifests {
+  store: RemoteStore;
+  cache: StoreCache;
+  days: Manifest[];
+  online: boolean;
+  close(): void;
+}
+
+export async function openBucketManifests(url: string, opts: DataSourceOptions = {}): Promise<BucketManifests> {
+  const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig, opts.env));
+  try {
+    const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
+    const sync = await cache.sync(opts.filter ?? {}, { fetch: false });
+    checkSomething(store, sync);
+    return { store, cache, days: sync.days, online: sync.online, close: () => store.close() };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
 /**
  * The store for a reader that goes through it in time order (a replay): the current manifests are
  * read, and the files download day by day in the background (streamed-days.ts) while the reader
  * reads the days already there. close() stops the downloads and releases the snapshot.
  */
 export async function openStreamedDataSource(url: string, opts: DataSourceOptions = {}): Promise<{ days: StreamedDays; close(): void }> {
-  const store = openRemoteStore(resolveStoreConfig(url, opts.storeConfig, opts.env));
-  try {
-    const cache = new StoreCache(store, { dir: opts.cacheDir, cacheGb: opts.cacheGb, log: opts.log });
-    const sync = await cache.sync(opts.filter ?? {}, { fetch: false });
-    checkSomething(store, sync);
-    const days = new StreamedDays(cache, sync.days, sync.online, opts.log);
-    return {
-      days,
-      close: () => {
-        days.close();
-        store.close();
-      },
-    };
-  } catch (err) {
-    store.close();
-    throw err;
-  }
+  const src = await openBucketManifests(url, opts);
+  const days = new StreamedDays(src.cache, src.days, src.online, opts.log);
+  return {
+    days,
+    close: () => {
+      days.close();
+      src.close();
+    },
+  };
 }
 
 export { isStoreUrl };
