@@ -7,7 +7,12 @@
  *    day while later days download (store/remote/streamed-days.ts), vs syncing the whole range
  *    first and reading it (what every reader did before, and the replay server still does), vs
  *    the first batch from the local store; the frames span TICKTAPE_BENCH_STORE_DAYS days;
- *  - one query over the bucket with a cold cache, with a warm cache, and on the local store.
+ *  - one query over the bucket with a cold cache, with a warm cache, and on the local store;
+ *  - cold-cache time to the first frame a native client gets from the replay SERVER
+ *    (`startReplayServer`, what `ticktape replay` runs) over s3:// (streaming day by day,
+ *    replay/served-days.ts), vs syncing the whole range first and serving the snapshot (what the
+ *    server did before), vs the local store: Coinstore trade pushes over the same days, from start
+ *    to the first trade message, SERVER_ROUNDS rounds alternating, medians.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { openAnalysis } from '../analysis/open.js';
+import WebSocket from 'ws';
 import { replay } from '../api/replay.js';
+import { startReplayServer } from '../api/replay-server.js';
 import { listPartitionFiles } from '../store/partitions.js';
 import { readRecords } from '../store/reader/read-records.js';
 import { openRemoteDataSource } from '../store/remote/data-source.js';
@@ -24,6 +31,7 @@ import { openRemoteStore } from '../store/remote/s3-client.js';
 import { resolveStoreConfig } from '../store/remote/store-config.js';
 import { uploadStore } from '../store/remote/uploader.js';
 import { sealClosedSegments } from '../store/seal/sealer.js';
+import { shape } from './peers/shapes.js';
 import { benchRecords, writeBenchJournal } from './seal.js';
 import type { BenchResult } from './types.js';
 
@@ -32,6 +40,35 @@ const FRAMES = Number(process.env.TICKTAPE_BENCH_STORE_FRAMES ?? 500_000);
 const DAYS = Number(process.env.TICKTAPE_BENCH_STORE_DAYS ?? 4);
 const DAY_NS = 86_400_000_000_000n;
 const QUERY = 'SELECT stream, count(*), sum(octet_length(payload)) FROM raw GROUP BY stream';
+/** Coinstore trade pushes of the replay server figures (over the same DAYS days). */
+const SERVER_FRAMES = Number(process.env.TICKTAPE_BENCH_STORE_SERVER_FRAMES ?? 400_000);
+const SERVER_ROUNDS = Number(process.env.TICKTAPE_BENCH_STORE_SERVER_ROUNDS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** From `start()` to the first trade push a Coinstore client subscribed to `channels` gets; then everything is closed. */
+async function serverFirstFrameMs(start: () => Promise<{ port: number; close(): Promise<void> }>, channels: string[]): Promise<number> {
+  const t0 = performance.now();
+  const s = await start();
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/coinstore/s/ws`);
+    const ms = await new Promise<number>((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ op: 'SUB', channel: channels, id: 1 })));
+      ws.on('message', (d: Buffer) => {
+        if (d.includes('"T":"trade"')) resolve(performance.now() - t0);
+      });
+      ws.on('error', reject);
+      ws.on('close', () => reject(new Error('closed before a trade')));
+    });
+    ws.terminate();
+    return ms;
+  } finally {
+    await s.close();
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -144,6 +181,37 @@ export async function run(): Promise<BenchResult[]> {
     };
     const coldQuery = await remoteQuery(path.join(root, 'cache-b'));
     const warmQuery = await remoteQuery(path.join(root, 'cache-b'));
+
+    // The replay server: Coinstore trade pushes over the same days, in their own bucket prefix.
+    const served = path.join(root, 'served');
+    const perServedDay = Math.ceil(SERVER_FRAMES / DAYS);
+    const trades = [...shape('coinstore-trades').frames(SERVER_FRAMES)].map((r, i) => ({ ...r, recvNs: r.recvNs + BigInt(Math.floor(i / perServedDay)) * DAY_NS }));
+    const channels = [...new Set(trades.map((r) => r.stream))];
+    await writeBenchJournal(served, trades, perServedDay);
+    await sealClosedSegments(served);
+    const servedUrl = 's3://tt-bench/served';
+    const servedStore = openRemoteStore(resolveStoreConfig(servedUrl, {}, env));
+    const upServed = await uploadStore(served, servedStore);
+    servedStore.close();
+    if (upServed.failures.length) throw new Error(upServed.failures[0].message);
+    const opts = { port: 0, mqttPort: 'off' as const, speed: 'max' as const, graceMs: 0 };
+    const rounds = { local: [] as number[], streamed: [] as number[], whole: [] as number[] };
+    Object.assign(process.env, env);
+    try {
+      for (let r = 0; r < SERVER_ROUNDS; r++) {
+        rounds.streamed.push(await serverFirstFrameMs(() => startReplayServer({ ...opts, data: servedUrl, remote: { endpoint: moto.endpoint, cacheDir: path.join(root, `srv-s-${r}`) } }), channels));
+        rounds.whole.push(
+          await serverFirstFrameMs(async () => {
+            const src = await openRemoteDataSource(servedUrl, { env, cacheDir: path.join(root, `srv-w-${r}`) });
+            const h = await startReplayServer({ ...opts, data: src.dir });
+            return { port: h.port, close: async () => (await h.close(), src.close()) };
+          }, channels),
+        );
+        rounds.local.push(await serverFirstFrameMs(() => startReplayServer({ ...opts, data: served }), channels));
+      }
+    } finally {
+      process.env = savedEnv;
+    }
     store.close();
     const mb = bytes / 1e6;
     const note = `${FRAMES} frames over ${DAYS} days, ${files.length} files, ${mb.toFixed(1)} MB; moto_server on loopback`;
@@ -156,6 +224,14 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'store: query, cold cache (s3://)', value: coldQuery, unit: 'ms', note: QUERY },
       { name: 'store: query, warm cache (s3://)', value: warmQuery, unit: 'ms' },
       { name: 'store: query, local store', value: localQuery, unit: 'ms' },
+      {
+        name: 'store: replay server, first frame, cold cache (s3://), streaming day by day',
+        value: median(rounds.streamed),
+        unit: 'ms',
+        note: `${SERVER_FRAMES} Coinstore trade pushes over ${DAYS} days; start to the first trade a native client gets; median of ${SERVER_ROUNDS}, alternating`,
+      },
+      { name: 'store: replay server, first frame, cold cache (s3://), whole range synced first', value: median(rounds.whole), unit: 'ms' },
+      { name: 'store: replay server, first frame, local store', value: median(rounds.local), unit: 'ms' },
     ];
   } finally {
     moto.stop();
