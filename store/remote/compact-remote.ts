@@ -30,6 +30,7 @@ import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './re
 import { deleteObject, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
 import { deleteRawSummary, putRawSummary, summarizeLocalFiles } from './summaries.js';
+import type { RawSummary } from './raw-summary.js';
 import { putFileVerified, sha256FileAsync } from './uploader.js';
 
 /** Retired inputs stay this long after the commit that retired them (readers mid-query keep their files). */
@@ -169,22 +170,25 @@ async function mergeRun(cache: StoreCache, day: Manifest, instance: string, inpu
     const res = await compactDay(staging, day.table, day.exchange, day.date, { instance, zstdLevel: opts.zstdLevel });
     const made = res.find((r) => r.output);
     if (!made?.output) throw new Error(`compaction of ${dayDir(day)} (${instance}) wrote no day file`);
+    const name = path.basename(made.output);
+    const sha256 = readChecksumFile(made.output) ?? (await sha256FileAsync(made.output));
+    // One session for the day file's metadata and its summary (one scan).
     const session = await openDuckSession({ threads: 1 });
     let meta: Record<string, string> | undefined;
+    let summary: RawSummary | null = null;
     try {
       meta = (await readKvMetadata(session.conn, [made.output])).get(made.output);
+      if (day.table === 'raw') summary = (await summarizeLocalFiles(session.conn, [{ path: made.output, name, sha256 }])).get(made.output) ?? null;
     } finally {
       session.close();
     }
     const sources = JSON.parse(meta?.[META.sourceSegments] ?? '[]') as string[];
-    const name = path.basename(made.output);
-    const sha256 = readChecksumFile(made.output) ?? (await sha256FileAsync(made.output));
     return {
       name,
       path: made.output,
       bytes: fs.statSync(made.output).size,
       sha256,
-      summary: day.table === 'raw' ? ((await summarizeLocalFiles([{ path: made.output, name, sha256 }])).get(made.output) ?? null) : null,
+      summary,
       rows: made.rows,
       sources,
       cleanup,

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { Upload } from '@aws-sdk/lib-storage';
 import { TicktapeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -117,58 +118,63 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
     const ledger = UploadLedger.open(dataDir, store.cfg.url);
     const files = listPartitionFiles(dataDir);
     if (files.length === 0) return report;
+    // One DuckDB session for the whole pass: live-file resolution, metadata, then the raw summaries.
     const session = await openDuckSession({ threads: 1 });
-    let live: LiveFile[];
-    let meta: Map<string, Record<string, string>>;
+    let closed = false;
+    const closeSession = (): void => {
+      if (!closed) session.close();
+      closed = true;
+    };
     try {
-      live = await resolveLiveFiles(session.conn, files, journalSegmentKeys(dataDir));
-      meta = await readKvMetadata(
+      const live = await resolveLiveFiles(session.conn, files, journalSegmentKeys(dataDir));
+      const meta = await readKvMetadata(
         session.conn,
         live.map((f) => f.path),
       );
+      const todo: { f: LiveFile; rel: string; sha256: string }[] = [];
+      for (const f of live) {
+        const rel = relOf(dataDir, f.path);
+        const sha256 = readChecksumFile(f.path) ?? (await sha256FileAsync(f.path));
+        const e = ledger.get(rel);
+        if (e && e.sha256 === sha256) {
+          report.skipped++;
+          continue;
+        }
+        if (e) {
+          report.failures.push({ path: f.path, code: 'TT_STORE_CONFLICT', message: `${rel} was shipped with other bytes (SHA-256 ${e.sha256.slice(0, 12)}…); the local file changed since. It is kept; nothing in the bucket is replaced.` });
+          continue;
+        }
+        todo.push({ f, rel, sha256 });
+      }
+      if (todo.length === 0) return report;
+      // Multipart uploads a killed run left open on the keys we are about to write.
+      const ours = new Set(todo.map((t) => objectKey(store.cfg, t.rel)));
+      for (const u of await listOpenMultipart(store, objectKey(store.cfg, ''))) {
+        if (!ours.has(u.key)) continue;
+        await abortMultipart(store, u.key, u.uploadId);
+        report.abortedMultipart++;
+        opts.log?.info({ key: u.key }, 'aborted a multipart upload left open by an interrupted run');
+      }
+      const summaries = await summariesOf(session.conn, todo, opts.log);
+      closeSession();
+      await pool(todo, FILE_CONCURRENCY, async ({ f, rel, sha256 }) => {
+        try {
+          const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), summaries.get(f.path) ?? null, ledger, opts, now);
+          if (how === 'uploaded') report.uploaded++;
+          else report.adopted++;
+          report.bytes += f.bytes;
+          opts.onFile?.(f.bytes);
+        } catch (err) {
+          if ((err as Error).name === 'InjectedCrash') throw err;
+          const code = (err as { code?: unknown }).code;
+          report.failures.push({ path: f.path, code: typeof code === 'string' ? code : 'TT_INTERNAL', message: (err as Error).message });
+          opts.log?.warn({ path: f.path, code, err: (err as Error).message }, 'upload failed; the file stays on disk and is retried');
+        }
+      });
+      return report;
     } finally {
-      session.close();
+      closeSession();
     }
-    const todo: { f: LiveFile; rel: string; sha256: string }[] = [];
-    for (const f of live) {
-      const rel = relOf(dataDir, f.path);
-      const sha256 = readChecksumFile(f.path) ?? (await sha256FileAsync(f.path));
-      const e = ledger.get(rel);
-      if (e && e.sha256 === sha256) {
-        report.skipped++;
-        continue;
-      }
-      if (e) {
-        report.failures.push({ path: f.path, code: 'TT_STORE_CONFLICT', message: `${rel} was shipped with other bytes (SHA-256 ${e.sha256.slice(0, 12)}…); the local file changed since. It is kept; nothing in the bucket is replaced.` });
-        continue;
-      }
-      todo.push({ f, rel, sha256 });
-    }
-    if (todo.length === 0) return report;
-    // Multipart uploads a killed run left open on the keys we are about to write.
-    const ours = new Set(todo.map((t) => objectKey(store.cfg, t.rel)));
-    for (const u of await listOpenMultipart(store, objectKey(store.cfg, ''))) {
-      if (!ours.has(u.key)) continue;
-      await abortMultipart(store, u.key, u.uploadId);
-      report.abortedMultipart++;
-      opts.log?.info({ key: u.key }, 'aborted a multipart upload left open by an interrupted run');
-    }
-    const summaries = await summariesOf(todo, opts.log);
-    await pool(todo, FILE_CONCURRENCY, async ({ f, rel, sha256 }) => {
-      try {
-        const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), summaries.get(f.path) ?? null, ledger, opts, now);
-        if (how === 'uploaded') report.uploaded++;
-        else report.adopted++;
-        report.bytes += f.bytes;
-        opts.onFile?.(f.bytes);
-      } catch (err) {
-        if ((err as Error).name === 'InjectedCrash') throw err;
-        const code = (err as { code?: unknown }).code;
-        report.failures.push({ path: f.path, code: typeof code === 'string' ? code : 'TT_INTERNAL', message: (err as Error).message });
-        opts.log?.warn({ path: f.path, code, err: (err as Error).message }, 'upload failed; the file stays on disk and is retried');
-      }
-    });
-    return report;
   } finally {
     report.elapsedMs = Date.now() - started;
     release();
@@ -236,9 +242,12 @@ export async function putFileVerified(
  * The summaries of the raw files about to be shipped (summaries.ts). A file that cannot be
  * summarized is shipped without one: readers then summarize it from the file.
  */
-async function summariesOf(todo: ReadonlyArray<{ f: LiveFile; sha256: string }>, log?: Logger): Promise<Map<string, RawSummary>> {
+async function summariesOf(conn: DuckDBConnection, todo: ReadonlyArray<{ f: LiveFile; sha256: string }>, log?: Logger): Promise<Map<string, RawSummary>> {
   try {
-    return await summarizeLocalFiles(todo.filter((t) => t.f.table === 'raw').map((t) => ({ path: t.f.path, name: path.basename(t.f.path), sha256: t.sha256 })));
+    return await summarizeLocalFiles(
+      conn,
+      todo.filter((t) => t.f.table === 'raw').map((t) => ({ path: t.f.path, name: path.basename(t.f.path), sha256: t.sha256 })),
+    );
   } catch (err) {
     log?.warn({ err: (err as Error).message }, 'raw files not summarized: they are shipped without summaries (replays read them instead)');
     return new Map();

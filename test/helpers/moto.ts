@@ -20,15 +20,35 @@ export interface Moto {
 
 export const MOTO_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing-secret-not-logged', AWS_REGION: 'us-east-1' };
 
-function freePort(): Promise<number> {
+function listenable(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.listen(port, '127.0.0.1', () => {
+      const got = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A free loopback port: any (the kernel's pick), or one of TICKTAPE_TEST_PORTS ("43000-43999") when
+ * set, for machines where each user of it keeps to a range of ports.
+ */
+async function freePort(): Promise<number> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.TICKTAPE_TEST_PORTS ?? '');
+  if (!range) return listenable(0);
+  const lo = Number(range[1]);
+  const span = Number(range[2]) - lo + 1;
+  const first = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    try {
+      return await listenable(lo + ((first + i) % span));
+    } catch {
+      // taken: the next one
+    }
+  }
+  throw new Error(`no free port in TICKTAPE_TEST_PORTS=${process.env.TICKTAPE_TEST_PORTS}`);
 }
 
 async function waitUp(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
