@@ -27,8 +27,8 @@ import { commitManifest, withFile, type ManifestFile } from './manifest.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { abortMultipart, getText, headObject, isPreconditionFailed, listOpenMultipart, putConditional, sha256OfObject, storeError, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
-import type { RawSummary } from './raw-summary.js';
-import { putRawSummary, summarizeLocalFiles } from './summaries.js';
+import { summarizeRawFile, type RawSummary } from './raw-summary.js';
+import { putRawSummary } from './summaries.js';
 import { acquireUploadLock, UploadLedger, type LedgerEntry } from './upload-ledger.js';
 
 /** Multipart part size: files above it go up in parts of this size (S3's minimum is 5 MiB). */
@@ -120,11 +120,7 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
     if (files.length === 0) return report;
     // One DuckDB session for the whole pass: live-file resolution, metadata, then the raw summaries.
     const session = await openDuckSession({ threads: 1 });
-    let closed = false;
-    const closeSession = (): void => {
-      if (!closed) session.close();
-      closed = true;
-    };
+    let summariesDone: Summarizer | null = null;
     try {
       const live = await resolveLiveFiles(session.conn, files, journalSegmentKeys(dataDir));
       const meta = await readKvMetadata(
@@ -155,11 +151,12 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
         report.abortedMultipart++;
         opts.log?.info({ key: u.key }, 'aborted a multipart upload left open by an interrupted run');
       }
-      const summaries = await summariesOf(session.conn, todo, opts.log);
-      closeSession();
+      // Summaries are computed one after the other on the session while the files transfer.
+      const summaries = new Summarizer(session.conn, opts.log);
+      summariesDone = summaries;
       await pool(todo, FILE_CONCURRENCY, async ({ f, rel, sha256 }) => {
         try {
-          const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), summaries.get(f.path) ?? null, ledger, opts, now);
+          const how = await shipFile(store, f, rel, sha256, Number(meta.get(f.path)?.[META.rows] ?? 0), summaries.of(f, sha256), ledger, opts, now);
           if (how === 'uploaded') report.uploaded++;
           else report.adopted++;
           report.bytes += f.bytes;
@@ -173,7 +170,8 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
       });
       return report;
     } finally {
-      closeSession();
+      await summariesDone?.idle();
+      session.close();
     }
   } finally {
     report.elapsedMs = Date.now() - started;
@@ -239,26 +237,42 @@ export async function putFileVerified(
 }
 
 /**
- * The summaries of the raw files about to be shipped (summaries.ts). A file that cannot be
- * summarized is shipped without one: readers then summarize it from the file.
+ * The summaries of the raw files being shipped (summaries.ts), one scan each, one after the other
+ * on the pass's session (one thread: the recorder ships while it records), overlapping the
+ * transfers. A file that cannot be summarized is shipped without one: readers then summarize it
+ * from the file.
  */
-async function summariesOf(conn: DuckDBConnection, todo: ReadonlyArray<{ f: LiveFile; sha256: string }>, log?: Logger): Promise<Map<string, RawSummary>> {
-  try {
-    return await summarizeLocalFiles(
-      conn,
-      todo.filter((t) => t.f.table === 'raw').map((t) => ({ path: t.f.path, name: path.basename(t.f.path), sha256: t.sha256 })),
+class Summarizer {
+  private turn: Promise<unknown> = Promise.resolve();
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly log?: Logger,
+  ) {}
+
+  of(f: LiveFile, sha256: string): Promise<RawSummary | null> {
+    if (f.table !== 'raw') return Promise.resolve(null);
+    const run = this.turn.then(() =>
+      summarizeRawFile(this.conn, f.path, path.basename(f.path), sha256).catch((err: unknown) => {
+        this.log?.warn({ path: f.path, err: (err as Error).message }, 'raw file not summarized: it is shipped without a summary (replays read the file instead)');
+        return null;
+      }),
     );
-  } catch (err) {
-    log?.warn({ err: (err as Error).message }, 'raw files not summarized: they are shipped without summaries (replays read them instead)');
-    return new Map();
+    this.turn = run;
+    return run;
+  }
+
+  /** Resolves once no summary is being computed (the session can close). */
+  async idle(): Promise<void> {
+    await this.turn.catch(() => undefined);
   }
 }
 
-async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, summary: RawSummary | null, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
+async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, summaryOf: Promise<RawSummary | null>, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
   const day: DayKey = { table: f.table, exchange: f.exchange, date: f.date };
   const name = path.basename(f.path);
   const { etag, how } = await putFileVerified(store, { path: f.path, bytes: f.bytes, sha256 }, rel, sidecarRelPath(day, name), opts);
   // Before the commit: a reader that sees the file finds its summary.
+  const summary = await summaryOf;
   if (summary) await putRawSummary(store, day, summary);
   const entry: ManifestFile = { name, instance: f.instance, kind: f.kind, sources: f.sources, bytes: f.bytes, sha256, etag, rows, committedAtMs: now() };
   await commitManifest(store, day, (m) => withFile(m, entry, now()));
