@@ -116,10 +116,21 @@ function normalizedSql(q: NormalizedQuery): string {
 /** Normalized streams running at once; more wait for a free connection. */
 const NORMALIZED_CONNECTIONS = 4;
 
+/** What a read of the store needs (a bucket's replay server fetches those days only; nothing set: all of it). */
+export interface TapeNeed {
+  tables?: readonly string[];
+  exchanges?: readonly string[];
+  /** The time range read, ns, end exclusive. */
+  fromNs?: bigint | null;
+  toNs?: bigint | null;
+}
+
 /**
  * Connections to the tape the replay opened at start (its views over the data folder). Kept open:
  * opening and closing a DuckDB database per request would block the event loop, and with it every
- * paced replay, for tens of milliseconds.
+ * paced replay, for tens of milliseconds. Over a bucket the source is a function that brings the
+ * days a read needs into the tape's folder first (served-days.ts ServedTables) and returns the
+ * same tape each time.
  */
 export class NormalizedPool {
   private readonly free: DuckDBConnection[] = [];
@@ -128,31 +139,26 @@ export class NormalizedPool {
 
   private tape: Promise<Tape> | null = null;
 
-  /** The tape, or how to open it the first time a read needs it (a bucket's whole range is fetched then). */
-  constructor(private readonly source: Tape | (() => Promise<Tape>)) {
+  constructor(private readonly source: Tape | ((need: TapeNeed) => Promise<Tape>)) {
     if (typeof source !== 'function') this.tape = Promise.resolve(source);
   }
 
-  async acquire(): Promise<DuckDBConnection> {
+  /** A connection whose views hold what `need` reads (at least). */
+  async acquire(need: TapeNeed = {}): Promise<DuckDBConnection> {
+    const tape = typeof this.source === 'function' ? this.source(need) : (this.tape as Promise<Tape>);
+    await tape;
     const c = this.free.pop();
     if (c) return c;
     if (this.opened < NORMALIZED_CONNECTIONS) {
       this.opened++;
       try {
-        this.tape ??= (this.source as () => Promise<Tape>)();
-        return (await this.tape).session.connect();
+        return (await tape).session.connect();
       } catch (err) {
         this.opened--;
-        if (typeof this.source === 'function') this.tape = null;
         throw err;
       }
     }
     return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  /** The tape if it was opened (to close it). */
-  openedTape(): Promise<Tape> | null {
-    return this.tape;
   }
 
   release(c: DuckDBConnection): void {
@@ -164,7 +170,7 @@ export class NormalizedPool {
 
 /** Streams the rows; `write` may make us wait (a full consumer) and answers false when the consumer is gone. */
 async function streamRows(pool: NormalizedPool, q: NormalizedQuery, write: (line: string) => boolean | Promise<boolean>): Promise<number> {
-  const conn = await pool.acquire();
+  const conn = await pool.acquire({ tables: q.tables, exchanges: q.exchanges.length ? q.exchanges : undefined, fromNs: q.fromNs, toNs: q.toNs });
   let n = 0;
   try {
     const result = await conn.stream(normalizedSql(q));

@@ -17,20 +17,21 @@ const RECORDED_LOOKBACK_NS = [60n, 900n, 86_400n].map((s) => s * 1_000_000_000n)
 /** The latest `limit` recorded text frames of `streamKey` before `beforeNs`, oldest first. */
 export async function latestRecordedFrames(pool: NormalizedPool, catalog: Catalog, exchange: ExchangeId, streamKey: string, limit: number, beforeNs: bigint): Promise<Uint8Array[]> {
   if (!catalog[exchange].streams.has(streamKey) || limit <= 0) return [];
-  const conn = await pool.acquire();
-  try {
-    let rows: Array<[DuckDBBlobValue]> = [];
-    for (const back of RECORDED_LOOKBACK_NS) {
+  let rows: Array<[DuckDBBlobValue]> = [];
+  for (const back of RECORDED_LOOKBACK_NS) {
+    // Over a bucket, only the days of this window are fetched (served-days.ts).
+    const conn = await pool.acquire({ tables: ['raw'], exchanges: [exchange], fromNs: beforeNs - back, toNs: beforeNs });
+    try {
       const r = await conn.runAndReadAll(
         `SELECT payload FROM raw WHERE exchange = ${sqlStr(exchange)} AND stream = ${sqlStr(streamKey)} AND direction = 'in' AND kind = 'text'
          AND (flags & ${FLAG_OVERLAP}) = 0 AND recv_ns >= ${beforeNs - back} AND recv_ns < ${beforeNs}
          ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT ${Math.trunc(limit)}`,
       );
       rows = r.getRows() as Array<[DuckDBBlobValue]>;
-      if (rows.length >= limit) break;
+    } finally {
+      pool.release(conn);
     }
-    return rows.map(([b]) => b.bytes).reverse();
-  } finally {
-    pool.release(conn);
+    if (rows.length >= limit) break;
   }
+  return rows.map(([b]) => b.bytes).reverse();
 }

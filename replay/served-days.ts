@@ -12,8 +12,9 @@
  * the records in the order one read of the range gives. A file that cannot be fetched fails the
  * reads that need its day with a TicktapeError naming it (a later read tries again).
  *
- * What reads the whole recording at once (/normalized, recorded-frame answers) gets `whole()`:
- * every table's files of the range in one snapshot folder, fetched the first time it is asked for.
+ * What reads the recording by SQL (/normalized, recorded-frame answers) gets `ServedTables`: one
+ * tape over a folder of its own that grows by the days (of the tables and exchanges) each read
+ * needs, fetched when a read first needs them; a read of one day of a long range fetches that day.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,13 +22,15 @@ import { TicktapeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { checksumPathFor, dayBoundsNs } from '../store/partitions.js';
 import { openBucketManifests, type BucketManifests } from '../store/remote/data-source.js';
-import { localPathOf } from '../store/remote/layout.js';
+import { dayDir, localPathOf } from '../store/remote/layout.js';
 import type { Manifest, ManifestFile } from '../store/remote/manifest.js';
 import { FETCH_CONCURRENCY, VIEWS_DIR, type DayFilter } from '../store/remote/read-cache.js';
 import { READ_AHEAD_DAYS } from '../store/remote/streamed-days.js';
 import type { StoreConfigFile } from '../store/remote/store-config.js';
 import { readRawSummaries } from '../store/remote/summaries.js';
+import { openTape, refreshTapeViews, type Tape } from '../store/duck/index.js';
 import { catalogOf, type Catalog } from './catalog.js';
+import type { TapeNeed } from './normalized.js';
 
 interface DayFile {
   m: Manifest;
@@ -226,13 +229,135 @@ export class ServedDays {
   }
 }
 
-/** A bucket as a replay server serves it: the catalog from the summaries, the raw days as they are reached, the whole range on demand. */
+function utcDate(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+}
+
+/**
+ * The tables of a bucket as SQL reads of a replay server see them: one tape over a folder of hard
+ * links to the cache, grown by the days each read needs (`tape(need)`: the need's tables,
+ * exchanges and UTC days, within the served range), fetched the first time one is needed. A
+ * (table, exchange, day) is linked once, from one version of its manifest, and stays for the
+ * server's life (queries running keep their files); the views are re-created after each growth.
+ */
+class ServedTables {
+  readonly stats = { fetched: 0, fetchedBytes: 0, days: 0 };
+  private readonly dir: string;
+  private opened: Promise<Tape> | null = null;
+  private readonly ready = new Map<string, Promise<void>>();
+  private readonly linkedDays = new Set<string>();
+  private turn: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly src: BucketManifests,
+    private readonly range: DayFilter,
+  ) {
+    this.dir = path.join(src.cache.dir, VIEWS_DIR, `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-sql`);
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** The tape, once the days `need` reads are in its folder. */
+  async tape(need: TapeNeed): Promise<Tape> {
+    const filter = this.filterOf(need);
+    const key = JSON.stringify(filter);
+    let p = this.ready.get(key);
+    if (!p) {
+      p = this.grow(filter);
+      this.ready.set(key, p);
+      // A failed fetch is tried again by the next read that needs it.
+      p.catch(() => this.ready.delete(key));
+    }
+    await p;
+    return this.open();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.opened?.then(
+      (t) => t.close(),
+      () => undefined,
+    );
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private open(): Promise<Tape> {
+    if (!this.opened) {
+      const p = openTape(this.dir, { includeJournal: false });
+      this.opened = p;
+      p.catch(() => {
+        if (this.opened === p) this.opened = null;
+      });
+    }
+    return this.opened;
+  }
+
+  private filterOf(need: TapeNeed): DayFilter {
+    const f: DayFilter = { ...this.range };
+    if (need.tables) f.tables = this.range.tables ? need.tables.filter((t) => this.range.tables?.includes(t)) : [...need.tables];
+    if (need.exchanges) f.exchanges = this.range.exchanges ? need.exchanges.filter((x) => this.range.exchanges?.includes(x)) : [...need.exchanges];
+    if (need.fromNs !== undefined && need.fromNs !== null) {
+      const d = utcDate(need.fromNs);
+      if (!f.fromDate || d > f.fromDate) f.fromDate = d;
+    }
+    if (need.toNs !== undefined && need.toNs !== null) {
+      const d = utcDate(need.toNs - 1n);
+      if (!f.toDate || d < f.toDate) f.toDate = d;
+    }
+    return f;
+  }
+
+  /** Fetches the days of `filter` not linked yet and links them (one growth at a time). */
+  private grow(filter: DayFilter): Promise<void> {
+    const run = this.turn.then(async () => {
+      if ((filter.tables && filter.tables.length === 0) || (filter.exchanges && filter.exchanges.length === 0) || (filter.fromDate && filter.toDate && filter.fromDate > filter.toDate)) return;
+      const { days } = await this.src.cache.manifests(filter);
+      const fresh = days.filter((m) => !this.linkedDays.has(dayDir(m)));
+      if (fresh.length === 0 || this.closed) return;
+      const wanted = fresh.flatMap((m) => m.files.filter((f) => this.src.online || this.src.cache.has(m, f)).map((f) => ({ m, f })));
+      const got: string[] = new Array(wanted.length);
+      let i = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(FETCH_CONCURRENCY, wanted.length) }, async () => {
+          while (i < wanted.length) {
+            const at = i++;
+            const { m, f } = wanted[at];
+            const r = await this.src.cache.fetch(m, f);
+            if (r.fetched) {
+              this.stats.fetched++;
+              this.stats.fetchedBytes += f.bytes;
+            }
+            got[at] = r.path;
+          }
+        }),
+      );
+      if (this.closed) return;
+      wanted.forEach(({ m, f }, at) => {
+        const dst = localPathOf(this.dir, m, f.name);
+        fs.mkdirSync(path.dirname(dst), { recursive: true });
+        fs.rmSync(dst, { force: true });
+        fs.rmSync(checksumPathFor(dst), { force: true });
+        fs.linkSync(got[at], dst);
+        fs.linkSync(checksumPathFor(got[at]), checksumPathFor(dst));
+      });
+      for (const m of fresh) this.linkedDays.add(dayDir(m));
+      this.stats.days += fresh.length;
+      const added = wanted.length;
+      if (added) await refreshTapeViews(await this.open());
+    });
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A bucket as a replay server serves it: the catalog from the summaries, the raw days as they are reached, the other reads' days as they need them. */
 export interface ServedData {
   url: string;
   catalog: Catalog;
   days: ServedDays;
-  /** Every table's committed files of the range in one folder, fetched the first time (for the reads of the whole recording). */
-  whole(): Promise<string>;
+  /** The days SQL reads need (/normalized, recorded-frame answers), fetched as they are needed. */
+  tables: ServedTables;
   stats: { summaries: number; summarizedFromFiles: number };
   close(): void;
 }
@@ -256,28 +381,22 @@ export async function openServedData(url: string, opts: ServedDataOptions): Prom
   const filter = opts.filter ?? {};
   const src = await openBucketManifests(url, { ...opts, filter: { ...filter, tables: ['raw'] } });
   let days: ServedDays | null = null;
-  let whole: Promise<{ dir: string; close(): void }> | null = null;
   try {
     const raw = src.days.filter((m) => m.table === 'raw');
     const summaries = await readRawSummaries(src.cache, raw, src.online);
     const catalog = catalogOf(summaries.summaries.map((s) => s.summary));
     days = new ServedDays(src, raw, opts.log);
     const d = days;
+    const tables = new ServedTables(src, { ...filter, tables: undefined });
     return {
       url,
       catalog,
       days: d,
       stats: { summaries: summaries.summaries.length, summarizedFromFiles: summaries.fromFiles },
-      whole: async () => {
-        whole ??= (async () => {
-          const sync = await src.cache.sync({ ...filter, tables: undefined });
-          return src.cache.snapshot(sync.days);
-        })();
-        return (await whole).dir;
-      },
+      tables,
       close: () => {
         d.close();
-        void whole?.then((w) => w.close()).catch(() => undefined);
+        tables.close();
         src.close();
       },
     };

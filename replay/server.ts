@@ -82,7 +82,7 @@ export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'
   if (served) {
     if (opts.paper) throw new TicktapeError('TT_INTERNAL', 'paper trading reads a local folder');
     // From a bucket: the catalog from the raw files' summaries, each day's candles as it arrives,
-    // the whole range for /normalized and recorded-frame answers only when one is asked for.
+    // the days /normalized and recorded-frame answers read when one is asked for.
     catalog = served.catalog;
     const history = emptyKlineHistory();
     klines = history;
@@ -95,13 +95,10 @@ export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'
       }
     };
     if ([...history.keys()].some((x) => catalog[x].streams.size > 0)) served.days.onFirstLink = candleDays;
-    normalizedPool = new NormalizedPool(async () => openTape(await served.whole()));
+    // SQL reads (/normalized, recorded-frame answers) fetch the days they need as they come.
+    normalizedPool = new NormalizedPool((need) => served.tables.tape(need));
     reads = new ReadPool(served.days);
-    closeTape = () =>
-      void normalizedPool.openedTape()?.then(
-        (t) => t.close(),
-        () => undefined,
-      );
+    closeTape = () => served.tables.close();
     // Serving starts once the first day of the range is in the cache (the later ones download behind it).
     const first = served.days.datesIn(opts.fromNs ?? undefined, opts.toNs ?? undefined)[0];
     if (first) {

@@ -67,6 +67,23 @@ export async function openTape(dataDir: string, opts: OpenTapeOptions = {}): Pro
   }
 }
 
+/**
+ * Re-creates a tape's views over the sealed files its folder holds now (files were added to it:
+ * a replay server's bucket folder that grows by the days its reads need). Queries already running
+ * keep the views they started with.
+ */
+export async function refreshTapeViews(tape: Tape): Promise<void> {
+  const files = await liveFilesOf(tape.conn, tape.dataDir, TABLE_NAMES, journalSegmentKeys(tape.dataDir));
+  for (const t of TABLE_NAMES)
+    await tape.conn.run(
+      viewSql(
+        t,
+        files.filter((f) => f.table === t),
+      ),
+    );
+  tape.files = files;
+}
+
 function viewSql(table: TableName, files: LiveFile[]): string {
   const journal = `SELECT * FROM "${JOURNAL_TABLE_PREFIX}${table}"`;
   if (files.length === 0) return `CREATE OR REPLACE VIEW "${table}" AS ${journal}`;

@@ -3,7 +3,8 @@
  * later days download: a proxy in front of moto holds every request for a later day's parquet
  * object, and a native Coinstore client still gets the first day's frames; once the proxy lets the
  * requests go, the whole replay is exactly the local server's, message for message and in order. A
- * raw file without a summary object (shipped by an older ticktape) replays the same.
+ * raw file without a summary object (shipped by an older ticktape) replays the same. `/normalized`
+ * for one day of the range fetches that day's files only, and answers what the local server does.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -183,6 +184,42 @@ describe.skipIf(skip)('the replay server over s3:// streams day by day', () => {
       const c = await client(s);
       expect((await c.closed).code).toBe(1000);
       expect(c.messages).toEqual(want);
+    } finally {
+      await s.close();
+    }
+  }, 180_000);
+
+  it("/normalized for one day of the range fetches only that day's files, and answers as the local server", async () => {
+    const { url, dates } = await shipped();
+    const cacheDir = tmpDataDir('api-replay-server-cache-n');
+    dirs.push(cacheDir);
+    const day = dates[2];
+    const query = `/normalized?exchange=coinstore&kinds=trade&from=${day}T00:00:00Z&to=${day}T23:59:59.999Z`;
+    const get = async (port: number) => {
+      const r = await fetch(`http://127.0.0.1:${port}${query}`);
+      expect(r.status).toBe(200);
+      return (await r.text()).split('\n').filter(Boolean);
+    };
+    const local = await startReplayServer({ data, port: 0, mqttPort: 'off', speed: 'max', graceMs: 50 });
+    let wantRows: string[];
+    try {
+      wantRows = await get(local.port);
+    } finally {
+      await local.close();
+    }
+    expect(wantRows.length).toBeGreaterThan(10);
+    const s = await startReplayServer({ data: url, remote: { endpoint: moto.endpoint, cacheDir }, port: 0, mqttPort: 'off', speed: 'max', graceMs: 50 });
+    try {
+      expect(await get(s.port)).toEqual(wantRows);
+      // The cache holds the asked day's files of the asked table, and no other day's or table's
+      // (raw files of the first days are the replay's own, fetched at start and read ahead).
+      const cached = (fs.readdirSync(cacheDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet') && !f.startsWith('.views') && !f.startsWith('raw'));
+      expect(cached.length).toBeGreaterThan(0);
+      expect(cached.filter((f) => !(f.startsWith('trades') && f.includes(`date=${day}`)))).toEqual([]);
+      // A second request of the same day fetches nothing more.
+      expect(await get(s.port)).toEqual(wantRows);
+      const again = (fs.readdirSync(cacheDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet') && !f.startsWith('.views') && !f.startsWith('raw'));
+      expect(again.sort()).toEqual(cached.sort());
     } finally {
       await s.close();
     }
