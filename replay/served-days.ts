@@ -343,8 +343,7 @@ class ServedTables {
       });
       for (const m of fresh) this.linkedDays.add(dayDir(m));
       this.stats.days += fresh.length;
-      const added = wanted.length;
-      if (added) await refreshTapeViews(await this.open());
+      if (wanted.length) await refreshTapeViews(await this.open());
     });
     this.turn = run.catch(() => undefined);
     return run;

@@ -29,8 +29,8 @@ import { StoreCache } from './read-cache.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { deleteObject, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
-import { deleteRawSummary, putRawSummary, summarizeLocalFiles } from './summaries.js';
-import type { RawSummary } from './raw-summary.js';
+import { deleteRawSummary, putRawSummary } from './summaries.js';
+import { summarizeRawFile, type RawSummary } from './raw-summary.js';
 import { putFileVerified, sha256FileAsync } from './uploader.js';
 
 /** Retired inputs stay this long after the commit that retired them (readers mid-query keep their files). */
@@ -178,7 +178,7 @@ async function mergeRun(cache: StoreCache, day: Manifest, instance: string, inpu
     let summary: RawSummary | null = null;
     try {
       meta = (await readKvMetadata(session.conn, [made.output])).get(made.output);
-      if (day.table === 'raw') summary = (await summarizeLocalFiles(session.conn, [{ path: made.output, name, sha256 }])).get(made.output) ?? null;
+      if (day.table === 'raw') summary = await summarizeRawFile(session.conn, made.output, name, sha256);
     } finally {
       session.close();
     }

@@ -28,16 +28,6 @@ export async function deleteRawSummary(store: RemoteStore, day: DayKey, name: st
   await deleteObject(store, objectKey(store.cfg, summaryRelPath(day, name)));
 }
 
-/**
- * Summarizes local raw files, one after the other on `conn` (the caller's session: the uploader's,
- * one thread, since the recorder ships while it records; the compactor's), one scan each.
- */
-export async function summarizeLocalFiles(conn: DuckDBConnection, files: ReadonlyArray<{ path: string; name: string; sha256: string }>): Promise<Map<string, RawSummary>> {
-  const out = new Map<string, RawSummary>();
-  for (const f of files) out.set(f.path, await summarizeRawFile(conn, f.path, f.name, f.sha256));
-  return out;
-}
-
 interface DaySummary {
   day: Manifest;
   file: ManifestFile;
