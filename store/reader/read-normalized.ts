@@ -13,7 +13,8 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { TableName } from '../../schemas/tables.js';
 import { liveFilesOf, readKvMetadata } from '../duck/live-files.js';
-import { openDuckSession, type DuckSession } from '../duck/session.js';
+import type { DuckSession } from '../duck/session.js';
+import { borrowSession, releaseSession } from '../duck/session-pool.js';
 import { symbolMatchSql } from '../../core/symbols.js';
 import { sqlStr } from '../partitions.js';
 import { SORT_KEYS_META } from '../seal/parquet-file.js';
@@ -416,8 +417,9 @@ async function emptyColumns(conn: DuckDBConnection, paths: readonly string[], co
 
 /** Typed messages in recorded order, in batches. */
 export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<NormalizedMessage[]> {
-  const session = o.session ?? (await openDuckSession());
+  const session = o.session ?? (await borrowSession());
   const extra: DuckDBConnection[] = [];
+  let failed = false;
   try {
     const conn = session.conn;
     await conn.run('SET parquet_metadata_cache = true');
@@ -470,8 +472,11 @@ export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<
     }
     if (inputs.length === 1) yield* inputs[0];
     else if (inputs.length > 1) yield* mergeOrdered(inputs);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     for (const c of extra) c.closeSync();
-    if (!o.session) session.close();
+    if (!o.session) await releaseSession(session, failed);
   }
 }

@@ -17,7 +17,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TapeRecord, Direction } from '../../schemas/record.js';
 import { liveFilesOf } from '../duck/live-files.js';
-import { openDuckSession, type DuckSession } from '../duck/session.js';
+import type { DuckSession } from '../duck/session.js';
+import { borrowSession, releaseSession } from '../duck/session-pool.js';
 import { dayBoundsNs, sqlStr } from '../partitions.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { RANK_BLOCK_ORDER, RAW_BLOCK_ROWS, SORT_KEYS_META } from '../seal/parquet-file.js';
@@ -288,8 +289,9 @@ async function* readChain(conn: DuckDBConnection, chain: Chain, where: string, o
 }
 
 export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
-  const session = o.session ?? (await openDuckSession());
+  const session = o.session ?? (await borrowSession());
   const extra: DuckDBConnection[] = [];
+  let failed = false;
   try {
     const conn = session.conn;
     await conn.run('SET parquet_metadata_cache = true');
@@ -318,8 +320,11 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
     for (const chain of chains) inputs.push(readChain(await connFor(), chain, where, o));
     if (inputs.length === 1) yield* inputs[0];
     else if (inputs.length > 1) yield* mergeOrdered(inputs);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     for (const c of extra) c.closeSync();
-    if (!o.session) session.close();
+    if (!o.session) await releaseSession(session, failed);
   }
 }
