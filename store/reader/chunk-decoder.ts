@@ -14,8 +14,9 @@
  */
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
-import type { Direction, RecordKind, TapeRecord } from '../../schemas/record.js';
+import type { Direction, RecordKind } from '../../schemas/record.js';
 import { compileTemplate, rebuildInto, SLOT_COLUMNS, type CompiledTemplate, type SlotValues } from '../template/index.js';
+import type { RecordBatch } from './record-batch.js';
 
 const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)';
 /** 2^52 − 1: the bits of a hash kept as a cache key (a Number, no BigInt per row). */
@@ -75,7 +76,8 @@ const MAX_RUN_GAP_BYTES = 16;
 const INLINE_MAX_BYTES = 12;
 const TWO_32 = 2 ** 32;
 
-interface Header {
+/** The six header strings of a record, shared by every row that has them. */
+export interface RecordHeader {
   exchange: string;
   connId: string;
   direction: Direction;
@@ -102,59 +104,6 @@ function itemBytes(vec: RawVector, i: number): Uint8Array {
   const v = vec.getItem(i) as { bytes?: Uint8Array } | string | null;
   if (typeof v === 'string') return utf8.encode(v);
   return v?.bytes ?? EMPTY;
-}
-
-/** Every value of a BLOB (or VARCHAR, as UTF-8 bytes) vector, copied out in runs of adjacent strings; NULL gives an empty array. */
-function blobColumn(vec: RawVector, n: number): Uint8Array[] {
-  const out = new Array<Uint8Array>(n);
-  const dv = vec.dataView;
-  // string_t entries read as 32-bit words (length, prefix, pointer low, pointer high): DuckDB's
-  // vector data is aligned, and a typed array reads faster than a DataView.
-  if (!dv || dv.byteOffset % 4 !== 0) {
-    for (let i = 0; i < n; i++) out[i] = !vec.validity || vec.validity.itemValid(i) ? itemBytes(vec, i) : EMPTY;
-    return out;
-  }
-  const w = new Uint32Array(dv.buffer, dv.byteOffset, n * 4);
-  const validity = vec.validity as (RawVector['validity'] & { data?: unknown }) | undefined;
-  // No validity mask: every row is valid (payload is never NULL in practice).
-  const allValid = !validity || validity.data === null;
-  let i = 0;
-  while (i < n) {
-    const len = w[4 * i];
-    if (!allValid && !validity!.itemValid(i)) {
-      out[i++] = EMPTY;
-      continue;
-    }
-    if (len <= INLINE_MAX_BYTES) {
-      const off = dv.byteOffset + i * 16 + 4;
-      out[i++] = new Uint8Array(dv.buffer.slice(off, off + len));
-      continue;
-    }
-    // A run: rows i..j-1 whose data follow each other in memory.
-    const start = w[4 * i + 2] + w[4 * i + 3] * TWO_32;
-    let end = start + len;
-    let j = i + 1;
-    while (j < n) {
-      const l = w[4 * j];
-      if (l <= INLINE_MAX_BYTES || (!allValid && !validity!.itemValid(j))) break;
-      const p = w[4 * j + 2] + w[4 * j + 3] * TWO_32;
-      if (p < end || p - end > MAX_RUN_GAP_BYTES) break;
-      end = p + l;
-      j++;
-    }
-    if (j === i + 1) {
-      out[i] = itemBytes(vec, i);
-      i++;
-      continue;
-    }
-    const buf = duckdb.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + i * 16 + 8, end - start);
-    // Plain Uint8Array views: constructing one costs about half of a Buffer.subarray (a subclass).
-    const ab = buf.buffer;
-    const base = buf.byteOffset - start;
-    for (let k = i; k < j; k++) out[k] = new Uint8Array(ab, base + w[4 * k + 2] + w[4 * k + 3] * TWO_32, w[4 * k]);
-    i = j;
-  }
-  return out;
 }
 
 /** A string column's values as spans of shared buffers: no object per row. */
@@ -280,7 +229,9 @@ function packedOf(chunk: DuckDBDataChunk, n: number): Packed {
 }
 
 export class ChunkDecoder {
-  private readonly headers = new Map<number, Header>();
+  private readonly headerIndex = new Map<number, number>();
+  /** Every header learnt, by index (a batch's `header` column points into it). */
+  private headerList: RecordHeader[] = [];
   private readonly templates = new Map<number, TemplateEntry>();
   /** Where slot s is in a row's `w` list, −1 when the query leaves it out. */
   private readonly slotAt = new Int32Array(SLOT_COLUMNS.length).fill(-1);
@@ -319,84 +270,98 @@ export class ChunkDecoder {
 
   /** Learns header tuples from a HEADER_SELECT result. */
   addHeaders(rows: readonly unknown[][]): void {
-    if (this.headers.size + rows.length > MAX_HEADER_CACHE_ENTRIES) this.headers.clear();
+    if (this.headerList.length + rows.length > MAX_HEADER_CACHE_ENTRIES) {
+      // A new list: batches already handed out keep pointing into the old one.
+      this.headerIndex.clear();
+      this.headerList = [];
+    }
     for (const [h, exchange, connId, direction, kind, stream, endpoint] of rows as [bigint, string, string, Direction, RecordKind, string, string][]) {
-      this.headers.set(keyOfHash(h), { exchange, connId, direction, kind, stream, endpoint });
+      const key = keyOfHash(h);
+      if (this.headerIndex.has(key)) continue;
+      this.headerIndex.set(key, this.headerList.length);
+      this.headerList.push({ exchange, connId, direction, kind, stream, endpoint });
     }
   }
 
   /**
-   * The chunk's records, or null when a header or template is not known yet (fetch it with
-   * addHeaders / addTemplates, then retry). `ranks`, when given, receives each row's rank (−1 for
-   * none).
+   * The chunk's rows as a column batch, or null when a header or template is not known yet (fetch
+   * it with addHeaders / addTemplates, then retry). `ranks`, when given, receives each row's rank
+   * (−1 for none). Payloads, stored or rebuilt from their template, are laid one after the other in
+   * one buffer.
    */
-  decode(chunk: DuckDBDataChunk, ranks?: Int32Array): TapeRecord[] | null {
+  decodeBatch(chunk: DuckDBDataChunk, ranks?: Int32Array): RecordBatch | null {
     const n = chunk.rowCount;
     const p = packedOf(chunk, n);
-    const { words, big, starts } = p;
-    const payloads = this.payloadCol < 0 ? new Array<Uint8Array>(n).fill(EMPTY) : blobColumn(chunk.getColumnVector(this.payloadCol) as unknown as RawVector, n);
-    if (this.rebuild(chunk, n, p, payloads) === null) return null;
-    const out = new Array<TapeRecord>(n);
-    const headers = this.headers;
-    for (let i = 0; i < n; i++) {
-      const b = starts[4 * i];
-      const hd = headers.get((words[2 * (b + W_HASH)] >>> 0) + (words[2 * (b + W_HASH) + 1] & 0xfffff) * TWO_32);
-      if (hd === undefined) return null;
-      if (ranks) ranks[i] = words[2 * (b + W_RANK)];
-      out[i] = {
-        exchange: hd.exchange,
-        connId: hd.connId,
-        // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
-        seq: (words[2 * (b + W_SEQ)] >>> 0) + words[2 * (b + W_SEQ) + 1] * TWO_32,
-        recvNs: big[b + W_RECV],
-        direction: hd.direction,
-        kind: hd.kind,
-        stream: hd.stream,
-        endpoint: hd.endpoint,
-        payload: payloads[i],
-        flags: words[2 * (b + W_FLAGS)],
-      };
-    }
-    return out;
-  }
-
-  /**
-   * Rebuilds the templated payloads of a chunk in place in `payloads`, all into one buffer (views
-   * handed out); null when a template is not known yet (fetch it with addTemplates, then retry).
-   */
-  private rebuild(chunk: DuckDBDataChunk, n: number, p: Packed, payloads: Uint8Array[]): true | null {
-    const { words, valid, starts } = p;
-    // Each row's template, and the bytes the chunk's frames can take at most: one buffer, sized once.
+    const { words, big, starts, valid } = p;
+    const headerIndex = this.headerIndex;
+    const header = new Int32Array(n);
+    const recvNs = new BigInt64Array(n);
+    const seq = new Float64Array(n);
+    const flags = new Int32Array(n);
+    // Each row's template (undefined: the payload is stored as it is).
     const tpls = new Array<TemplateEntry | undefined>(n);
-    let any = false;
+    let anyTemplated = false;
+    let anyStored = false;
     let last: TemplateEntry | undefined;
     let lastKey = -1;
+    let lastHeaderKey = -1;
+    let lastHeader = 0;
     for (let i = 0; i < n; i++) {
-      const b = starts[4 * i] + W_TPL;
-      if (words[2 * b + 1] < 0) continue; // −1: stored as it is
-      const key = (words[2 * b] >>> 0) + (words[2 * b + 1] & 0xfffff) * TWO_32;
+      const b = starts[4 * i];
+      const hk = (words[2 * (b + W_HASH)] >>> 0) + (words[2 * (b + W_HASH) + 1] & 0xfffff) * TWO_32;
+      if (hk !== lastHeaderKey) {
+        const h = headerIndex.get(hk);
+        if (h === undefined) return null;
+        lastHeaderKey = hk;
+        lastHeader = h;
+      }
+      header[i] = lastHeader;
+      recvNs[i] = big[b + W_RECV];
+      // seq read as two 32-bit words: no BigInt allocated per row (seq < 2^53).
+      seq[i] = (words[2 * (b + W_SEQ)] >>> 0) + words[2 * (b + W_SEQ) + 1] * TWO_32;
+      flags[i] = words[2 * (b + W_FLAGS)];
+      if (ranks) ranks[i] = words[2 * (b + W_RANK)];
+      const t = b + W_TPL;
+      if (words[2 * t + 1] < 0) {
+        anyStored = true; // −1: stored as it is
+        continue;
+      }
+      const key = (words[2 * t] >>> 0) + (words[2 * t + 1] & 0xfffff) * TWO_32;
       const e = key === lastKey ? last : this.templates.get(key);
       if (e === undefined) return null;
       last = e;
       lastKey = key;
       tpls[i] = e;
-      any = true;
+      anyTemplated = true;
     }
-    if (!any) return true; // no templated row in this chunk
-    const pre = this.preCol < 0 ? noSpans(n) : stringSpans(chunk.getColumnVector(this.preCol) as unknown as RawVector, n);
-    const rest = stringSpans(chunk.getColumnVector(this.restCol) as unknown as RawVector, n);
+    const stored = anyStored && this.payloadCol >= 0 ? stringSpans(chunk.getColumnVector(this.payloadCol) as unknown as RawVector, n) : null;
+    const pre = anyTemplated && this.preCol >= 0 ? stringSpans(chunk.getColumnVector(this.preCol) as unknown as RawVector, n) : noSpans(n);
+    const rest = anyTemplated ? stringSpans(chunk.getColumnVector(this.restCol) as unknown as RawVector, n) : null;
+    // The bytes the chunk's payloads can take at most: one buffer, sized once.
     let bound = 0;
     for (let i = 0; i < n; i++) {
       const e = tpls[i];
-      if (e !== undefined) bound += e.t.maxBytes + rest.len[i] + pre.len[i];
+      if (e !== undefined) bound += e.t.maxBytes + rest!.len[i] + pre.len[i];
+      else if (stored !== null) bound += stored.len[i];
     }
+    let buf = new Uint8Array(bound);
+    const offsets = new Uint32Array(n + 1);
     const vals = this.vals;
     const slotAt = this.slotAt;
-    let buf = new Uint8Array(bound);
     let o = 0;
     for (let i = 0; i < n; i++) {
+      offsets[i] = o;
       const e = tpls[i];
-      if (e === undefined) continue;
+      if (e === undefined) {
+        if (stored === null || stored.nul[i]) continue;
+        const len = stored.len[i];
+        const src = stored.buf[i];
+        const s0 = stored.off[i];
+        if (len <= 32) for (let k = 0; k < len; k++) buf[o + k] = src[s0 + k];
+        else buf.set(src.subarray(s0, s0 + len), o);
+        o += len;
+        continue;
+      }
       const t = e.t;
       const b = starts[4 * i];
       const used = e.slots;
@@ -408,20 +373,21 @@ export class ChunkDecoder {
         vals[s] = (words[2 * j] >>> 0) + words[2 * j + 1] * TWO_32;
       }
       const pb = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
-      const rb = rest.nul[i] ? EMPTY : rest.buf[i];
-      const r0 = rest.off[i];
-      const r1 = r0 + rest.len[i];
+      const rb = rest!.nul[i] ? EMPTY : rest!.buf[i];
+      const r0 = rest!.off[i];
+      const r1 = r0 + rest!.len[i];
       let len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
       if (len < 0) {
-        // Out of room: continue in a new buffer (views into the old one stay valid).
-        buf = new Uint8Array(Math.max((n - i) * REBUILD_BYTES_PER_FRAME, 2 * (t.literalBytes + rest.len[i] + (pb?.length ?? 0) + 40 * t.kinds.length)));
-        o = 0;
+        // Out of room (the bound should prevent it): a larger buffer with what is written so far.
+        const grown = new Uint8Array(Math.max(2 * buf.length, o + (n - i) * REBUILD_BYTES_PER_FRAME + 2 * (t.literalBytes + rest!.len[i] + (pb?.length ?? 0) + 40 * t.kinds.length)));
+        grown.set(buf.subarray(0, o));
+        buf = grown;
         len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
         if (len < 0) throw new Error('reader: a templated payload misses a value');
       }
-      payloads[i] = new Uint8Array(buf.buffer, o, len);
       o += len;
     }
-    return true;
+    offsets[n] = o;
+    return { length: n, headers: this.headerList, header, recvNs, seq, flags, payload: buf, offsets };
   }
 }

@@ -25,7 +25,7 @@ import { RANK_BLOCK_ORDER, RAW_BLOCK_ROWS, SORT_KEYS_META } from '../seal/parque
 import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
 import { ChunkDecoder, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, recordSelect, TEMPLATE_SELECT } from './chunk-decoder.js';
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
-import { mergeOrdered } from './merge.js';
+import { batchRecords, gatherBatches, mergeBatches, sliceBatch, type RecordBatch } from './record-batch.js';
 import { stageJournals } from './journal-stage.js';
 import { streamChunks } from './result-chunks.js';
 
@@ -189,7 +189,7 @@ async function learnSource(conn: DuckDBConnection, decoder: ChunkDecoder, src: s
 }
 
 /** One input of the merge: a source read window by window, in (recv_ns, conn_id, seq) order. */
-async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | null, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | null, o: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   const stats = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
   const [min, max, count] = stats;
   if (min === null || max === null || count === 0n) return;
@@ -217,7 +217,7 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
     let rows = 0;
     for await (const chunk of streamChunks(conn, `SELECT ${RECORD_SELECT} FROM ${src} WHERE recv_ns >= ${lo} AND recv_ns < ${hi}${order}`)) {
       rows += chunk.rowCount;
-      const batch = decoder.decode(chunk);
+      const batch = decoder.decodeBatch(chunk);
       if (!batch) throw new Error('reader: a record header is missing from its source');
       yield batch;
     }
@@ -246,7 +246,7 @@ async function emptyColumns(conn: DuckDBConnection, path: string): Promise<Set<s
  * A templated file in rank blocks, in replay order: windows of whole blocks by rank, each block's
  * rows (stored stream by stream) put back in order by their rank — no sort.
  */
-async function* readRanked(conn: DuckDBConnection, path: string, where: string, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+async function* readRanked(conn: DuckDBConnection, path: string, where: string, o: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   const src = `(${sealedSource([path], where)})`;
   const [rows] = (await conn.runAndReadAll(`SELECT max("rank") + 1 FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`)).getRows()[0] as [bigint | null];
   if (rows === null) return;
@@ -258,37 +258,50 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const span = blocks * RAW_BLOCK_ROWS;
   const select = recordSelect(absent);
   for (let lo = 0; lo < total; lo += span) {
-    const slots = new Array<TapeRecord | undefined>(span);
+    const batches: RecordBatch[] = [];
+    const rankParts: Int32Array[] = [];
     let count = 0;
     let top = 0;
     for await (const chunk of streamChunks(conn, `SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`)) {
       const ranks = new Int32Array(chunk.rowCount);
-      const batch = decoder.decode(chunk, ranks);
+      const batch = decoder.decodeBatch(chunk, ranks);
       if (!batch) throw new Error('reader: a record header is missing from its source');
-      for (let i = 0; i < batch.length; i++) {
+      for (let i = 0; i < ranks.length; i++) {
         const at = ranks[i] - lo; // rank < 2^31 within a file
-        slots[at] = batch[i];
+        ranks[i] = at;
         if (at >= top) top = at + 1;
       }
+      batches.push(batch);
+      rankParts.push(ranks);
       count += batch.length;
     }
     if (count === 0) continue;
-    slots.length = top;
-    const ordered = count === top ? (slots as TapeRecord[]) : (slots.filter((r) => r !== undefined) as TapeRecord[]);
+    const place = new Int32Array(count);
+    let k = 0;
+    for (const r of rankParts) {
+      place.set(r, k);
+      k += r.length;
+    }
+    const ordered = gatherBatches(batches, place, top);
     // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
-    for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield ordered.slice(i, i + READER_BATCH_ROWS);
+    for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield sliceBatch(ordered, i, Math.min(ordered.length, i + READER_BATCH_ROWS));
   }
 }
 
 /** One chain's files in order: templated ones by rank, older ones by recv_ns windows. */
-async function* readChain(conn: DuckDBConnection, chain: Chain, where: string, o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+async function* readChain(conn: DuckDBConnection, chain: Chain, where: string, o: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   for (const f of chain.files) {
     if (f.ranked) yield* readRanked(conn, f.path, where, o);
     else yield* readWindows(conn, `(${sealedSource([f.path], where)})`, { paths: [f.path], rowGroupStarts: f.starts, files: [f] }, o);
   }
 }
 
-export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+/**
+ * The records of readRecords as column batches (record-batch.ts): the same rows in the same order,
+ * with no object per record. Batches are handed out as they are decoded: a batch stays valid after
+ * the next one is asked for.
+ */
+export async function* readRecordBatches(o: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   const session = o.session ?? (await borrowSession());
   const extra: DuckDBConnection[] = [];
   let failed = false;
@@ -308,7 +321,7 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
       const staged = await stageJournals(conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
       if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS}, ${NO_TEMPLATE_COLS} FROM reader_j_raw`);
     }
-    const inputs: AsyncGenerator<TapeRecord[]>[] = [];
+    const inputs: AsyncGenerator<RecordBatch>[] = [];
     // Each input runs its own queries concurrently with the others: one connection each.
     const connFor = async () => {
       if (inputs.length === 0) return conn;
@@ -319,7 +332,7 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
     if (parts.length) inputs.push(readWindows(await connFor(), `(${parts.join(' UNION ALL ')})`, null, o));
     for (const chain of chains) inputs.push(readChain(await connFor(), chain, where, o));
     if (inputs.length === 1) yield* inputs[0];
-    else if (inputs.length > 1) yield* mergeOrdered(inputs);
+    else if (inputs.length > 1) yield* mergeBatches(inputs);
   } catch (err) {
     failed = true;
     throw err;
@@ -327,4 +340,8 @@ export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRe
     for (const c of extra) c.closeSync();
     if (!o.session) await releaseSession(session, failed);
   }
+}
+
+export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
+  for await (const batch of readRecordBatches(o)) yield batchRecords(batch);
 }
