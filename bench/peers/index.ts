@@ -15,6 +15,11 @@
  *  - trades only: normalized messages/s, tardis-dev `replayNormalized(normalizeTrades)` against
  *    `readNormalized` over the same trades. tardis-dev has no Coinstore mapper, so its cache holds
  *    the same trades (ids, prices, sizes, sides, times) in Binance's trade shape, whose mapper it has.
+ * ticktape's raw and parsed figures are measured twice: through `readRecords` (TapeRecords) and
+ * through the reader's column batches (`readRecordBatches`, no object per frame). Every runner
+ * (tardis-dev included) gets an untimed warm-up pass, then each round runs every runner once, in an
+ * order rotated round by round, with a full GC before each pass (`npm run bench` runs node with
+ * --expose-gc); medians and ratios to tardis-dev are printed.
  * tardis-dev reads its local cache only: its API endpoint points at a closed local port, so a slice
  * missing from the cache would fail the run instead of reaching a network.
  */
@@ -27,7 +32,7 @@ import type { TapeRecord } from '../../schemas/record.js';
 import { openJournalWriter } from '../../store/journal/index.js';
 import { listPartitionFiles } from '../../store/partitions.js';
 import { readNormalized } from '../../store/reader/read-normalized.js';
-import { readRecords } from '../../store/reader/read-records.js';
+import { readRecordBatches, readRecords } from '../../store/reader/read-records.js';
 import { compactAll } from '../../store/seal/compact.js';
 import { sealClosedSegments } from '../../store/seal/sealer.js';
 import type { BenchResult } from '../types.js';
@@ -93,7 +98,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** Full garbage collection (node --expose-gc, as `npm run bench` runs it), so no pass pays for the garbage of the one before. */
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) process.stderr.write('peers: global.gc is not exposed (run node with --expose-gc): passes are measured without a full GC before each\n');
+
 async function timed(fn: () => Promise<number>): Promise<{ n: number; secs: number }> {
+  gc?.();
   const t0 = process.hrtime.bigint();
   const n = await fn();
   return { n, secs: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -255,6 +265,25 @@ async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir, rea
   return n;
 }
 
+/** The same as ticktapeRaw on the reader's column batches (readRecordBatches): no object per frame. */
+async function ticktapeBatches(p: Prepared, parse: boolean): Promise<number> {
+  let n = 0;
+  let sink = 0;
+  const binary = p.shape.name === 'coinsuper-orderbook';
+  for await (const b of readRecordBatches({ dataDir: p.dataDir, includeJournal: false })) {
+    n += b.length;
+    const { payload, offsets } = b;
+    if (!parse) sink += offsets[b.length] - offsets[0];
+    else
+      for (let i = 0; i < b.length; i++) {
+        const f = payload.subarray(offsets[i], offsets[i + 1]);
+        sink += typeof JSON.parse(decoder.decode(binary ? f.subarray(mqttJsonOffset(f)) : f)) === 'object' ? 1 : 0;
+      }
+  }
+  if (sink === 0) throw new Error('ticktape read nothing');
+  return n;
+}
+
 async function tardisNormalized(p: Prepared): Promise<number> {
   const nz = p.normalized!;
   tardis.init({ cacheDir: path.join(p.cacheDir, 'n'), endpoint: CLOSED_ENDPOINT, datasetsEndpoint: CLOSED_ENDPOINT });
@@ -280,19 +309,44 @@ async function ticktapeNormalized(p: Prepared, readers = current): Promise<numbe
   return n;
 }
 
+/** One way of reading, timed against tardis-dev in the same rounds. */
+interface Runner {
+  /** What the result line says after "ticktape" (empty for this build's readRecords). */
+  label: string;
+  fn: () => Promise<number>;
+}
+
 interface Pair {
   figure: string;
   unit: string;
   tardis: () => Promise<number>;
-  ticktape: () => Promise<number>;
-  /** The previous version's layout, read by this version (before). */
-  earlier?: () => Promise<number>;
-  /** The same sealed files compacted at BEFORE_LEVEL, read by this version. */
-  level?: () => Promise<number>;
-  /** The same store read by the baseline build (TICKTAPE_BENCH_PEER_BASELINE). */
-  baseline?: () => Promise<number>;
+  /** This build's readRecords first; then its batches, the earlier layout, the zstd-9 store, the baseline build. */
+  runners: Runner[];
   expect: number;
   goal: string;
+}
+
+/**
+ * The pair's runners measured fairly: one untimed warm-up pass each (JIT, the reader's pooled
+ * DuckDB session, the file cache), then ROUNDS rounds in which every runner reads once, the order
+ * rotated each round, a full GC before each pass. Rates per runner, tardis-dev's first.
+ */
+async function measure(name: string, pair: Pair): Promise<number[][]> {
+  const all = [{ label: 'tardis-dev', fn: pair.tardis }, ...pair.runners];
+  for (const r of all) {
+    const w = await timed(r.fn);
+    if (w.n !== pair.expect) throw new Error(`${name} ${pair.figure}: ${r.label || 'ticktape'} read ${w.n} of ${pair.expect}`);
+  }
+  const rates = all.map(() => [] as number[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < all.length; k++) {
+      const at = (k + round) % all.length;
+      const t = await timed(all[at].fn);
+      if (t.n !== pair.expect) throw new Error(`${name} ${pair.figure}: ${all[at].label || 'ticktape'} read ${t.n} of ${pair.expect}`);
+      rates[at].push(t.n / t.secs);
+    }
+  }
+  return rates;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -305,73 +359,37 @@ export async function run(): Promise<BenchResult[]> {
       process.stderr.write(`peers: ${name}: generating ${n} frames, sealing, compacting...\n`);
       const p = await prepare(s, n, root);
       const b = baseline;
-      const pairs: Pair[] = [
-        {
-          figure: 'raw frames in order',
-          unit: 'frames/s',
-          tardis: () => tardisRaw(p, true),
-          ticktape: () => ticktapeRaw(p, false),
-          earlier: () => ticktapeRaw(p, false, p.earlierDir),
-          level: () => ticktapeRaw(p, false, p.levelDir),
-          baseline: b ? () => ticktapeRaw(p, false, p.dataDir, b) : undefined,
-          expect: n,
-          goal: '≥ 2',
-        },
-        {
-          figure: 'JSON-parsed frames',
-          unit: 'frames/s',
-          tardis: () => tardisRaw(p, false),
-          ticktape: () => ticktapeRaw(p, true),
-          earlier: () => ticktapeRaw(p, true, p.earlierDir),
-          level: () => ticktapeRaw(p, true, p.levelDir),
-          baseline: b ? () => ticktapeRaw(p, true, p.dataDir, b) : undefined,
-          expect: n,
-          goal: '≥ 2',
-        },
+      const runners = (parse: boolean): Runner[] => [
+        { label: '', fn: () => ticktapeRaw(p, parse) },
+        { label: ', column batches (readRecordBatches)', fn: () => ticktapeBatches(p, parse) },
+        { label: ', earlier layout (before)', fn: () => ticktapeRaw(p, parse, p.earlierDir) },
+        { label: `, compacted at zstd ${BEFORE_LEVEL} (before)`, fn: () => ticktapeRaw(p, parse, p.levelDir) },
+        ...(b ? [{ label: ', baseline build (before)', fn: () => ticktapeRaw(p, parse, p.dataDir, b) }] : []),
       ];
-      if (p.normalized) pairs.push({ figure: 'normalized trades', unit: 'msgs/s', tardis: () => tardisNormalized(p), ticktape: () => ticktapeNormalized(p), baseline: b ? () => ticktapeNormalized(p, b) : undefined, expect: n, goal: '≥ 3' });
+      const pairs: Pair[] = [
+        { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), runners: runners(false), expect: n, goal: '≥ 2' },
+        { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), runners: runners(true), expect: n, goal: '≥ 2' },
+      ];
+      if (p.normalized)
+        pairs.push({
+          figure: 'normalized trades',
+          unit: 'msgs/s',
+          tardis: () => tardisNormalized(p),
+          runners: [{ label: '', fn: () => ticktapeNormalized(p) }, ...(b ? [{ label: ', baseline build (before)', fn: () => ticktapeNormalized(p, b) }] : [])],
+          expect: n,
+          goal: '≥ 3',
+        });
       for (const pair of pairs) {
-        const tt: number[] = [];
-        const td: number[] = [];
-        const te: number[] = [];
-        const tb: number[] = [];
-        const tl: number[] = [];
-        for (let r = 0; r < ROUNDS; r++) {
-          const a = await timed(pair.tardis);
-          const b = await timed(pair.ticktape);
-          if (a.n !== pair.expect || b.n !== pair.expect) throw new Error(`${name} ${pair.figure}: tardis-dev read ${a.n}, ticktape ${b.n}, of ${pair.expect}`);
-          td.push(a.n / a.secs);
-          tt.push(b.n / b.secs);
-          if (pair.earlier) {
-            const c = await timed(pair.earlier);
-            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: earlier layout read ${c.n} of ${pair.expect}`);
-            te.push(c.n / c.secs);
-          }
-          if (pair.level) {
-            const c = await timed(pair.level);
-            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: zstd ${BEFORE_LEVEL} store read ${c.n} of ${pair.expect}`);
-            tl.push(c.n / c.secs);
-          }
-          if (pair.baseline) {
-            const c = await timed(pair.baseline);
-            if (c.n !== pair.expect) throw new Error(`${name} ${pair.figure}: baseline build read ${c.n} of ${pair.expect}`);
-            tb.push(c.n / c.secs);
-          }
-        }
-        if (tb.length) {
-          out.push({ name: `${name}: ${pair.figure}, ticktape, baseline build (before)`, value: Math.round(median(tb)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(tb) / median(td)).toFixed(2)}; ${BASELINE_DIST}` });
-        }
-        if (tl.length) {
-          out.push({ name: `${name}: ${pair.figure}, ticktape, compacted at zstd ${BEFORE_LEVEL} (before)`, value: Math.round(median(tl)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(tl) / median(td)).toFixed(2)}` });
-        }
-        if (te.length) {
-          out.push({ name: `${name}: ${pair.figure}, ticktape, earlier layout (before)`, value: Math.round(median(te)), unit: pair.unit, note: `median of ${ROUNDS}; ratio to tardis-dev ${(median(te) / median(td)).toFixed(2)}` });
-        }
+        const [td, ...rs] = await measure(name, pair);
         const mt = median(td);
-        const mk = median(tt);
-        out.push({ name: `${name}: ${pair.figure}, tardis-dev ${tardisVersion}`, value: Math.round(mt), unit: pair.unit, note: `median of ${ROUNDS}, alternating` });
-        out.push({ name: `${name}: ${pair.figure}, ticktape`, value: Math.round(mk), unit: pair.unit, note: `median of ${ROUNDS}` });
-        out.push({ name: `${name}: ${pair.figure}, ticktape / tardis-dev`, value: mk / mt, unit: 'ratio', note: `goal ${pair.goal}` });
+        const how = `median of ${ROUNDS} after a warm-up pass, order rotated each round${gc ? ', full GC before each pass' : ''}`;
+        out.push({ name: `${name}: ${pair.figure}, tardis-dev ${tardisVersion}`, value: Math.round(mt), unit: pair.unit, note: how });
+        pair.runners.forEach((r, k) => {
+          const m = median(rs[k]);
+          out.push({ name: `${name}: ${pair.figure}, ticktape${r.label}`, value: Math.round(m), unit: pair.unit, note: `ratio to tardis-dev ${(m / mt).toFixed(2)}${r.label === ', baseline build (before)' ? `; ${BASELINE_DIST}` : ''}` });
+        });
+        out.push({ name: `${name}: ${pair.figure}, ticktape / tardis-dev`, value: median(rs[0]) / mt, unit: 'ratio', note: `readRecords; goal ${pair.goal}` });
+        if (pair.runners.length > 1 && pair.runners[1].label.includes('batches')) out.push({ name: `${name}: ${pair.figure}, ticktape batches / tardis-dev`, value: median(rs[1]) / mt, unit: 'ratio', note: `readRecordBatches; goal ${pair.goal}` });
       }
       out.push({ name: `${name}: bytes per frame, tardis-dev cache`, value: p.raw.bytes / n, unit: 'B/frame', note: `gzip NDJSON minute slices; payloads average ${(p.payloadBytes / n).toFixed(0)} B` });
       out.push({
