@@ -290,9 +290,19 @@ export class ChunkDecoder {
    * one buffer.
    */
   decodeBatch(chunk: DuckDBDataChunk, ranks?: Int32Array): RecordBatch | null {
+    const rows = this.decodeRows(chunk, ranks);
+    return rows && this.emitRows([rows], null, rows.n);
+  }
+
+  /**
+   * The first half of decodeBatch: a chunk's fixed fields, templates and string spans, copied out
+   * of DuckDB, with no payload built yet (emitRows builds them, in any order). Null when a header
+   * or template is not known yet.
+   */
+  decodeRows(chunk: DuckDBDataChunk, ranks?: Int32Array): DecodedRows | null {
     const n = chunk.rowCount;
     const p = packedOf(chunk, n);
-    const { words, big, starts, valid } = p;
+    const { words, big, starts } = p;
     const headerIndex = this.headerIndex;
     const header = new Int32Array(n);
     const recvNs = new BigInt64Array(n);
@@ -336,58 +346,131 @@ export class ChunkDecoder {
     }
     const stored = anyStored && this.payloadCol >= 0 ? stringSpans(chunk.getColumnVector(this.payloadCol) as unknown as RawVector, n) : null;
     const pre = anyTemplated && this.preCol >= 0 ? stringSpans(chunk.getColumnVector(this.preCol) as unknown as RawVector, n) : noSpans(n);
-    const rest = anyTemplated ? stringSpans(chunk.getColumnVector(this.restCol) as unknown as RawVector, n) : null;
-    // The bytes the chunk's payloads can take at most: one buffer, sized once.
+    const rest = anyTemplated ? stringSpans(chunk.getColumnVector(this.restCol) as unknown as RawVector, n) : noSpans(n);
+    // The bytes the chunk's payloads can take at most.
     let bound = 0;
     for (let i = 0; i < n; i++) {
       const e = tpls[i];
-      if (e !== undefined) bound += e.t.maxBytes + rest!.len[i] + pre.len[i];
+      if (e !== undefined) bound += e.t.maxBytes + rest.len[i] + pre.len[i];
       else if (stored !== null) bound += stored.len[i];
     }
-    let buf = new Uint8Array(bound);
+    return { n, header, recvNs, seq, flags, tpls, stored, pre, rest, packed: p, bound };
+  }
+
+  /**
+   * The rows of `parts` as one batch, payloads built straight into its buffer: in order when
+   * `place` is null, else row k of the parts (one after the other) at position `place[k]`
+   * (distinct positions below `positions`; positions no row takes are closed up).
+   */
+  emitRows(parts: readonly DecodedRows[], place: Int32Array | null, positions: number): RecordBatch {
+    let fromPart: Int32Array | null = null;
+    let fromRow: Int32Array | null = null;
+    let n = 0;
+    let bound = 0;
+    for (const d of parts) {
+      n += d.n;
+      bound += d.bound;
+    }
+    if (place !== null) {
+      fromPart = new Int32Array(positions).fill(-1);
+      fromRow = new Int32Array(positions);
+      let k = 0;
+      for (let q = 0; q < parts.length; q++) {
+        for (let i = 0; i < parts[q].n; i++, k++) {
+          const at = place[k];
+          fromPart[at] = q;
+          fromRow[at] = i;
+        }
+      }
+    } else positions = n;
+    const header = new Int32Array(n);
+    const recvNs = new BigInt64Array(n);
+    const seq = new Float64Array(n);
+    const flags = new Int32Array(n);
     const offsets = new Uint32Array(n + 1);
-    const vals = this.vals;
-    const slotAt = this.slotAt;
+    let buf = new Uint8Array(bound);
     let o = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[i] = o;
-      const e = tpls[i];
-      if (e === undefined) {
-        if (stored === null || stored.nul[i]) continue;
-        const len = stored.len[i];
-        const src = stored.buf[i];
-        const s0 = stored.off[i];
-        if (len <= 32) for (let k = 0; k < len; k++) buf[o + k] = src[s0 + k];
-        else buf.set(src.subarray(s0, s0 + len), o);
-        o += len;
-        continue;
+    let r = 0;
+    let q = 0;
+    let i = -1;
+    for (let at = 0; at < positions; at++) {
+      if (fromPart !== null) {
+        q = fromPart[at];
+        if (q < 0) continue;
+        i = fromRow![at];
+      } else if (++i === parts[q].n) {
+        q++;
+        i = 0;
       }
-      const t = e.t;
-      const b = starts[4 * i];
-      const used = e.slots;
-      for (let k = 0; k < used.length; k++) {
-        const s = used[k];
-        const at = slotAt[s];
-        const j = b + at;
-        if (at < 0 || (valid !== null && ((valid[j >>> 5] >>> (j & 31)) & 1) === 0)) throw new Error('reader: a templated payload misses a value');
-        vals[s] = (words[2 * j] >>> 0) + words[2 * j + 1] * TWO_32;
-      }
-      const pb = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
-      const rb = rest!.nul[i] ? EMPTY : rest!.buf[i];
-      const r0 = rest!.off[i];
-      const r1 = r0 + rest!.len[i];
-      let len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
-      if (len < 0) {
+      const d = parts[q];
+      header[r] = d.header[i];
+      recvNs[r] = d.recvNs[i];
+      seq[r] = d.seq[i];
+      flags[r] = d.flags[i];
+      offsets[r] = o;
+      let end = this.writePayload(d, i, buf, o);
+      if (end < 0) {
         // Out of room (the bound should prevent it): a larger buffer with what is written so far.
-        const grown = new Uint8Array(Math.max(2 * buf.length, o + (n - i) * REBUILD_BYTES_PER_FRAME + 2 * (t.literalBytes + rest!.len[i] + (pb?.length ?? 0) + 40 * t.kinds.length)));
+        const grown = new Uint8Array(2 * buf.length + (positions - at) * REBUILD_BYTES_PER_FRAME);
         grown.set(buf.subarray(0, o));
         buf = grown;
-        len = rebuildInto(t, pb, rb, r0, r1, vals as unknown as SlotValues, buf, o);
-        if (len < 0) throw new Error('reader: a templated payload misses a value');
+        end = this.writePayload(d, i, buf, o);
+        if (end < 0) throw new Error('reader: a templated payload misses a value');
       }
-      o += len;
+      o = end;
+      r++;
     }
-    offsets[n] = o;
-    return { length: n, headers: this.headerList, header, recvNs, seq, flags, payload: buf, offsets };
+    offsets[r] = o;
+    return { length: r, headers: this.headerList, header: header.subarray(0, r), recvNs: recvNs.subarray(0, r), seq: seq.subarray(0, r), flags: flags.subarray(0, r), payload: buf, offsets: offsets.subarray(0, r + 1) };
   }
+
+  /** Writes row i's payload at `o`; the end, or −1 when `buf` has no room for it. */
+  private writePayload(d: DecodedRows, i: number, buf: Uint8Array, o: number): number {
+    const e = d.tpls[i];
+    if (e === undefined) {
+      const stored = d.stored;
+      if (stored === null || stored.nul[i]) return o;
+      const len = stored.len[i];
+      if (o + len > buf.length) return -1;
+      const src = stored.buf[i];
+      const s0 = stored.off[i];
+      if (len <= 32) for (let k = 0; k < len; k++) buf[o + k] = src[s0 + k];
+      else buf.set(src.subarray(s0, s0 + len), o);
+      return o + len;
+    }
+    const { words, valid, starts } = d.packed;
+    const vals = this.vals;
+    const slotAt = this.slotAt;
+    const b = starts[4 * i];
+    const used = e.slots;
+    for (let k = 0; k < used.length; k++) {
+      const s = used[k];
+      const at = slotAt[s];
+      const j = b + at;
+      if (at < 0 || (valid !== null && ((valid[j >>> 5] >>> (j & 31)) & 1) === 0)) throw new Error('reader: a templated payload misses a value');
+      vals[s] = (words[2 * j] >>> 0) + words[2 * j + 1] * TWO_32;
+    }
+    const { pre, rest } = d;
+    const pb = pre.nul[i] || pre.len[i] === 0 ? null : pre.buf[i].subarray(pre.off[i], pre.off[i] + pre.len[i]);
+    const rb = rest.nul[i] ? EMPTY : rest.buf[i];
+    const r0 = rest.off[i];
+    const len = rebuildInto(e.t, pb, rb, r0, r0 + rest.len[i], vals as unknown as SlotValues, buf, o);
+    return len < 0 ? -1 : o + len;
+  }
+}
+
+/** A chunk's rows decoded but for their payloads (ChunkDecoder.decodeRows). */
+export interface DecodedRows {
+  n: number;
+  header: Int32Array;
+  recvNs: BigInt64Array;
+  seq: Float64Array;
+  flags: Int32Array;
+  tpls: (TemplateEntry | undefined)[];
+  stored: Spans | null;
+  pre: Spans;
+  rest: Spans;
+  packed: Packed;
+  /** Bytes the rows' payloads take at most. */
+  bound: number;
 }

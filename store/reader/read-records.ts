@@ -23,9 +23,9 @@ import { dayBoundsNs, sqlStr } from '../partitions.js';
 import { journalSegmentKeys } from '../seal/compact.js';
 import { RANK_BLOCK_ORDER, RAW_BLOCK_ROWS, SORT_KEYS_META } from '../seal/parquet-file.js';
 import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
-import { ChunkDecoder, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, recordSelect, TEMPLATE_SELECT } from './chunk-decoder.js';
+import { ChunkDecoder, type DecodedRows, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, recordSelect, TEMPLATE_SELECT } from './chunk-decoder.js';
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
-import { batchRecords, gatherBatches, mergeBatches, sliceBatch, type RecordBatch } from './record-batch.js';
+import { batchRecords, mergeBatches, sliceBatch, type RecordBatch } from './record-batch.js';
 import { stageJournals } from './journal-stage.js';
 import { streamChunks } from './result-chunks.js';
 
@@ -258,22 +258,23 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const span = blocks * RAW_BLOCK_ROWS;
   const select = recordSelect(absent);
   for (let lo = 0; lo < total; lo += span) {
-    const batches: RecordBatch[] = [];
+    // Each chunk's rows decoded but for their payloads, which are then built straight into rank order.
+    const parts: DecodedRows[] = [];
     const rankParts: Int32Array[] = [];
     let count = 0;
     let top = 0;
     for await (const chunk of streamChunks(conn, `SELECT ${select} FROM ${src} WHERE "rank" >= ${lo} AND "rank" < ${lo + span}`)) {
       const ranks = new Int32Array(chunk.rowCount);
-      const batch = decoder.decodeBatch(chunk, ranks);
-      if (!batch) throw new Error('reader: a record header is missing from its source');
+      const rows = decoder.decodeRows(chunk, ranks);
+      if (!rows) throw new Error('reader: a record header is missing from its source');
       for (let i = 0; i < ranks.length; i++) {
         const at = ranks[i] - lo; // rank < 2^31 within a file
         ranks[i] = at;
         if (at >= top) top = at + 1;
       }
-      batches.push(batch);
+      parts.push(rows);
       rankParts.push(ranks);
-      count += batch.length;
+      count += rows.n;
     }
     if (count === 0) continue;
     const place = new Int32Array(count);
@@ -282,7 +283,7 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
       place.set(r, k);
       k += r.length;
     }
-    const ordered = gatherBatches(batches, place, top);
+    const ordered = decoder.emitRows(parts, place, top);
     // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
     for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield sliceBatch(ordered, i, Math.min(ordered.length, i + READER_BATCH_ROWS));
   }

@@ -67,65 +67,6 @@ export function batchRecords(b: RecordBatch): TapeRecord[] {
   return out;
 }
 
-/**
- * Rows of several batches put in the order `place` gives: `place[k]` is the position of the k-th
- * row (batches one after the other) in the result, −1 to leave the row out. Positions must be
- * distinct; the result holds only the positions given (holes closed up). All batches share one
- * header list. Payloads are copied into one new buffer in the result's order.
- */
-export function gatherBatches(batches: readonly RecordBatch[], place: Int32Array, positions: number): RecordBatch {
-  // Which (batch, row) lands at each position.
-  const fromBatch = new Int32Array(positions).fill(-1);
-  const fromRow = new Int32Array(positions);
-  let k = 0;
-  for (let b = 0; b < batches.length; b++) {
-    for (let i = 0; i < batches[b].length; i++, k++) {
-      const at = place[k];
-      if (at < 0) continue;
-      fromBatch[at] = b;
-      fromRow[at] = i;
-    }
-  }
-  let n = 0;
-  let bytes = 0;
-  for (let at = 0; at < positions; at++) {
-    const b = fromBatch[at];
-    if (b < 0) continue;
-    const src = batches[b];
-    const i = fromRow[at];
-    bytes += src.offsets[i + 1] - src.offsets[i];
-    n++;
-  }
-  const header = new Int32Array(n);
-  const recvNs = new BigInt64Array(n);
-  const seq = new Float64Array(n);
-  const flags = new Int32Array(n);
-  const payload = new Uint8Array(bytes);
-  const offsets = new Uint32Array(n + 1);
-  let r = 0;
-  let o = 0;
-  for (let at = 0; at < positions; at++) {
-    const b = fromBatch[at];
-    if (b < 0) continue;
-    const src = batches[b];
-    const i = fromRow[at];
-    header[r] = src.header[i];
-    recvNs[r] = src.recvNs[i];
-    seq[r] = src.seq[i];
-    flags[r] = src.flags[i];
-    offsets[r] = o;
-    const s0 = src.offsets[i];
-    const len = src.offsets[i + 1] - s0;
-    const sp = src.payload;
-    if (len <= 32) for (let x = 0; x < len; x++) payload[o + x] = sp[s0 + x];
-    else payload.set(sp.subarray(s0, s0 + len), o);
-    o += len;
-    r++;
-  }
-  offsets[n] = o;
-  return { length: n, headers: batches.length ? batches[0].headers : [], header, recvNs, seq, flags, payload, offsets };
-}
-
 /** Compares row i of a with row j of b by (recv_ns, conn_id, seq), the reader's order. */
 function compareRows(a: RecordBatch, i: number, b: RecordBatch, j: number): number {
   const x = a.recvNs[i];

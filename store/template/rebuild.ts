@@ -20,6 +20,9 @@ export interface CompiledTemplate {
   literalBytes: number;
   /** Most bytes a frame of this template takes besides its head bytes and rest text (literals and slot values). */
   maxBytes: number;
+  /** The literals after each hole (`lits`) one after the other, hole k's from litStart[k] to litStart[k + 1]. */
+  litBytes: Uint8Array;
+  litStart: Int32Array;
 }
 
 /** Most characters a slot value is written with: 16 digits of a safe integer, a sign or a point, leading zeros of a scale. */
@@ -58,7 +61,11 @@ export function compileTemplate(tpl: string): CompiledTemplate {
   const lits = litStrings.slice(1).map((x) => enc.encode(x));
   const literalBytes = lits.reduce((a, l) => a + l.length, head.length);
   const slotHoles = kinds.filter((k) => k !== HOLE_REST).length;
-  const c: CompiledTemplate = { head, kinds: Uint8Array.from(kinds), slots: Uint8Array.from(slots), lits, literalBytes, maxBytes: literalBytes + MAX_SLOT_CHARS * slotHoles };
+  const litStart = new Int32Array(lits.length + 1);
+  for (let k = 0; k < lits.length; k++) litStart[k + 1] = litStart[k] + lits[k].length;
+  const litBytes = new Uint8Array(litStart[lits.length]);
+  lits.forEach((l, k) => litBytes.set(l, litStart[k]));
+  const c: CompiledTemplate = { head, kinds: Uint8Array.from(kinds), slots: Uint8Array.from(slots), lits, literalBytes, maxBytes: literalBytes + MAX_SLOT_CHARS * slotHoles, litBytes, litStart };
   if (cache.size >= MAX_CACHED_TEMPLATES) cache.clear();
   cache.set(tpl, c);
   return c;
@@ -104,6 +111,8 @@ function writeDigits(v: number, minDigits: number, out: Uint8Array, o: number): 
  * `rest` holds the frame's rest fields in rest[restStart, restEnd).
  */
 export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: Uint8Array, restStart: number, restEnd: number, slots: SlotValues, out: Uint8Array, o: number): number {
+  // Room for the longest frame the template can give: no bound checks per hole.
+  if (o + (pre ? pre.length : 0) + t.maxBytes + (restEnd - restStart) <= out.length) return rebuildRoomy(t, pre, rest, restStart, restEnd, slots, out, o);
   const start = o;
   const cap = out.length;
   if (pre) {
@@ -146,6 +155,52 @@ export function rebuildInto(t: CompiledTemplate, pre: Uint8Array | null, rest: U
     const lit = t.lits[k];
     if (o + lit.length > cap) return -1;
     o = copy(lit, out, o);
+  }
+  return o - start;
+}
+
+/**
+ * rebuildInto when `out` has room for the template's longest frame: the same bytes, with one pass
+ * over each rest field (scan and copy together) and the literals from one flat buffer.
+ */
+function rebuildRoomy(t: CompiledTemplate, pre: Uint8Array | null, rest: Uint8Array, restStart: number, restEnd: number, slots: SlotValues, out: Uint8Array, o: number): number {
+  const start = o;
+  if (pre) {
+    out.set(pre, o);
+    o += pre.length;
+  }
+  o = copy(t.head, out, o);
+  let r = restStart;
+  const { kinds, litBytes, litStart } = t;
+  const n = kinds.length;
+  for (let k = 0; k < n; k++) {
+    const kind = kinds[k];
+    if (kind === HOLE_REST) {
+      // The next rest field runs to the next separator (or the end of the rest text).
+      while (r < restEnd) {
+        const c = rest[r++];
+        if (c === SEP_CODE) break;
+        out[o++] = c;
+      }
+    } else {
+      const v = slots[t.slots[k]];
+      if (v === null || v === undefined) return -1;
+      if (kind === HOLE_INT) {
+        if (v < 0) {
+          out[o++] = 0x2d;
+          o = writeDigits(-v, 1, out, o);
+        } else o = writeDigits(v, 1, out, o);
+      } else {
+        const mant = Math.floor(v / 16);
+        const scale = v - mant * 16;
+        o = writeDigits(mant, scale + 1, out, o);
+        for (let b = 0; b < scale; b++) out[o - b] = out[o - b - 1];
+        out[o - scale] = 0x2e;
+        o++;
+      }
+    }
+    const l1 = litStart[k + 1];
+    for (let b = litStart[k]; b < l1; b++) out[o++] = litBytes[b];
   }
   return o - start;
 }

@@ -26,6 +26,10 @@ describe('payload templates', () => {
       const out = new Uint8Array(f.payload.length + 64);
       const n = rebuildInto(compileTemplate(e.tpl), e.pre, rest, 0, rest.length, e.slots, out, 0);
       expect(hex(out.subarray(0, n)), f.name).toBe(hex(f.payload));
+      // With room for the template's longest frame (the reader's buffers): the unchecked path, at an offset.
+      const roomy = new Uint8Array(f.payload.length * 2 + 4096);
+      const m = rebuildInto(compileTemplate(e.tpl), e.pre, rest, 0, rest.length, e.slots, roomy, 7);
+      expect(hex(roomy.subarray(7, 7 + m)), f.name).toBe(hex(f.payload));
     }
   });
 
