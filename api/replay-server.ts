@@ -111,10 +111,9 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
 /** Starts the replay server from validated options (parseReplayOptions); `ticktape replay` starts here. */
 export async function launchReplayServer(opts: ParsedReplayOptions, logger: Logger | undefined, naming: OptionNaming, remote?: RemoteDataOptions): Promise<ReplayServerHandle> {
   // From a bucket only the days of the range are read: the catalog from the raw files' summaries,
-  // then the days as the connections reach them (replay/served-days.ts). Paper trading reads the
-  // recorded market of the whole range: with it, the range is fetched first.
+  // then the days as the connections (and paper accounts) reach them (replay/served-days.ts).
   const range = daysOfRange(opts.fromNs, opts.toNs);
-  const bucket = isStoreUrl(opts.source.data) && !opts.paper;
+  const bucket = isStoreUrl(opts.source.data);
   const src = bucket ? await openServedData(opts.source.data, { ...bucketArgsOf({ ...opts.source, remote }), filter: range }) : await openDataArg({ ...opts.source, remote }, range);
   const listen = {
     listenAs: portListener('the replay server', 'port', naming),

@@ -12,9 +12,11 @@
  * the records in the order one read of the range gives. A file that cannot be fetched fails the
  * reads that need its day with a TicktapeError naming it (a later read tries again).
  *
- * What reads the recording by SQL (/normalized, recorded-frame answers) gets `ServedTables`: one
- * tape over a folder of its own that grows by the days (of the tables and exchanges) each read
- * needs, fetched when a read first needs them; a read of one day of a long range fetches that day.
+ * What reads the recording by SQL (/normalized, recorded-frame answers, the paper desk's market
+ * data) gets `ServedTables`: one tape over a folder of its own that grows by the days (of the
+ * tables and exchanges) each read needs, fetched when a read first needs them; a read of one day of
+ * a long range fetches that day. The paper desk's directory of markets comes from the `book` and
+ * `trades` files' summary objects, so a paper replay fetches the days its clock has reached.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,10 +29,11 @@ import type { Manifest, ManifestFile } from '../store/remote/manifest.js';
 import { FETCH_CONCURRENCY, VIEWS_DIR, type DayFilter } from '../store/remote/read-cache.js';
 import { READ_AHEAD_DAYS } from '../store/remote/streamed-days.js';
 import type { StoreConfigFile } from '../store/remote/store-config.js';
-import { readRawSummaries } from '../store/remote/summaries.js';
+import { readMarketSummaries, readRawSummaries } from '../store/remote/summaries.js';
 import { openTape, refreshTapeViews, type Tape } from '../store/duck/index.js';
 import { catalogOf, type Catalog } from './catalog.js';
 import type { TapeNeed } from './normalized.js';
+import { marketDirectory, type BookStreamStats, type RecordedMarket } from './paper/market-data.js';
 
 interface DayFile {
   m: Manifest;
@@ -272,6 +275,31 @@ class ServedTables {
     return this.open();
   }
 
+  /**
+   * The markets of an exchange in the range (the paper desk's directory), from the `book` and
+   * `trades` files' summaries: no file is fetched unless it has no summary (an older upload).
+   */
+  async markets(exchange: string): Promise<RecordedMarket[]> {
+    const { days, online } = await this.src.cache.manifests({ ...this.range, tables: ['book', 'trades'], exchanges: [exchange] });
+    const { summaries } = await readMarketSummaries(this.src.cache, days, online);
+    const books = new Map<string, BookStreamStats>();
+    const trades = new Map<string, { symbol: string; venue: string | null }>();
+    for (const { summary } of summaries) {
+      for (const b of summary.books) {
+        const key = JSON.stringify([b.symbol, b.venue, b.stream]);
+        const cur = books.get(key);
+        if (!cur) books.set(key, { ...b });
+        else {
+          if (b.levels !== null && (cur.levels === null || b.levels > cur.levels)) cur.levels = b.levels;
+          cur.rows += b.rows;
+          cur.snapshots &&= b.snapshots;
+        }
+      }
+      for (const t of summary.trades) trades.set(JSON.stringify([t.symbol, t.venue]), t);
+    }
+    return marketDirectory([...books.values()], [...trades.values()]);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -355,7 +383,7 @@ export interface ServedData {
   url: string;
   catalog: Catalog;
   days: ServedDays;
-  /** The days SQL reads need (/normalized, recorded-frame answers), fetched as they are needed. */
+  /** The days SQL reads need (/normalized, recorded-frame answers, paper market data), fetched as they are needed. */
   tables: ServedTables;
   stats: { summaries: number; summarizedFromFiles: number };
   close(): void;

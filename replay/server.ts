@@ -18,7 +18,6 @@
  */
 import { type ListenWho, portListener } from '../core/listen.js';
 import type http from 'node:http';
-import { TicktapeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { startHost, type ExchangeHost } from '../exchanges/host.js';
 import type { Instrument } from '../exchanges/market.js';
@@ -68,7 +67,7 @@ interface ReplayListenNames {
   tcpListenAs?: ListenWho;
 }
 
-/** Where the server reads: a local data folder, or a bucket served day by day (served-days.ts; no paper trading). */
+/** Where the server reads: a local data folder, or a bucket served day by day (served-days.ts). */
 type ServedSource = { dataDir: string; served?: undefined } | { dataDir?: undefined; served: ServedData };
 
 export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'>> & ServedSource & ReplayListenNames, log: Logger = silentLogger): Promise<ReplayServer> {
@@ -80,9 +79,8 @@ export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'
   let reads: ReadPool;
   let closeTape: () => void;
   if (served) {
-    if (opts.paper) throw new TicktapeError('TT_INTERNAL', 'paper trading reads a local folder');
     // From a bucket: the catalog from the raw files' summaries, each day's candles as it arrives,
-    // the days /normalized and recorded-frame answers read when one is asked for.
+    // the days /normalized, recorded-frame answers and paper market data read when one is asked for.
     catalog = served.catalog;
     const history = emptyKlineHistory();
     klines = history;
@@ -95,7 +93,7 @@ export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'
       }
     };
     if ([...history.keys()].some((x) => catalog[x].streams.size > 0)) served.days.onFirstLink = candleDays;
-    // SQL reads (/normalized, recorded-frame answers) fetch the days they need as they come.
+    // SQL reads (/normalized, recorded-frame answers, paper market data) fetch the days they need as they come.
     normalizedPool = new NormalizedPool((need) => served.tables.tape(need));
     reads = new ReadPool(served.days);
     closeTape = () => served.tables.close();
@@ -147,14 +145,19 @@ export async function startReplay(partial: Partial<Omit<ReplayOptions, 'dataDir'
       settings: opts.paper,
       outDir: opts.paperOut,
       dataDir: opts.dataDir,
-      data: tapeMarketData(async (fn) => {
-        const conn = await normalizedPool.acquire();
-        try {
-          return await fn(conn);
-        } finally {
-          normalizedPool.release(conn);
-        }
-      }),
+      // Over a bucket the directory of markets comes from the files' summaries, and each read
+      // fetches the days it reads: the days the session's clock has reached.
+      data: tapeMarketData(
+        async (need, fn) => {
+          const conn = await normalizedPool.acquire(need);
+          try {
+            return await fn(conn);
+          } finally {
+            normalizedPool.release(conn);
+          }
+        },
+        served ? (exchange) => served.tables.markets(exchange) : undefined,
+      ),
       instruments: instrumentsOf,
       lastNs: (exchange) => catalog[exchange].lastNs,
       clockOf: (id) => sessions.open(id, paperStartNs, opts.speed).clock,

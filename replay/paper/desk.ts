@@ -11,6 +11,7 @@ import type { SessionFeed } from '../../exchanges/host.js';
 import type { Instrument } from '../../exchanges/market.js';
 import type { ExchangeId } from '../../exchanges/types.js';
 import { defaultInitialBalances } from '../../simulator/account.js';
+import { isStoreUrl } from '../../store/remote/store-url.js';
 import type { ReplayClock } from '../clock.js';
 import { paperFeed } from './account-feed.js';
 import type { FeeSchedule, PaperSettings } from './config.js';
@@ -29,6 +30,7 @@ interface PaperDeskDeps {
   settings: PaperSettings;
   /** Results go to `<outDir>/<session>/`. */
   outDir: string;
+  /** The data folder, or the s3:// URL, the results' manifest names. */
   dataDir: string;
   data: MarketData;
   /** The instruments of an exchange, the same objects its server contexts hold. */
@@ -151,7 +153,7 @@ export class PaperDesk {
       for (const a of s.accounts.values()) await a.idle();
       const files = await s.results.write(this.folderOf(session), {
         session,
-        data: path.resolve(this.deps.dataDir),
+        data: isStoreUrl(this.deps.dataDir) ? this.deps.dataDir : path.resolve(this.deps.dataDir),
         exchanges: [...s.accounts.keys()].sort(),
         ...this.deps.run,
         settings: this.deps.settings.describe(),

@@ -38,8 +38,51 @@ export interface MarketData {
   frames(exchange: string, m: RecordedMarket, fromNs: bigint, toNs: bigint): Promise<MarketFrame[]>;
 }
 
-/** Borrows a connection to the tape for one query. */
-type ConnectionSource = <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
+/** What a read of the tape reads: over a bucket, the days it needs are fetched first (served-days.ts). */
+interface MarketNeed {
+  tables: readonly string[];
+  exchanges: readonly string[];
+  /** Recorded time read, ns, end exclusive (open ends: from the start, to the end of the recording). */
+  fromNs?: bigint;
+  toNs?: bigint;
+}
+
+/** Borrows a connection to the tape for one query (whose views hold what `need` reads). */
+type ConnectionSource = <T>(need: MarketNeed, fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
+
+/** A book stream of a market with what picks the one the account matches against: its most levels, its rows, all snapshots. */
+export interface BookStreamStats {
+  symbol: string;
+  venue: string | null;
+  stream: string;
+  levels: number | null;
+  rows: number;
+  snapshots: boolean;
+}
+
+/**
+ * The markets of an exchange's recording, in a fixed order, from its book streams and the
+ * (symbol, venue) pairs with trades: per market the deepest book stream (then the most rows, then
+ * the first name).
+ */
+export function marketDirectory(books: readonly BookStreamStats[], trades: ReadonlyArray<{ symbol: string; venue: string | null }>): RecordedMarket[] {
+  const byKey = new Map<string, RecordedMarket & { rank: [number, number, string] | null }>();
+  const k = (symbol: string, venue: string | null) => `${venue ?? ''}|${symbol}`;
+  for (const b of books) {
+    const key = k(b.symbol, b.venue);
+    const rank: [number, number, string] = [b.levels ?? 0, b.rows, b.stream];
+    const cur = byKey.get(key);
+    const better = !cur?.rank || rank[0] > cur.rank[0] || (rank[0] === cur.rank[0] && (rank[1] > cur.rank[1] || (rank[1] === cur.rank[1] && rank[2] < cur.rank[2])));
+    if (better) byKey.set(key, { symbol: b.symbol, venue: b.venue, bookStream: b.stream, bookSnapshots: b.snapshots, hasTrades: cur?.hasTrades ?? false, rank });
+  }
+  for (const t of trades) {
+    const key = k(t.symbol, t.venue);
+    const cur = byKey.get(key);
+    if (cur) cur.hasTrades = true;
+    else byKey.set(key, { symbol: t.symbol, venue: t.venue, bookStream: null, bookSnapshots: true, hasTrades: true, rank: null });
+  }
+  return [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, { rank: _rank, ...m }]) => m);
+}
 
 const venueIs = (v: string | null) => (v === null ? 'venue IS NULL' : `venue = ${sqlStr(v)}`);
 
@@ -112,41 +155,42 @@ const BOOK_ORDER = 'ORDER BY recv_ns, conn_id, seq, side, level';
 const TRADE_COLS = 'recv_ns, conn_id, seq, price_str, amount_str, side, trade_id';
 const TRADE_ORDER = 'ORDER BY recv_ns, conn_id, seq, trade_id, price_str, amount_str, side';
 
-export function tapeMarketData(withConn: ConnectionSource): MarketData {
-  const rows = (sql: string) => withConn(async (c) => (await c.runAndReadAll(sql)).getRows() as Row[]);
+/**
+ * The market data of a tape. `markets` gives the directory when the caller has it without reading
+ * the tables (over a bucket: from the files' summaries); otherwise it is one read of each table.
+ */
+export function tapeMarketData(withConn: ConnectionSource, markets?: (exchange: string) => Promise<RecordedMarket[]>): MarketData {
+  const rows = (need: MarketNeed, sql: string) => withConn(need, async (c) => (await c.runAndReadAll(sql)).getRows() as Row[]);
+  /** The tables of a market read up to `toNs` (exclusive), from `fromNs` (from the start of the recording when absent). */
+  const upTo = (exchange: string, tables: readonly string[], toNs: bigint, fromNs?: bigint): MarketNeed => ({ tables, exchanges: [exchange], fromNs, toNs });
 
   return {
     async markets(exchange) {
-      const books = await rows(`SELECT symbol, venue, stream, max(levels), count(*), bool_and(is_snapshot) FROM book WHERE exchange = ${sqlStr(exchange)} GROUP BY symbol, venue, stream`);
-      const trades = await rows(`SELECT DISTINCT symbol, venue FROM trades WHERE exchange = ${sqlStr(exchange)}`);
-      const byKey = new Map<string, RecordedMarket & { rank: [number, number, string] | null }>();
-      const k = (symbol: unknown, venue: unknown) => `${String(venue ?? '')}|${String(symbol)}`;
-      for (const [symbol, venue, stream, levels, n, snapshots] of books) {
-        const key = k(symbol, venue);
-        const rank: [number, number, string] = [Number(levels ?? 0), Number(n), String(stream)];
-        const cur = byKey.get(key);
-        const better = !cur?.rank || rank[0] > cur.rank[0] || (rank[0] === cur.rank[0] && (rank[1] > cur.rank[1] || (rank[1] === cur.rank[1] && rank[2] < cur.rank[2])));
-        if (better) {
-          byKey.set(key, { symbol: String(symbol), venue: venue === null ? null : String(venue), bookStream: String(stream), bookSnapshots: snapshots === true, hasTrades: cur?.hasTrades ?? false, rank });
-        }
-      }
-      for (const [symbol, venue] of trades) {
-        const key = k(symbol, venue);
-        const cur = byKey.get(key);
-        if (cur) cur.hasTrades = true;
-        else byKey.set(key, { symbol: String(symbol), venue: venue === null ? null : String(venue), bookStream: null, bookSnapshots: true, hasTrades: true, rank: null });
-      }
-      return [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, { rank: _rank, ...m }]) => m);
+      if (markets) return markets(exchange);
+      const need: MarketNeed = { tables: ['book', 'trades'], exchanges: [exchange] };
+      const books = await rows(need, `SELECT symbol, venue, stream, max(levels), count(*), bool_and(is_snapshot) FROM book WHERE exchange = ${sqlStr(exchange)} GROUP BY symbol, venue, stream`);
+      const trades = await rows(need, `SELECT DISTINCT symbol, venue FROM trades WHERE exchange = ${sqlStr(exchange)}`);
+      const str = (v: unknown) => (v === null ? null : String(v));
+      return marketDirectory(
+        books.map(([symbol, venue, stream, levels, n, snapshots]) => ({ symbol: String(symbol), venue: str(venue), stream: String(stream), levels: levels === null ? null : Number(levels), rows: Number(n), snapshots: snapshots === true })),
+        trades.map(([symbol, venue]) => ({ symbol: String(symbol), venue: str(venue) })),
+      );
     },
 
     async bookAt(exchange, m, atNs) {
       if (m.bookStream === null) return null;
       for (const back of BOOK_LOOKBACK_NS) {
         const since = back === null ? '' : `AND recv_ns > ${atNs - back}`;
-        const last = await rows(`SELECT recv_ns, conn_id, seq FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns <= ${atNs} ${since} ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`);
+        const last = await rows(
+          upTo(exchange, ['book'], atNs + 1n, back === null ? undefined : atNs - back),
+          `SELECT recv_ns, conn_id, seq FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns <= ${atNs} ${since} ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`,
+        );
         if (last.length === 0) continue;
         const key = keyOf(last[0]);
-        const levels = await rows(`SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns = ${key.recvNs} AND conn_id = ${sqlStr(key.connId)} AND seq = ${key.seq} ${BOOK_ORDER}`);
+        const levels = await rows(
+          upTo(exchange, ['book'], key.recvNs + 1n, key.recvNs),
+          `SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns = ${key.recvNs} AND conn_id = ${sqlStr(key.connId)} AND seq = ${key.seq} ${BOOK_ORDER}`,
+        );
         return bookFrames(levels)[0] ?? null;
       }
       return null;
@@ -157,7 +201,10 @@ export function tapeMarketData(withConn: ConnectionSource): MarketData {
         const since = back === null ? '' : `AND recv_ns > ${atNs - back}`;
         const parts = [`SELECT recv_ns, conn_id, seq FROM trades WHERE ${marketWhere(exchange, m)} AND recv_ns <= ${atNs} ${since}`];
         if (m.bookStream !== null) parts.push(`SELECT recv_ns, conn_id, seq FROM book WHERE ${bookWhere(exchange, m)} AND recv_ns <= ${atNs} ${since}`);
-        const r = await rows(`SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`);
+        const r = await rows(
+          upTo(exchange, m.bookStream === null ? ['trades'] : ['trades', 'book'], atNs + 1n, back === null ? undefined : atNs - back),
+          `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY recv_ns DESC, conn_id DESC, seq DESC LIMIT 1`,
+        );
         if (r.length > 0) return keyOf(r[0]);
       }
       return null;
@@ -166,8 +213,8 @@ export function tapeMarketData(withConn: ConnectionSource): MarketData {
     async frames(exchange, m, fromNs, toNs) {
       if (toNs <= fromNs) return [];
       const range = `AND recv_ns > ${fromNs} AND recv_ns <= ${toNs}`;
-      const book = m.bookStream === null ? [] : bookFrames(await rows(`SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} ${range} ${BOOK_ORDER}`));
-      const trades = m.hasTrades ? tradeFrames(await rows(`SELECT ${TRADE_COLS} FROM trades WHERE ${marketWhere(exchange, m)} ${range} ${TRADE_ORDER}`)) : [];
+      const book = m.bookStream === null ? [] : bookFrames(await rows(upTo(exchange, ['book'], toNs + 1n, fromNs), `SELECT ${BOOK_COLS} FROM book WHERE ${bookWhere(exchange, m)} ${range} ${BOOK_ORDER}`));
+      const trades = m.hasTrades ? tradeFrames(await rows(upTo(exchange, ['trades'], toNs + 1n, fromNs), `SELECT ${TRADE_COLS} FROM trades WHERE ${marketWhere(exchange, m)} ${range} ${TRADE_ORDER}`)) : [];
       return merge(book, trades);
     },
   };

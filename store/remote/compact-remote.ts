@@ -5,8 +5,8 @@
  * under that day's lease:
  *
  *   lease → fetch the inputs (cache, checked) → merge locally (store/seal compactDay, verified
- *   against the inputs' tally) → upload with If-None-Match and read back → a raw day file's
- *   summary (summaries.ts) → one manifest commit that adds the day file and retires its inputs →
+ *   against the inputs' tally) → upload with If-None-Match and read back → the day file's
+ *   summary (summaries.ts: raw, book and trades) → one manifest commit that adds the day file and retires its inputs →
  *   release
  *
  * Readers switch at the commit. Retired inputs (and their sidecars and summaries) are deleted only once RETIRE_GRACE_MS has passed
@@ -29,8 +29,7 @@ import { StoreCache } from './read-cache.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { deleteObject, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
-import { deleteRawSummary, putRawSummary } from './summaries.js';
-import { summarizeRawFile, type RawSummary } from './raw-summary.js';
+import { deleteSummary, putSummary, summarizeFile, type FileSummary } from './summaries.js';
 import { putFileVerified, sha256FileAsync } from './uploader.js';
 
 /** Retired inputs stay this long after the commit that retired them (readers mid-query keep their files). */
@@ -95,7 +94,7 @@ async function collectGarbage(store: RemoteStore, m: Manifest, graceMs: number, 
   for (const r of due) {
     await deleteObject(store, objectKey(store.cfg, `${dayDir(m)}/${r.name}`));
     await deleteObject(store, objectKey(store.cfg, sidecarRelPath(m, r.name)));
-    if (m.table === 'raw') await deleteRawSummary(store, m, r.name);
+    await deleteSummary(store, m, r.name);
     if (++n === 1) remoteCrashIf(opts.crashAt, 'gc-after-delete-partial', opts.crashMode);
   }
   const names = new Set(due.map((r) => r.name));
@@ -136,7 +135,7 @@ export async function compactBucket(store: RemoteStore, opts: RemoteCompactOptio
           try {
             const rel = `${dayDir(day)}/${merged.name}`;
             const { etag } = await putFileVerified(store, { path: merged.path, bytes: merged.bytes, sha256: merged.sha256 }, rel, sidecarRelPath(day, merged.name));
-            if (merged.summary) await putRawSummary(store, day, merged.summary);
+            if (merged.summary) await putSummary(store, day, merged.summary);
             remoteCrashIf(opts.crashAt, 'compact-after-upload', opts.crashMode);
             if (!(await lease.renew())) opts.log?.warn({ day: dayDir(day) }, 'compaction lease expired and was taken over; committing anyway (the commit is conditional)');
             const entry: ManifestFile = { name: merged.name, instance, kind: 'day', sources: merged.sources, bytes: merged.bytes, sha256: merged.sha256, etag, rows: merged.rows, committedAtMs: now() };
@@ -175,10 +174,10 @@ async function mergeRun(cache: StoreCache, day: Manifest, instance: string, inpu
     // One session for the day file's metadata and its summary (one scan).
     const session = await openDuckSession({ threads: 1 });
     let meta: Record<string, string> | undefined;
-    let summary: RawSummary | null = null;
+    let summary: FileSummary | null = null;
     try {
       meta = (await readKvMetadata(session.conn, [made.output])).get(made.output);
-      if (day.table === 'raw') summary = await summarizeRawFile(session.conn, made.output, name, sha256);
+      summary = await summarizeFile(session.conn, day.table, made.output, name, sha256);
     } finally {
       session.close();
     }

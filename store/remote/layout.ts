@@ -4,6 +4,7 @@
  *   <table>/exchange=<ex>/date=<d>/<file>.parquet          a sealed file, same hive path as on disk
  *   <table>/exchange=<ex>/date=<d>/.<file>.parquet.sha256  its SHA-256 sidecar
  *   raw/exchange=<ex>/date=<d>/.<file>.parquet.summary.json what a raw file holds (raw-summary.ts)
+ *   book|trades/exchange=<ex>/date=<d>/.<file>.parquet.summary.json its markets (market-summary.ts)
  *   _ticktape/manifests/<table>/exchange=<ex>/date=<d>.json the commit: which files of that day exist
  *   _ticktape/leases/<table>/exchange=<ex>/date=<d>.json    held by the one compactor of that day
  *
@@ -33,7 +34,7 @@ export function sidecarRelPath(d: DayKey, name: string): string {
   return `${dayDir(d)}/.${name}.sha256`;
 }
 
-/** A raw file's summary object (streams, times, counts): read by a replay server instead of the file. */
+/** A raw, book or trades file's summary object (summaries.ts): read by a replay server instead of the file. */
 export function summaryRelPath(d: DayKey, name: string): string {
   return `${dayDir(d)}/.${name}.summary.json`;
 }

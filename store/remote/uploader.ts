@@ -4,8 +4,8 @@
  *
  * Per file: upload (multipart above PART_SIZE_BYTES, `If-None-Match: *` so nothing is ever
  * overwritten) → sidecar (same condition) → read the object back and compare its SHA-256 with the
- * sidecar → a raw file's summary (summaries.ts, same condition) → commit to the manifest → one
- * ledger line (upload-ledger.ts). A kill -9 at any point is
+ * sidecar → a raw, book or trades file's summary (summaries.ts, same condition) → commit to the
+ * manifest → one ledger line (upload-ledger.ts). A kill -9 at any point is
  * finished by the next run: an object already there is read back and compared, never uploaded
  * again; another's bytes under our name are a TT_STORE_CONFLICT, never replaced; multipart uploads
  * a killed run left open on our keys are aborted first.
@@ -27,8 +27,7 @@ import { commitManifest, withFile, type ManifestFile } from './manifest.js';
 import { remoteCrashIf, type RemoteCrashMode, type RemoteCrashPoint } from './remote-crash.js';
 import { abortMultipart, getText, headObject, isPreconditionFailed, listOpenMultipart, putConditional, sha256OfObject, storeError, type RemoteStore } from './s3-client.js';
 import { objectKey } from './store-url.js';
-import { summarizeRawFile, type RawSummary } from './raw-summary.js';
-import { putRawSummary } from './summaries.js';
+import { putSummary, summarizeFile, type FileSummary } from './summaries.js';
 import { acquireUploadLock, UploadLedger, type LedgerEntry } from './upload-ledger.js';
 
 /** Multipart part size: files above it go up in parts of this size (S3's minimum is 5 MiB). */
@@ -237,10 +236,10 @@ export async function putFileVerified(
 }
 
 /**
- * The summaries of the raw files being shipped (summaries.ts), one scan each, one after the other
- * on the pass's session (one thread: the recorder ships while it records), overlapping the
- * transfers. A file that cannot be summarized is shipped without one: readers then summarize it
- * from the file.
+ * The summaries of the files being shipped that have one (summaries.ts: raw, book and trades), one
+ * scan each, one after the other on the pass's session (one thread: the recorder ships while it
+ * records), overlapping the transfers. A file that cannot be summarized is shipped without one:
+ * readers then summarize it from the file.
  */
 class Summarizer {
   private turn: Promise<unknown> = Promise.resolve();
@@ -249,11 +248,10 @@ class Summarizer {
     private readonly log?: Logger,
   ) {}
 
-  of(f: LiveFile, sha256: string): Promise<RawSummary | null> {
-    if (f.table !== 'raw') return Promise.resolve(null);
+  of(f: LiveFile, sha256: string): Promise<FileSummary | null> {
     const run = this.turn.then(() =>
-      summarizeRawFile(this.conn, f.path, path.basename(f.path), sha256).catch((err: unknown) => {
-        this.log?.warn({ path: f.path, err: (err as Error).message }, 'raw file not summarized: it is shipped without a summary (replays read the file instead)');
+      summarizeFile(this.conn, f.table, f.path, path.basename(f.path), sha256).catch((err: unknown) => {
+        this.log?.warn({ path: f.path, err: (err as Error).message }, 'file not summarized: it is shipped without a summary (readers read the file instead)');
         return null;
       }),
     );
@@ -267,13 +265,13 @@ class Summarizer {
   }
 }
 
-async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, summaryOf: Promise<RawSummary | null>, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
+async function shipFile(store: RemoteStore, f: LiveFile, rel: string, sha256: string, rows: number, summaryOf: Promise<FileSummary | null>, ledger: UploadLedger, opts: UploadOptions, now: () => number): Promise<'uploaded' | 'adopted'> {
   const day: DayKey = { table: f.table, exchange: f.exchange, date: f.date };
   const name = path.basename(f.path);
   const { etag, how } = await putFileVerified(store, { path: f.path, bytes: f.bytes, sha256 }, rel, sidecarRelPath(day, name), opts);
   // Before the commit: a reader that sees the file finds its summary.
   const summary = await summaryOf;
-  if (summary) await putRawSummary(store, day, summary);
+  if (summary) await putSummary(store, day, summary);
   const entry: ManifestFile = { name, instance: f.instance, kind: f.kind, sources: f.sources, bytes: f.bytes, sha256, etag, rows, committedAtMs: now() };
   await commitManifest(store, day, (m) => withFile(m, entry, now()));
   remoteCrashIf(opts.crashAt, 'upload-after-commit', opts.crashMode);

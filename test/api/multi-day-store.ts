@@ -27,3 +27,31 @@ export async function multiDayStore(tag: string, days: number, trades = 60): Pro
   await sealClosedSegments(dir);
   return dir;
 }
+
+/**
+ * A sealed store of Coinstore's market on `days` consecutive UTC days: depth@20 books and trades
+ * of four symbols as the exchange sends them (bench/peers/shapes.ts), one market walk cut into
+ * days (so each day's prices go on from the last), the books a little ahead of the trades. The
+ * normalized `book` and `trades` tables have every day, for paper trading. Each day is written in
+ * `segmentsPerDay` journal segments.
+ */
+export async function multiDayMarketStore(tag: string, days: number, perDay = 300, segmentsPerDay = 1): Promise<string> {
+  const dir = tmpDataDir(tag);
+  const books = [...shape('coinstore-depth20').frames(days * perDay)];
+  const trades = [...shape('coinstore-trades').frames(days * perDay)];
+  const dayOf = (rs: TapeRecord[], d: number, conn: string, offsetNs: bigint) => {
+    const part = rs.slice(d * perDay, (d + 1) * perDay);
+    const startNs = part[0].recvNs;
+    return part.map((r) => ({ ...r, connId: `${conn}-${d + 1}`, recvNs: r.recvNs - startNs + T0 + BigInt(d) * DAY_NS + offsetNs }));
+  };
+  const batches = Array.from({ length: days }, (_, d) => [...dayOf(books, d, 'east-b', 1_000_000_000n), ...dayOf(trades, d, 'east-t', 1_000_060_000n)].sort((a, b) => (a.recvNs < b.recvNs ? -1 : a.recvNs > b.recvNs ? 1 : 0)));
+  // Each day in `segmentsPerDay` journal segments (files a compaction merges).
+  const size = Math.ceil((2 * perDay) / segmentsPerDay);
+  await writeJournal(
+    dir,
+    'east',
+    batches.flatMap((b) => Array.from({ length: segmentsPerDay }, (_, i) => b.slice(i * size, (i + 1) * size))),
+  );
+  await sealClosedSegments(dir);
+  return dir;
+}

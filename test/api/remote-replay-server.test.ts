@@ -7,8 +7,6 @@
  * for one day of the range fetches that day's files only, and answers what the local server does.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplayServer, type ReplayServerHandle } from '../../api/index.js';
@@ -17,6 +15,7 @@ import { listManifestDays, readManifest } from '../../store/remote/manifest.js';
 import { deleteObject, type RemoteStore } from '../../store/remote/s3-client.js';
 import { objectKey } from '../../store/remote/store-url.js';
 import { uploadStore } from '../../store/remote/uploader.js';
+import { holdingProxy } from '../helpers/holding-proxy.js';
 import { MOTO_ENV, startMoto, type Moto } from '../helpers/moto.js';
 import { skipWithout } from '../helpers/system-tools.js';
 import { collect } from '../replay/fixture.js';
@@ -30,48 +29,6 @@ let data: string;
 const dirs: string[] = [];
 const saved = { ...process.env };
 let n = 0;
-
-/** An HTTP proxy to moto that holds the GETs `hold` picks until `release()`. */
-async function holdingProxy(hold: (method: string, url: string) => boolean): Promise<{ endpoint: string; held: string[]; release(): void; close(): Promise<void> }> {
-  const target = new URL(moto.endpoint);
-  const held: string[] = [];
-  let waiting: Array<() => void> = [];
-  let released = false;
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    const go = () => {
-      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    };
-    if (!released && hold(req.method ?? '', req.url ?? '')) {
-      held.push(req.url ?? '');
-      waiting.push(go);
-    } else go();
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    held,
-    release() {
-      released = true;
-      for (const go of waiting) go();
-      waiting = [];
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 async function shipped(): Promise<{ url: string; store: RemoteStore; dates: string[] }> {
   const url = `s3://tt-replay-server-${++n}-${process.pid}/r`;
@@ -138,7 +95,7 @@ describe.skipIf(skip)('the replay server over s3:// streams day by day', () => {
     expect(want.slice(0, upToFirst)).toEqual(wantFirstDay.slice(0, upToFirst));
 
     const later = new Set(dates.slice(1));
-    const proxy = await holdingProxy((method, u) => {
+    const proxy = await holdingProxy(moto.endpoint, (method, u) => {
       const m = /\/raw\/exchange=[^/]+\/date=(\d{4}-\d{2}-\d{2})\/[^/?]+\.parquet(\?|$)/.exec(decodeURIComponent(u));
       return method === 'GET' && m !== null && later.has(m[1]);
     });
@@ -154,7 +111,7 @@ describe.skipIf(skip)('the replay server over s3:// streams day by day', () => {
       await c.waitFor((msgs) => msgs.length >= upToFirst - 1, "the first day's trades", 60_000);
       // The first day came while the next days' files were held: asked for, not answered.
       expect(proxy.held.length).toBeGreaterThan(0);
-      const heldDates = new Set(proxy.held.map((u) => /date=(\d{4}-\d{2}-\d{2})/.exec(decodeURIComponent(u))?.[1]));
+      const heldDates = new Set(proxy.held.map((u) => /date=(\d{4}-\d{2}-\d{2})/.exec(u)?.[1]));
       expect(heldDates.has(dates[1])).toBe(true);
       expect(c.messages.length).toBeLessThanOrEqual(upToFirst);
       const cachedLater = (fs.readdirSync(cacheDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet') && [...later].some((d) => f.includes(`date=${d}`)) && !f.startsWith('.views'));

@@ -48,7 +48,7 @@ function account(clock: ReplayClock, results: PaperResults, queue: QueueModel = 
     latency: { inNs: 0n, outNs: 0n },
     queue,
     restingFills: 'auto',
-    data: tapeMarketData((fn) => fn(tape.conn)),
+    data: tapeMarketData((_need, fn) => fn(tape.conn)),
     clock: () => clock,
     startNs: firstNs,
     endNs: lastNs,

@@ -124,7 +124,7 @@ describe.skipIf(skip)('upload to S3', () => {
     const data = tmpDataDir('big');
     dirs.push(data);
     // Incompressible payloads: a raw file of about 12 MB.
-    const recs = genRecords(200, { connId: 'rec-b-k-1' }).map((r, i) => ({ ...r, payload: randomBytes(60_000) }));
+    const recs = genRecords(200, { connId: 'rec-b-k-1' }).map((r) => ({ ...r, payload: randomBytes(60_000) }));
     await writeJournal(data, 'rec-b', [recs]);
     await sealClosedSegments(data);
     const store = await moto.store(url());
