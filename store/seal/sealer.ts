@@ -26,8 +26,9 @@ import { fsyncPath, journalDir, listTempFiles, parsePartitionFileName, partition
 import { crashIf, type CrashMode, type CrashPoint } from './crash.js';
 import { mkdirDurable } from './atomic-file.js';
 import { NormalizerSet, type NormalizeIssues } from './normalizers.js';
-import { checksumOf, columnList, copyToParquet, orderBy, templatedRawSelect, verifyParquet, writeChecksumFile, ROW_GROUP_ROWS } from './parquet-file.js';
+import { checksumOf, columnList, copyToParquet, orderBy, templatedRawSelect, verifyParquet, writeChecksumFile } from './parquet-file.js';
 import { ChunkParts, SEAL_CHUNK_RECORDS, sealWorkDir, stagedBlockSelect } from './chunk-parts.js';
+import { collectGarbage } from './heap.js';
 import { acquireSealLock } from './seal-lock.js';
 import { Stager, type OutputStat } from './stage.js';
 import { loadStateFile, saveStateAfter, stateBefore } from './state-file.js';
@@ -81,6 +82,28 @@ const SEAL_DUCKDB_THREADS = Math.max(1, os.availableParallelism());
  * limit, so that one step gets the sessions' default, as before sealing went in chunks.
  */
 const SEAL_OUT_OF_ORDER_DUCKDB_MEMORY = DUCKDB_MEMORY_LIMIT;
+/**
+ * Rows per row group of a sealed segment's files: two seal chunks (a compacted day's are
+ * ROW_GROUP_ROWS, 122,880). DuckDB's Parquet writer holds a row group's encoded columns outside its
+ * memory limit: at 122,880 rows the final COPY of a 347k-trade segment's raw file added about 75
+ * MiB of RSS. Measured on that segment (BENCHMARKS.md): 16,384 rows, peak 320 MiB and a raw file
+ * 5.6 % larger; 32,768, 327 MiB and raw 2 % larger, trades 10 % smaller; 122,880, 407 MiB.
+ */
+const SEAL_ROW_GROUP_ROWS = 2 * SEAL_CHUNK_RECORDS;
+const MiB = 2 ** 20;
+
+/**
+ * After a chunk of a segment larger than one is staged (before DuckDB writes its parts, and so
+ * before the outputs are written after the last): a full collection of the JS heap (heap.ts), and
+ * at debug level what the process holds then. A segment of one chunk leaves at most one chunk's
+ * garbage, left to V8's own schedule.
+ */
+function afterChunk(log: Logger, instance: string, segment: string, chunks: number, records: number): void {
+  const collected = collectGarbage();
+  if (!log.isLevelEnabled('debug')) return;
+  const m = process.memoryUsage();
+  log.debug({ instance, segment, chunks, records, collected, heapUsedMiB: Math.round(m.heapUsed / MiB), rssMiB: Math.round(m.rss / MiB) }, 'seal chunk written');
+}
 
 export interface SealedFile {
   table: TableName;
@@ -148,8 +171,10 @@ export async function sealRecords(
     payloadTemplates?: boolean;
     chunkRecords?: number;
     onProgress?: (p: SealProgress) => void;
+    log?: Logger;
   },
 ): Promise<SegmentSealReport> {
+  const log = opts.log ?? silentLogger;
   const templates = opts.payloadTemplates !== false;
   const chunkRecords = Math.max(1, opts.chunkRecords ?? SEAL_CHUNK_RECORDS);
   const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates, checksums: true });
@@ -164,6 +189,8 @@ export async function sealRecords(
         count++;
         if (++inChunk >= chunkRecords) {
           stager.flush();
+          // The chunk's records are staged: their garbage goes before DuckDB writes the parts.
+          afterChunk(log, instance, segment, parts.chunks + 1, count);
           await parts.spill(false);
           inChunk = 0;
           opts.onProgress?.({ instance, segment, chunks: parts.chunks, records: count });
@@ -171,6 +198,7 @@ export async function sealRecords(
       }
       stager.flush();
       if (parts.chunks > 0) {
+        afterChunk(log, instance, segment, parts.chunks + 1, count);
         await parts.spill(true);
         opts.onProgress?.({ instance, segment, chunks: parts.chunks, records: count });
       }
@@ -198,7 +226,7 @@ export async function sealRecords(
         if (!templated) select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
         else select = p.o.ordered ? stagedBlockSelect(from) : templatedRawSelect(`(SELECT * EXCLUDE ("rank") FROM ${from})`);
       }
-      const write = () => copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? ROW_GROUP_ROWS);
+      const write = () => copyToParquet(session.conn, select, p.tmp, { table: p.o.table, templated, instance, sources: [segment], expectation: { ...p.o, checksum: p.checksum } }, opts.rowGroupRows ?? SEAL_ROW_GROUP_ROWS);
       if (wholeSort) await withMemoryLimit(session, SEAL_OUT_OF_ORDER_DUCKDB_MEMORY, write);
       else await write();
     }
@@ -273,12 +301,24 @@ async function sealOneSegment(session: DuckSession, dataDir: string, seg: Segmen
     payloadTemplates: opts.payloadTemplates,
     chunkRecords: opts.chunkRecords,
     onProgress: opts.onProgress,
+    log: opts.log,
   });
   saveStateAfter(dataDir, seg.instance, stateFile, seg.name, before, normalizers.states());
   crashIf(opts.crashAt, 'after-state', opts.crashMode);
   fs.unlinkSync(seg.path);
   fsyncPath(path.dirname(seg.path));
   return report;
+}
+
+/**
+ * The seal session's settings as DuckDB reports them, and the chunking around it: what bounds a
+ * seal's memory, logged once per run (tests check that `ticktape seal` and the recorder's seal
+ * child both seal with them).
+ */
+async function logSessionSettings(session: DuckSession, log: Logger): Promise<void> {
+  if (!log.isLevelEnabled('info')) return;
+  const [memoryLimit, threads] = (await session.conn.runAndReadAll(`SELECT current_setting('memory_limit'), current_setting('threads')`)).getRows()[0];
+  log.info({ duckdbMemoryLimit: String(memoryLimit), duckdbThreads: Number(threads), chunkRecords: SEAL_CHUNK_RECORDS, rowGroupRows: SEAL_ROW_GROUP_ROWS }, 'seal session');
 }
 
 /** Seals every closed segment, oldest first, instance by instance. */
@@ -295,6 +335,7 @@ export async function sealClosedSegments(dataDir: string, opts: SealOptions = {}
   if (byInstance.size === 0) return report;
   const session = opts.session ?? (await openDuckSession({ memoryLimit: SEAL_DUCKDB_MEMORY, threads: SEAL_DUCKDB_THREADS }));
   try {
+    await logSessionSettings(session, log);
     for (const [instance, segs] of [...byInstance].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!fs.existsSync(journalDir(dataDir, instance))) continue;
       const release = acquireSealLock(dataDir, instance);
