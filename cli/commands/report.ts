@@ -9,6 +9,7 @@ import { readPaperManifest } from '../../analysis/report/index.js';
 import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
 import { addStoreOptions, DATA_HELP } from '../data-source.js';
 import { openDataArg } from '../../store/open-data-arg.js';
+import { isStoreUrl } from '../../store/remote/store-url.js';
 
 export function registerReport(program: Command): void {
   addStoreOptions(program.command('report'))
@@ -40,7 +41,7 @@ Examples:
         try {
           const tape = await openAnalysis(src.dir, { includeJournal: o.includeJournal, progress: process.stderr.isTTY });
           try {
-            const r = await tape.withProgress(() => writePaperReport(tape.conn, folder, src.dir, out));
+            const r = await tape.withProgress(() => writePaperReport(tape.conn, folder, shownData(recorded, src.dir), out));
             process.stderr.write(`paper report: ${r.charts} charts, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
             process.stdout.write(`${out}\n`);
           } finally {
@@ -64,7 +65,7 @@ Examples:
       }
       try {
         await requireFilterMatch(tape.conn, o.filter, o.source.data);
-        const r = await tape.withProgress(() => writeReport(tape.conn, dataDir, out, { exchange: o.filter.exchange, symbol: o.filter.symbol }));
+        const r = await tape.withProgress(() => writeReport(tape.conn, shownData(o.source.data, dataDir), out, { exchange: o.filter.exchange, symbol: o.filter.symbol }));
         process.stderr.write(`report: ${r.charts} charts, ${(r.bytes / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
         process.stdout.write(`${out}\n`);
       } finally {
@@ -72,4 +73,9 @@ Examples:
         src.close();
       }
     });
+}
+
+/** What a report names as its data: the bucket's URL, not the cache snapshot a bucket is read through. */
+function shownData(data: string, dir: string): string {
+  return isStoreUrl(data) ? data : dir;
 }

@@ -1,8 +1,12 @@
 /**
  * Opt-in (TICKTAPE_TEST_CHDB=1): ClickHouse embedded (chdb, from npm; about 550 MB, so not a
- * dependency: `npm install --no-save chdb@3.4.0`) reads the moto bucket with a hive glob, as the
- * README's ClickHouse section does, and gets the same trade counts and one-minute bars as
- * `ticktape query --data s3://…`.
+ * dependency) reads the moto bucket with a hive glob, as the README's ClickHouse section does, and
+ * gets the same trade counts and one-minute bars as `ticktape query --data s3://…`.
+ *
+ * chdb is resolved from TICKTAPE_CHDB_PATH when set: a folder it was installed into out of the
+ * tree (`mkdir /tmp/chdb && cd /tmp/chdb && npm install --no-save chdb@3.4.0`, then
+ * `TICKTAPE_CHDB_PATH=/tmp/chdb`), or else from the project's own node_modules
+ * (`npm install --no-save chdb@3.4.0` in the checkout).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,7 +20,7 @@ import { sealClosedSegments } from '../../../store/seal/index.js';
 import { openAnalysis } from '../../../analysis/open.js';
 
 const enabled = process.env.TICKTAPE_TEST_CHDB === '1';
-if (!enabled) process.stderr.write('SKIPPED chdb test: set TICKTAPE_TEST_CHDB=1 (and npm install --no-save chdb@3.4.0) to run it\n');
+if (!enabled) process.stderr.write('SKIPPED chdb test: set TICKTAPE_TEST_CHDB=1 (and npm install --no-save chdb@3.4.0, in the project or in a folder TICKTAPE_CHDB_PATH names) to run it\n');
 const skip = !enabled || skipWithout('moto', 'chdb reading the bucket');
 
 let moto: Moto;
@@ -47,10 +51,13 @@ const BARS = `SELECT exchange, symbol, intDiv(recv_ns, 60000000000) AS minute, c
 describe.skipIf(skip)('chdb over the bucket', () => {
   it('gives the same trade counts and bars as ticktape query --data s3://', async () => {
     let chdb: { query(sql: string, format: string): string };
+    const resolveFrom = process.env.TICKTAPE_CHDB_PATH ? path.join(path.resolve(process.env.TICKTAPE_CHDB_PATH), 'package.json') : import.meta.url;
     try {
-      chdb = createRequire(import.meta.url)('chdb');
-    } catch {
-      throw new Error('TICKTAPE_TEST_CHDB=1 but chdb is not installed: npm install --no-save chdb@3.4.0');
+      chdb = createRequire(resolveFrom)('chdb');
+    } catch (err) {
+      throw new Error(
+        `TICKTAPE_TEST_CHDB=1 but chdb cannot be loaded from ${process.env.TICKTAPE_CHDB_PATH ?? 'the project'} (${(err as Error).message}): npm install --no-save chdb@3.4.0 there, or point TICKTAPE_CHDB_PATH at the folder it was installed into`,
+      );
     }
     const glob = `${moto.endpoint}/${URL.slice(5)}/trades/exchange=*/date=*/*.parquet`;
     const from = `s3('${glob}', '${moto.env.AWS_ACCESS_KEY_ID}', '${moto.env.AWS_SECRET_ACCESS_KEY}', 'Parquet') SETTINGS use_hive_partitioning = 1`;
