@@ -144,7 +144,16 @@ export async function uploadStore(dataDir: string, store: RemoteStore, opts: Upl
       if (todo.length === 0) return report;
       // Multipart uploads a killed run left open on the keys we are about to write.
       const ours = new Set(todo.map((t) => objectKey(store.cfg, t.rel)));
-      for (const u of await listOpenMultipart(store, objectKey(store.cfg, ''))) {
+      let open: Awaited<ReturnType<typeof listOpenMultipart>>;
+      try {
+        open = await listOpenMultipart(store, objectKey(store.cfg, ''));
+      } catch (err) {
+        // The store cannot be reached: every file this pass would ship failed to ship.
+        const code = (err as { code?: unknown }).code;
+        for (const t of todo) report.failures.push({ path: t.f.path, code: typeof code === 'string' ? code : 'TT_INTERNAL', message: (err as Error).message });
+        return report;
+      }
+      for (const u of open) {
         if (!ours.has(u.key)) continue;
         await abortMultipart(store, u.key, u.uploadId);
         report.abortedMultipart++;
