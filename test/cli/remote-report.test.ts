@@ -37,7 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await moto?.stop();
-  if (!process.env.KEEP) for (const d of [root, data]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of [root, data]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe.skipIf(skip)('ticktape report --data s3://', () => {
