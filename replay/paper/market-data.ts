@@ -8,6 +8,7 @@
  * trade stream of the market. Rows of one frame keep a fixed order (book levels best first, trades
  * by id, price, amount), so a frame reads the same on every run.
  */
+import type { BookStreamSummary } from '../../store/remote/market-summary.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Side } from '../../exchanges/market.js';
 import { sqlStr } from '../../store/partitions.js';
@@ -51,14 +52,7 @@ interface MarketNeed {
 type ConnectionSource = <T>(need: MarketNeed, fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
 
 /** A book stream of a market with what picks the one the account matches against: its most levels, its rows, all snapshots. */
-export interface BookStreamStats {
-  symbol: string;
-  venue: string | null;
-  stream: string;
-  levels: number | null;
-  rows: number;
-  snapshots: boolean;
-}
+export type BookStreamStats = BookStreamSummary;
 
 /**
  * The markets of an exchange's recording, in a fixed order, from its book streams and the

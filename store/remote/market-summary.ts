@@ -20,7 +20,8 @@ const SUMMARY_VERSION = 1;
 /** The tables whose files get a market summary. */
 export const MARKET_TABLES: readonly string[] = ['book', 'trades'];
 
-interface BookStreamSummary {
+/** A book stream of a market with what picks the one the paper account matches against. */
+export interface BookStreamSummary {
   symbol: string;
   venue: string | null;
   stream: string;
