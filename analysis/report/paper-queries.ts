@@ -123,7 +123,7 @@ export async function collectPaperData(conn: DuckDBConnection, folder: string, d
             pts AS (SELECT g.t, mk.exchange, mk.symbol, mk.quote FROM grid g, mk),
             withpos AS (SELECT p.*, c.pos, c.cash FROM pts p ASOF LEFT JOIN cum c ON p.exchange = c.exchange AND p.symbol = c.symbol AND p.t >= c.recv_ns),
             marked AS (SELECT w.*, s.mid FROM withpos w ASOF LEFT JOIN spread s ON w.exchange = s.exchange AND w.symbol = s.symbol AND w.t >= s.recv_ns)
-       SELECT t, quote, sum(coalesce(cash, 0) + coalesce(pos, 0) * coalesce(mid, 0)) AS pnl FROM marked GROUP BY t, quote ORDER BY t, quote`,
+       SELECT t, quote, CAST(sum((coalesce(cash, 0) + coalesce(pos, 0) * coalesce(mid, 0))::DECIMAL(38,12)) AS DOUBLE) AS pnl FROM marked GROUP BY t, quote ORDER BY t, quote`,
     );
     const times = [...new Set(r.map((x) => Number(x.t) / 1e9))];
     const quotes = [...new Set(r.map((x) => String(x.quote)))].sort();
@@ -143,7 +143,7 @@ export async function collectPaperData(conn: DuckDBConnection, folder: string, d
   let market: PaperReportData['market'] = { times: [], mid: [], buys: [], sells: [] };
   if (focus && first !== null) {
     const where = `exchange = ${sqlStr(focus.exchange)} AND symbol = ${sqlStr(focus.symbol)}`;
-    const mids = await rows(conn, `SELECT (recv_ns // ${step}) * ${step} AS t, avg(mid) AS mid FROM spread WHERE ${where} AND recv_ns BETWEEN ${first - step} AND ${last! + step} GROUP BY 1 ORDER BY 1`);
+    const mids = await rows(conn, `SELECT (recv_ns // ${step}) * ${step} AS t, avg(mid::DECIMAL(38,12)) AS mid FROM spread WHERE ${where} AND recv_ns BETWEEN ${first - step} AND ${last! + step} GROUP BY 1 ORDER BY 1`);
     const fills = await rows(conn, `SELECT recv_ns, side, price FROM paper_fills WHERE ${where} ORDER BY recv_ns, seq`);
     const points = [
       ...mids.map((m) => ({ t: Number(m.t) / 1e9, mid: num(m.mid), buy: null as number | null, sell: null as number | null })),

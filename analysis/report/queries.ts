@@ -93,10 +93,12 @@ export async function collectReportData(conn: DuckDBConnection, dataDir: string,
     )
   )[0];
   const sx = spreadFocus ? `exchange = ${lit(String(spreadFocus.exchange))} AND symbol = ${lit(String(spreadFocus.symbol))}` : 'false';
+  // Means over DECIMAL (each value rounded at 1e-12 first), as bars() sums: a DOUBLE mean depends on
+  // the order DuckDB's threads add in, and the same data must give the same report.
   const spread = (
     await rows(
       conn,
-      `SELECT time_bucket(INTERVAL '${interval.seconds} seconds', ts) AS t, avg(spread_bps) FILTER (WHERE NOT crossed) AS bps, avg(mid) AS mid
+      `SELECT time_bucket(INTERVAL '${interval.seconds} seconds', ts) AS t, avg(spread_bps::DECIMAL(38,12)) FILTER (WHERE NOT crossed) AS bps, avg(mid::DECIMAL(38,12)) AS mid
        FROM spread WHERE ${sx} GROUP BY 1 ORDER BY 1`,
     )
   ).map((r) => ({ t: ms(r.t) / 1000, bps: num(r.bps), mid: num(r.mid) }));
@@ -113,7 +115,7 @@ export async function collectReportData(conn: DuckDBConnection, dataDir: string,
       conn,
       `SELECT time_bucket(INTERVAL '${interval.seconds} seconds', tt_ts(recv_ns)) AS t,
               least(${nPrice - 1}, greatest(0, floor((price - ${lo}) / ${step})))::INTEGER AS p,
-              avg(amount) AS a
+              avg(amount::DECIMAL(38,12)) AS a
        FROM book WHERE ${sx} AND price BETWEEN ${lo} AND ${hi} GROUP BY 1, 2 ORDER BY 1, 2`,
     );
     const times = [...new Set(cells.map((c) => ms(c.t) / 1000))].sort((a, b) => a - b);
@@ -166,7 +168,7 @@ export async function collectReportData(conn: DuckDBConnection, dataDir: string,
     ),
     'Spread (bps)': await table(
       conn,
-      `SELECT exchange, symbol, count(*) AS books, round(avg(spread_bps) FILTER (WHERE NOT crossed), 3) AS mean_bps, round(min(spread_bps) FILTER (WHERE NOT crossed), 3) AS min_bps, round(max(spread_bps) FILTER (WHERE NOT crossed), 3) AS max_bps, count(*) FILTER (WHERE crossed) AS crossed FROM spread WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`,
+      `SELECT exchange, symbol, count(*) AS books, round(avg(spread_bps::DECIMAL(38,12)) FILTER (WHERE NOT crossed), 3) AS mean_bps, round(min(spread_bps) FILTER (WHERE NOT crossed), 3) AS min_bps, round(max(spread_bps) FILTER (WHERE NOT crossed), 3) AS max_bps, count(*) FILTER (WHERE crossed) AS crossed FROM spread WHERE ${where()} GROUP BY ALL ORDER BY 1, 2`,
     ),
     'Latency (ms)': await table(conn, `SELECT exchange, stream, samples, round(p50_ms, 3) AS p50, round(p99_ms, 3) AS p99, round(max_ms, 3) AS max FROM latency WHERE ${whereEx} ORDER BY 1, 2`),
     Quality: await table(conn, `SELECT exchange, stream, frames, round(frames_per_s, 2) AS fps, repeated_frames, duplicate_trades, out_of_order, sequence_gaps, gaps, quiet_periods, malformed FROM quality WHERE ${whereEx} ORDER BY 1, 2`),
