@@ -16,7 +16,7 @@ import { runQuery, sqlError } from '../analysis/run-query.js';
 import { TicktapeError } from '../core/errors.js';
 import { optionName, type OptionNaming } from '../core/parse-options.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { inventory, resultToTable, type Inventory } from '../store/duck/index.js';
+import { inventory, type Inventory } from '../store/duck/index.js';
 import { openData, type DataLocation, type RemoteDataOptions } from '../store/open-data.js';
 import { BucketStore } from '../store/remote/bucket-store.js';
 import type { BucketCompactResult } from '../store/remote/compact-remote.js';
@@ -187,6 +187,8 @@ class TapeStore implements Store {
   async queryArrow(sql: string, params?: QueryParams): Promise<Table> {
     const result = await this.stream(sql, params);
     try {
+      // apache-arrow is loaded only by the calls that hand out Arrow.
+      const { resultToTable } = await import('../store/duck/arrow-result.js');
       return await resultToTable(result);
     } catch (err) {
       throw sqlError(err);

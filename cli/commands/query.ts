@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { storeOver } from '../../api/store.js';
 import { sqlError } from '../../analysis/run-query.js';
 import { isTicktapeError, TicktapeError } from '../../core/errors.js';
-import { writeArrowStream, writeResult } from '../../store/duck/index.js';
+import { writeResult } from '../../store/duck/index.js';
 import { DEFAULT_DATA_DIR } from '../../store/open-data.js';
 import { openAnalysis } from '../../analysis/open.js';
 import { withHoldingsHint } from '../../analysis/filter.js';
@@ -63,7 +63,10 @@ bars() and book_at() match a symbol however it is written; an unknown exchange e
           const writeBytes = fd === null ? stdoutWrite : (b: Uint8Array) => void fs.writeSync(fd, b);
           try {
             // an error while the rows stream (a failing cast in a later row) is an SQL error too
-            rows = await (format === 'arrow' ? writeArrowStream(result, writeBytes) : writeResult(result, format, (s) => void writeBytes(Buffer.from(s))).then((w) => w.rows)).catch((err: unknown) => {
+            rows = await (format === 'arrow'
+              ? import('../../store/duck/arrow-result.js').then(({ writeArrowStream }) => writeArrowStream(result, writeBytes))
+              : writeResult(result, format, (s) => void writeBytes(Buffer.from(s))).then((w) => w.rows)
+            ).catch((err: unknown) => {
               throw sqlError(err);
             });
           } finally {

@@ -16,9 +16,9 @@ import { genRecords, hex, tmpDataDir, writeJournal } from '../store/seal/fixture
 const MAIN = path.resolve('dist/cli/main.js');
 let data = '';
 
-function ticktape(args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+function ticktape(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { encoding: 'buffer', env: { ...process.env, TICKTAPE_LOG_LEVEL: 'warn' }, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, MAIN, ...args], { encoding: 'buffer', env: { ...process.env, TICKTAPE_LOG_LEVEL: 'warn', ...env }, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr: stderr.toString() });
     });
@@ -80,6 +80,32 @@ describe('ticktape query --format arrow', () => {
     expect(r.code).toBe(2);
     expect(r.stdout.length).toBe(0);
     expect(r.stderr).toMatch(/^ticktape: SQL error: [\s\S]*\[TT_QUERY\]\n$/);
+  });
+});
+
+describe('apache-arrow is loaded only where Arrow is handed out', () => {
+  it('a CSV query and `ls` load no module of apache-arrow; --format arrow does', async () => {
+    const dir = fs.mkdtempSync(path.join(path.dirname(data), 'arrow-load-'));
+    try {
+      // A module hook (node --import) that logs every apache-arrow module the process loads.
+      const log = path.join(dir, 'loaded.txt');
+      fs.writeFileSync(
+        path.join(dir, 'hooks.mjs'),
+        `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/apache-arrow/')) fs.appendFileSync(process.env.TT_ARROW_LOG, r.url + '\\n'); return r; }\n`,
+      );
+      fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+      const run = async (args: string[]) => {
+        fs.rmSync(log, { force: true });
+        const r = await ticktape(args, ['--import', path.join(dir, 'register.mjs')], { TT_ARROW_LOG: log });
+        expect(r.code, r.stderr).toBe(0);
+        return fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+      };
+      expect(await run(['query', '--data', data, '--format', 'csv', 'SELECT count(*) FROM raw'])).toBe('');
+      expect(await run(['ls', '--data', data])).toBe('');
+      expect(await run(['query', '--data', data, '--format', 'arrow', 'SELECT 1 AS x'])).toContain('/apache-arrow/');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
