@@ -14,7 +14,7 @@ import type { NormalizedRow } from '../../schemas/rows.js';
 import { createTableSql, NORMALIZED_TABLES, TABLE_NAMES, TABLES, type ColumnDef, type NormalizedTable, type TableName } from '../../schemas/tables.js';
 import type { NormalizerSet } from './normalizers.js';
 import { encodePayload, TEMPLATE_COLUMNS_DDL, TEMPLATE_SLOTS } from '../template/index.js';
-import { md5Lower, rawChecksumText } from './raw-checksum.js';
+import { addMd5Lower, Md5LowerSum, rawChecksumText } from './raw-checksum.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
 /**
@@ -401,6 +401,9 @@ export class Stager {
     chunk.rowCount = n;
     const v: DuckDBVector[] = types.map((_, i) => chunk.getColumnVector(i));
     const T = RAW_CHUNK_TYPES.length;
+    // The checksum of consecutive rows of one output is summed, then added to that output's.
+    const sum = new Md5LowerSum();
+    let summed: OutputStat | null = null;
     for (let i = 0; i < n; i++) {
       const { rec, out, date, instance, rank } = rows[from + i];
       v[0].setItem(i, rec.exchange);
@@ -419,7 +422,13 @@ export class Stager {
       v[11].setItem(i, instance);
       v[12].setItem(i, rec.flags);
       v[13].setItem(i, date);
-      if (this.checksums) out.stagedChecksum += md5Lower(rawChecksumText(rec, instance, this.templates, e));
+      if (this.checksums) {
+        if (out !== summed) {
+          if (summed) summed.stagedChecksum += sum.drain();
+          summed = out;
+        }
+        addMd5Lower(rawChecksumText(rec, instance, this.templates, e), sum);
+      }
       if (!this.templates) continue;
       v[T].setItem(i, e ? e.tpl : null);
       v[T + 1].setItem(i, e?.pre ? new DuckDBBlobValue(e.pre) : null);
@@ -430,6 +439,7 @@ export class Stager {
       }
       v[T + 3 + TEMPLATE_SLOTS].setItem(i, BigInt(rank));
     }
+    if (summed) summed.stagedChecksum += sum.drain();
     for (const vec of v) vec.flush();
     this.appenders.get('raw')!.appendDataChunk(chunk);
   }

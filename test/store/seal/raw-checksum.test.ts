@@ -3,10 +3,12 @@
  * one DuckDB computes over the same rows (checksumExpr), for every payload kind, with and without
  * payload templates: the seal's re-read of every file compares the two.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shape } from '../../../bench/peers/shapes.js';
 import { openDuckSession, type DuckSession } from '../../../store/duck/index.js';
 import { checksumOf } from '../../../store/seal/parquet-file.js';
+import { addMd5Lower, Md5LowerSum } from '../../../store/seal/raw-checksum.js';
 import { Stager } from '../../../store/seal/stage.js';
 import type { TapeRecord } from '../../../schemas/record.js';
 import { genRecords, T0 } from './fixtures.js';
@@ -45,4 +47,24 @@ describe('raw checksum from the records', () => {
       }
     });
   }
+});
+
+describe('md5_number_lower in JS', () => {
+  it("is node:crypto's MD5 at every padding boundary, for UTF-8 text and long text, and sums exactly", () => {
+    const texts: string[] = [''];
+    for (let n = 1; n <= 200; n++) texts.push('x|~'.repeat(n).slice(0, n));
+    texts.push('ÉTH/€ 𝔁'.repeat(30), '\x1e0\x1f\x1d1'.repeat(9), 'a'.repeat(5_000), 'z'.repeat(70_000), '\ud800 lone surrogate');
+    const sum = new Md5LowerSum();
+    let want = 0n;
+    for (const t of texts) {
+      const one = new Md5LowerSum();
+      addMd5Lower(t, one);
+      const expected = createHash('md5').update(t, 'utf8').digest().readBigUInt64LE(8);
+      expect(one.drain(), `length ${t.length}`).toBe(expected);
+      addMd5Lower(t, sum);
+      want += expected;
+    }
+    expect(sum.drain()).toBe(want);
+    expect(sum.drain()).toBe(0n);
+  });
 });
