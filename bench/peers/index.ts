@@ -77,21 +77,30 @@ const decoder = new TextDecoder();
 
 /**
  * TICKTAPE_BENCH_PEER_BASELINE: the `dist` folder of an earlier build of ticktape (`npm run build`,
- * then copy dist/ aside). Its readRecords and readNormalized read the same stores, alternating with
+ * then copy dist/ aside). Its readRecords, readRecordBatches and readNormalized read the same stores, alternating with
  * this build's in the same rounds: the before and after of a reader change from one run.
  */
 const BASELINE_DIST = process.env.TICKTAPE_BENCH_PEER_BASELINE ?? '';
 interface Readers {
   readRecords: typeof readRecords;
+  readRecordBatches: typeof readRecordBatches;
   readNormalized: typeof readNormalized;
 }
-const current: Readers = { readRecords, readNormalized };
-const baseline: Readers | null = BASELINE_DIST
+const current: Readers = { readRecords, readRecordBatches, readNormalized };
+const baselineRecords = BASELINE_DIST ? ((await import(pathToFileURL(path.join(BASELINE_DIST, 'store/reader/read-records.js')).href)) as Partial<Readers>) : null;
+const baseline: Readers | null = baselineRecords
   ? {
-      readRecords: ((await import(pathToFileURL(path.join(BASELINE_DIST, 'store/reader/read-records.js')).href)) as Readers).readRecords,
+      readRecords: baselineRecords.readRecords!,
+      // Builds before column batches had none: their batches runner is left out.
+      readRecordBatches: baselineRecords.readRecordBatches!,
       readNormalized: ((await import(pathToFileURL(path.join(BASELINE_DIST, 'store/reader/read-normalized.js')).href)) as Readers).readNormalized,
     }
   : null;
+/**
+ * TICKTAPE_BENCH_PEER_LAYOUTS=0 leaves out the runners of the earlier layout and of the zstd-9
+ * store (the before of the layout and of the level): fewer passes per round, for a reader change.
+ */
+const LAYOUT_RUNNERS = process.env.TICKTAPE_BENCH_PEER_LAYOUTS !== '0';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -266,11 +275,11 @@ async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir, rea
 }
 
 /** The same as ticktapeRaw on the reader's column batches (readRecordBatches): no object per frame. */
-async function ticktapeBatches(p: Prepared, parse: boolean): Promise<number> {
+async function ticktapeBatches(p: Prepared, parse: boolean, readers = current): Promise<number> {
   let n = 0;
   let sink = 0;
   const binary = p.shape.name === 'coinsuper-orderbook';
-  for await (const b of readRecordBatches({ dataDir: p.dataDir, includeJournal: false })) {
+  for await (const b of readers.readRecordBatches({ dataDir: p.dataDir, includeJournal: false })) {
     n += b.length;
     const { payload, offsets } = b;
     if (!parse) sink += offsets[b.length] - offsets[0];
@@ -362,9 +371,14 @@ export async function run(): Promise<BenchResult[]> {
       const runners = (parse: boolean): Runner[] => [
         { label: '', fn: () => ticktapeRaw(p, parse) },
         { label: ', column batches (readRecordBatches)', fn: () => ticktapeBatches(p, parse) },
-        { label: ', earlier layout (before)', fn: () => ticktapeRaw(p, parse, p.earlierDir) },
-        { label: `, compacted at zstd ${BEFORE_LEVEL} (before)`, fn: () => ticktapeRaw(p, parse, p.levelDir) },
+        ...(LAYOUT_RUNNERS
+          ? [
+              { label: ', earlier layout (before)', fn: () => ticktapeRaw(p, parse, p.earlierDir) },
+              { label: `, compacted at zstd ${BEFORE_LEVEL} (before)`, fn: () => ticktapeRaw(p, parse, p.levelDir) },
+            ]
+          : []),
         ...(b ? [{ label: ', baseline build (before)', fn: () => ticktapeRaw(p, parse, p.dataDir, b) }] : []),
+        ...(b?.readRecordBatches ? [{ label: ', baseline build, column batches (before)', fn: () => ticktapeBatches(p, parse, b) }] : []),
       ];
       const pairs: Pair[] = [
         { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), runners: runners(false), expect: n, goal: '≥ 2' },
@@ -386,7 +400,7 @@ export async function run(): Promise<BenchResult[]> {
         out.push({ name: `${name}: ${pair.figure}, tardis-dev ${tardisVersion}`, value: Math.round(mt), unit: pair.unit, note: how });
         pair.runners.forEach((r, k) => {
           const m = median(rs[k]);
-          out.push({ name: `${name}: ${pair.figure}, ticktape${r.label}`, value: Math.round(m), unit: pair.unit, note: `ratio to tardis-dev ${(m / mt).toFixed(2)}${r.label === ', baseline build (before)' ? `; ${BASELINE_DIST}` : ''}` });
+          out.push({ name: `${name}: ${pair.figure}, ticktape${r.label}`, value: Math.round(m), unit: pair.unit, note: `ratio to tardis-dev ${(m / mt).toFixed(2)}${r.label.startsWith(', baseline build') ? `; ${BASELINE_DIST}` : ''}` });
         });
         out.push({ name: `${name}: ${pair.figure}, ticktape / tardis-dev`, value: median(rs[0]) / mt, unit: 'ratio', note: `readRecords; goal ${pair.goal}` });
         if (pair.runners.length > 1 && pair.runners[1].label.includes('batches')) out.push({ name: `${name}: ${pair.figure}, ticktape batches / tardis-dev`, value: median(rs[1]) / mt, unit: 'ratio', note: `readRecordBatches; goal ${pair.goal}` });
