@@ -248,16 +248,21 @@ async function emptyColumns(conn: DuckDBConnection, path: string): Promise<Set<s
  */
 async function* readRanked(conn: DuckDBConnection, path: string, where: string, o: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   const src = `(${sealedSource([path], where)})`;
-  const [rows] = (await conn.runAndReadAll(`SELECT max("rank") + 1 FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`)).getRows()[0] as [bigint | null];
-  if (rows === null) return;
+  // Ranks are replay order, so the rows a filter keeps lie between its least and greatest rank:
+  // only the blocks holding those are read (a rank window's row groups are skipped by their rank
+  // statistics), not every block of the day. The bounds cost a scan of the filtered columns and the rank.
+  const bounds = where ? `SELECT min("rank"), max("rank") + 1 FROM ${src}` : `SELECT 0, max("rank") + 1 FROM read_parquet(${sqlStr(path)}, hive_partitioning=false)`;
+  const [first, rows] = (await conn.runAndReadAll(bounds)).getRows()[0] as [bigint | number | null, bigint | null];
+  if (rows === null || first === null) return;
   const total = Number(rows);
+  const start = Math.floor(Number(first) / RAW_BLOCK_ROWS) * RAW_BLOCK_ROWS;
   const absent = await emptyColumns(conn, path);
   const decoder = new ChunkDecoder(absent);
   await learnSource(conn, decoder, src);
   const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
   const span = blocks * RAW_BLOCK_ROWS;
   const select = recordSelect(absent);
-  for (let lo = 0; lo < total; lo += span) {
+  for (let lo = start; lo < total; lo += span) {
     // Each chunk's rows decoded but for their payloads, which are then built straight into rank order.
     const parts: DecodedRows[] = [];
     const rankParts: Int32Array[] = [];

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapeRecord } from '../../../schemas/record.js';
 import { readRecords, type ReadRecordsOptions } from '../../../store/reader/index.js';
-import { sealClosedSegments } from '../../../store/seal/index.js';
+import { DuckDBConnection } from '@duckdb/node-api';
+import { compactAll, sealClosedSegments } from '../../../store/seal/index.js';
+import { RAW_BLOCK_ROWS } from '../../../store/seal/parquet-file.js';
 import { openDuckSession, openTape } from '../../../store/duck/index.js';
 import { openJournalWriter } from '../../../store/journal/index.js';
 import { genRecords, hex, key, tmpDataDir, writeJournal, T0 } from '../seal/fixtures.js';
@@ -159,6 +161,51 @@ describe('bounded memory', () => {
       session.close();
     }
   });
+});
+
+describe('readRecords over a templated day file of several rank blocks', () => {
+  it('a time range or stream filter reads only the blocks holding its rows (the window queries start at its block), the same records', async () => {
+    const data = tmpDataDir('reader-blocks');
+    dirs.push(data);
+    const n = 2 * RAW_BLOCK_ROWS + 4000; // three rank blocks
+    const recs = genRecords(n, { connId: 'blk-1', stepNs: 100_000n });
+    await writeJournal(data, 'blk', [recs.slice(0, n >> 1), recs.slice(n >> 1)]);
+    expect((await sealClosedSegments(data)).failures).toEqual([]);
+    await compactAll(data);
+    // The window queries the reader runs (one per rank window), seen through the connection.
+    const windows: string[] = [];
+    const stream = DuckDBConnection.prototype.stream;
+    DuckDBConnection.prototype.stream = function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
+      const m = /"rank" >= (\d+)/.exec(sql);
+      if (m) windows.push(m[1]);
+      return (stream as (this: DuckDBConnection, ...a: unknown[]) => ReturnType<typeof stream>).call(this, sql, ...rest);
+    } as typeof stream;
+    try {
+      const from = 2 * RAW_BLOCK_ROWS + 100;
+      const got = await collect({ dataDir: data, includeJournal: false, fromNs: recs[from].recvNs, toNs: recs[from + 50].recvNs });
+      expect(got.map(key)).toEqual(recs.slice(from, from + 50).map(key));
+      expect(got.map((r) => hex(r.payload))).toEqual(recs.slice(from, from + 50).map((r) => hex(r.payload)));
+      expect(windows).toEqual([String(2 * RAW_BLOCK_ROWS)]);
+      // A range across the second and third blocks starts at the second.
+      windows.length = 0;
+      const mid = await collect({ dataDir: data, includeJournal: false, fromNs: recs[RAW_BLOCK_ROWS + 7].recvNs, toNs: recs[2 * RAW_BLOCK_ROWS + 9].recvNs, streams: ['btcusdt@trade'] });
+      expect(mid.map(key)).toEqual(
+        recs
+          .slice(RAW_BLOCK_ROWS + 7, 2 * RAW_BLOCK_ROWS + 9)
+          .filter((r) => r.stream === 'btcusdt@trade')
+          .map(key),
+      );
+      expect(windows[0]).toBe(String(RAW_BLOCK_ROWS));
+      // No filter: every block, from the first.
+      windows.length = 0;
+      let all = 0;
+      for await (const b of readRecords({ dataDir: data, includeJournal: false })) all += b.length;
+      expect(all).toBe(n);
+      expect(windows[0]).toBe('0');
+    } finally {
+      DuckDBConnection.prototype.stream = stream;
+    }
+  }, 300_000);
 });
 
 describe('openTape views', () => {
