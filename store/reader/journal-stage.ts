@@ -25,6 +25,15 @@ export interface JournalStageResult {
   records: number;
 }
 
+/**
+ * Whether a data folder has journal segments to stage. Staging creates its tables even when there
+ * is none (views over them need them: open-tape.ts); a reader with nothing to stage skips it, and
+ * with it the ten tables created and dropped again per pass.
+ */
+export function hasJournalSegments(dataDir: string): boolean {
+  return listSegments(dataDir).length > 0;
+}
+
 export async function stageJournals(conn: DuckDBConnection, dataDir: string, prefix: string, opts: JournalStageOptions): Promise<JournalStageResult> {
   const segments = listSegments(dataDir);
   const stager = await Stager.create(conn, prefix, '', null);

@@ -21,7 +21,7 @@ import { SORT_KEYS_META } from '../seal/parquet-file.js';
 import { SORT_KEYS } from '../../schemas/tables.js';
 import { mergeRuns } from './merge-runs.js';
 import { journalSegmentKeys } from '../seal/compact.js';
-import { stageJournals } from './journal-stage.js';
+import { hasJournalSegments, stageJournals } from './journal-stage.js';
 import { mergeOrdered } from './merge.js';
 import { streamChunks } from './result-chunks.js';
 import { varcharColumn } from './vector-strings.js';
@@ -427,7 +427,7 @@ export async function* readNormalized(o: ReadNormalizedOptions): AsyncGenerator<
     const tables = kinds.map((k) => TABLE_OF[k]);
     const files = (await liveFilesOf(conn, o.dataDir, tables, journalSegmentKeys(o.dataDir))).filter((f) => !o.exchanges?.length || o.exchanges.includes(f.exchange));
     let journal = false;
-    if (o.includeJournal !== false) journal = (await stageJournals(conn, o.dataDir, 'rn_j_', { normalize: true })).records > 0;
+    if (o.includeJournal !== false && hasJournalSegments(o.dataDir)) journal = (await stageJournals(conn, o.dataDir, 'rn_j_', { normalize: true })).records > 0;
     const sourceOf = (table: TableName, where: string): string | null => {
       const paths = files.filter((f) => f.table === table).map((f) => f.path);
       const parts: string[] = [];

@@ -26,7 +26,7 @@ import { readKvMetadata, type LiveFile } from '../duck/live-files.js';
 import { ChunkDecoder, type DecodedRows, HEADER_SELECT, NULLABLE_RECORD_COLUMNS, RECORD_SELECT, recordSelect, TEMPLATE_SELECT } from './chunk-decoder.js';
 import { rawRowsSql, SLOT_COLUMNS, TEMPLATE_EMPTY_TABLE } from '../template/index.js';
 import { batchRecords, mergeBatches, sliceBatch, type RecordBatch } from './record-batch.js';
-import { stageJournals } from './journal-stage.js';
+import { hasJournalSegments, stageJournals } from './journal-stage.js';
 import { streamChunks } from './result-chunks.js';
 
 export interface ReadRecordsOptions {
@@ -116,7 +116,7 @@ export async function buildReaderSource(session: DuckSession, o: ReadRecordsOpti
         ),
       ),
     );
-  if (o.includeJournal !== false) {
+  if (o.includeJournal !== false && hasJournalSegments(o.dataDir)) {
     const staged = await stageJournals(session.conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
     if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS} FROM reader_j_raw`);
   }
@@ -337,7 +337,7 @@ export async function* readRecordBatches(o: ReadRecordsOptions): AsyncGenerator<
     // The sorted input: files not known to be in order, and the unsealed journals.
     const parts: string[] = [];
     if (unordered.length) parts.push(sealedSource(unordered, where));
-    if (o.includeJournal !== false) {
+    if (o.includeJournal !== false && hasJournalSegments(o.dataDir)) {
       const staged = await stageJournals(conn, o.dataDir, 'reader_j_', { normalize: false, filter: recordFilter(o) });
       if (staged.records > 0) parts.push(`SELECT ${RAW_COLUMNS}, ${NO_TEMPLATE_COLS} FROM reader_j_raw`);
     }

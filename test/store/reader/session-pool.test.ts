@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapeRecord } from '../../../schemas/record.js';
 import { openDuckSession } from '../../../store/duck/index.js';
@@ -115,6 +116,32 @@ describe('reader session pool', () => {
       expect(await count()).toBe(5n);
     } finally {
       w.close();
+    }
+  });
+
+  it('a pass over a store with no journal segment stages nothing (no table created and dropped), and reads the journals once there are some', async () => {
+    const data = tmpDataDir('pool-sealed');
+    dirs.push(data);
+    const recs = genRecords(300, { connId: 'p-s-a', stepNs: 2_000_000n });
+    await writeJournal(data, 'p2', [recs.slice(0, 200)]);
+    expect((await sealClosedSegments(data)).failures).toEqual([]);
+    // The staging DDL the passes run (tables reader_j_*, rn_j_*), seen through the connection.
+    const ddl: string[] = [];
+    const runOrig = DuckDBConnection.prototype.run;
+    DuckDBConnection.prototype.run = function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
+      if (/^\s*(CREATE|DROP)\b/i.test(sql) && /(reader|rn)_j_/.test(sql)) ddl.push(sql);
+      return (runOrig as (this: DuckDBConnection, ...a: unknown[]) => ReturnType<typeof runOrig>).call(this, sql, ...rest);
+    } as typeof runOrig;
+    try {
+      expect((await collect({ dataDir: data })).map(key)).toEqual(recs.slice(0, 200).map(key));
+      for await (const _ of readNormalized({ dataDir: data })) void _;
+      expect(ddl).toEqual([]);
+      // A journal segment appears: the next pass stages it and reads its records too.
+      await writeJournal(data, 'p2', [recs.slice(200)]);
+      expect((await collect({ dataDir: data })).map(key)).toEqual(recs.map(key));
+      expect(ddl.some((q) => q.includes('reader_j_raw'))).toBe(true);
+    } finally {
+      DuckDBConnection.prototype.run = runOrig;
     }
   });
 
