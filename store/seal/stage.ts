@@ -92,19 +92,21 @@ interface StageIssues {
 
 type Cell = string | number | bigint | boolean | null;
 
-/** A raw row waiting to be staged: its output (`<exchange>\t<date>`) and rank within it. */
+/** A raw row waiting to be staged: its output and rank within it. */
 interface PendingRaw {
   rec: TapeRecord;
   out: OutputStat;
   date: DuckDBDateValue;
   instance: string;
-  output: string;
   rank: number;
 }
 
-/** Block order of pending raw rows: output, stream, rank. */
+/** Block order of pending raw rows: output (exchange, date), stream, rank. */
 function blockOrder(a: PendingRaw, b: PendingRaw): number {
-  if (a.output !== b.output) return a.output < b.output ? -1 : 1;
+  if (a.out !== b.out) {
+    if (a.out.exchange !== b.out.exchange) return a.out.exchange < b.out.exchange ? -1 : 1;
+    if (a.out.date !== b.out.date) return a.out.date < b.out.date ? -1 : 1;
+  }
   if (a.rec.stream !== b.rec.stream) return a.rec.stream < b.rec.stream ? -1 : 1;
   return a.rank - b.rank;
 }
@@ -217,6 +219,8 @@ export class Stager {
   private rawPending: PendingRaw[] = [];
   /** Tables rows were counted into since their staging tables were created (restage empties only these). */
   private readonly filled = new Set<TableName>();
+  /** Each table's output the last row was counted into (count()). */
+  private readonly lastOutput = new Map<TableName, OutputStat>();
 
   private constructor(
     readonly conn: DuckDBConnection,
@@ -300,11 +304,16 @@ export class Stager {
   }
 
   private count(table: TableName, exchange: string, date: string, rec: TapeRecord, n: number): OutputStat {
-    const key = `${table}\t${exchange}\t${date}`;
-    let o = this.outputs.get(key);
-    if (!o) {
-      o = { table, exchange, date, rows: 0, stagedRows: 0, stagedChecksum: 0n, maxKey: null, ordered: true, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
-      this.outputs.set(key, o);
+    // Consecutive records nearly always go to the same output of a table: no key built for them.
+    let o = this.lastOutput.get(table);
+    if (o === undefined || o.exchange !== exchange || o.date !== date) {
+      const key = `${table}\t${exchange}\t${date}`;
+      o = this.outputs.get(key);
+      if (!o) {
+        o = { table, exchange, date, rows: 0, stagedRows: 0, stagedChecksum: 0n, maxKey: null, ordered: true, conns: new Map(), minRecvNs: rec.recvNs, maxRecvNs: rec.recvNs };
+        this.outputs.set(key, o);
+      }
+      this.lastOutput.set(table, o);
     }
     o.rows += n;
     o.stagedRows += n;
@@ -329,7 +338,7 @@ export class Stager {
     const date = this.dateOf(rec.recvNs);
     const dv = this.lastDateValue;
     const o = this.count('raw', rec.exchange, date, rec, 1);
-    this.rawPending.push({ rec, out: o, date: dv, instance: this.instance, output: `${rec.exchange}\t${date}`, rank: o.rows - 1 });
+    this.rawPending.push({ rec, out: o, date: dv, instance: this.instance, rank: o.rows - 1 });
     if (!this.templates && this.rawPending.length >= RAW_CHUNK_ROWS) this.writeRawRows();
 
     if (rec.direction === 'event' && rec.kind === 'gap') this.addGap(rec, date, dv);
