@@ -17,8 +17,12 @@ export const PAYLOAD_MACROS_SQL = [
     (acc, c, j) => `replace(replace(${acc}, chr(30) || '${String.fromCharCode(48 + j)}', coalesce(CAST(${c} AS VARCHAR), '')), chr(29) || '${String.fromCharCode(48 + j)}', coalesce(tt_dec(${c}), ''))`,
     't',
   )}`,
-  `CREATE OR REPLACE MACRO tt_fill(t, rest) AS array_to_string(flatten(list_transform(list_zip(string_split(t, chr(31)), string_split(rest, chr(31))), z -> [z[1], coalesce(z[2], '')])), '')`,
-  `CREATE OR REPLACE MACRO tt_payload(payload, tpl, pre, rest, ${SLOT_COLUMNS.join(', ')}) AS CASE WHEN tpl IS NULL THEN payload ELSE coalesce(pre, ''::BLOB) || encode(tt_fill(tt_slots(tpl, ${SLOT_COLUMNS.join(', ')}), rest)) END`,
+  // `|| left(t, 0)`: NULL for a NULL template (list_zip of NULLs gives a list, and its string is '').
+  `CREATE OR REPLACE MACRO tt_fill(t, rest) AS array_to_string(flatten(list_transform(list_zip(string_split(t, chr(31)), string_split(rest, chr(31))), z -> [z[1], coalesce(z[2], '')])), '') || left(t, 0)`,
+  // A templated row has no payload and a row with a payload has no template (stage.ts), so
+  // coalesce() picks the one there is: it costs half of a CASE on tpl, which evaluates its ELSE
+  // branch through a selection of the rows.
+  `CREATE OR REPLACE MACRO tt_payload(payload, tpl, pre, rest, ${SLOT_COLUMNS.join(', ')}) AS coalesce(payload, coalesce(pre, ''::BLOB) || encode(tt_fill(tt_slots(tpl, ${SLOT_COLUMNS.join(', ')}), rest)))`,
 ];
 
 /** The payload of a raw row as an expression over its columns (qualified by `alias.` when given). */

@@ -93,6 +93,30 @@ describe('payload templates', () => {
   });
 });
 
+describe('tt_payload on rows without a template', () => {
+  it('gives the stored payload, an empty one as empty and a missing one as NULL', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      for (const m of PAYLOAD_MACROS_SQL) await conn.run(m);
+      await conn.run(`CREATE TABLE f (i INTEGER, payload BLOB, ${TEMPLATE_COLUMNS_DDL})`);
+      await conn.run(`INSERT INTO f (i, payload) VALUES (0, 'abc'::BLOB), (1, ''::BLOB), (2, NULL), (3, '\\x00\\xFF'::BLOB)`);
+      await conn.run(`INSERT INTO f (i, payload, rest) VALUES (4, NULL, 'x${'\x1f'}y')`);
+      const rows = (await conn.runAndReadAll(`SELECT i, hex(${payloadExpr()}) AS h, ${payloadExpr()} IS NULL AS missing FROM f ORDER BY i`)).getRowObjectsJS();
+      expect(rows).toEqual([
+        { i: 0, h: '616263', missing: false },
+        { i: 1, h: '', missing: false },
+        { i: 2, h: null, missing: true },
+        { i: 3, h: '00FF', missing: false },
+        { i: 4, h: null, missing: true },
+      ]);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+});
+
 describe('analysis/sql/base.sql', () => {
   it('carries the same payload macros and raw view as the code (stock duckdb CLI users get exact payloads)', async () => {
     const { readSqlFile } = await import('../../../analysis/sql-files.js');
