@@ -48,7 +48,7 @@ export class Md5LowerSum {
 /** The JS MD5 below reads the buffer as 32-bit words in the platform's order: MD5's are little-endian. */
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
-/** MD5's per-step constants are inlined in md5Block (RFC 1321: floor(|sin(i + 1)| × 2^32)). */
+/** The buffer addMd5Lower writes each text into, and its 32-bit words; the per-step constants are inlined there (RFC 1321: floor(|sin(i + 1)| × 2^32)). */
 let md5Buf = Buffer.allocUnsafe(1024);
 let md5Words = new Int32Array(md5Buf.buffer, md5Buf.byteOffset, md5Buf.length >>> 2);
 
