@@ -70,7 +70,11 @@ export interface FrameInfo {
    * otherwise a stream key (trade seq / ids per symbol). Consecutive values are expected.
    */
   sequences?: Array<{ scope: string; value: number }>;
-  /** Exchange timestamp of the frame, ms, where it carries one. */
+  /**
+   * Exchange timestamp of the frame, ms, where it carries one that orders the stream's frames: a
+   * frame no later than the last one accepted from another connection is a repeat (handoff.ts). Null
+   * where the stream's times are not in push order (order updates stamped with the order's own times).
+   */
   exchangeTsMs?: number | null;
   /** The exchange asked us to slow down (rate-limit reply). */
   rateLimited?: boolean;

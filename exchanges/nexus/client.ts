@@ -175,11 +175,15 @@ class NexusClientSession implements ClientSession {
         const asks = Array.isArray(payload.asks) ? payload.asks : [];
         const bids = Array.isArray(payload.bids) ? payload.bids : [];
         const key = this.depthBySymbol.get(payload.symbol) ?? depthKey(payload.symbol, Math.max(asks.length, bids.length));
-        return { stream: key, malformed: false, control: false, exchangeTsMs: latestTime([...asks, ...bids], ['time']) };
+        // Each level carries its provider's quote time, in no order across books: a book published
+        // later can hold only older quotes. No time orders the stream (see API_ORDER).
+        return { stream: key, malformed: false, control: false, exchangeTsMs: null };
       }
       case 'API_ORDER': {
-        const parents = Array.isArray(payload) ? payload : isRecord(payload) ? [payload] : [];
-        return { stream: ORDER_KEY, malformed: false, control: false, exchangeTsMs: latestTime(parents, ['executeTime', 'orderTime']) };
+        // No time orders an order stream: a parent carries its creation time and its last fill's,
+        // so the cancel of an order placed earlier is older by both than the fill pushed before it.
+        // The frame has no key, and a handoff tells repeats by its receive time instead.
+        return { stream: ORDER_KEY, malformed: false, control: false, exchangeTsMs: null };
       }
       case 'API_RISK_POSITION': {
         const items = Array.isArray(payload) ? payload.filter(isRecord) : isRecord(payload) ? [payload] : [];
@@ -239,19 +243,6 @@ class NexusClientSession implements ClientSession {
     if (this.positionKeys.size === 1) return [...this.positionKeys][0];
     return '';
   }
-}
-
-/** Latest positive ms timestamp among the named string fields of the items, or null. */
-function latestTime(items: unknown[], fields: string[]): number | null {
-  let best: number | null = null;
-  for (const it of items) {
-    if (!isRecord(it)) continue;
-    for (const f of fields) {
-      const v = Number(it[f]);
-      if (Number.isFinite(v) && v > 0 && (best === null || v > best)) best = v;
-    }
-  }
-  return best;
 }
 
 export function createClientSide(options: Partial<NexusClientOptions> = {}): ClientSide {

@@ -3,6 +3,7 @@ import { isTicktapeError } from '../../../core/errors.js';
 import { createNexusModule, DEMO_TOKEN, nexus } from '../../../exchanges/nexus/index.js';
 import { PING_INTERVAL_MS } from '../../../exchanges/nexus/client.js';
 import type { ClientSession, StreamSpec } from '../../../exchanges/types.js';
+import { judgeFrame, newCursor } from '../../../recorder/handoff.js';
 import { loadFixtures, loadRequests } from './fixtures.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -153,17 +154,43 @@ describe('nexus client session', () => {
     const f = loadFixtures().find((x) => x.name === 'seed003_marketdepth')!; // 1 + 1 levels
     const s = session(['BTCUSDT@depth@20']);
     s.onOpen();
-    expect(s.onFrame(enc(f.payload), false)).toMatchObject({ stream: 'API_MARKETDEPTH:BTCUSDT:20', exchangeTsMs: 1631948616845 });
+    expect(s.onFrame(enc(f.payload), false)).toMatchObject({ stream: 'API_MARKETDEPTH:BTCUSDT:20' });
     // without a subscription for the symbol, the key falls back to what the frame carries
     expect(session([]).onFrame(enc(f.payload), false).stream).toBe('API_MARKETDEPTH:BTCUSDT:1');
   });
 
-  it('reads the latest level time and the latest order time as the exchange timestamp', () => {
+  it('a book of older quotes or the cancel of an older order, on another connection, is no repeat', () => {
+    // The recorder tells a repeat at a reconnect by the time that orders a stream's frames. Nexus
+    // frames carry none: depth levels hold their providers' quote times and orders their own
+    // creation and fill times, so a frame pushed later can carry only older times.
     const fx = loadFixtures();
-    const s = session(['BTCUSDT@depth@5', 'orders']);
-    s.onOpen();
-    expect(s.onFrame(enc(fx.find((x) => x.name === 'en_marketdepth')!.payload), false).exchangeTsMs).toBe(1639122262424);
-    expect(s.onFrame(enc(fx.find((x) => x.name === 'en_order')!.payload), false).exchangeTsMs).toBe(1631950584647);
+    const book = fx.find((x) => x.name === 'en_marketdepth')!.payload;
+    const olderQuotes = book.replace(/"time": "(\d+)"/g, (_, t: string) => `"time": "${Number(t) - 900}"`);
+    const fill = fx.find((x) => x.name === 'en_order')!.payload;
+    const cancel = fill
+      .replace(/"status": "EXECUTED"/g, '"status": "CANCELLED"')
+      .replace(/"executeTime": "\d+"/g, '"executeTime": "0"')
+      .replace(/"orderTime": "(\d+)"/g, (_, t: string) => `"orderTime": "${Number(t) - 60_000}"`)
+      .replace(/1513108459447745045/g, '1513108459447745001');
+    expect(olderQuotes).not.toBe(book);
+    expect(cancel).not.toBe(fill);
+    for (const [first, later] of [
+      [book, olderQuotes],
+      [fill, cancel],
+    ]) {
+      const a = session(['BTCUSDT@depth@5', 'orders']);
+      const b = session(['BTCUSDT@depth@5', 'orders']);
+      a.onOpen();
+      b.onOpen();
+      const cursor = newCursor();
+      const judge = (s: ClientSession, payload: string, connId: string, recvNs: bigint) => {
+        const info = s.onFrame(enc(payload), false);
+        expect(info.malformed).toBe(false);
+        return judgeFrame(cursor, connId, { seqMin: null, seqMax: null, tsMs: info.exchangeTsMs ?? null, recvNs });
+      };
+      expect(judge(a, first, 'c1', 1n)).not.toBe(true);
+      expect(judge(b, later, 'c2', 2n)).not.toBe(true);
+    }
   });
 
   it('routes risk positions to the exact subscription first, then to ALL of the book', () => {
