@@ -10,8 +10,8 @@
  *  2. else the exchange timestamp (ms): a frame from another connection than the last accepted one,
  *     with a timestamp at or below it, is a duplicate (two frames of one connection never are). Only
  *     times in push order count: a client reports none for frames stamped otherwise (Nexus books
- *     carry their providers' quote times, Nexus orders their creation and fill times), which rule 3
- *     then decides.
+ *     carry their providers' quote times, Nexus orders their creation and fill times) and for
+ *     times in whole seconds (Coinstore orders, balances, tickers), which rule 3 then decides.
  *  3. else nothing in the frame identifies it: during a rotation, the new connection's first frame
  *     of the stream fixes a handoff point (or its subscription ack, for event streams such as
  *     orders and balances) and the old connection's frames received after it are the duplicates.

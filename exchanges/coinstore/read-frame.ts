@@ -116,14 +116,25 @@ export function frameStreamKey(type: string, m: Record<string, unknown>, allStre
   return channel ? `${channel.split('@')[0]}@${suffix}` : '';
 }
 
-/** Exchange time of a push in ms: `ts` (ms) first, then `time` / `timestamp` (seconds). */
+/**
+ * The time that orders a push among its stream's frames, ms: `ts`, `time` or `timestamp`, where it
+ * is given in ms. A time in whole seconds (order, balance and ticker pushes, the older trade form)
+ * is null: frames of one second could not be told apart by it, so at a reconnect a new frame of
+ * the second already recorded would pass for a repeat (handoff.ts decides those by receive time).
+ */
 export function frameTimestampMs(m: Record<string, unknown>): number | null {
   if (Array.isArray(m.data)) {
     let last: number | null = null;
     for (const d of m.data) if (d && typeof d === 'object') last = frameTimestampMs(d as Record<string, unknown>) ?? last;
     return last;
   }
-  return toMs(m.ts) ?? toMs(m.time) ?? toMs(m.timestamp);
+  return msOnly(m.ts) ?? msOnly(m.time) ?? msOnly(m.timestamp);
+}
+
+/** A time given in ms, or null (absent, or in seconds: below 1e11, as `toMs` tells them). */
+function msOnly(value: unknown): number | null {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && n >= 1e11 ? toMs(n) : null;
 }
 
 /** Trade `seq` values of a trade push (one, or one per batch element), ascending. */

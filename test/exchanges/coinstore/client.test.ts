@@ -3,6 +3,7 @@ import { coinstore, DEMO_CREDENTIALS } from '../../../exchanges/coinstore/index.
 import { FIXTURES, TRANSCRIPT } from '../../../exchanges/coinstore/fixtures/messages.js';
 import type { StreamSpec } from '../../../exchanges/types.js';
 import { TicktapeError } from '../../../core/errors.js';
+import { judgeFrame, newCursor } from '../../../recorder/handoff.js';
 
 const client = coinstore.client;
 const bytes = (s: string) => Buffer.from(s, 'utf8');
@@ -103,7 +104,37 @@ describe('coinstore client session', () => {
     expect(infos.map((i) => i.sequences?.find((q) => q.scope === 'session')?.value)).toEqual([1, 2, 3, 4]);
     expect(infos[2].acks).toEqual([{ stream: '80004@trade', ok: true }]);
     // the push lands in the stream the connection subscribed, so its stale detector sees the data
-    expect(infos[3]).toMatchObject({ stream: '80004@trade', malformed: false, exchangeTsMs: 1604040975000 });
+    expect(infos[3]).toMatchObject({ stream: '80004@trade', malformed: false });
+    // its time is in whole seconds: no key (see below)
+    expect(infos[3].exchangeTsMs ?? null).toBeNull();
+  });
+
+  it('a push of the second already recorded, on another connection, is no repeat', () => {
+    // Order, balance and ticker pushes (and the older trade form) carry a time in whole seconds; at
+    // a reconnect the recorder takes a frame no later than the last one from another connection for
+    // a repeat, which would drop a new order update of the same second from the normalized tables.
+    const order = FIXTURES.find((f) => f.name === 'order push')!.text;
+    const next = order.replace('"ordId":12', '"ordId":13').replace('"ordState":"PARTIAL_FILLED"', '"ordState":"FILLED"');
+    const account = FIXTURES.find((f) => f.name === 'account push')!.text;
+    const nextAccount = account.replace('"available":"3128.29"', '"available":"3127.00"');
+    expect(next).not.toBe(order);
+    expect(nextAccount).not.toBe(account);
+    for (const [first, later, channel] of [
+      [order, next, 'btcusdt@order'],
+      [account, nextAccount, 'btc@account'],
+    ]) {
+      const cursor = newCursor();
+      const judge = (text: string, connId: string, recvNs: bigint) => {
+        const info = session([channel], DEMO_CREDENTIALS).onFrame(bytes(text), false);
+        expect(info.stream).toBe(channel);
+        return judgeFrame(cursor, connId, { seqMin: null, seqMax: null, tsMs: info.exchangeTsMs ?? null, recvNs });
+      };
+      expect(judge(first, 'c1', 1n)).not.toBe(true);
+      expect(judge(later, 'c2', 2n)).not.toBe(true);
+    }
+    // a time in ms still orders the frames: the batch's `ts`
+    const batch = FIXTURES.find((f) => f.name === 'trade batch (param.size)')!;
+    expect(session(['btcjj@trade']).onFrame(bytes(batch.text), false).exchangeTsMs).toBe(1612685698157);
   });
 
   it('keys a push on the subscription it answers, whichever spelling the server pushes back', () => {
