@@ -30,8 +30,15 @@ export class Frame {
   readonly endpoint: string;
   /** Record flag bits (1 malformed, 2 redacted, 4 synthetic, 8 overlap). */
   readonly flags: number;
+  /**
+   * With `replay({ parse: true })`: the frame's JSON value, built when it was read (from the
+   * payload template, without parsing text): for text frames what `json()` gives, for a binary
+   * frame with a JSON tail (MQTT PUBLISH) the value of that tail; undefined when the frame holds no
+   * JSON, and always without `parse`.
+   */
+  readonly message: unknown;
 
-  constructor(r: TapeRecord) {
+  constructor(r: TapeRecord & { message?: unknown }) {
     this.exchange = r.exchange;
     this.stream = r.stream;
     this.connId = r.connId;
@@ -42,6 +49,7 @@ export class Frame {
     this.payload = r.payload;
     this.endpoint = r.endpoint;
     this.flags = r.flags;
+    this.message = r.message;
   }
 
   /** Discriminates frames from gap events. */

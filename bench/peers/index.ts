@@ -4,8 +4,9 @@
  * medians and ratios. Shapes (shapes.ts): Coinstore trades, Coinstore depth@20, Nexus depth 5,
  * Coinsuper MQTT order books. Figures per shape:
  *  - raw frames in order, frames/s: tardis-dev `replay({ skipDecoding: true })` against `readRecords`;
- *  - JSON-parsed frames/s: tardis-dev `replay()` (it parses every line) against `readRecords` +
- *    `JSON.parse` of each payload (Coinsuper: of the MQTT packet's JSON payload);
+ *  - JSON-parsed frames/s: tardis-dev `replay()` (it parses every line) against `readRecords` with
+ *    `parse` (each frame's value built from its payload template; Coinsuper: the MQTT packet's JSON
+ *    payload), and, as the before, `readRecords` + `JSON.parse` of each payload;
  *  - bytes per frame on disk: tardis-dev's cache (gzip'd NDJSON minute slices, as it downloads them)
  *    against ticktape's raw files as a user has them after a day: the frames are journaled in
  *    STORE_SEGMENTS segments (hourly seals), sealed, and compacted into one day file at the default
@@ -33,6 +34,7 @@ import { openJournalWriter } from '../../store/journal/index.js';
 import { listPartitionFiles } from '../../store/partitions.js';
 import { readNormalized } from '../../store/reader/read-normalized.js';
 import { readRecordBatches, readRecords } from '../../store/reader/read-records.js';
+import type { ParsedTapeRecord } from '../../store/reader/record-batch.js';
 import { compactAll } from '../../store/seal/compact.js';
 import { sealClosedSegments } from '../../store/seal/sealer.js';
 import type { BenchResult } from '../types.js';
@@ -260,34 +262,43 @@ async function tardisRaw(p: Prepared, skipDecoding: boolean): Promise<number> {
   return n;
 }
 
-async function ticktapeRaw(p: Prepared, parse: boolean, dataDir = p.dataDir, readers = current): Promise<number> {
+/**
+ * How a parsed runner gets each frame's value: `message`, the reader's `parse` option (values built
+ * from the payload templates); `json`, JSON.parse of each payload's text (the path before it, and
+ * what a baseline build without the option runs).
+ */
+type ParseMode = false | 'message' | 'json';
+
+/** The value of a frame read with `parse`, or JSON.parse of its payload (Coinsuper: of the MQTT packet's JSON payload). */
+function jsonOf(payload: Uint8Array, binary: boolean): unknown {
+  return JSON.parse(decoder.decode(binary ? payload.subarray(mqttJsonOffset(payload)) : payload));
+}
+
+async function ticktapeRaw(p: Prepared, parse: ParseMode, dataDir = p.dataDir, readers = current): Promise<number> {
   let n = 0;
   let sink = 0;
   const binary = p.shape.name === 'coinsuper-orderbook';
-  for await (const batch of readers.readRecords({ dataDir, includeJournal: false })) {
+  for await (const batch of readers.readRecords({ dataDir, includeJournal: false, parse: parse === 'message' })) {
     n += batch.length;
     if (!parse) for (const r of batch) sink += r.payload.byteLength;
-    else if (binary) for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload.subarray(mqttJsonOffset(r.payload)))) === 'object' ? 1 : 0;
-    else for (const r of batch) sink += typeof JSON.parse(decoder.decode(r.payload)) === 'object' ? 1 : 0;
+    else if (parse === 'message' && batch.length > 0 && 'message' in batch[0]) for (const r of batch as ParsedTapeRecord[]) sink += typeof r.message === 'object' ? 1 : 0;
+    else for (const r of batch) sink += typeof jsonOf(r.payload, binary) === 'object' ? 1 : 0;
   }
   if (sink === 0) throw new Error('ticktape read nothing');
   return n;
 }
 
 /** The same as ticktapeRaw on the reader's column batches (readRecordBatches): no object per frame. */
-async function ticktapeBatches(p: Prepared, parse: boolean, readers = current): Promise<number> {
+async function ticktapeBatches(p: Prepared, parse: ParseMode, readers = current): Promise<number> {
   let n = 0;
   let sink = 0;
   const binary = p.shape.name === 'coinsuper-orderbook';
-  for await (const b of readers.readRecordBatches({ dataDir: p.dataDir, includeJournal: false })) {
+  for await (const b of readers.readRecordBatches({ dataDir: p.dataDir, includeJournal: false, parse: parse === 'message' })) {
     n += b.length;
     const { payload, offsets } = b;
     if (!parse) sink += offsets[b.length] - offsets[0];
-    else
-      for (let i = 0; i < b.length; i++) {
-        const f = payload.subarray(offsets[i], offsets[i + 1]);
-        sink += typeof JSON.parse(decoder.decode(binary ? f.subarray(mqttJsonOffset(f)) : f)) === 'object' ? 1 : 0;
-      }
+    else if (parse === 'message' && b.messages) for (let i = 0; i < b.length; i++) sink += typeof b.messages[i] === 'object' ? 1 : 0;
+    else for (let i = 0; i < b.length; i++) sink += typeof jsonOf(payload.subarray(offsets[i], offsets[i + 1]), binary) === 'object' ? 1 : 0;
   }
   if (sink === 0) throw new Error('ticktape read nothing');
   return n;
@@ -368,18 +379,28 @@ export async function run(): Promise<BenchResult[]> {
       process.stderr.write(`peers: ${name}: generating ${n} frames, sealing, compacting...\n`);
       const p = await prepare(s, n, root);
       const b = baseline;
-      const runners = (parse: boolean): Runner[] => [
-        { label: '', fn: () => ticktapeRaw(p, parse) },
-        { label: ', column batches (readRecordBatches)', fn: () => ticktapeBatches(p, parse) },
-        ...(LAYOUT_RUNNERS
-          ? [
-              { label: ', earlier layout (before)', fn: () => ticktapeRaw(p, parse, p.earlierDir) },
-              { label: `, compacted at zstd ${BEFORE_LEVEL} (before)`, fn: () => ticktapeRaw(p, parse, p.levelDir) },
-            ]
-          : []),
-        ...(b ? [{ label: ', baseline build (before)', fn: () => ticktapeRaw(p, parse, p.dataDir, b) }] : []),
-        ...(b?.readRecordBatches ? [{ label: ', baseline build, column batches (before)', fn: () => ticktapeBatches(p, parse, b) }] : []),
-      ];
+      const runners = (parse: boolean): Runner[] => {
+        const mode: ParseMode = parse ? 'message' : false;
+        return [
+          { label: '', fn: () => ticktapeRaw(p, mode) },
+          { label: ', column batches (readRecordBatches)', fn: () => ticktapeBatches(p, mode) },
+          // The parsed path before the reader's `parse` option: JSON.parse of every payload.
+          ...(parse
+            ? [
+                { label: ', JSON.parse of each payload (before)', fn: () => ticktapeRaw(p, 'json') },
+                { label: ', column batches, JSON.parse of each payload (before)', fn: () => ticktapeBatches(p, 'json') },
+              ]
+            : []),
+          ...(LAYOUT_RUNNERS
+            ? [
+                { label: ', earlier layout (before)', fn: () => ticktapeRaw(p, mode, p.earlierDir) },
+                { label: `, compacted at zstd ${BEFORE_LEVEL} (before)`, fn: () => ticktapeRaw(p, mode, p.levelDir) },
+              ]
+            : []),
+          ...(b ? [{ label: ', baseline build (before)', fn: () => ticktapeRaw(p, mode, p.dataDir, b) }] : []),
+          ...(b?.readRecordBatches ? [{ label: ', baseline build, column batches (before)', fn: () => ticktapeBatches(p, mode, b) }] : []),
+        ];
+      };
       const pairs: Pair[] = [
         { figure: 'raw frames in order', unit: 'frames/s', tardis: () => tardisRaw(p, true), runners: runners(false), expect: n, goal: '≥ 2' },
         { figure: 'JSON-parsed frames', unit: 'frames/s', tardis: () => tardisRaw(p, false), runners: runners(true), expect: n, goal: '≥ 2' },

@@ -15,7 +15,7 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Direction, RecordKind } from '../../schemas/record.js';
-import { compileTemplate, rebuildInto, SLOT_COLUMNS, type CompiledTemplate, type SlotValues } from '../template/index.js';
+import { compileTemplate, rebuildInto, SLOT_COLUMNS, valueBuilder, type CompiledTemplate, type SlotValues, type ValueBuilder } from '../template/index.js';
 import type { RecordBatch } from './record-batch.js';
 
 const HEADER_HASH = 'hash(exchange, conn_id, direction, kind, stream, endpoint)';
@@ -61,8 +61,15 @@ export function recordSelect(absent: ReadonlySet<string>): string {
   cols.push('rest');
   return cols.join(', ');
 }
-/** The templates of a source (SELECT DISTINCT). */
-export const TEMPLATE_SELECT = 'hash(tpl) AS th, tpl';
+/**
+ * The templates of a source (SELECT DISTINCT), as bytes: a VARCHAR comes to JS through a
+ * TextDecoder that drops a leading byte order mark, which would take it out of the frame.
+ */
+export const TEMPLATE_SELECT = 'hash(tpl) AS th, encode(tpl) AS tpl';
+/** A frame's text as Frame.text() decodes it (the parsed path's fallback: the same value as Frame.json()). */
+const FRAME_TEXT = new TextDecoder();
+/** Template bytes → text, a leading byte order mark kept (it is the frame's). */
+const TEMPLATE_TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Bytes reserved per templated frame when a chunk's rebuild buffer turns out short (it should not: it is sized from the templates). */
 const REBUILD_BYTES_PER_FRAME = 512;
 /** Column order of the header query (SELECT DISTINCT). */
@@ -95,6 +102,16 @@ interface RawVector {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Node's Buffer UTF-8 decoder, called on any Uint8Array (one native call, no view object). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
+/** A buffer's text when every byte is ASCII (one decode for all the rows whose rest is in it), else null. */
+function asciiText(b: Uint8Array): string | null {
+  for (let k = 0; k < b.length; k++) if (b[k] >= 0x80) return null;
+  return latin1Slice.call(b, 0, b.length);
+}
 
 const utf8 = new TextEncoder();
 
@@ -193,6 +210,8 @@ function keyOfHash(h: bigint): number {
 interface TemplateEntry {
   t: CompiledTemplate;
   slots: Int32Array;
+  /** The template's value builder (decoders that parse), null when its frames are parsed from their text. */
+  build: ValueBuilder | null;
 }
 
 /** The packed `w` list of a chunk, read from the binding's copies (three native calls, no vector objects). */
@@ -240,12 +259,20 @@ export class ChunkDecoder {
   private readonly restCol: number;
   /** Slot values of the row being rebuilt: a typed array, so no number is boxed per row. */
   private readonly vals = new Float64Array(SLOT_COLUMNS.length);
+  /** Each batch also carries every row's JSON value (`messages`). */
+  private readonly parse: boolean;
+  /** The last rest buffer seen and its text when it is all ASCII (byte offsets are then string offsets), else null. */
+  private restBuf: Uint8Array | null = null;
+  private restAscii: string | null = null;
+  /** The same for every rest buffer seen (rows of several buffers interleave in a ranked window). */
+  private asciiOf = new WeakMap<Uint8Array, string | null>();
 
   /**
    * `absent`: the NULLABLE_RECORD_COLUMNS the query leaves out (recordSelect with the same set):
    * their vectors are not in the chunks at all.
    */
-  constructor(absent: ReadonlySet<string> = new Set()) {
+  constructor(absent: ReadonlySet<string> = new Set(), parse = false) {
+    this.parse = parse;
     let k = W_SLOT0;
     SLOT_COLUMNS.forEach((c, s) => {
       if (!absent.has(c)) this.slotAt[s] = k++;
@@ -259,12 +286,13 @@ export class ChunkDecoder {
   /** Learns payload templates from a TEMPLATE_SELECT result. */
   addTemplates(rows: readonly unknown[][]): void {
     if (this.templates.size + rows.length > MAX_HEADER_CACHE_ENTRIES) this.templates.clear();
-    for (const [h, tpl] of rows as [bigint, string | null][]) {
-      if (tpl === null) continue;
+    for (const [h, blob] of rows as [bigint, { bytes: Uint8Array } | string | null][]) {
+      if (blob === null) continue;
+      const tpl = typeof blob === 'string' ? blob : TEMPLATE_TEXT.decode(blob.bytes);
       const t = compileTemplate(tpl);
       const slots = new Set<number>();
       for (let k = 0; k < t.kinds.length; k++) if (t.kinds[k] !== 0) slots.add(t.slots[k]);
-      this.templates.set(keyOfHash(h), { t, slots: Int32Array.from(slots) });
+      this.templates.set(keyOfHash(h), { t, slots: Int32Array.from(slots), build: this.parse ? valueBuilder(tpl) : null });
     }
   }
 
@@ -388,6 +416,7 @@ export class ChunkDecoder {
     const seq = new Float64Array(n);
     const flags = new Int32Array(n);
     const offsets = new Uint32Array(n + 1);
+    const messages = this.parse ? new Array<unknown>(n) : undefined;
     let buf = new Uint8Array(bound);
     let o = 0;
     let r = 0;
@@ -417,11 +446,57 @@ export class ChunkDecoder {
         end = this.writePayload(d, i, buf, o);
         if (end < 0) throw new Error('reader: a templated payload misses a value');
       }
+      if (messages !== undefined) messages[r] = this.message(d, i, buf, o, end);
       o = end;
       r++;
     }
     offsets[r] = o;
-    return { length: r, headers: this.headerList, header: header.subarray(0, r), recvNs: recvNs.subarray(0, r), seq: seq.subarray(0, r), flags: flags.subarray(0, r), payload: buf, offsets: offsets.subarray(0, r + 1) };
+    const batch: RecordBatch = { length: r, headers: this.headerList, header: header.subarray(0, r), recvNs: recvNs.subarray(0, r), seq: seq.subarray(0, r), flags: flags.subarray(0, r), payload: buf, offsets: offsets.subarray(0, r + 1) };
+    if (messages !== undefined) {
+      messages.length = r;
+      batch.messages = messages;
+    }
+    return batch;
+  }
+
+  /**
+   * Row i's JSON value (RecordBatch.messages), right after writePayload wrote its bytes to
+   * buf[o, end) and its slot values to `vals`: built from the template when it has a builder,
+   * else parsed from the bytes (a templated binary frame: the text after its head bytes; a frame
+   * stored as it is: unless binary), decoded as Frame.text() decodes (a leading byte order mark
+   * dropped). Undefined when the frame is not JSON.
+   */
+  private message(d: DecodedRows, i: number, buf: Uint8Array, o: number, end: number): unknown {
+    const e = d.tpls[i];
+    try {
+      if (e === undefined) {
+        if (this.headerList[d.header[i]].kind === 'binary' || end === o) return undefined;
+        return JSON.parse(FRAME_TEXT.decode(buf.subarray(o, end)));
+      }
+      const pre = d.pre;
+      const head = pre.nul[i] ? 0 : pre.len[i];
+      if (e.build === null) return JSON.parse(FRAME_TEXT.decode(buf.subarray(o + head, end)));
+      const rest = d.rest;
+      let s = '';
+      if (!rest.nul[i] && rest.len[i] > 0) {
+        const rb = rest.buf[i];
+        if (rb !== this.restBuf) {
+          let a = this.asciiOf.get(rb);
+          if (a === undefined) {
+            a = asciiText(rb);
+            this.asciiOf.set(rb, a);
+          }
+          this.restBuf = rb;
+          this.restAscii = a;
+        }
+        const r0 = rest.off[i];
+        const ascii = this.restAscii;
+        s = ascii !== null ? ascii.slice(r0, r0 + rest.len[i]) : utf8Slice.call(rb, r0, r0 + rest.len[i]);
+      }
+      return e.build(this.vals, s);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Writes row i's payload at `o`; the end, or −1 when `buf` has no room for it. */

@@ -44,6 +44,12 @@ export interface ReadRecordsOptions {
   session?: DuckSession;
   /** Rows a query window aims at (default READER_WINDOW_ROWS). */
   windowRows?: number;
+  /**
+   * Also give every frame's JSON value (RecordBatch.messages; readRecords: each record's
+   * `message`), built straight from its payload template where it has one (store/template/build-value.ts)
+   * instead of rebuilding the text and parsing it. Default false.
+   */
+  parse?: boolean;
 }
 
 const RAW_COLUMNS = 'exchange, conn_id, seq, recv_ns, direction, kind, stream, endpoint, payload, malformed, redacted, flags';
@@ -207,7 +213,7 @@ async function* readWindows(conn: DuckDBConnection, src: string, chain: Chain | 
   const stats = (await conn.runAndReadAll(`SELECT min(recv_ns), max(recv_ns), count(*) FROM ${src}`)).getRows()[0] as [bigint | null, bigint | null, bigint];
   const [min, max, count] = stats;
   if (min === null || max === null || count === 0n) return;
-  const decoder = new ChunkDecoder();
+  const decoder = new ChunkDecoder(new Set(), o.parse === true);
   await learnSource(conn, decoder, src);
   const target = BigInt(Math.max(1, o.windowRows ?? READER_WINDOW_ROWS));
   let span = ((max - min + 1n) * target) / count;
@@ -271,7 +277,7 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
   const total = Number(rows);
   const start = Math.floor(Number(first) / RAW_BLOCK_ROWS) * RAW_BLOCK_ROWS;
   const absent = await emptyColumns(conn, path);
-  const decoder = new ChunkDecoder(absent);
+  const decoder = new ChunkDecoder(absent, o.parse === true);
   await learnSource(conn, decoder, src);
   const blocks = Math.max(1, Math.round((o.windowRows ?? READER_WINDOW_ROWS) / RAW_BLOCK_ROWS));
   const span = blocks * RAW_BLOCK_ROWS;
@@ -362,6 +368,7 @@ export async function* readRecordBatches(o: ReadRecordsOptions): AsyncGenerator<
   }
 }
 
+/** The records in (recv_ns, conn_id, seq) order, in batches; with `parse`, each record also has its `message` (ParsedTapeRecord). */
 export async function* readRecords(o: ReadRecordsOptions): AsyncGenerator<TapeRecord[]> {
   for await (const batch of readRecordBatches(o)) yield batchRecords(batch);
 }

@@ -24,6 +24,13 @@ export interface RecordBatch {
   payload: Uint8Array;
   /** Where row i's payload starts; `length + 1` entries, the last one the end of the last row. */
   offsets: Uint32Array;
+  /**
+   * With the reader's `parse` option: row i's JSON value (deep-equal, key order included, to
+   * JSON.parse of its payload's text; of a templated binary frame — an MQTT PUBLISH — of the JSON
+   * text after its head bytes), undefined where the frame is not JSON (binary frames stored as
+   * they are, malformed text).
+   */
+  messages?: unknown[];
 }
 
 /** Rows [from, to) of a batch: views, nothing copied. */
@@ -38,11 +45,18 @@ export function sliceBatch(b: RecordBatch, from: number, to: number): RecordBatc
     flags: b.flags.subarray(from, to),
     payload: b.payload,
     offsets: b.offsets.subarray(from, to + 1),
+    ...(b.messages ? { messages: b.messages.slice(from, to) } : {}),
   };
 }
 
-/** The rows of a batch as TapeRecords (payloads are views into the batch's buffer). */
+/** A TapeRecord read with the reader's `parse` option: its frame's JSON value too (RecordBatch.messages). */
+export interface ParsedTapeRecord extends TapeRecord {
+  message: unknown;
+}
+
+/** The rows of a batch as TapeRecords (payloads are views into the batch's buffer; with messages, ParsedTapeRecords). */
 export function batchRecords(b: RecordBatch): TapeRecord[] {
+  if (b.messages) return parsedRecords(b, b.messages);
   const n = b.length;
   const out = new Array<TapeRecord>(n);
   const { headers, header, recvNs, seq, flags, offsets } = b;
@@ -62,6 +76,32 @@ export function batchRecords(b: RecordBatch): TapeRecord[] {
       endpoint: hd.endpoint,
       payload: new Uint8Array(ab, base + o, offsets[i + 1] - o),
       flags: flags[i],
+    };
+  }
+  return out;
+}
+
+function parsedRecords(b: RecordBatch, messages: unknown[]): ParsedTapeRecord[] {
+  const n = b.length;
+  const out = new Array<ParsedTapeRecord>(n);
+  const { headers, header, recvNs, seq, flags, offsets } = b;
+  const ab = b.payload.buffer;
+  const base = b.payload.byteOffset;
+  for (let i = 0; i < n; i++) {
+    const hd = headers[header[i]];
+    const o = offsets[i];
+    out[i] = {
+      exchange: hd.exchange,
+      connId: hd.connId,
+      seq: seq[i],
+      recvNs: recvNs[i],
+      direction: hd.direction,
+      kind: hd.kind,
+      stream: hd.stream,
+      endpoint: hd.endpoint,
+      payload: new Uint8Array(ab, base + o, offsets[i + 1] - o),
+      flags: flags[i],
+      message: messages[i],
     };
   }
   return out;
