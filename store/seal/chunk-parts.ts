@@ -94,8 +94,7 @@ export class ChunkParts {
         this.parts.set(key, p);
       }
       if (o.stagedRows === 0) continue;
-      const table = this.stager.tableName(o.table);
-      const from = `"${table}" WHERE exchange = ${sqlStr(o.exchange)} AND "date" = DATE ${sqlStr(o.date)}`;
+      const from = this.stager.stagedSource(o);
       const templatedRaw = this.stager.templates && o.table === 'raw';
       p.checksum += o.table === 'raw' && this.stager.checksums ? o.stagedChecksum : BigInt(await checksumOf(this.conn, o.table, from, templatedRaw));
       if (templatedRaw && o.ordered) {

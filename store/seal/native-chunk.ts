@@ -41,7 +41,7 @@ function widthOf(type: DuckDBType): number {
 }
 
 export class NativeChunk {
-  readonly chunk: DuckDBDataChunk;
+  private own: DuckDBDataChunk | null = null;
   private readonly cols: Column[];
   /** Views of each fixed column's bytes (only the one its type uses is read). */
   private readonly u32: (Uint32Array | null)[];
@@ -49,8 +49,7 @@ export class NativeChunk {
   private readonly f64: (Float64Array | null)[];
   private readonly mask = new Uint8Array(Math.ceil(NATIVE_CHUNK_ROWS / 64) * 8);
 
-  constructor(types: readonly DuckDBType[]) {
-    this.chunk = DuckDBDataChunk.create(types);
+  constructor(private readonly types: readonly DuckDBType[]) {
     const n = NATIVE_CHUNK_ROWS;
     this.cols = types.map((t): Column => {
       const valid = new Uint8Array(n).fill(1);
@@ -114,10 +113,18 @@ export class NativeChunk {
     this.isValid(c, i, v !== null);
   }
 
-  /** Writes rows 0..n-1 into the chunk (reset first) and returns it, ready for `appendDataChunk`. */
-  finish(n: number): DuckDBDataChunk {
-    const chunk = this.chunk;
-    chunk.reset();
+  /**
+   * Writes rows 0..n-1 into `target` (a table function's output chunk), or into a chunk of its own
+   * (reset first), and returns that chunk, ready for `appendDataChunk`. The rows stay as they are
+   * (a table function may be scanned again) until `clear()`.
+   */
+  finish(n: number, target?: DuckDBDataChunk): DuckDBDataChunk {
+    let chunk = target;
+    if (!chunk) {
+      this.own ??= DuckDBDataChunk.create(this.types);
+      chunk = this.own;
+      chunk.reset();
+    }
     duckdb.data_chunk_set_size(chunk.chunk, n);
     for (let c = 0; c < this.cols.length; c++) {
       const col = this.cols[c];
@@ -136,26 +143,31 @@ export class NativeChunk {
             col.constantValue = duckdb.create_varchar(first as string);
           }
           duckdb.vector_reference_value(vec, col.constantValue);
-          for (let i = 0; i < n; i++) v[i] = null;
-          col.nulls = false;
           continue;
         }
         for (let i = 0; i < n; i++) {
           const s = v[i];
           if (s !== null) duckdb.vector_assign_string_element(vec, i, s);
-          v[i] = null;
         }
       } else {
         const v = col.values;
         for (let i = 0; i < n; i++) {
           const b = v[i];
           if (b !== null) duckdb.vector_assign_string_element_len(vec, i, b);
-          v[i] = null;
         }
       }
       this.writeValidity(vec, col, n);
     }
     return chunk;
+  }
+
+  /** Forgets the rows set: every row valid, no value held. */
+  clear(): void {
+    for (const col of this.cols) {
+      col.nulls = false;
+      col.valid.fill(1);
+      if (col.kind !== 'fixed') col.values.fill(null);
+    }
   }
 
   /**
@@ -172,7 +184,5 @@ export class NativeChunk {
     for (let i = 0; i < n; i++) if (valid[i] === 1) mask[i >> 3] |= 1 << (i & 7);
     duckdb.vector_ensure_validity_writable(vec);
     duckdb.copy_data_to_vector_validity(vec, 0, mask.buffer as ArrayBuffer, 0, bytes);
-    col.nulls = false;
-    valid.fill(1, 0, n);
   }
 }

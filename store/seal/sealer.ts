@@ -177,7 +177,7 @@ export async function sealRecords(
   const log = opts.log ?? silentLogger;
   const templates = opts.payloadTemplates !== false;
   const chunkRecords = Math.max(1, opts.chunkRecords ?? SEAL_CHUNK_RECORDS);
-  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates, checksums: true });
+  const stager = await Stager.create(session.conn, 'seal_', instance, opts.normalizers, { templates, checksums: true, rawFeed: true });
   const workDir = sealWorkDir(dataDir, instance);
   const parts = new ChunkParts(session.conn, stager, workDir);
   let count = 0;
@@ -221,7 +221,7 @@ export async function sealRecords(
       if (parts.chunks > 0) {
         ({ select, checksum: p.checksum, wholeSort } = parts.finalSelect(p.o));
       } else {
-        const from = `"${stager.tableName(p.o.table)}" WHERE exchange = ${sqlStr(p.o.exchange)} AND "date" = DATE ${sqlStr(p.o.date)}`;
+        const from = stager.stagedSource(p.o);
         p.checksum = p.o.table === 'raw' ? String(p.o.stagedChecksum) : await checksumOf(session.conn, p.o.table, from, templated);
         if (!templated) select = `SELECT ${columnList(p.o.table)} FROM ${from} ORDER BY ${orderBy(p.o.table)}`;
         else select = p.o.ordered ? stagedBlockSelect(from) : templatedRawSelect(`(SELECT * EXCLUDE ("rank") FROM ${from})`);
@@ -232,6 +232,7 @@ export async function sealRecords(
     }
     return await finishSeal(session, instance, segment, count, parts.chunks, stager, planned, opts);
   } finally {
+    stager.release();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }

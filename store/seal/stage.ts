@@ -16,6 +16,9 @@ import type { NormalizerSet } from './normalizers.js';
 import { encodePayload, TEMPLATE_COLUMNS_DDL, TEMPLATE_SLOTS } from '../template/index.js';
 import { addMd5Lower, Md5LowerSum, rawChecksumText } from './raw-checksum.js';
 import { NATIVE_CHUNK_ROWS, NativeChunk } from './native-chunk.js';
+import { RawFeed } from './raw-feed.js';
+import { sqlStr } from '../partitions.js';
+import { TEMPLATE_COLUMNS } from '../template/index.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
 /**
@@ -25,6 +28,14 @@ const NS_PER_DAY = 86_400_000_000_000n;
  */
 const RAW_CHUNK_ROWS = NATIVE_CHUNK_ROWS;
 const RAW_CHUNK_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BLOB, BOOLEAN, BOOLEAN, VARCHAR, INTEGER, DATE];
+/** Column names of the raw staging table with templates (RAW_CHUNK_TYPES, TEMPLATE_CHUNK_TYPES). */
+const RAW_FEED_NAMES = [...TABLES.raw.map((c) => c.name), 'date', ...TEMPLATE_COLUMNS];
+
+/** An output's key among the feed's (table, exchange, date). */
+function outputKey(o: OutputStat): string {
+  return `${o.table}\t${o.exchange}\t${o.date}`;
+}
+
 /** With payload templates (sealing): tpl, pre, rest, the integer slots and the rank after the date. */
 const TEMPLATE_CHUNK_TYPES: DuckDBType[] = [VARCHAR, BLOB, VARCHAR, ...Array.from({ length: TEMPLATE_SLOTS }, () => BIGINT), BIGINT];
 
@@ -41,6 +52,11 @@ interface StagerOptions {
    * in JS (raw-checksum.ts), as sealing does, rather than have DuckDB compute it afterwards.
    */
   checksums?: boolean;
+  /**
+   * With templates: raw rows are not appended to the staging table but held for the seal's COPYs,
+   * which read them through a table function (raw-feed.ts, `rawSource`); the raw table stays empty.
+   */
+  rawFeed?: boolean;
 }
 
 interface SeqRange {
@@ -222,6 +238,8 @@ export class Stager {
   private lastDate = '';
   private lastDateValue = new DuckDBDateValue(0);
   private rawChunk: NativeChunk | null = null;
+  /** StagerOptions.rawFeed: the raw rows staged since the last restage, per output. */
+  private readonly feed: RawFeed | null;
   private rawPending: PendingRaw[] = [];
   /** Tables rows were counted into since their staging tables were created (restage empties only these). */
   private readonly filled = new Set<TableName>();
@@ -235,7 +253,10 @@ export class Stager {
     private normalizers: NormalizerSet | null,
     readonly templates: boolean,
     readonly checksums: boolean,
-  ) {}
+    rawFeed: boolean,
+  ) {
+    this.feed = rawFeed && templates ? new RawFeed(conn, RAW_FEED_NAMES, [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES]) : null;
+  }
 
   /** Normalizers for the records that follow (null: raw and gaps only). */
   setNormalizers(n: NormalizerSet | null): void {
@@ -244,7 +265,7 @@ export class Stager {
 
   /** Creates `<prefix><table>` for every table (empty) and opens appenders on them. */
   static async create(conn: DuckDBConnection, prefix: string, instance: string, normalizers: NormalizerSet | null, opts: StagerOptions = {}): Promise<Stager> {
-    const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true, opts.checksums === true);
+    const s = new Stager(conn, prefix, instance, normalizers, opts.templates === true, opts.checksums === true, opts.rawFeed === true);
     await s.createTables();
     for (const t of NORMALIZED_TABLES) {
       const cols = normalizedColumns(t);
@@ -284,6 +305,7 @@ export class Stager {
       await this.conn.run(`INSERT INTO "${this.tableName('raw')}" SELECT * FROM "${keep}"`);
       this.appenders.set('raw', await this.conn.createAppender(this.tableName('raw')));
     }
+    this.feed?.empty();
     for (const o of this.outputs.values()) {
       o.stagedRows = 0;
       o.stagedChecksum = 0n;
@@ -292,6 +314,12 @@ export class Stager {
 
   tableName(t: TableName): string {
     return `${this.prefix}${t}`;
+  }
+
+  /** The table expression of an output's staged rows (raw rows through the feed when there is one). */
+  stagedSource(o: OutputStat): string {
+    if (o.table === 'raw' && this.feed) return this.feed.source(outputKey(o));
+    return `"${this.tableName(o.table)}" WHERE exchange = ${sqlStr(o.exchange)} AND "date" = DATE ${sqlStr(o.date)}`;
   }
 
   /** The instance id written into `raw.instance` for the records that follow (a journal folder's name). */
@@ -413,15 +441,27 @@ export class Stager {
     if (rows.length === 0) return;
     this.rawPending = [];
     if (this.templates) rows.sort(blockOrder);
-    for (let at = 0; at < rows.length; at += RAW_CHUNK_ROWS) this.writeRawChunk(rows, at, Math.min(rows.length, at + RAW_CHUNK_ROWS));
+    if (!this.feed) {
+      for (let at = 0; at < rows.length; at += RAW_CHUNK_ROWS) this.writeRawChunk(rows, at, Math.min(rows.length, at + RAW_CHUNK_ROWS));
+      return;
+    }
+    // Fed to the COPYs: a chunk holds one output's rows (the rows of an output are consecutive).
+    for (let at = 0; at < rows.length; ) {
+      const out = rows[at].out;
+      let end = at + 1;
+      while (end < rows.length && end - at < RAW_CHUNK_ROWS && rows[end].out === out) end++;
+      this.writeRawChunk(rows, at, end);
+      at = end;
+    }
   }
 
   private writeRawChunk(rows: PendingRaw[], from: number, to: number): void {
     const n = to - from;
     if (TABLES.raw.length + 1 !== RAW_CHUNK_TYPES.length) throw new Error('raw staging chunk does not match TABLES.raw');
     // One chunk reused for the whole run: its native memory is not left to the GC.
-    this.rawChunk ??= new NativeChunk(this.templates ? [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES] : RAW_CHUNK_TYPES);
-    const c = this.rawChunk;
+    let c: NativeChunk;
+    if (this.feed) c = this.feed.take();
+    else c = this.rawChunk ??= new NativeChunk(this.templates ? [...RAW_CHUNK_TYPES, ...TEMPLATE_CHUNK_TYPES] : RAW_CHUNK_TYPES);
     const T = RAW_CHUNK_TYPES.length;
     // The checksum of consecutive rows of one output is summed, then added to that output's.
     const sum = new Md5LowerSum();
@@ -462,7 +502,12 @@ export class Stager {
       c.setBigInt(T + 3 + TEMPLATE_SLOTS, i, rank);
     }
     if (summed) summed.stagedChecksum += sum.drain();
+    if (this.feed) {
+      this.feed.add(outputKey(rows[from].out), c, n);
+      return;
+    }
     this.appenders.get('raw')!.appendDataChunk(c.finish(n));
+    c.clear();
   }
 
   /** Appends a normalized table's pending rows as one data chunk (one native call, not one per value). */
@@ -497,6 +542,7 @@ export class Stager {
       chunk.setInt(c, i, p.dates[i].days);
     }
     this.appenders.get(table)!.appendDataChunk(chunk.finish(n));
+    chunk.clear();
     p.cells = [];
     p.dates = [];
   }
@@ -516,5 +562,10 @@ export class Stager {
     this.writePending();
     for (const a of this.appenders.values()) a.closeSync();
     this.appenders.clear();
+  }
+
+  /** Lets go of the raw rows held for the COPYs (rawFeed): after the last COPY that reads them. */
+  release(): void {
+    this.feed?.close();
   }
 }

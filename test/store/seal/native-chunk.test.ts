@@ -49,6 +49,7 @@ it('appends every value as set, NULLs and constant text columns included, chunk 
       chunk.setText(7, i, r[7]);
     });
     appender.appendDataChunk(chunk.finish(rows.length));
+    chunk.clear();
     expected.push(...rows);
   }
   appender.closeSync();

@@ -49,6 +49,38 @@ describe('raw checksum from the records', () => {
   }
 });
 
+describe('raw rows fed to the COPYs (rawFeed)', () => {
+  it('give each output exactly the rows, in the order, the staging table would, and leave the table empty', async () => {
+    // Two exchanges interleaved, each output more than two data chunks long.
+    const a = genRecords(5_000);
+    const b = genRecords(3_000, { exchange: 'coinsuper', connId: 'inst-b-k1-1' });
+    const recs = [...a, ...b].map((r, i) => ({ ...r, recvNs: T0 + BigInt(i % 2 === 0 ? i : i + 1) })).sort((x, y) => (x.recvNs < y.recvNs ? -1 : 1));
+    const staged = await Stager.create(session.conn, 'fdt_', 'inst-c', null, { templates: true, checksums: true });
+    const fed = await Stager.create(session.conn, 'fdf_', 'inst-c', null, { templates: true, checksums: true, rawFeed: true });
+    for (const r of recs) {
+      staged.add(r);
+      fed.add(r);
+    }
+    staged.close();
+    fed.close();
+    try {
+      expect(Number((await session.conn.runAndReadAll(`SELECT count(*) FROM "${fed.tableName('raw')}"`)).getRows()[0][0])).toBe(0);
+      const outputs = [...fed.outputs.values()].filter((o) => o.table === 'raw');
+      expect(outputs.map((o) => o.rows).sort()).toEqual([3_000, 5_000]);
+      for (const o of outputs) {
+        const want = staged.outputs.get(`raw\t${o.exchange}\t${o.date}`)!;
+        const rows = async (from: string) => (await session.conn.runAndReadAll(`SELECT seq, "rank", stream, tpl, rest, hex(payload), n0 FROM ${from}`)).getRows().map(String);
+        const got = await rows(fed.stagedSource(o));
+        expect(got.length, o.exchange).toBe(o.rows);
+        expect(got, o.exchange).toEqual(await rows(staged.stagedSource(want)));
+        expect(String(o.stagedChecksum), o.exchange).toBe(await checksumOf(session.conn, 'raw', fed.stagedSource(o), true));
+      }
+    } finally {
+      fed.release();
+    }
+  });
+});
+
 describe('md5_number_lower in JS', () => {
   it("is node:crypto's MD5 at every padding boundary, for UTF-8 text and long text, and sums exactly", () => {
     const texts: string[] = [''];
