@@ -112,6 +112,23 @@ describe('replay()', () => {
     }
   });
 
+  it('with parse, gives each text frame its JSON value as message (what json() gives), and none without', async () => {
+    let n = 0;
+    for await (const x of replay({ data, exchanges: ['coinstore'], parse: true })) {
+      if (x.type !== 'frame' || x.kind !== 'text') continue;
+      let want: unknown;
+      try {
+        want = x.json();
+      } catch {
+        want = undefined;
+      }
+      expect(JSON.stringify(x.message), x.text()).toBe(JSON.stringify(want));
+      n++;
+    }
+    expect(n).toBeGreaterThan(10);
+    for await (const x of replay({ data, exchanges: ['coinstore'] })) if (x.type === 'frame') expect(x.message).toBeUndefined();
+  });
+
   it('checks its options when called: a bad exchange, time, range or direction is a TicktapeError at once', () => {
     expect(() => replay({ data, exchanges: ['binance'] })).toThrow(expect.objectContaining({ code: 'TT_UNKNOWN_EXCHANGE' }));
     expect(() => replay({ data, from: 'yesterday-ish' })).toThrow(expect.objectContaining({ code: 'TT_BAD_TIME' }));
