@@ -266,6 +266,8 @@ export class ChunkDecoder {
   private restAscii: string | null = null;
   /** The same for every rest buffer seen (rows of several buffers interleave in a ranked window). */
   private asciiOf = new WeakMap<Uint8Array, string | null>();
+  /** Batches emitted with deferMessages, and where their rows came from. */
+  private readonly deferred = new WeakMap<RecordBatch, { parts: readonly DecodedRows[]; srcPart: Int32Array; srcRow: Int32Array }>();
 
   /**
    * `absent`: the NULLABLE_RECORD_COLUMNS the query leaves out (recordSelect with the same set):
@@ -390,7 +392,7 @@ export class ChunkDecoder {
    * `place` is null, else row k of the parts (one after the other) at position `place[k]`
    * (distinct positions below `positions`; positions no row takes are closed up).
    */
-  emitRows(parts: readonly DecodedRows[], place: Int32Array | null, positions: number): RecordBatch {
+  emitRows(parts: readonly DecodedRows[], place: Int32Array | null, positions: number, deferMessages = false): RecordBatch {
     let fromPart: Int32Array | null = null;
     let fromRow: Int32Array | null = null;
     let n = 0;
@@ -416,7 +418,12 @@ export class ChunkDecoder {
     const seq = new Float64Array(n);
     const flags = new Int32Array(n);
     const offsets = new Uint32Array(n + 1);
-    const messages = this.parse ? new Array<unknown>(n) : undefined;
+    const messages = this.parse && !deferMessages ? new Array<unknown>(n) : undefined;
+    // Deferred (a ranked window of 100k+ rows): where each row came from, so that messagesOf builds
+    // a handed-out slice's values when it goes out — values built for the whole window at once
+    // outlive young-generation collections and are promoted.
+    const srcPart = this.parse && deferMessages ? new Int32Array(n) : null;
+    const srcRow = srcPart !== null ? new Int32Array(n) : null;
     let buf = new Uint8Array(bound);
     let o = 0;
     let r = 0;
@@ -447,6 +454,10 @@ export class ChunkDecoder {
         if (end < 0) throw new Error('reader: a templated payload misses a value');
       }
       if (messages !== undefined) messages[r] = this.message(d, i, buf, o, end);
+      else if (srcPart !== null) {
+        srcPart[r] = q;
+        srcRow![r] = i;
+      }
       o = end;
       r++;
     }
@@ -456,7 +467,40 @@ export class ChunkDecoder {
       messages.length = r;
       batch.messages = messages;
     }
+    if (srcPart !== null) this.deferred.set(batch, { parts, srcPart, srcRow: srcRow! });
     return batch;
+  }
+
+  /** Rows [from, to) of a batch emitted with deferMessages: their values (RecordBatch.messages). */
+  messagesOf(batch: RecordBatch, from: number, to: number): unknown[] {
+    const src = this.deferred.get(batch);
+    if (src === undefined) throw new Error('reader: no deferred messages for this batch');
+    const out = new Array<unknown>(to - from);
+    const { offsets, payload } = batch;
+    for (let r = from; r < to; r++) {
+      const d = src.parts[src.srcPart[r]];
+      const i = src.srcRow[r];
+      const e = d.tpls[i];
+      if (e !== undefined && e.build !== null) this.fillSlots(d, i, e);
+      out[r - from] = this.message(d, i, payload, offsets[r], offsets[r + 1]);
+    }
+    return out;
+  }
+
+  /** Row i's slot values into `vals`. */
+  private fillSlots(d: DecodedRows, i: number, e: TemplateEntry): void {
+    const { words, valid, starts } = d.packed;
+    const vals = this.vals;
+    const slotAt = this.slotAt;
+    const b = starts[4 * i];
+    const used = e.slots;
+    for (let k = 0; k < used.length; k++) {
+      const s = used[k];
+      const at = slotAt[s];
+      const j = b + at;
+      if (at < 0 || (valid !== null && ((valid[j >>> 5] >>> (j & 31)) & 1) === 0)) throw new Error('reader: a templated payload misses a value');
+      vals[s] = (words[2 * j] >>> 0) + words[2 * j + 1] * TWO_32;
+    }
   }
 
   /**

@@ -308,9 +308,15 @@ async function* readRanked(conn: DuckDBConnection, path: string, where: string, 
       place.set(r, k);
       k += r.length;
     }
-    const ordered = decoder.emitRows(parts, place, top);
-    // Handed out in batches of a DuckDB chunk at most, as the other inputs do.
-    for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) yield sliceBatch(ordered, i, Math.min(ordered.length, i + READER_BATCH_ROWS));
+    const parse = o.parse === true;
+    const ordered = decoder.emitRows(parts, place, top, parse);
+    // Handed out in batches of a DuckDB chunk at most, as the other inputs do; with parse, each
+    // slice's values are built as it goes out (young objects, not a whole window's promoted ones).
+    for (let i = 0; i < ordered.length; i += READER_BATCH_ROWS) {
+      const to = Math.min(ordered.length, i + READER_BATCH_ROWS);
+      const slice = sliceBatch(ordered, i, to);
+      yield parse ? { ...slice, messages: decoder.messagesOf(ordered, i, to) } : slice;
+    }
   }
 }
 
