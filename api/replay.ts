@@ -35,8 +35,8 @@ export interface ReplayOptions extends TimeRange {
   includeJournal?: boolean;
   /**
    * Give each frame its JSON value as `message` (default false): built straight from the stored
-   * payload template instead of `JSON.parse(frame.text())`, the same value (as of 2026-12-03 about
-   * as fast as JSON.parse, not yet faster: BENCHMARKS.md, "Parsed reading").
+   * payload template instead of parsing `frame.text()`, the value `JSON.parse` gives (its speed:
+   * BENCHMARKS.md, "Parsed reading").
    */
   parse?: boolean;
 }

@@ -276,7 +276,16 @@ export declare class Frame {
 	readonly endpoint: string;
 	/** Record flag bits (1 malformed, 2 redacted, 4 synthetic, 8 overlap). */
 	readonly flags: number;
-	constructor(r: TapeRecord);
+	/**
+	 * With `replay({ parse: true })`: the frame's JSON value, built when it was read (from the
+	 * payload template, without parsing text): for text frames what `json()` gives, for a binary
+	 * frame with a JSON tail (MQTT PUBLISH) the value of that tail; undefined when the frame holds no
+	 * JSON, and always without `parse`.
+	 */
+	readonly message: unknown;
+	constructor(r: TapeRecord & {
+		message?: unknown;
+	});
 	/** Discriminates frames from gap events. */
 	get type(): "frame";
 	/** `recvNs` as a Date (millisecond precision). */
@@ -334,6 +343,12 @@ export interface ReplayOptions extends TimeRange {
 	overlap?: boolean;
 	/** Read unsealed journals too (default true). */
 	includeJournal?: boolean;
+	/**
+	 * Give each frame its JSON value as `message` (default false): built straight from the stored
+	 * payload template instead of parsing `frame.text()`, the value `JSON.parse` gives (its speed:
+	 * BENCHMARKS.md, "Parsed reading").
+	 */
+	parse?: boolean;
 }
 /** What `replay()` yields. */
 export type ReplayItem = Frame | GapEvent;
